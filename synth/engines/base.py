@@ -1,0 +1,61 @@
+"""The engine interface: learn a distribution over integer tokens under DP, then sample."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from synth.ledger import PrivacyLedger
+
+#: progress callback: (what, done, total)
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(what: str, done: int, total: int) -> None:
+    return None
+
+
+class Engine(ABC):
+    """A generator over a table of tokens (one int column per modelled column).
+
+    ``fit`` must charge everything it learns from the rows to ``ledger``.
+    ``state_dict`` returns JSON-able config plus named float arrays; nothing else
+    is saved, so a model file holds no raw rows.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, cardinalities: list[int], **options: Any) -> None:
+        self.cardinalities = list(cardinalities)
+        self.options = options
+
+    @abstractmethod
+    def fit(
+        self,
+        tokens: np.ndarray,
+        ledger: PrivacyLedger,
+        rng: np.random.Generator,
+        progress: Progress = no_progress,
+    ) -> None: ...
+
+    @abstractmethod
+    def sample(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        blocked: list[list[int]] | None = None,
+        fixed: dict[int, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """``blocked[i]``: tokens never emitted for column i; ``fixed[i]``: given tokens."""
+
+    @abstractmethod
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
+
+    @abstractmethod
+    def load_state_dict(self, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> None: ...
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name, "options": self.options}

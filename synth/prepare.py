@@ -1,0 +1,98 @@
+"""Check a table against its schema and type the modelled columns.
+
+Errors name the column and count the bad cells; they never quote a value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synth.encoding import DatetimeCodec
+from synth.errors import BudgetError, SchemaError
+from synth.schema.generalise import generalise, generalised_column
+from synth.schema.model import Column, ColumnType, Schema
+
+
+def check_columns(df: pd.DataFrame, schema: Schema, source: str) -> None:
+    data_cols = [str(c) for c in df.columns]
+    missing = [c for c in schema.names if c not in data_cols]
+    if missing:
+        raise SchemaError(
+            f"{source}: column '{missing[0]}' is in the schema but not in the data"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
+    extra = [c for c in data_cols if c not in schema.names]
+    if extra:
+        raise SchemaError(
+            f"{source}: column '{extra[0]}' is in the data but not in the schema; declare it "
+            "(e.g. with action: drop)" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
+        )
+
+
+def bound_contributions(
+    df: pd.DataFrame, schema: Schema, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Keep at most ``max_rows_per_unit`` rows per person (random, seeded)."""
+    unit = schema.dataset.privacy_unit
+    if unit is None:
+        return df
+    k = schema.dataset.max_rows_per_unit
+    if k != 1:
+        raise BudgetError(
+            f"max_rows_per_unit={k}: this version bounds each person to one row; set it to 1"
+        )
+    order = rng.permutation(len(df))
+    shuffled = df.iloc[order]
+    keep = ~shuffled[unit].astype(str).duplicated(keep="first")
+    return shuffled[keep.to_numpy()].sort_index()
+
+
+def _numeric(values: pd.Series, col: Column, source: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        values = values.astype(float)
+    nums = pd.to_numeric(values, errors="coerce")
+    bad = int((nums.isna() & values.notna()).sum())
+    if bad:
+        raise SchemaError(
+            f"{source}: column '{col.name}' is declared numerical but {bad} value(s) are not "
+            "numbers"
+        )
+    x = nums.astype(float)
+    inf = int(np.isinf(x.to_numpy()).sum())
+    if inf:
+        raise SchemaError(f"{source}: column '{col.name}' has {inf} infinite value(s)")
+    return x
+
+
+def _datetime_days(values: pd.Series, col: Column, source: str) -> pd.Series:
+    days = DatetimeCodec.to_days(values, col.format)
+    bad = int((days.isna() & values.notna()).sum())
+    if bad:
+        fmt = f" with format '{col.format}'" if col.format else ""
+        raise SchemaError(
+            f"{source}: column '{col.name}' is declared datetime but {bad} value(s) cannot be "
+            f"parsed as dates{fmt}"
+        )
+    return days
+
+
+def model_view(df: pd.DataFrame, schema: Schema, source: str) -> tuple[list[Column], pd.DataFrame]:
+    """The modelled columns (after generalisation), typed: floats, day counts or strings."""
+    cols: list[Column] = []
+    out: dict[str, pd.Series] = {}
+    for col in schema.modelled:
+        values = df[col.name]
+        if col.generalise is not None:
+            values = generalise(values, col.generalise)
+        gcol = generalised_column(col)
+        if gcol.type == ColumnType.NUMERICAL:
+            out[col.name] = _numeric(values, gcol, source)
+        elif gcol.type == ColumnType.DATETIME:
+            out[col.name] = _datetime_days(values, gcol, source)
+        else:
+            out[col.name] = values.astype(object).where(values.notna(), None).map(
+                lambda v: None if v is None else str(v)
+            )
+        cols.append(gcol)
+    return cols, pd.DataFrame(out, index=df.index)

@@ -1,0 +1,75 @@
+"""What the schema's ``generalise`` methods do, and the public domain each one yields.
+
+>>> generalise(pd.Series(["02139", "10001", None]), Generalisation.ZIP3).tolist()
+['021', '100', nan]
+>>> generalise(pd.Series([17, 45, 93]), Generalisation.AGE_BAND).tolist()
+['0-17', '45-54', '90+']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synth.schema.model import Column, ColumnType, Domain, Generalisation
+
+AGE_BANDS: list[tuple[int, int, str]] = [
+    (0, 17, "0-17"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 74, "65-74"),
+    (75, 89, "75-89"),
+    (90, 10_000, "90+"),
+]
+
+
+def generalise(values: pd.Series, method: Generalisation | str) -> pd.Series:
+    method = Generalisation(method)
+    if method == Generalisation.ZIP3:
+        digits = values.astype("string").str.replace(r"\D", "", regex=True).str.zfill(5)
+        out = digits.str[:3]
+        return out.astype(object).where(values.notna(), np.nan)
+    if method == Generalisation.YEAR:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
+        return dates.dt.year.astype(float)
+    nums = pd.to_numeric(values, errors="coerce")
+    if method == Generalisation.TOP_CODE_89:
+        return nums.clip(upper=90)
+    labels = pd.Series(np.nan, index=values.index, dtype=object)
+    for lo, hi, label in AGE_BANDS:
+        labels[(nums >= lo) & (nums <= hi)] = label
+    return labels
+
+
+def generalised_column(col: Column) -> Column:
+    """The column as the generator sees it after generalisation (type and public domain)."""
+    if col.generalise is None:
+        return col
+    method = Generalisation(col.generalise)
+    if method == Generalisation.ZIP3:
+        cats = [f"{i:03d}" for i in range(1000)]
+        if col.domain is not None and col.domain.categories:
+            cats = sorted({str(c)[:3] for c in col.domain.categories})
+        return col.model_copy(
+            update={"type": ColumnType.CATEGORICAL, "domain": Domain(categories=cats)}
+        )
+    if method == Generalisation.AGE_BAND:
+        cats = [label for _, _, label in AGE_BANDS]
+        return col.model_copy(
+            update={"type": ColumnType.CATEGORICAL, "domain": Domain(categories=cats)}
+        )
+    if method == Generalisation.YEAR:
+        dom = None
+        if col.domain is not None and col.domain.has_bounds:
+            lo = pd.Timestamp(col.domain.min).year  # type: ignore[arg-type]
+            hi = pd.Timestamp(col.domain.max).year  # type: ignore[arg-type]
+            dom = Domain(min=float(lo), max=float(hi), precision=0)
+        return col.model_copy(update={"type": ColumnType.NUMERICAL, "domain": dom})
+    # top-coding keeps the column numerical; ages above 89 become 90
+    dom = col.domain
+    if dom is not None and dom.has_bounds:
+        dom = Domain(min=dom.min, max=min(float(dom.max), 90.0), precision=dom.precision)  # type: ignore[arg-type]
+    return col.model_copy(update={"domain": dom})

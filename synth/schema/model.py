@@ -1,0 +1,254 @@
+"""The schema: the one contract between scan, fit, sample, check and report.
+
+A schema says, per column, what it is (``type``), what it means for privacy
+(``role``, ``entity``), what to do with it before modelling (``action``) and
+what is publicly known about its values (``domain``). Per dataset it names the
+privacy unit, the default budget and the leakage-gate thresholds.
+
+Everything in ``domain`` is treated as *public knowledge*: the generator uses it
+without paying privacy budget. A draft written by ``synth scan`` therefore never
+fills a domain from the data; whatever is left empty is estimated under DP at
+fit time and charged to the ledger.
+
+>>> col = Column(name="sex", type="categorical", domain=Domain(categories=["F", "M"]))
+>>> col.role, col.action
+('other', 'keep')
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+
+class ColumnType(StrEnum):
+    CATEGORICAL = "categorical"
+    NUMERICAL = "numerical"
+    DATETIME = "datetime"
+    IDENTIFIER = "identifier"
+    TEXT = "text"
+
+
+class Role(StrEnum):
+    DIRECT_IDENTIFIER = "direct_identifier"
+    QUASI_IDENTIFIER = "quasi_identifier"
+    SENSITIVE = "sensitive"
+    FREE_TEXT = "free_text"
+    OTHER = "other"
+
+
+class Action(StrEnum):
+    DROP = "drop"
+    REPLACE = "replace"  # fresh surrogate values in the same format
+    REDACT = "redact"  # PII spans in free text replaced by entity tags
+    GENERALISE = "generalise"
+    KEEP = "keep"
+
+
+class Generalisation(StrEnum):
+    ZIP3 = "zip3"
+    YEAR = "year"
+    AGE_BAND = "age_band"
+    TOP_CODE_89 = "top_code_89"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=True)
+
+
+class Domain(_Frozen):
+    """Public knowledge about a column's values (never read from the data)."""
+
+    categories: list[str] | None = Field(
+        default=None, description="Complete list of allowed category values."
+    )
+    min: float | date | datetime | None = Field(default=None, description="Lower bound.")
+    max: float | date | datetime | None = Field(default=None, description="Upper bound.")
+    precision: int | None = Field(
+        default=None,
+        ge=0,
+        le=12,
+        description="Decimal places kept for numbers (0 = integer).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Domain:
+        if self.categories is not None:
+            if len(self.categories) == 0:
+                raise ValueError("categories must not be empty")
+            if len(set(self.categories)) != len(self.categories):
+                raise ValueError("categories contain duplicates")
+        if (self.min is None) != (self.max is None):
+            raise ValueError("give both min and max, or neither")
+        if self.min is not None and self.max is not None:
+            if type(self.min) is not type(self.max) and not (
+                isinstance(self.min, int | float) and isinstance(self.max, int | float)
+            ):
+                raise ValueError("min and max must have the same kind (number or date)")
+            if self.min > self.max:  # type: ignore[operator]
+                raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+    @property
+    def has_bounds(self) -> bool:
+        return self.min is not None and self.max is not None
+
+
+class Column(_Frozen):
+    name: str = Field(min_length=1)
+    type: ColumnType
+    role: Role = Role.OTHER
+    entity: str | None = Field(default=None, description="Detected PII entity, e.g. US_SSN.")
+    action: Action = Action.KEEP
+    generalise: Generalisation | None = None
+    format: str | None = Field(
+        default=None, description="strftime format for datetimes; shape hint for identifiers."
+    )
+    domain: Domain | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    evidence: list[str] = Field(default_factory=list)
+    hipaa: str | None = Field(default=None, description="HIPAA Safe Harbor identifier class.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Column:
+        if self.action == Action.GENERALISE and self.generalise is None:
+            raise ValueError("action 'generalise' needs a 'generalise' method")
+        if self.action == Action.REDACT and self.type != ColumnType.TEXT:
+            raise ValueError("action 'redact' applies to text columns only")
+        if self.action == Action.KEEP and self.role == Role.DIRECT_IDENTIFIER:
+            raise ValueError("a direct identifier cannot be kept; use drop or replace")
+        if self.type == ColumnType.IDENTIFIER and self.action not in (Action.DROP, Action.REPLACE):
+            raise ValueError("an identifier column must be dropped or replaced")
+        if self.type == ColumnType.TEXT and self.action in (Action.KEEP, Action.GENERALISE):
+            raise ValueError("a text column must be dropped, redacted or replaced")
+        if self.domain is not None and self.domain.categories is not None:
+            if self.type != ColumnType.CATEGORICAL:
+                raise ValueError("a category list is only valid for categorical columns")
+        return self
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the generator learns this column from the data."""
+        if self.action in (Action.DROP, Action.REPLACE, Action.REDACT):
+            return False
+        return self.type not in (ColumnType.IDENTIFIER, ColumnType.TEXT)
+
+
+class Inequality(_Frozen):
+    """``low`` <= ``high`` holds in every row (numbers or datetimes)."""
+
+    kind: Literal["inequality"] = "inequality"
+    low: str
+    high: str
+
+
+class FixedCombinations(_Frozen):
+    """Only the listed combinations of the given columns may appear."""
+
+    kind: Literal["fixed_combinations"] = "fixed_combinations"
+    columns: list[str] = Field(min_length=2)
+    allowed: list[list[str]] = Field(min_length=1)
+
+
+Constraint = Annotated[Inequality | FixedCombinations, Field(discriminator="kind")]
+
+
+class GateThresholds(_Frozen):
+    """Leakage-gate thresholds (see ``privacy.leakage``)."""
+
+    dcr_margin: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Block when the lower confidence bound of (share of synthetic rows whose "
+        "nearest real row is a training row) exceeds the fair share p0 by more than this.",
+    )
+    exact_match_margin: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Same test restricted to synthetic rows identical to some real row.",
+    )
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+
+class Dataset(_Frozen):
+    name: str = "dataset"
+    privacy_unit: str | None = Field(
+        default=None, description="Column identifying the person when rows repeat per person."
+    )
+    max_rows_per_unit: int = Field(default=1, ge=1, le=100)
+    epsilon: float = Field(default=1.0, gt=0, le=100)
+    delta: float = Field(default=1e-6, gt=0, lt=1e-2)
+    holdout_fraction: float = Field(default=0.2, gt=0, lt=0.9)
+    target: str | None = None
+    protected: list[str] = Field(default_factory=list)
+    gate: GateThresholds = Field(default_factory=GateThresholds)
+
+
+class Schema(_Frozen):
+    version: Literal[1] = SCHEMA_VERSION
+    dataset: Dataset = Field(default_factory=Dataset)
+    columns: list[Column] = Field(min_length=1)
+    constraints: list[Constraint] = Field(default_factory=list)
+
+    @field_validator("columns")
+    @classmethod
+    def _unique_names(cls, columns: list[Column]) -> list[Column]:
+        seen: set[str] = set()
+        for col in columns:
+            if col.name in seen:
+                raise ValueError(f"column '{col.name}' is declared twice")
+            seen.add(col.name)
+        return columns
+
+    @model_validator(mode="after")
+    def _references(self) -> Schema:
+        names = {c.name: c for c in self.columns}
+        refs: list[tuple[str, str]] = []
+        if self.dataset.privacy_unit:
+            refs.append(("dataset.privacy_unit", self.dataset.privacy_unit))
+        if self.dataset.target:
+            refs.append(("dataset.target", self.dataset.target))
+        refs += [("dataset.protected", p) for p in self.dataset.protected]
+        for c in self.constraints:
+            cols = [c.low, c.high] if isinstance(c, Inequality) else c.columns
+            refs += [(f"constraints.{c.kind}", n) for n in cols]
+        for where, name in refs:
+            if name not in names:
+                raise ValueError(f"{where} names column '{name}', which the schema does not have")
+        for c in self.constraints:
+            if isinstance(c, Inequality):
+                for n in (c.low, c.high):
+                    if names[n].type not in (ColumnType.NUMERICAL, ColumnType.DATETIME):
+                        raise ValueError(
+                            f"inequality constraint on column '{n}', which is not numerical or "
+                            "datetime"
+                        )
+            else:
+                for combo in c.allowed:
+                    if len(combo) != len(c.columns):
+                        raise ValueError(
+                            f"fixed_combinations on {c.columns}: combination {combo} has the "
+                            "wrong length"
+                        )
+        return self
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def modelled(self) -> list[Column]:
+        return [c for c in self.columns if c.modelled]

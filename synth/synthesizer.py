@@ -1,0 +1,333 @@
+"""The synthesizer: schema-driven, end-to-end DP fit; seeded, constraint-respecting sampling.
+
+>>> # doctest: +SKIP
+>>> model = Synthesizer(schema, epsilon=1.0).fit(df)
+>>> synthetic = model.sample(1000, seed=0)
+>>> model.save("model.synth")
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.artifact import load_artifact, save_artifact
+from synth.domain import estimate_bounds, select_categories
+from synth.encoding import CategoricalCodec, Codec, DatetimeCodec, NumericCodec, codec_from_state
+from synth.engines import create_engine
+from synth.engines.base import Engine, Progress, no_progress
+from synth.errors import ArtifactError, InputError
+from synth.ledger import PrivacyLedger, zcdp_rho_for
+from synth.prepare import bound_contributions, check_columns, model_view
+from synth.schema.io import parse_schema, schema_to_dict
+from synth.schema.model import Action, Column, ColumnType, FixedCombinations, Inequality, Schema
+from synth.surrogates import surrogate_series
+
+#: share of the privacy budget (as zCDP ρ) given to DP domain estimation when needed
+PREPROCESSING_SHARE = 0.1
+MAX_CATEGORIES = 1000
+CONSTRAINT_ROUNDS = 20
+
+
+def _to_days(value: Any) -> float:
+    return float((pd.Timestamp(value) - pd.Timestamp("1970-01-01")).days)
+
+
+def choose_engine(requested: str, n_rows: int, n_columns: int) -> tuple[str, str]:
+    """Pick an engine for ``auto``; return (name, reason)."""
+    if requested != "auto":
+        return requested, "requested explicitly"
+    return "dpsgd", (
+        f"auto: {n_rows} rows × {n_columns} modelled columns; the Opacus DP-SGD autoregressive "
+        "engine is the engine of this release"
+    )
+
+
+class Synthesizer:
+    """Learn a table under (ε, δ)-DP from its schema, then sample synthetic rows."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        *,
+        epsilon: float | None = None,
+        delta: float | None = None,
+        engine: str = "auto",
+        seed: int = 0,
+        engine_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.schema = schema
+        self.epsilon = float(epsilon if epsilon is not None else schema.dataset.epsilon)
+        self.delta = float(delta if delta is not None else schema.dataset.delta)
+        self.ledger = PrivacyLedger(self.epsilon, self.delta)
+        self.engine_name = engine
+        self.engine_reason = ""
+        self.engine_options = engine_options or {}
+        self.seed = seed
+        self.columns: list[Column] = []
+        self.codecs: list[Codec] = []
+        self.engine: Engine | None = None
+        self.domain_notes: list[dict[str, Any]] = []
+        self.rows_used = 0
+
+    # -- fitting ------------------------------------------------------------------------
+    def fit(
+        self, data: pd.DataFrame, *, source: str = "data", progress: Progress = no_progress
+    ) -> Synthesizer:
+        if len(data) == 0:
+            raise InputError(f"{source}: table has no rows")
+        check_columns(data, self.schema, source)
+        rng = np.random.default_rng(self.seed)
+        data = bound_contributions(data, self.schema, rng)
+        cols, view = model_view(data, self.schema, source)
+        if not cols:
+            raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
+        self.columns = cols
+        progress("private domains", 0, 1)
+        self.codecs = self._build_codecs(cols, view, rng)
+        progress("private domains", 1, 1)
+        tokens = np.column_stack([c.encode(view[c.name]) for c in self.codecs])
+        name, reason = choose_engine(self.engine_name, len(view), len(cols))
+        self.engine_name, self.engine_reason = name, reason
+        self.engine = create_engine(name, [c.cardinality for c in self.codecs],
+                                    **self.engine_options)
+        self.engine.fit(tokens, self.ledger, rng, progress)
+        self.rows_used = len(view)
+        return self
+
+    def _build_codecs(
+        self, cols: list[Column], view: pd.DataFrame, rng: np.random.Generator
+    ) -> list[Codec]:
+        needs = [c for c in cols if not _public(c)]
+        sigma = 0.0
+        part_delta = 0.0
+        if needs:
+            rho_total = zcdp_rho_for(self.epsilon, self.ledger.conversion_delta)
+            rho_each = PREPROCESSING_SHARE * rho_total / len(needs)
+            sigma = math.sqrt(1.0 / (2.0 * rho_each))
+            n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
+            part_delta = self.ledger.partition_delta / max(1, n_cat)
+        codecs: list[Codec] = []
+        for col in cols:
+            dom = col.domain
+            public = _public(col)
+            if col.type == ColumnType.CATEGORICAL:
+                if public:
+                    cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
+                else:
+                    sel = select_categories(view[col.name], ledger=self.ledger, sigma=sigma,
+                                            delta=part_delta, rng=rng, column=col.name)
+                    cats = sel.categories
+                    if len(cats) > MAX_CATEGORIES:
+                        raise InputError(
+                            f"column '{col.name}': {len(cats)} categories survive DP selection "
+                            f"(limit {MAX_CATEGORIES}); generalise it or declare it an identifier"
+                        )
+                    self.domain_notes.append({"column": col.name, "kind": "categories",
+                                              "candidates_hidden": True, "kept": len(cats)})
+                codecs.append(CategoricalCodec(col.name, cats))
+                continue
+            is_dt = col.type == ColumnType.DATETIME
+            if public:
+                lo, hi = dom.min, dom.max  # type: ignore[union-attr]
+                low, high = (_to_days(lo), _to_days(hi)) if is_dt else (float(lo), float(hi))
+            else:
+                x = view[col.name].to_numpy(dtype=float)
+                b = estimate_bounds(x, ledger=self.ledger, sigma=sigma, rng=rng,
+                                    column=col.name, datetime=is_dt)
+                low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
+                if is_dt:
+                    low, high = math.floor(low), math.ceil(high)
+                self.domain_notes.append({"column": col.name, "kind": "bounds",
+                                          "found": b is not None})
+            if is_dt:
+                codecs.append(DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d"))
+            else:
+                precision = dom.precision if dom is not None else None
+                codecs.append(NumericCodec(col.name, low, high, precision))
+        return codecs
+
+    # -- sampling -----------------------------------------------------------------------
+    def _require_fitted(self) -> Engine:
+        if self.engine is None:
+            raise InputError("the synthesizer is not fitted yet")
+        return self.engine
+
+    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        engine = self._require_fitted()
+        blocked = [c.blocked_tokens() for c in self.codecs]
+        tokens = engine.sample(n, rng, blocked=blocked)
+        return pd.DataFrame(
+            {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.codecs)}
+        )
+
+    def sample(
+        self, n: int, *, seed: int | None = None, conditions: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Sample ``n`` rows; ``conditions`` fixes column values (exact, by rejection)."""
+        if n <= 0:
+            raise InputError(f"number of rows must be positive, got {n}")
+        rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
+        frame = self._draw(n, rng)
+        if conditions:
+            frame = self._condition(frame, n, conditions, rng)
+        frame = self._enforce(frame, rng)
+        return self._assemble(frame, n, int(rng.integers(2**31)))
+
+    def _condition(
+        self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator
+    ) -> pd.DataFrame:
+        for name in conditions:
+            if name not in frame.columns:
+                raise InputError(f"condition on column '{name}', which is not modelled")
+
+        def ok(f: pd.DataFrame) -> pd.Series:
+            mask = pd.Series(True, index=f.index)
+            for name, value in conditions.items():
+                mask &= f[name].astype(str) == str(value)
+            return mask
+
+        kept = [frame[ok(frame)]]
+        have = len(kept[0])
+        for _ in range(200):
+            if have >= n:
+                break
+            more = self._draw(max(1000, 2 * n), rng)
+            more = more[ok(more)]
+            kept.append(more)
+            have += len(more)
+        if have < n:
+            raise InputError("the conditions are too rare for the model to sample")
+        return pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
+
+    def _violations(self, frame: pd.DataFrame) -> pd.Series:
+        bad = pd.Series(False, index=frame.index)
+        names = set(frame.columns)
+        for con in self.schema.constraints:
+            if isinstance(con, Inequality):
+                if con.low not in names or con.high not in names:
+                    continue
+                lo, hi = self._comparable(frame, con.low), self._comparable(frame, con.high)
+                bad |= (lo > hi).fillna(False)
+            elif isinstance(con, FixedCombinations) and set(con.columns) <= names:
+                allowed = {tuple(map(str, a)) for a in con.allowed}
+                combos = frame[con.columns].astype(str).apply(tuple, axis=1)
+                bad |= ~combos.isin(allowed)
+        return bad
+
+    def _comparable(self, frame: pd.DataFrame, name: str) -> pd.Series:
+        col = next(c for c in self.columns if c.name == name)
+        if col.type == ColumnType.DATETIME:
+            return pd.to_datetime(frame[name], format=col.format or "%Y-%m-%d", errors="coerce")
+        return pd.to_numeric(frame[name], errors="coerce")
+
+    def _enforce(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        if not self.schema.constraints:
+            return frame
+        for _ in range(CONSTRAINT_ROUNDS):
+            bad = self._violations(frame)
+            if not bad.any():
+                return frame
+            redo = self._draw(int(bad.sum()), rng)
+            redo.index = frame.index[bad.to_numpy()]
+            frame.loc[bad, :] = redo
+        bad = self._violations(frame)
+        if bad.any():
+            # last resort, still exact: drop the rows that never satisfied the constraints
+            # and refill from rows that do
+            good = frame[~bad]
+            if len(good) == 0:
+                raise InputError("the model cannot produce rows that satisfy the constraints")
+            fill = good.sample(int(bad.sum()), replace=True, random_state=int(rng.integers(2**31)))
+            frame = pd.concat([good, fill], ignore_index=True)
+        return frame
+
+    def _assemble(self, frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+        out: dict[str, pd.Series] = {}
+        for i, col in enumerate(self.schema.columns):
+            if col.modelled:
+                out[col.name] = frame[col.name].reset_index(drop=True)
+            elif col.action == Action.REPLACE and col.type != ColumnType.TEXT:
+                out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
+        return pd.DataFrame(out)
+
+    # -- description and persistence ----------------------------------------------------
+    @property
+    def output_columns(self) -> list[str]:
+        return [
+            c.name
+            for c in self.schema.columns
+            if c.modelled or (c.action == Action.REPLACE and c.type != ColumnType.TEXT)
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        engine = self._require_fitted()
+        eps, dlt = self.ledger.spent()
+        return {
+            "engine": engine.describe(),
+            "engine_reason": self.engine_reason,
+            "rows_used": self.rows_used,
+            "budget": {"epsilon": self.epsilon, "delta": self.delta},
+            "spent": {"epsilon": eps, "delta": dlt},
+            "ledger": self.ledger.state_dict(),
+            "domains": self.domain_notes,
+            "not_released": [
+                {"column": c.name, "action": c.action}
+                for c in self.schema.columns
+                if c.name not in self.output_columns
+            ],
+        }
+
+    def save(self, path: str | Path) -> None:
+        engine = self._require_fitted()
+        eng_config, arrays = engine.state_dict()
+        config = {
+            "schema": schema_to_dict(self.schema),
+            "columns": [schema_to_dict_col(c) for c in self.columns],
+            "codecs": [c.state_dict() for c in self.codecs],
+            "engine": {"name": engine.name, "reason": self.engine_reason, **eng_config},
+            "ledger": self.ledger.state_dict(),
+            "domains": self.domain_notes,
+            "seed": self.seed,
+            "rows_used": self.rows_used,
+        }
+        save_artifact(Path(path), config, arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Synthesizer:
+        config, arrays = load_artifact(Path(path))
+        try:
+            schema = parse_schema(config["schema"], f"{path}: embedded schema")
+            led = config["ledger"]
+            self = cls(schema, epsilon=led["budget"]["epsilon"], delta=led["budget"]["delta"],
+                       engine=config["engine"]["name"], seed=int(config["seed"]))
+            self.ledger = PrivacyLedger.from_state_dict(led)
+            self.columns = [Column.model_validate(c) for c in config["columns"]]
+            self.codecs = [codec_from_state(s) for s in config["codecs"]]
+            self.engine_reason = config["engine"].get("reason", "")
+            self.domain_notes = config.get("domains", [])
+            self.rows_used = int(config.get("rows_used", 0))
+            eng = create_engine(config["engine"]["name"], config["engine"]["cardinalities"],
+                                **config["engine"]["options"])
+            eng.load_state_dict(config["engine"], arrays)
+            self.engine = eng
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: model content is inconsistent ({exc})") from None
+        return self
+
+
+def _public(col: Column) -> bool:
+    dom = col.domain
+    if dom is None:
+        return False
+    if col.type == ColumnType.CATEGORICAL:
+        return dom.categories is not None
+    return dom.has_bounds
+
+
+def schema_to_dict_col(col: Column) -> dict[str, Any]:
+    return col.model_dump(mode="json", exclude_none=True)
