@@ -15,7 +15,7 @@ from synth.synthesizer import Synthesizer
 __all__ = ["PrivacyLedger", "Schema", "Synthesizer", "load_schema", "release"]
 
 
-def release(*args, **kwargs):  # noqa: ANN002, ANN003
+def release(*args, **kwargs):
     """Run a whole release; see :func:`synth.release.run_release`."""
     from synth.release import run_release
 

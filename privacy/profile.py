@@ -1,0 +1,137 @@
+"""Value-shape statistics of a column (no values are kept, only counts and masked shapes).
+
+>>> mask("852-27-3645"), mask("Kelly"), mask("MRN 0041")
+('###-##-####', 'Aaaaa', 'AAA ####')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%m/%d/%Y %H:%M",
+    "%B %d, %Y",
+]
+_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_WORDS = re.compile(r"\S+")
+
+
+def mask(value: str, limit: int = 24) -> str:
+    out = []
+    for ch in value[:limit]:
+        if ch.isdigit():
+            out.append("#")
+        elif ch.isalpha():
+            out.append("A" if ch.isupper() else "a")
+        else:
+            out.append(ch)
+    return "".join(out) + ("…" if len(value) > limit else "")
+
+
+@dataclass(frozen=True)
+class Profile:
+    rows: int
+    missing: int
+    distinct: int
+    unique_ratio: float
+    numeric_share: float
+    integer_share: float
+    leading_zero_share: float
+    date_share: float
+    date_format: str | None
+    mean_length: float
+    mean_words: float
+    digit_share: float
+    top_shape: str | None
+    top_shape_share: float
+    precision: int | None
+    max_value: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _date_format(sample: list[str]) -> tuple[str | None, float]:
+    best, share = None, 0.0
+    if not sample:
+        return None, 0.0
+    for fmt in DATE_FORMATS:
+        ok = 0
+        for v in sample:
+            try:
+                datetime.strptime(v, fmt)
+                ok += 1
+            except ValueError:
+                pass
+        s = ok / len(sample)
+        if s > share:
+            best, share = fmt, s
+        if share >= 0.999:
+            break
+    return best, share
+
+
+def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000) -> Profile:
+    n = len(series)
+    present = series.dropna()
+    present = present[present.astype(str).str.strip() != ""]
+    missing = n - len(present)
+    as_str = present.astype(str)
+    distinct = int(as_str.nunique())
+    if len(as_str) > sample_size:
+        idx = rng.choice(len(as_str), sample_size, replace=False)
+        sample = as_str.iloc[np.sort(idx)].tolist()
+    else:
+        sample = as_str.tolist()
+    k = max(1, len(sample))
+    numeric = [v for v in sample if _NUM.match(v.strip())]
+    numeric_share = len(numeric) / k
+    integer_share = sum(1 for v in numeric if "." not in v and "e" not in v.lower()) / k
+    leading_zero = sum(1 for v in numeric if len(v) > 1 and v.startswith("0") and "." not in v)
+    fmt, date_share = (None, 0.0)
+    if numeric_share < 0.95 or all(len(v) == 8 for v in numeric[:50]):
+        fmt, date_share = _date_format(sample[:300])
+    shapes = pd.Series([mask(v) for v in sample]).value_counts() if sample else pd.Series()
+    precision = None
+    max_value = None
+    if numeric and numeric_share >= 0.95:
+        decimals = [len(v.split(".")[1]) if "." in v else 0 for v in numeric]
+        precision = int(min(6, max(decimals)))
+        max_value = float(pd.to_numeric(present, errors="coerce").max())
+    lengths = [len(v) for v in sample]
+    return Profile(
+        rows=n,
+        missing=missing,
+        distinct=distinct,
+        unique_ratio=distinct / max(1, len(present)),
+        numeric_share=numeric_share,
+        integer_share=integer_share,
+        leading_zero_share=leading_zero / k,
+        date_share=date_share,
+        date_format=fmt if date_share >= 0.95 else None,
+        mean_length=float(np.mean(lengths)) if lengths else 0.0,
+        mean_words=float(np.mean([len(_WORDS.findall(v)) for v in sample])) if sample else 0.0,
+        digit_share=(
+            sum(sum(c.isdigit() for c in v) for v in sample) / max(1, sum(lengths))
+        ),
+        top_shape=str(shapes.index[0]) if len(shapes) else None,
+        top_shape_share=float(shapes.iloc[0] / k) if len(shapes) else 0.0,
+        precision=precision,
+        max_value=max_value,
+    )

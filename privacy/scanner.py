@@ -1,0 +1,388 @@
+"""Column classification: header rules + Presidio over sampled values + shape statistics.
+
+Each column gets a type, a role, an entity, a confidence, the evidence, the HIPAA
+Safe Harbor class where one applies, and a proposed action. The result is a
+*draft* schema for the steward to review. The draft records structure only
+(types, date formats, decimal places, identifier shapes such as ``###-##-####``);
+it never copies category lists or bounds from the data, since those would leak
+outside the DP guarantee. Nothing here prints or stores a real value.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from privacy.nlp import ENGINE_NAME, build_analyzer
+from privacy.profile import Profile, profile
+from privacy.recognizers import ENTITIES
+from synth.schema.model import Column, Dataset, Domain, Schema
+
+RULES = Path(__file__).parent / "rules"
+
+DIRECT_ENTITIES = {
+    "US_SSN": "Social Security numbers",
+    "EMAIL_ADDRESS": "Email addresses",
+    "PHONE_NUMBER": "Telephone / fax numbers",
+    "PERSON": "Names",
+    "CREDIT_CARD": "Account numbers",
+    "IBAN_CODE": "Account numbers",
+    "IP_ADDRESS": "IP addresses",
+    "URL": "Web URLs",
+    "US_NPI": "Certificate/license numbers",
+    "MEDICAL_RECORD_NUMBER": "Medical record / health plan / account numbers",
+}
+#: a value "is" an entity when one span covers this share of it and scores at least MIN_SCORE
+COVER = 0.8
+MIN_SCORE = 0.3
+#: share of sampled values that must agree before the values alone decide
+VALUE_SHARE = 0.6
+SAMPLE_VALUES = 100
+SAMPLE_TEXTS = 200
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    pattern: re.Pattern[str]
+    entity: str | None
+    role: str
+    action: str
+    type: str | None
+    hipaa: str | None
+    generalise: str | None
+    when_type: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    type: str
+    role: str
+    entity: str | None
+    confidence: float
+    action: str
+    evidence: list[str]
+    hipaa: str | None = None
+    generalise: str | None = None
+    format: str | None = None
+    precision: int | None = None
+    text_entities: dict[str, int] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["profile"] = {
+            k: v for k, v in self.profile.items() if k not in {"max_value"}
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    source: str
+    rows: int
+    findings: list[Finding]
+    schema: Schema
+    nlp_engine: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        from synth.schema.io import schema_to_dict
+
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "nlp_engine": self.nlp_engine,
+            "seconds": round(self.seconds, 3),
+            "columns": [f.to_dict() for f in self.findings],
+            "summary": summarise(self.findings),
+            "schema": schema_to_dict(self.schema),
+        }
+
+
+def summarise(findings: list[Finding]) -> dict[str, Any]:
+    roles: dict[str, int] = {}
+    for f in findings:
+        roles[f.role] = roles.get(f.role, 0) + 1
+    text: dict[str, int] = {}
+    for f in findings:
+        for ent, c in f.text_entities.items():
+            text[ent] = text.get(ent, 0) + c
+    return {"roles": roles, "free_text_entities": text}
+
+
+@lru_cache(maxsize=1)
+def header_rules() -> list[HeaderRule]:
+    doc = yaml.safe_load((RULES / "headers.yaml").read_text())
+    return [
+        HeaderRule(
+            pattern=re.compile(r["match"]),
+            entity=r.get("entity"),
+            role=r["role"],
+            action=r["action"],
+            type=r.get("type"),
+            hipaa=r.get("hipaa"),
+            generalise=r.get("generalise"),
+            when_type=r.get("when_type"),
+        )
+        for r in doc["rules"]
+    ]
+
+
+@lru_cache(maxsize=1)
+def clinical_codes() -> tuple[float, list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]]:
+    doc = yaml.safe_load((RULES / "clinical_codes.yaml").read_text())
+    codes = [
+        (c["name"], re.compile(c["regex"]), re.compile(c["header"]) if c.get("header") else None)
+        for c in doc["codes"]
+    ]
+    return float(doc["min_share"]), codes
+
+
+def normalise_header(name: str) -> str:
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
+    return "_".join(t for t in re.split(r"[^a-zA-Z0-9]+", s.lower()) if t)
+
+
+def match_header(name: str, inferred_type: str) -> HeaderRule | None:
+    norm = normalise_header(name)
+    for rule in header_rules():
+        if rule.when_type and rule.when_type != inferred_type:
+            continue
+        if rule.pattern.search(norm):
+            return rule
+    return None
+
+
+def infer_type(p: Profile) -> str:
+    if p.rows == p.missing:
+        return "categorical"
+    if p.mean_words >= 4 and p.unique_ratio > 0.3:
+        return "text"
+    if p.date_format is not None and p.date_share >= 0.95:
+        return "datetime"
+    if p.numeric_share >= 0.95 and p.leading_zero_share < 0.05:
+        if p.integer_share >= 0.95 and p.distinct <= 12:
+            return "categorical"
+        if p.integer_share >= 0.95 and p.unique_ratio >= 0.95 and p.distinct > 100:
+            return "identifier"
+        return "numerical"
+    if p.unique_ratio >= 0.95 and p.distinct > 100 and p.mean_words <= 2:
+        return "identifier"
+    return "categorical"
+
+
+def _value_entities(values: list[str], context: list[str]) -> dict[str, tuple[float, float]]:
+    """entity → (share of values it covers, mean score)."""
+    analyzer = build_analyzer()
+    hits: dict[str, list[float]] = {}
+    for v in values:
+        res = analyzer.analyze(v, language="en", entities=ENTITIES, context=context)
+        best: dict[str, float] = {}
+        for r in res:
+            if r.score >= MIN_SCORE and (r.end - r.start) >= COVER * len(v.strip()):
+                best[r.entity_type] = max(best.get(r.entity_type, 0.0), r.score)
+        for ent, score in best.items():
+            hits.setdefault(ent, []).append(score)
+    n = max(1, len(values))
+    return {e: (len(s) / n, float(np.mean(s))) for e, s in hits.items()}
+
+
+def _text_entities(texts: list[str]) -> dict[str, int]:
+    analyzer = build_analyzer()
+    counts: dict[str, int] = {}
+    for t in texts:
+        for r in analyzer.analyze(t, language="en", entities=ENTITIES):
+            if r.score >= 0.4:
+                counts[r.entity_type] = counts.get(r.entity_type, 0) + 1
+    return counts
+
+
+def _clinical(values: list[str], header: str) -> str | None:
+    min_share, codes = clinical_codes()
+    if not values:
+        return None
+    for name, rx, head in codes:
+        if head is not None and not head.search(header):
+            continue
+        share = sum(1 for v in values if rx.match(v.strip())) / len(values)
+        if share >= min_share:
+            return name
+    return None
+
+
+def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
+    p = profile(series, rng)
+    inferred = infer_type(p)
+    norm = normalise_header(name)
+    rule = match_header(name, inferred)
+    evidence: list[str] = [
+        f"{p.distinct} distinct of {p.rows - p.missing} present ({p.unique_ratio:.0%} unique)"
+    ]
+    if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
+        evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
+    if rule is not None:
+        evidence.append(f"column name matches the '{rule.entity or rule.role}' rule")
+
+    present = series.dropna().astype(str)
+    uniq = pd.unique(present)
+    pick = rng.choice(len(uniq), min(SAMPLE_VALUES, len(uniq)), replace=False) if len(uniq) else []
+    values = [str(uniq[i]) for i in sorted(pick)]
+
+    fmt = p.date_format
+    text_entities: dict[str, int] = {}
+
+    # 1. free text
+    if inferred == "text":
+        texts = [str(present.iloc[i]) for i in sorted(rng.choice(
+            len(present), min(SAMPLE_TEXTS, len(present)), replace=False))]
+        text_entities = _text_entities(texts)
+        found = sum(text_entities.values())
+        evidence.append(f"free text, mean {p.mean_words:.0f} words; Presidio found {found} PII "
+                        f"span(s) in {len(texts)} sampled notes")
+        return _finding(name, "text", "free_text", "FREE_TEXT", 0.9 if found else 0.7,
+                        "redact", evidence, p, text_entities=text_entities)
+
+    # 2. clinical codes are never identifiers
+    code = _clinical(values, norm)
+    if code is not None and (rule is None or rule.role != "direct_identifier"):
+        evidence.append(f"values are {code} codes (not an identifier)")
+        return _finding(name, "categorical", "sensitive", f"CLINICAL_CODE:{code}", 0.9, "keep",
+                        evidence, p)
+
+    # 3. Presidio over sampled distinct values
+    ents: dict[str, tuple[float, float]] = {}
+    if inferred != "numerical" or p.integer_share >= 0.95:
+        ctx = [t for t in norm.split("_") if t]
+        ents = _value_entities(values, ctx)
+    direct = {
+        e: v for e, v in ents.items()
+        if e in DIRECT_ENTITIES and v[0] >= VALUE_SHARE
+    }
+    # a column of dates or small integers is not a phone/id column because patterns fire
+    if inferred in ("datetime", "categorical") and not (rule and rule.role == "direct_identifier"):
+        direct = {e: v for e, v in direct.items() if e in ("EMAIL_ADDRESS", "PERSON", "US_SSN")
+                  and inferred != "datetime"}
+    if direct:
+        ent, (share, score) = max(direct.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        evidence.append(f"Presidio {ent} on {share:.0%} of {len(values)} sampled values "
+                        f"(mean score {score:.2f})")
+        agrees = rule is not None and rule.entity == ent
+        conf = min(0.99, share * max(score, 0.5) + (0.3 if agrees else 0.0))
+        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        return _finding(name, "identifier", "direct_identifier", ent, max(conf, 0.6), "replace",
+                        evidence, p, hipaa=DIRECT_ENTITIES[ent], fmt=shape)
+
+    # 4. the column name
+    if rule is not None and rule.role == "direct_identifier":
+        typ = rule.type or inferred
+        action = rule.action
+        gen = rule.generalise
+        if typ == "datetime" and inferred != "datetime":
+            action, gen, typ = "drop", None, inferred if inferred != "numerical" else "identifier"
+        if typ in ("numerical", "categorical") and action == "replace":
+            typ = "identifier"
+        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        return _finding(name, typ, "direct_identifier", rule.entity, 0.9, action, evidence, p,
+                        hipaa=rule.hipaa, generalise=gen, fmt=fmt if typ == "datetime" else shape)
+
+    # 5. unique keys with no entity (random hex, UUIDs, sequence numbers)
+    if inferred == "identifier":
+        evidence.append("unique per row with an id-like shape")
+        shape = p.top_shape if p.top_shape_share >= 0.9 else None
+        return _finding(name, "identifier", "direct_identifier", "ID", 0.75, "replace",
+                        evidence, p, fmt=shape)
+
+    # 6. quasi-identifiers and sensitive attributes by name
+    if rule is not None:
+        typ = inferred if inferred != "identifier" else "categorical"
+        action, gen = rule.action, rule.generalise
+        hipaa = rule.hipaa
+        if rule.entity == "AGE" and p.max_value is not None and p.max_value > 89:
+            action, gen = "generalise", "top_code_89"
+            evidence.append("ages above 89 present (HIPAA): top-code at 90")
+        if gen == "zip3":
+            typ = "categorical"
+        return _finding(name, typ, rule.role, rule.entity, 0.8, action, evidence, p,
+                        hipaa=hipaa, generalise=gen, fmt=fmt)
+    if inferred == "datetime":
+        return _finding(name, "datetime", "quasi_identifier", "DATE_TIME", 0.6, "keep",
+                        evidence, p, hipaa="Dates (except year) directly related to an "
+                        "individual", fmt=fmt)
+    return _finding(name, inferred, "other", None, 0.5, "keep", evidence, p)
+
+
+def _finding(
+    name: str, typ: str, role: str, entity: str | None, conf: float, action: str,
+    evidence: list[str], p: Profile, *, hipaa: str | None = None, generalise: str | None = None,
+    fmt: str | None = None, text_entities: dict[str, int] | None = None,
+) -> Finding:
+    precision = p.precision if typ == "numerical" else None
+    if typ == "datetime" and fmt is None:
+        fmt = p.date_format
+    return Finding(
+        name=name, type=typ, role=role, entity=entity, confidence=round(conf, 3),
+        action=action, evidence=evidence, hipaa=hipaa, generalise=generalise, format=fmt,
+        precision=precision, text_entities=text_entities or {}, profile=p.to_dict(),
+    )
+
+
+def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
+    cols = []
+    for f in findings:
+        domain = Domain(precision=f.precision) if f.precision is not None else None
+        cols.append(
+            Column(
+                name=f.name, type=f.type, role=f.role, entity=f.entity, action=f.action,
+                generalise=f.generalise, format=f.format, domain=domain,
+                confidence=f.confidence, evidence=f.evidence, hipaa=f.hipaa,
+            )
+        )
+    unit = None
+    for f in findings:
+        if f.entity == "MEDICAL_RECORD_NUMBER" and f.profile.get("unique_ratio", 1.0) < 0.999:
+            unit = f.name
+            break
+    protected = [
+        f.name for f in findings
+        if re.search(r"(^|_)(sex|gender|race|ethnic\w*|age)(_|$)", normalise_header(f.name))
+        and f.type != "identifier"
+    ]
+    delta = float(f"{min(1e-6, 1.0 / (10.0 * max(rows, 1))):.1g}")
+    return Schema(
+        dataset=Dataset(name=name, privacy_unit=unit, delta=delta, protected=protected),
+        columns=cols,
+    )
+
+
+def scan(
+    data: pd.DataFrame, *, name: str = "dataset", seed: int = 0, progress: Any = None
+) -> ScanResult:
+    """Classify every column of ``data`` and draft a schema."""
+    from synth.errors import InputError
+
+    if len(data.columns) == 0:
+        raise InputError(f"{name}: table has no columns")
+    if len(data) == 0:
+        raise InputError(f"{name}: table has no rows")
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    findings = []
+    total = len(data.columns)
+    for i, col in enumerate(data.columns):
+        findings.append(classify(str(col), data[col], rng))
+        if progress is not None:
+            progress("scanning columns", i + 1, total)
+    schema = draft_schema(findings, name, len(data))
+    return ScanResult(
+        source=name, rows=len(data), findings=findings, schema=schema,
+        nlp_engine=ENGINE_NAME, seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,340 @@
+"""The ``synth`` command line. Exit codes are documented in :mod:`synth.errors`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synth.errors import StewardError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="steward-synth: PII scan, end-to-end DP synthesis, leakage gate, release report.",
+)
+err = Console(stderr=True)
+out = Console()
+_DEBUG = {"on": False}
+
+DataArg = Annotated[Path, typer.Argument(help="Input table (.csv or .parquet).")]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Also write machine-readable JSON here.")
+]
+
+
+def _quiet_libraries() -> None:
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("presidio-analyzer", "presidio-anonymizer", "opacus", "faker", "sdv", "rdt"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress display (stderr); yields the callback the stages call."""
+    enabled = err.is_terminal or os.environ.get("SYNTH_PROGRESS") == "1"
+    if not enabled:
+        def plain(what: str, done: int, total: int) -> None:
+            if done == total:
+                err.print(f"[dim]✓ {what}[/dim]", highlight=False)
+        yield plain
+        return
+    with Progress(
+        TextColumn("{task.description:<22}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield update
+
+
+def _write_json(path: Path | None, payload: dict[str, Any]) -> None:
+    if path is None:
+        return
+    from synth.io.atomic import atomic_write_text
+    from synth.release import _dump
+
+    atomic_write_text(path, _dump(payload))
+
+
+def _run(fn: Callable[[], int | None]) -> None:
+    """Run a command body; map errors to documented exit codes without echoing data."""
+    _quiet_libraries()
+    try:
+        code = fn() or 0
+    except StewardError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted:[/yellow] nothing was written", highlight=False)
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a bug: never print its message, it may hold a data value
+        tb = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in tb if "/synth/" in f.filename or "/privacy/" in f.filename]
+        where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}{where}. The message is withheld "
+            "because it may contain data; rerun with --debug to see it.",
+            highlight=False,
+        )
+        if _DEBUG["on"]:
+            traceback.print_exc()
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+    = False,
+) -> None:
+    _DEBUG["on"] = debug
+
+
+@app.command()
+def scan(
+    data: DataArg,
+    schema_out: Annotated[
+        Path | None, typer.Option("--schema-out", help="Write the draft schema (YAML) here.")
+    ] = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Find PII per column and draft a schema for review. Never prints values."""
+
+    def body() -> None:
+        from privacy.scanner import scan as run_scan
+        from synth.io.tables import read_table
+        from synth.schema.io import save_schema
+
+        df = read_table(data)
+        with _progress() as progress:
+            result = run_scan(df, name=data.stem, progress=progress)
+        table = Table(title=f"PII scan of {data.name} ({result.rows} rows)")
+        for head in ("column", "type", "role", "entity", "conf.", "action"):
+            table.add_column(head)
+        for f in result.findings:
+            action = f.action + (f" ({f.generalise})" if f.generalise else "")
+            table.add_row(f.name, f.type, f.role, f.entity or "", f"{f.confidence:.2f}", action)
+        out.print(table)
+        out.print(f"NLP engine: {result.nlp_engine}")
+        if schema_out is not None:
+            save_schema(result.schema, schema_out, header=(
+                f"Draft schema for {data.name}, written by `synth scan`.\n"
+                "Review every role and action. Add public domains (category lists, bounds)\n"
+                "only where they are public knowledge; the rest is estimated under DP.\n"))
+            out.print(f"draft schema written to {schema_out}")
+        _write_json(json_out, result.to_dict())
+
+    _run(body)
+
+
+@app.command()
+def fit(
+    data: DataArg,
+    schema: Annotated[Path, typer.Option("--schema", help="Reviewed schema (YAML).")],
+    epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Model file to write.")],
+    delta: Annotated[float | None, typer.Option("--delta", help="δ (default: schema's).")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Generator engine.")] = "auto",
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    json_out: JsonOpt = None,
+) -> None:
+    """Learn the table under (ε, δ)-DP and save the model."""
+
+    def body() -> None:
+        from synth.io.tables import read_table
+        from synth.schema.io import load_schema
+        from synth.synthesizer import Synthesizer
+
+        sch = load_schema(schema)
+        df = read_table(data)
+        model = Synthesizer(sch, epsilon=epsilon, delta=delta, engine=engine, seed=seed)
+        with _progress() as progress:
+            model.fit(df, source=str(data), progress=progress)
+        model.save(out_path)
+        desc = model.describe()
+        eps, dlt = desc["spent"]["epsilon"], desc["spent"]["delta"]
+        out.print(f"model written to {out_path}; spent ε={eps:.4f}, δ={dlt:.2e} "
+                  f"(budget ε={epsilon:g})")
+        _write_json(json_out, desc)
+
+    _run(body)
+
+
+@app.command()
+def sample(
+    model_path: Annotated[Path, typer.Argument(help="Model file from `synth fit`.")],
+    rows: Annotated[int, typer.Option("--rows", help="Number of rows.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    json_out: JsonOpt = None,
+) -> None:
+    """Sample synthetic rows from a model (reproducible with --seed)."""
+
+    def body() -> None:
+        from synth.io.tables import write_table
+        from synth.synthesizer import Synthesizer
+
+        model = Synthesizer.load(model_path)
+        df = model.sample(rows, seed=seed)
+        write_table(df, out_path)
+        out.print(f"{len(df)} rows written to {out_path}")
+        _write_json(json_out, {"rows": len(df), "out": str(out_path), "seed": seed,
+                               "columns": list(df.columns)})
+
+    _run(body)
+
+
+@app.command()
+def check(
+    real: Annotated[Path, typer.Option("--real", help="Training rows the generator saw.")],
+    holdout: Annotated[Path, typer.Option("--holdout", help="Real rows it never saw.")],
+    synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic rows.")],
+    schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Leakage gate. Exit 0 when it passes, 3 when it blocks."""
+
+    def body() -> int:
+        from privacy.leakage import check_leakage
+
+        from synth.io.tables import read_table
+        from synth.schema.io import load_schema
+
+        sch = load_schema(schema) if schema is not None else None
+        train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
+        with _progress() as progress:
+            result = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
+        payload = result.to_dict()
+        table = Table(title="Leakage gate")
+        for head in ("metric", "value", "baseline", "interval", "threshold", "verdict"):
+            table.add_column(head)
+        for m in payload["metrics"]:
+            iv = m.get("interval")
+            table.add_row(
+                m["name"], _fmt(m.get("value")), _fmt(m.get("baseline")),
+                f"[{_fmt(iv[0])}, {_fmt(iv[1])}]" if iv else "", _fmt(m.get("threshold")),
+                m["verdict"],
+            )
+        out.print(table)
+        verdict = "[green]PASSED[/green]" if payload["passed"] else "[red]BLOCKED[/red]"
+        out.print(f"gate {verdict}; {len(payload.get('flagged_rows', []))} synthetic row(s) "
+                  "flagged (indices in the JSON)")
+        _write_json(json_out, payload)
+        return 0 if payload["passed"] else 3
+
+    _run(body)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+@app.command()
+def release(
+    data: DataArg,
+    epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty).")],
+    schema: Annotated[Path | None, typer.Option("--schema", help="Reviewed schema.")] = None,
+    delta: Annotated[float | None, typer.Option("--delta")] = None,
+    engine: Annotated[str, typer.Option("--engine")] = "auto",
+    rows: Annotated[int | None, typer.Option("--rows", help="Synthetic rows (default: as many "
+                                              "as training rows).")] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier release "
+                                            "in --out.")] = False,
+    json_out: JsonOpt = None,
+) -> None:
+    """Scan (or use --schema), split a holdout, fit, sample, check, report.
+
+    DIR/synthetic.csv is written only when the leakage gate passes (exit 0);
+    otherwise exit 3 with the report explaining why.
+    """
+
+    def body() -> int:
+        from synth.release import run_release
+
+        with _progress() as progress:
+            res = run_release(
+                data, epsilon=epsilon, out_dir=out_dir, schema_path=schema, delta=delta,
+                engine=engine, rows=rows, seed=seed, overwrite=overwrite, progress=progress,
+            )
+        if res.passed:
+            out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")
+        else:
+            out.print(f"[red]BLOCKED[/red] by {', '.join(res.blocked_by)}; no synthetic data "
+                      f"written. See {out_dir / 'report.html'}")
+        out.print(f"spent ε={res.epsilon_spent:.4f}, δ={res.delta_spent:.2e}; "
+                  f"report: {out_dir / 'report.html'}; {res.seconds:.0f} s")
+        _write_json(json_out, res.to_dict())
+        return 0 if res.passed else 3
+
+    _run(body)
+
+
+@app.command()
+def strip(
+    data: DataArg,
+    schema: Annotated[Path, typer.Option("--schema", help="Reviewed schema.")],
+    out_path: Annotated[Path, typer.Option("--out", help="De-identified .csv/.parquet.")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    json_out: JsonOpt = None,
+) -> None:
+    """Apply the schema's actions (drop/replace/redact/generalise): a de-identified,
+    NOT differentially private, copy."""
+
+    def body() -> None:
+        from privacy.strip import strip as run_strip
+        from synth.io.tables import read_table, write_table
+        from synth.schema.io import load_schema
+
+        sch = load_schema(schema)
+        df = read_table(data)
+        from synth.prepare import check_columns
+
+        check_columns(df, sch, str(data))
+        with _progress() as progress:
+            stripped, counts = run_strip(df, sch, seed=seed, progress=progress)
+        write_table(stripped, out_path)
+        out.print(f"de-identified copy written to {out_path} (not DP)")
+        _write_json(json_out, {"out": str(out_path), "rows": len(stripped),
+                               "columns": list(stripped.columns), "redacted_spans": counts})
+
+    _run(body)
+
+
+def main() -> None:
+    try:
+        app(prog_name="synth")
+    except SystemExit as exc:
+        sys.exit(exc.code)
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,176 @@
+"""One-command release: scan → schema → fit → sample → check → report.
+
+The output folder is built in a hidden staging folder and moved into place at
+the end, so an interrupted release leaves nothing half-written. It holds:
+
+========================  ==========================================================
+``schema.yaml``           the schema used (the reviewed one, or the scan's draft)
+``scan.json``             the scan's findings (when no schema was given)
+``model.synth``           the fitted model (data only, checksummed)
+``ledger.json``           the privacy ledger: every mechanism and its cost
+``leakage.json``          the leakage gate: metrics, thresholds, verdicts
+``report.html/json``      the release report
+``synthetic.csv``         the synthetic table — only when the gate passed
+``release.json``          summary: passed, ε/δ spent, files
+========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.engines.base import Progress, no_progress
+from synth.io.atomic import atomic_write_text, staged_directory
+from synth.io.tables import read_table, write_table
+from synth.prepare import check_columns
+from synth.schema.io import load_schema, save_schema
+from synth.schema.model import Schema
+from synth.synthesizer import Synthesizer
+
+
+@dataclass
+class ReleaseResult:
+    out_dir: Path
+    passed: bool
+    epsilon_spent: float
+    delta_spent: float
+    files: list[str] = field(default_factory=list)
+    blocked_by: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "released": self.passed,
+            "out_dir": str(self.out_dir),
+            "epsilon_spent": self.epsilon_spent,
+            "delta_spent": self.delta_spent,
+            "blocked_by": self.blocked_by,
+            "files": self.files,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def split_holdout(
+    data: pd.DataFrame, schema: Schema, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random train/holdout split by person (privacy unit) when rows repeat per person."""
+    rng = np.random.default_rng(seed + 7919)
+    frac = schema.dataset.holdout_fraction
+    unit = schema.dataset.privacy_unit
+    if unit:
+        keys = data[unit].astype(str)
+        uniq = keys.unique()
+        hold_keys = set(rng.choice(uniq, max(1, round(frac * len(uniq))), replace=False))
+        mask = keys.isin(hold_keys).to_numpy()
+    else:
+        mask = np.zeros(len(data), dtype=bool)
+        mask[rng.choice(len(data), max(1, round(frac * len(data))), replace=False)] = True
+    return data[~mask].reset_index(drop=True), data[mask].reset_index(drop=True)
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, default=_default) + "\n"
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def run_release(
+    data_path: str | Path,
+    *,
+    epsilon: float,
+    out_dir: str | Path,
+    schema_path: str | Path | None = None,
+    delta: float | None = None,
+    engine: str = "auto",
+    rows: int | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+    engine_options: dict[str, Any] | None = None,
+    progress: Progress = no_progress,
+) -> ReleaseResult:
+    from privacy.leakage import check_leakage
+
+    from privacy.scanner import scan
+    from synth.report import build_report, write_report
+
+    start = time.perf_counter()
+    data_path = Path(data_path)
+    out_dir = Path(out_dir)
+    data = read_table(data_path)
+    scan_dict: dict[str, Any] | None = None
+    if schema_path is not None:
+        schema = load_schema(schema_path)
+    else:
+        result = scan(data, name=data_path.stem, seed=seed, progress=progress)
+        schema = result.schema
+        scan_dict = result.to_dict()
+    check_columns(data, schema, str(data_path))
+    train, holdout = split_holdout(data, schema, seed)
+
+    with staged_directory(out_dir, overwrite=overwrite) as stage:
+        header = (
+            f"Schema used for the release of {data_path.name}.\n"
+            + ("Drafted by `synth scan`: review roles, actions and domains.\n"
+               if scan_dict else "")
+        )
+        save_schema(schema, stage / "schema.yaml", header=header)
+        if scan_dict is not None:
+            atomic_write_text(stage / "scan.json", _dump(scan_dict))
+
+        model = Synthesizer(schema, epsilon=epsilon, delta=delta, engine=engine, seed=seed,
+                            engine_options=engine_options)
+        model.fit(train, source=str(data_path), progress=progress)
+        model.save(stage / "model.synth")
+        described = model.describe()
+        atomic_write_text(stage / "ledger.json", _dump(described["ledger"]))
+
+        progress("sampling", 0, 1)
+        synthetic = model.sample(rows or len(train), seed=seed + 1)
+        progress("sampling", 1, 1)
+
+        leak = check_leakage(train, holdout, synthetic, schema, progress=progress)
+        leak_dict = leak.to_dict()
+        atomic_write_text(stage / "leakage.json", _dump(leak_dict))
+        passed = bool(leak.passed)
+
+        progress("report", 0, 1)
+        report, figures = build_report(
+            train=train, synthetic=synthetic, schema=schema, leakage=leak_dict,
+            dcr_train=leak.dcr_train, dcr_holdout=leak.dcr_holdout, model=described,
+            scan=scan_dict, released=passed, holdout=holdout,
+        )
+        write_report(stage, report, figures)
+        progress("report", 1, 1)
+        if passed:
+            write_table(synthetic, stage / "synthetic.csv")
+
+        eps, dlt = model.ledger.spent()
+        res = ReleaseResult(
+            out_dir=out_dir,
+            passed=passed,
+            epsilon_spent=eps,
+            delta_spent=dlt,
+            blocked_by=[m["name"] for m in leak_dict["metrics"] if m["verdict"] == "block"],
+            seconds=time.perf_counter() - start,
+        )
+        res.files = sorted([p.name for p in stage.iterdir()] + ["release.json"])
+        atomic_write_text(stage / "release.json", _dump(res.to_dict()))
+    return res

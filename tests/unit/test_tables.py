@@ -1,0 +1,66 @@
+"""Readers: clear errors naming the file and the problem, never a value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from synth.errors import InputError
+from synth.io.tables import read_table, write_table
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"a,b\n", "no rows"),
+        (b"a,a\n1,2\n", "more than once"),
+        (b"a,,c\n1,2,3\n", "empty name"),
+        (b"a,b\n1,2\n3,4,5,6\n", "line 3"),
+        (b"name,ssn\n\xff\xfeJos\xe9,123\n", "not UTF-8"),
+    ],
+)
+def test_bad_csv(tmp_path: Path, content: bytes, needle: str) -> None:
+    p = tmp_path / "t.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=needle) as exc:
+        read_table(p)
+    assert str(p) in str(exc.value)
+
+
+def test_missing_and_folder_and_suffix(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        read_table(tmp_path / "none.csv")
+    with pytest.raises(InputError, match="no .parquet"):
+        read_table(tmp_path)
+    (tmp_path / "x.xlsx").write_bytes(b"x")
+    with pytest.raises(InputError, match="unknown file type"):
+        read_table(tmp_path / "x.xlsx")
+
+
+def test_bad_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "t.parquet"
+    p.write_bytes(b"PAR1 nonsense")
+    with pytest.raises(InputError, match="not a readable Parquet"):
+        read_table(p)
+
+
+def test_leading_zeros_kept_and_parquet_round_trip(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("zip,n\n02139,1\n10001,\n")
+    df = read_table(p)
+    assert df["zip"].tolist() == ["02139", "10001"] and pd.isna(df["n"].iloc[1])
+    q = tmp_path / "t.parquet"
+    write_table(df, q)
+    assert read_table(q).equals(df)
+
+
+def test_error_never_quotes_values(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_bytes(b"ssn\n123-45-6789\n123-45-6789,EXTRA\n")
+    with pytest.raises(InputError) as exc:
+        read_table(p)
+    assert "123-45-6789" not in str(exc.value)
