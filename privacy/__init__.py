@@ -14,6 +14,6 @@ The whole API:
 from privacy.leakage import check_leakage
 from privacy.nlp import build_analyzer
 from privacy.scanner import scan
-from privacy.strip import strip
+from privacy.stripping import strip
 
 __all__ = ["build_analyzer", "check_leakage", "scan", "strip"]

@@ -172,7 +172,10 @@ def infer_type(p: Profile) -> str:
     if p.numeric_share >= 0.95 and p.leading_zero_share < 0.05:
         if p.integer_share >= 0.95 and p.distinct <= 12:
             return "categorical"
-        if p.integer_share >= 0.95 and p.unique_ratio >= 0.95 and p.distinct > 100:
+        # unique fixed-width integers are keys; unique variable-width ones are measurements
+        # (weights, amounts) unless the column name says otherwise
+        if (p.integer_share >= 0.95 and p.unique_ratio >= 0.95 and p.distinct > 100
+                and p.top_shape_share >= 0.9):
             return "identifier"
         return "numerical"
     if p.unique_ratio >= 0.95 and p.distinct > 100 and p.mean_words <= 2:

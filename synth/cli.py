@@ -307,7 +307,7 @@ def strip(
     NOT differentially private, copy."""
 
     def body() -> None:
-        from privacy.strip import strip as run_strip
+        from privacy.stripping import strip as run_strip
         from synth.io.tables import read_table, write_table
         from synth.schema.io import load_schema
 

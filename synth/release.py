@@ -18,6 +18,7 @@ the end, so an interrupted release leaves nothing half-written. It holds:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,10 @@ import numpy as np
 import pandas as pd
 
 from synth.engines.base import Progress, no_progress
+from synth.errors import OutputError
 from synth.io.atomic import atomic_write_text, staged_directory
 from synth.io.tables import read_table, write_table
+from synth.ledger import check_budget
 from synth.prepare import check_columns
 from synth.schema.io import load_schema, save_schema
 from synth.schema.model import Schema
@@ -92,6 +95,23 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
+def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
+    """Fail before any work when the output folder cannot be used."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: output path exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise OutputError(
+            f"{out_dir}: output folder is not empty (it may hold an earlier release); "
+            "choose a new folder or pass --overwrite"
+        )
+    parent = out_dir.parent if str(out_dir.parent) else Path(".")
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise OutputError(f"{probe}: output folder is not writable")
+
+
 def run_release(
     data_path: str | Path,
     *,
@@ -106,19 +126,20 @@ def run_release(
     engine_options: dict[str, Any] | None = None,
     progress: Progress = no_progress,
 ) -> ReleaseResult:
-    from privacy.leakage import check_leakage
-
-    from privacy.scanner import scan
-    from synth.report import build_report, write_report
-
     start = time.perf_counter()
     data_path = Path(data_path)
     out_dir = Path(out_dir)
+    check_budget(epsilon, delta if delta is not None else 1e-6)
+    _check_out_dir(out_dir, overwrite)
     data = read_table(data_path)
+    schema = load_schema(schema_path) if schema_path is not None else None
+
+    from privacy.leakage import check_leakage
+    from privacy.scanner import scan
+    from synth.report import build_report, write_report
+
     scan_dict: dict[str, Any] | None = None
-    if schema_path is not None:
-        schema = load_schema(schema_path)
-    else:
+    if schema is None:
         result = scan(data, name=data_path.stem, seed=seed, progress=progress)
         schema = result.schema
         scan_dict = result.to_dict()

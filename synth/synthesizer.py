@@ -172,10 +172,9 @@ class Synthesizer:
         if n <= 0:
             raise InputError(f"number of rows must be positive, got {n}")
         rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
-        frame = self._draw(n, rng)
+        frame = self._enforce(self._draw(n, rng), rng)
         if conditions:
             frame = self._condition(frame, n, conditions, rng)
-        frame = self._enforce(frame, rng)
         return self._assemble(frame, n, int(rng.integers(2**31)))
 
     def _condition(
@@ -196,7 +195,7 @@ class Synthesizer:
         for _ in range(200):
             if have >= n:
                 break
-            more = self._draw(max(1000, 2 * n), rng)
+            more = self._enforce(self._draw(max(1000, 2 * n), rng), rng)
             more = more[ok(more)]
             kept.append(more)
             have += len(more)

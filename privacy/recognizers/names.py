@@ -19,7 +19,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 _LOCALES = ["en_US", "en_GB", "es_MX", "de_DE", "fr_FR", "it_IT", "en_IN", "pt_BR"]
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?"
 _CAP = r"[A-Z][a-zA-Z'\-]+"
-_FULL = re.compile(rf"\b{_CAP}(?:\s+{_CAP}){{1,2}}\b")
+_FULL = re.compile(rf"\b{_CAP}(?:\s+{_CAP}){{1,3}}\b")
 _TITLED = re.compile(rf"\b{_TITLE}\s+{_CAP}(?:\s+{_CAP})?\b")
 _WORD = re.compile(rf"\b{_CAP}\b")
 #: capitalised words that are also names but far more often ordinary words in notes
@@ -68,11 +68,13 @@ class NameLexiconRecognizer(EntityRecognizer):
             out.append(self._result(m.start(), m.end(), 0.85))
             taken.append((m.start(), m.end()))
         for m in _FULL.finditer(text):
-            words = m.group(0).split()
-            if words[0] in given and words[-1] in family and words[0] not in _STOP:
-                if not any(s <= m.start() < e for s, e in taken):
-                    out.append(self._result(m.start(), m.end(), 0.8))
-                    taken.append((m.start(), m.end()))
+            span = self._name_in_run(m.group(0), given, family)
+            if span is None:
+                continue
+            start, end = m.start() + span[0], m.start() + span[1]
+            if not any(s <= start < e for s, e in taken):
+                out.append(self._result(start, end, 0.8))
+                taken.append((start, end))
         for m in _WORD.finditer(text):
             w = m.group(0)
             if w in _STOP or any(s <= m.start() < e for s, e in taken):
@@ -80,6 +82,20 @@ class NameLexiconRecognizer(EntityRecognizer):
             if w in given or w in family:
                 out.append(self._result(m.start(), m.end(), 0.3))
         return out
+
+    @staticmethod
+    def _name_in_run(
+        run: str, given: frozenset[str], family: frozenset[str]
+    ) -> tuple[int, int] | None:
+        """Offsets of 'Given [Middle] Family' inside a run of capitalised words."""
+        words = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"\S+", run)]
+        for i, (s0, _e0, w0) in enumerate(words):
+            if w0 not in given:
+                continue
+            for j in range(len(words) - 1, i, -1):
+                if words[j][2] in family:
+                    return s0, words[j][1]
+        return None
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(

@@ -25,10 +25,17 @@ def _prepare_parent(path: Path) -> None:
         raise OutputError(f"{parent}: output folder is not writable")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     _prepare_parent(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what a plain open() would
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -52,6 +59,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     _prepare_parent(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -79,6 +87,7 @@ def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
             )
     _prepare_parent(final)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    os.chmod(stage, 0o777 & ~_umask())
     try:
         yield stage
         if final.exists():

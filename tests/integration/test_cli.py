@@ -1,0 +1,128 @@
+"""The CLI: the gate blocks a copying generator; bad input fails clearly with documented codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synth.cli import app
+
+runner = CliRunner()
+SYNTH = str(Path(sys.executable).parent / "synth")
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("split")
+    df = pd.read_csv(sample_path, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(df))
+    train, hold = df.iloc[idx[:4000]], df.iloc[idx[4000:]]
+    paths = {"train": work / "train.csv", "holdout": work / "holdout.csv"}
+    train.to_csv(paths["train"], index=False)
+    hold.to_csv(paths["holdout"], index=False)
+    copy = train.sample(4000, replace=True, random_state=1)
+    paths["copy"] = work / "copy.csv"
+    copy.to_csv(paths["copy"], index=False)
+    marg = pd.DataFrame({c: train[c].sample(4000, replace=True, random_state=i).to_numpy()
+                         for i, c in enumerate(train.columns)})
+    paths["marginals"] = work / "marginals.csv"
+    marg.to_csv(paths["marginals"], index=False)
+    paths["work"] = work
+    return paths
+
+
+def _check(split: dict[str, Path], syn: str, schema_path: Path) -> tuple[int, dict]:
+    out = split["work"] / f"{syn}.json"
+    res = runner.invoke(app, ["check", "--real", str(split["train"]), "--holdout",
+                              str(split["holdout"]), "--synthetic", str(split[syn]),
+                              "--schema", str(schema_path), "--json", str(out)])
+    return res.exit_code, json.loads(out.read_text())
+
+
+def test_copying_generator_is_blocked(split: dict[str, Path], schema_path: Path) -> None:
+    code, payload = _check(split, "copy", schema_path)
+    assert code == 3
+    assert payload["passed"] is False
+    blocked = [m for m in payload["metrics"] if m["verdict"] == "block"]
+    assert blocked and all("threshold" in m for m in blocked)
+    assert payload["flagged_rows"] and all(isinstance(i, int) for i in payload["flagged_rows"])
+
+
+def test_independent_marginals_pass(split: dict[str, Path], schema_path: Path) -> None:
+    code, payload = _check(split, "marginals", schema_path)
+    assert code == 0 and payload["passed"] is True
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    res = runner.invoke(app, args)
+    return res.exit_code, res.output
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, msg = _run(["scan", str(tmp_path / "nope.csv")])
+    assert code == 2 and "nope.csv" in msg and "not found" in msg
+
+
+def test_empty_and_header_only(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "head.csv").write_text("a,b\n")
+    code, msg = _run(["scan", str(tmp_path / "empty.csv")])
+    assert code == 2 and "empty" in msg
+    code, msg = _run(["scan", str(tmp_path / "head.csv")])
+    assert code == 2 and "no rows" in msg
+
+
+def test_unreadable_schema(tmp_path: Path, sample_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns: [\n  - {name: x")
+    code, msg = _run(["fit", str(sample_path), "--schema", str(bad), "--epsilon", "1",
+                      "--out", str(tmp_path / "m.synth")])
+    assert code == 2 and "bad.yaml" in msg and "YAML" in msg
+    assert not (tmp_path / "m.synth").exists()
+
+
+def test_schema_contradicting_data(tmp_path: Path, sample_path: Path) -> None:
+    sch = tmp_path / "s.yaml"
+    sch.write_text("columns:\n  - {name: not_a_column, type: categorical}\n")
+    code, msg = _run(["fit", str(sample_path), "--schema", str(sch), "--epsilon", "1",
+                      "--out", str(tmp_path / "m.synth")])
+    assert code == 2 and "not_a_column" in msg
+
+
+def test_impossible_budget(tmp_path: Path, sample_path: Path, schema_path: Path) -> None:
+    code, msg = _run(["release", str(sample_path), "--schema", str(schema_path),
+                      "--epsilon", "0", "--out", str(tmp_path / "o")])
+    assert code == 4 and "epsilon" in msg
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_dir_holding_a_release(tmp_path: Path, sample_path: Path, schema_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "synthetic.csv").write_text("old release\n")
+    code, msg = _run(["release", str(sample_path), "--schema", str(schema_path),
+                      "--epsilon", "1", "--out", str(out)])
+    assert code == 5 and "not empty" in msg
+    assert (out / "synthetic.csv").read_text() == "old release\n"
+
+
+def test_tampered_model(tmp_path: Path) -> None:
+    model = tmp_path / "m.synth"
+    model.write_bytes(b"PK\x03\x04 this is not a model")
+    code, msg = _run(["sample", str(model), "--rows", "10", "--out", str(tmp_path / "s.csv")])
+    assert code == 2 and "m.synth" in msg
+
+
+def test_console_script_exit_code(tmp_path: Path) -> None:
+    proc = subprocess.run([SYNTH, "scan", str(tmp_path / "missing.csv")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "missing.csv" in proc.stderr and "Traceback" not in proc.stderr

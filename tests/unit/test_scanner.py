@@ -1,0 +1,82 @@
+"""Scanner: identifiers found, clinical values not mistaken for them, values never echoed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from privacy import scan, strip
+from synth.io.tables import read_table
+from synth.schema import load_schema
+
+DIRECT = {"patient_id", "mrn", "full_name", "ssn", "date_of_birth", "phone", "email",
+          "street_address"}
+
+
+@pytest.fixture(scope="module")
+def sample(sample_path: Path) -> pd.DataFrame:
+    return read_table(sample_path).iloc[:1500]
+
+
+@pytest.fixture(scope="module")
+def result(sample: pd.DataFrame):
+    return scan(sample, name="patients")
+
+
+def test_direct_identifiers_found(result) -> None:
+    direct = {f.name for f in result.findings if f.role == "direct_identifier"}
+    assert direct == DIRECT
+
+
+def test_roles_and_actions(result) -> None:
+    by = {f.name: f for f in result.findings}
+    assert by["diagnosis_icd10"].role == "sensitive"
+    assert by["diagnosis_icd10"].entity.startswith("CLINICAL_CODE")
+    assert by["zip"].role == "quasi_identifier" and by["zip"].generalise == "zip3"
+    assert by["clinical_note"].role == "free_text" and by["clinical_note"].action == "redact"
+    assert by["clinical_note"].text_entities.get("PERSON", 0) > 0
+    assert by["ssn"].hipaa and by["ssn"].confidence >= 0.9
+    assert by["admission_date"].type == "datetime" and by["admission_date"].format == "%Y-%m-%d"
+    assert by["age"].generalise == "top_code_89"
+    for f in result.findings:
+        assert f.evidence, f.name
+
+
+def test_draft_schema_has_no_values(result, sample: pd.DataFrame) -> None:
+    text = json.dumps(result.to_dict())
+    for col in ("ssn", "email", "phone", "full_name", "mrn", "zip", "race_ethnicity", "payer"):
+        for v in sample[col].dropna().unique()[:200]:
+            assert f'"{v}"' not in text, col
+    for c in result.schema.columns:
+        assert c.domain is None or (c.domain.categories is None and c.domain.min is None)
+
+
+def test_generic_unique_key_is_identifier() -> None:
+    import secrets
+
+    df = pd.DataFrame({"key": [secrets.token_hex(8) for _ in range(500)],
+                       "value": ["a", "b"] * 250})
+    by = {f.name: f for f in scan(df).findings}
+    assert by["key"].role == "direct_identifier" and by["value"].role != "direct_identifier"
+
+
+def test_strip_replaces_redacts_generalises(sample: pd.DataFrame, schema_path: Path) -> None:
+    schema = load_schema(schema_path)
+    small = sample.iloc[:200]
+    out, counts = strip(small, schema, seed=1)
+    assert not set(out["ssn"]) & set(small["ssn"])
+    assert out["zip"].str.len().max() == 3
+    notes = " ".join(out["clinical_note"].dropna())
+    for name in small["full_name"]:
+        assert name not in notes
+    assert counts["clinical_note"]["PERSON"] > 0
+
+
+@pytest.mark.shared
+def test_adult_has_no_direct_identifier(shared_datasets: Path) -> None:
+    df = read_table(shared_datasets / "adult" / "adult_train.csv").iloc[:3000]
+    direct = [f.name for f in scan(df).findings if f.role == "direct_identifier"]
+    assert direct == []
