@@ -346,6 +346,7 @@ def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
             Column(
                 name=f.name, type=f.type, role=f.role, entity=f.entity, action=f.action,
                 generalise=f.generalise, format=f.format, domain=domain,
+                nullable=bool(f.profile.get("missing", 1)),
                 confidence=f.confidence, evidence=f.evidence, hipaa=f.hipaa,
             )
         )

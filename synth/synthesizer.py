@@ -159,7 +159,12 @@ class Synthesizer:
 
     def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         engine = self._require_fitted()
-        blocked = [c.blocked_tokens() for c in self.codecs]
+        blocked = []
+        for c, col in zip(self.codecs, self.columns, strict=True):
+            block = c.blocked_tokens() + ([] if col.nullable else [c.missing])  # type: ignore[attr-defined]
+            if len(set(block)) >= c.cardinality:  # nothing left to emit: allow missing
+                block = c.blocked_tokens()
+            blocked.append(block)
         tokens = engine.sample(n, rng, blocked=blocked)
         return pd.DataFrame(
             {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.codecs)}

@@ -13,6 +13,8 @@ import pandas as pd
 
 from synth.schema.model import Column, ColumnType, Domain, Generalisation
 
+YEAR_MIN, YEAR_MAX = 1900, 2030
+
 AGE_BANDS: list[tuple[int, int, str]] = [
     (0, 17, "0-17"),
     (18, 24, "18-24"),
@@ -50,19 +52,20 @@ def generalised_column(col: Column) -> Column:
         return col
     method = Generalisation(col.generalise)
     if method == Generalisation.ZIP3:
-        cats = [f"{i:03d}" for i in range(1000)]
+        # with no declared list the prefixes are chosen under DP (partition selection):
+        # all 1000 codes as a public domain would spread mass over prefixes nobody lives in
+        dom = None
         if col.domain is not None and col.domain.categories:
-            cats = sorted({str(c)[:3] for c in col.domain.categories})
-        return col.model_copy(
-            update={"type": ColumnType.CATEGORICAL, "domain": Domain(categories=cats)}
-        )
+            dom = Domain(categories=sorted({str(c)[:3] for c in col.domain.categories}))
+        return col.model_copy(update={"type": ColumnType.CATEGORICAL, "domain": dom})
     if method == Generalisation.AGE_BAND:
         cats = [label for _, _, label in AGE_BANDS]
         return col.model_copy(
             update={"type": ColumnType.CATEGORICAL, "domain": Domain(categories=cats)}
         )
     if method == Generalisation.YEAR:
-        dom = None
+        # public default: birth years of living people lie in [1900, 2030]
+        dom = Domain(min=float(YEAR_MIN), max=float(YEAR_MAX), precision=0)
         if col.domain is not None and col.domain.has_bounds:
             lo = pd.Timestamp(col.domain.min).year  # type: ignore[arg-type]
             hi = pd.Timestamp(col.domain.max).year  # type: ignore[arg-type]

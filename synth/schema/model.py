@@ -110,6 +110,11 @@ class Column(_Frozen):
         default=None, description="strftime format for datetimes; shape hint for identifiers."
     )
     domain: Domain | None = None
+    nullable: bool = Field(
+        default=True,
+        description="Whether values may be missing; when false the generator never emits a "
+        "missing value (structural, confirmed by the steward like the type).",
+    )
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     evidence: list[str] = Field(default_factory=list)
     hipaa: str | None = Field(default=None, description="HIPAA Safe Harbor identifier class.")

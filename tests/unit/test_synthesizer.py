@@ -68,9 +68,9 @@ def test_budget_and_ledger(fitted: Synthesizer) -> None:
     eps, delta = fitted.ledger.spent()
     assert 0.9 * 2.0 <= eps <= 2.0 and delta <= 1e-6
     purposes = {c.purpose for c in fitted.ledger.charges}
-    # sex has no public categories, adm and lab no public bounds: all three are paid for
+    # sex and zip3 have no public categories, adm and lab no public bounds: all are paid for
     targets = {c.target for c in fitted.ledger.charges if c.kind == "gaussian"}
-    assert targets == {"sex", "adm", "lab"}
+    assert targets == {"sex", "zip", "adm", "lab"}
     assert "DP-SGD training" in purposes
 
 

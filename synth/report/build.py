@@ -1,0 +1,217 @@
+"""Assemble the release report: JSON sections plus figures, and write both outputs."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.io.atomic import atomic_write_text
+from synth.report import figures as figs
+from synth.report import governance
+from synth.report.bias import bias
+from synth.report.columns import Prepared, prepare
+from synth.report.common import clean, fmt
+from synth.report.diversity import diversity, row_hashes
+from synth.report.fidelity import column_rows, constraint_rows, marginals
+from synth.report.html import render_html
+from synth.report.limits import limits
+from synth.report.safety import Scrubber
+from synth.report.tstr import tstr
+from synth.schema.model import Schema
+
+REPORT_VERSION = 1
+SECTION_KEYS = (
+    "verdict",
+    "pii_scan",
+    "ledger",
+    "leakage",
+    "fidelity",
+    "bias",
+    "diversity",
+    "limits",
+)
+
+
+def _tool_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("steward-synth")
+    except Exception:
+        return None
+
+
+def _exact_copies(cols: list[Prepared]) -> dict[str, Any]:
+    """Shares of synthetic rows identical to some real row (over the compared columns)."""
+    if not cols:
+        return {"columns": 0}
+    syn, real = row_hashes(cols, "synth"), row_hashes(cols, "real")
+    out: dict[str, Any] = {
+        "columns": len(cols),
+        "synthetic_in_train": float(np.isin(syn, real).mean()),
+    }
+    if all(c.holdout is not None for c in cols):
+        hold = row_hashes(cols, "holdout")
+        out["synthetic_in_holdout"] = float(np.isin(syn, hold).mean()) if len(syn) else None
+        out["holdout_in_train"] = float(np.isin(hold, real).mean()) if len(hold) else None
+    return out
+
+
+def _panels(cols: list[Prepared], tvd: dict[str, float]) -> tuple[list[Prepared], str]:
+    if len(cols) <= figs.MAX_PANELS:
+        return cols, "One panel per compared column."
+    worst = sorted(cols, key=lambda c: -(tvd.get(c.name) or 0))[: figs.MAX_PANELS]
+    keep = {c.name for c in worst}
+    return (
+        [c for c in cols if c.name in keep],
+        f"The {figs.MAX_PANELS} columns with the largest TVD of {len(cols)}.",
+    )
+
+
+def _fidelity(
+    cols: list[Prepared], skipped: list[dict[str, str]], schema: Schema, has_holdout: bool
+) -> dict[str, Any]:
+    return {
+        "method": {
+            "numeric_bins": "10 quantile bins of the real training data + missing",
+            "categorical": "every category + missing (2-/3-way: top 50 + other)",
+            "datetime": "parsed with the column format, binned as numbers",
+        },
+        "columns": column_rows(cols),
+        "skipped": skipped,
+        "marginals": marginals(cols),
+        "tstr": tstr(cols, schema.dataset.target, has_holdout),
+        "constraints": constraint_rows(cols, schema),
+    }
+
+
+def _attention(report: dict[str, Any]) -> list[str]:
+    out = []
+    fl = report["leakage"]["flagged_rows"]["count"]
+    if fl:
+        out.append(f"{fl} synthetic row(s) flagged by the leakage check (Leakage).")
+    nb = report["bias"].get("flagged_groups", 0)
+    if nb:
+        out.append(f"{nb} protected group(s) outside the bias tolerances (Bias).")
+    out += report["diversity"].get("warnings", [])[:2]
+    cols = [r for r in report["fidelity"]["columns"] if r.get("tvd") is not None]
+    if cols:
+        worst = max(cols, key=lambda r: r["tvd"])
+        if worst["tvd"] >= 0.1:
+            out.append(
+                f"Largest column difference: {worst['column']} (TVD "
+                f"{fmt(worst['tvd'], 2)}) (Fidelity)."
+            )
+    gap = report["fidelity"]["tstr"].get("gap")
+    if gap is not None and gap > 0.05:
+        out.append(
+            f"Models trained on the synthetic data lose {fmt(gap, 2)} AUC against models "
+            "trained on real data (Fidelity)."
+        )
+    return out
+
+
+def build_report(
+    *,
+    train: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema,
+    leakage: dict[str, Any],
+    dcr_train: np.ndarray | None = None,
+    dcr_holdout: np.ndarray | None = None,
+    model: dict[str, Any] | None = None,
+    scan: dict[str, Any] | None = None,
+    released: bool,
+    holdout: pd.DataFrame | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The report as a JSON-ready dict (one key per section) and base64 PNG figures by id."""
+    start = time.perf_counter()
+    scrub = Scrubber.from_tables(schema, [train, holdout])
+    cols, skipped = prepare(train, synthetic, schema, holdout)
+    t_prepared = time.perf_counter()
+    for c in cols:
+        c.labels = [scrub.text(x) for x in c.labels]
+    rows_used = int((model or {}).get("rows_used") or len(train))
+
+    report: dict[str, Any] = {
+        "meta": {
+            "report_version": REPORT_VERSION,
+            "dataset": schema.dataset.name,
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "tool_version": _tool_version(),
+            "rows": {
+                "train": len(train),
+                "holdout": None if holdout is None else len(holdout),
+                "synthetic": len(synthetic),
+            },
+        },
+        "verdict": governance.verdict(leakage, model, released, rows_used, len(synthetic)),
+        "pii_scan": governance.pii_scan(schema, scan, model, [str(c) for c in synthetic.columns]),
+        "ledger": governance.ledger(model),
+        "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols)),
+        "fidelity": _fidelity(cols, skipped, schema, holdout is not None),
+        "bias": bias(cols, schema, rows_used),
+        "diversity": diversity(cols),
+    }
+    report["limits"] = limits(report, cols, rows_used)
+    fid = report["fidelity"]
+    report["verdict"]["attention"] = _attention(report)
+    report["verdict"]["headline"] = {
+        "mean_tvd": fid["marginals"]["mean_tvd"]["1-way"],
+        "tstr_auc": fid["tstr"].get("tstr_auc"),
+        "trtr_auc": fid["tstr"].get("trtr_auc"),
+    }
+
+    t_measured = time.perf_counter()
+    figures: dict[str, str] = {}
+    tvd = {r["column"]: r["tvd"] for r in fid["columns"]}
+    if cols:
+        shown, note = _panels(cols, tvd)
+        fid["panels_note"] = note
+        figures["marginals"] = figs.marginals_figure(shown, tvd)
+    assoc = fid["marginals"]["association"]
+    if len(cols) >= 2:
+        figures["association"] = figs.association_figure(assoc["columns"], assoc["difference"])
+    gate = figs.gate_figure(report["leakage"]["metrics"])
+    if gate:
+        figures["gate"] = gate
+    if dcr_train is not None and len(dcr_train):
+        figures["dcr"] = figs.dcr_figure(dcr_train, dcr_holdout)
+    b = figs.bias_figure(report["bias"]["attributes"])
+    if b:
+        figures["bias"] = b
+    where = {
+        "marginals": "fidelity",
+        "association": "fidelity",
+        "gate": "leakage",
+        "dcr": "leakage",
+        "bias": "bias",
+    }
+    for key in SECTION_KEYS:
+        report[key]["figures"] = [f for f in figures if where[f] == key]
+
+    end = time.perf_counter()
+    report["meta"]["build_seconds"] = end - start
+    report["meta"]["timings"] = {
+        "prepare": t_prepared - start,
+        "measure": t_measured - t_prepared,
+        "tstr": fid["tstr"].get("seconds"),
+        "figures": end - t_measured,
+    }
+    report = scrub.tree(clean(report))
+    report["meta"]["withheld_strings"] = scrub.hits
+    return report, figures
+
+
+def write_report(out_dir: Path, report: dict[str, Any], figures: dict[str, str]) -> None:
+    """Write ``report.json`` and ``report.html`` into ``out_dir``, each atomically."""
+    out_dir = Path(out_dir)
+    text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+    atomic_write_text(out_dir / "report.json", text + "\n")
+    atomic_write_text(out_dir / "report.html", render_html(report, figures))

@@ -1,0 +1,256 @@
+"""The privacy sections: PII scan, privacy ledger, leakage gate, and the verdict."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from synth.report.common import fmt, num
+from synth.schema.model import Action, ColumnType, Schema
+
+#: flagged synthetic row indices listed in the report (the count is always complete)
+MAX_FLAGGED_LISTED = 50
+
+NOT_RELEASED_WHY = {
+    "drop": "dropped by the schema (action: drop)",
+    "redact": "free text: not synthesised in this release (action: redact)",
+    "replace": "replaced, but text surrogates are not generated",
+    "keep": "modelled but absent from the synthetic table",
+    "generalise": "modelled but absent from the synthetic table",
+}
+
+
+def pii_scan(
+    schema: Schema,
+    scan: dict[str, Any] | None,
+    model: dict[str, Any] | None,
+    released_columns: list[str],
+) -> dict[str, Any]:
+    findings = {f.get("name"): f for f in (scan or {}).get("columns", [])}
+    rows = []
+    for col in schema.columns:
+        f = findings.get(col.name, {})
+        if col.name in released_columns:
+            output = "surrogate" if col.action == Action.REPLACE else "synthesised"
+        else:
+            output = "not released"
+        rows.append(
+            {
+                "column": col.name,
+                "type": str(col.type),
+                "role": str(col.role),
+                "entity": col.entity,
+                "action": str(col.action),
+                "generalise": col.generalise,
+                "hipaa": col.hipaa,
+                "confidence": f.get("confidence", col.confidence),
+                "evidence": list(f.get("evidence") or col.evidence),
+                "output": output,
+            }
+        )
+    if model is not None and "not_released" in model:
+        gone = [{"column": r["column"], "action": str(r["action"])} for r in model["not_released"]]
+    else:
+        gone = [
+            {"column": c.name, "action": str(c.action)}
+            for c in schema.columns
+            if c.name not in released_columns
+        ]
+    for g in gone:
+        g["why"] = NOT_RELEASED_WHY.get(g["action"], "not in the synthetic output")
+    summary = (scan or {}).get("summary", {})
+    roles: dict[str, int] = {}
+    for col in schema.columns:
+        roles[str(col.role)] = roles.get(str(col.role), 0) + 1
+    return {
+        "scanned": scan is not None,
+        "nlp_engine": (scan or {}).get("nlp_engine"),
+        "rows_scanned": (scan or {}).get("rows"),
+        "scan_seconds": (scan or {}).get("seconds"),
+        "roles": roles,
+        "columns": rows,
+        "free_text_entities": dict(summary.get("free_text_entities", {})),
+        "surrogates": [
+            c.name
+            for c in schema.columns
+            if c.name in released_columns
+            and c.action == Action.REPLACE
+            and c.type != ColumnType.TEXT
+        ],
+        "not_released": gone,
+    }
+
+
+def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
+    if charge.get("kind") == "gaussian":
+        rho = num(charge.get("rho"))
+        out: dict[str, Any] = {
+            "mechanism": "Gaussian (zCDP)",
+            "rho": rho,
+            "sigma": math.sqrt(1 / (2 * rho)) if rho else None,
+        }
+        if charge.get("delta"):
+            out["delta"] = charge["delta"]
+    else:
+        out = {
+            "mechanism": "DP-SGD (subsampled Gaussian)",
+            "sample_rate": charge.get("sample_rate"),
+            "noise_multiplier": charge.get("noise_multiplier"),
+            "steps": charge.get("steps"),
+        }
+    out.update(charge.get("details") or {})
+    return out
+
+
+def ledger(model: dict[str, Any] | None) -> dict[str, Any]:
+    if model is None:
+        return {"available": False, "note": "no model description was given"}
+    led = model.get("ledger", {})
+    charges = [
+        {
+            "purpose": c.get("purpose"),
+            "target": c.get("target"),
+            "kind": c.get("kind"),
+            "parameters": _parameters(c),
+            "epsilon_alone": c.get("epsilon_alone"),
+        }
+        for c in led.get("charges", [])
+    ]
+    engine = model.get("engine", {})
+    return {
+        "available": True,
+        "budget": model.get("budget", led.get("budget")),
+        "spent": model.get("spent", led.get("spent")),
+        "accounting": led.get("accounting"),
+        "conversion_delta": led.get("conversion_delta"),
+        "charges": charges,
+        "note": "ε alone is each charge's cost by itself; the total is composed (RDP), which is "
+        "smaller than the sum.",
+        "engine": engine.get("engine"),
+        "engine_reason": model.get("engine_reason"),
+        "engine_options": engine.get("options", {}),
+        "training": engine.get("training", {}),
+        "domains": model.get("domains", []),
+        "rows_used": model.get("rows_used"),
+    }
+
+
+def _dcr_summary(d: np.ndarray | None) -> dict[str, Any] | None:
+    if d is None or len(d) == 0:
+        return None
+    d = np.asarray(d, dtype=float)
+    d = d[np.isfinite(d)]
+    if len(d) == 0:
+        return None
+    q = np.quantile(d, [0.01, 0.05, 0.25, 0.5, 0.75])
+    return {
+        "rows": len(d),
+        "exact_match_share": float(np.mean(d <= 1e-12)),
+        "quantiles": {"p01": q[0], "p05": q[1], "p25": q[2], "p50": q[3], "p75": q[4]},
+    }
+
+
+def leakage(
+    leak: dict[str, Any],
+    dcr_train: np.ndarray | None,
+    dcr_holdout: np.ndarray | None,
+    exact_copies: dict[str, Any],
+) -> dict[str, Any]:
+    flagged = [int(i) for i in leak.get("flagged_rows", []) or []]
+    return {
+        "passed": bool(leak.get("passed", False)),
+        "metrics": [
+            {
+                k: m.get(k)
+                for k in (
+                    "name",
+                    "value",
+                    "baseline",
+                    "interval",
+                    "threshold",
+                    "verdict",
+                    "explanation",
+                )
+            }
+            for m in leak.get("metrics", [])
+        ],
+        "sizes": leak.get("sizes", {}),
+        "columns_used": list(leak.get("columns_used", [])),
+        "flagged_rows": {
+            "count": len(flagged),
+            "indices": flagged[:MAX_FLAGGED_LISTED],
+            "note": "indices of synthetic rows; no row content is shown",
+        },
+        "dcr_quantiles": leak.get("dcr_quantiles", {}),
+        "dcr": {"train": _dcr_summary(dcr_train), "holdout": _dcr_summary(dcr_holdout)},
+        "exact_copies": exact_copies,
+    }
+
+
+def _block_text(m: dict[str, Any]) -> str:
+    iv = m.get("interval")
+    ivt = (
+        f" (interval {fmt(iv[0])}–{fmt(iv[1])})"
+        if isinstance(iv, list | tuple) and len(iv) == 2
+        else ""
+    )
+    return f"{m.get('name')} = {fmt(m.get('value'))}{ivt} vs threshold {fmt(m.get('threshold'))}"
+
+
+def verdict(
+    leak: dict[str, Any],
+    model: dict[str, Any] | None,
+    released: bool,
+    rows_used: int,
+    rows_generated: int,
+) -> dict[str, Any]:
+    metrics = leak.get("metrics", [])
+    blocks = [m for m in metrics if m.get("verdict") == "block"]
+    gated = [m for m in metrics if m.get("verdict") in ("pass", "block")]
+    names = "; ".join(_block_text(m) for m in blocks)
+    if blocks:
+        reason = (
+            f"Released although the leakage gate blocked on {names}; a documented override "
+            "by the data steward is required."
+            if released
+            else f"The leakage gate blocked the release: {names}."
+        )
+    elif released and not gated:
+        reason = (
+            "Released, but no leakage-gate metric was reported: nothing here shows that the "
+            "synthetic rows do not copy training rows."
+        )
+    elif released and not leak.get("passed", False):
+        reason = (
+            "Released although the leakage gate did not pass; a documented override is required."
+        )
+    elif released:
+        which = {1: "The leakage-gate metric passed", 2: "Both leakage-gate metrics passed"}.get(
+            len(gated), f"All {len(gated)} leakage-gate metrics passed"
+        )
+        reason = (
+            f"{which}: synthetic rows are not measurably closer to the training rows "
+            "than to unseen real rows."
+        )
+    elif not leak:
+        reason = "Not released: no leakage-check result was given, so the gate cannot pass."
+    elif not leak.get("passed", False):
+        reason = "The leakage gate did not pass, although no single metric is marked as blocking."
+    else:
+        reason = "Not released: the release was withheld although the leakage gate passed."
+    spent = (model or {}).get("spent", {})
+    budget = (model or {}).get("budget", {})
+    return {
+        "released": bool(released),
+        "status": "released" if released else "blocked",
+        "reason": reason,
+        "gate_passed": bool(leak.get("passed", False)),
+        "blocking_metrics": [m.get("name") for m in blocks],
+        "epsilon": {"spent": spent.get("epsilon"), "budget": budget.get("epsilon")},
+        "delta": {"spent": spent.get("delta"), "budget": budget.get("delta")},
+        "rows_used": rows_used,
+        "rows_generated": rows_generated,
+        "rows_released": rows_generated if released else 0,
+    }
