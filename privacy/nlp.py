@@ -48,9 +48,7 @@ def build_analyzer() -> AnalyzerEngine:
     """The analyzer every scan and redaction uses (built once per process)."""
     engine = BlankSpacyNlpEngine()
     engine.load()
-    return AnalyzerEngine(
-        registry=build_registry(), nlp_engine=engine, supported_languages=["en"]
-    )
+    return AnalyzerEngine(registry=build_registry(), nlp_engine=engine, supported_languages=["en"])
 
 
 def build_batch_analyzer() -> BatchAnalyzerEngine:

@@ -127,9 +127,7 @@ def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000
         date_format=fmt if date_share >= 0.95 else None,
         mean_length=float(np.mean(lengths)) if lengths else 0.0,
         mean_words=float(np.mean([len(_WORDS.findall(v)) for v in sample])) if sample else 0.0,
-        digit_share=(
-            sum(sum(c.isdigit() for c in v) for v in sample) / max(1, sum(lengths))
-        ),
+        digit_share=(sum(sum(c.isdigit() for c in v) for v in sample) / max(1, sum(lengths))),
         top_shape=str(shapes.index[0]) if len(shapes) else None,
         top_shape_share=float(shapes.iloc[0] / k) if len(shapes) else 0.0,
         precision=precision,

@@ -79,9 +79,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["profile"] = {
-            k: v for k, v in self.profile.items() if k not in {"max_value"}
-        }
+        out["profile"] = {k: v for k, v in self.profile.items() if k not in {"max_value"}}
         return out
 
 
@@ -174,8 +172,12 @@ def infer_type(p: Profile) -> str:
             return "categorical"
         # unique fixed-width integers are keys; unique variable-width ones are measurements
         # (weights, amounts) unless the column name says otherwise
-        if (p.integer_share >= 0.95 and p.unique_ratio >= 0.95 and p.distinct > 100
-                and p.top_shape_share >= 0.9):
+        if (
+            p.integer_share >= 0.95
+            and p.unique_ratio >= 0.95
+            and p.distinct > 100
+            and p.top_shape_share >= 0.9
+        ):
             return "identifier"
         return "numerical"
     if p.unique_ratio >= 0.95 and p.distinct > 100 and p.mean_words <= 2:
@@ -245,44 +247,72 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
 
     # 1. free text
     if inferred == "text":
-        texts = [str(present.iloc[i]) for i in sorted(rng.choice(
-            len(present), min(SAMPLE_TEXTS, len(present)), replace=False))]
+        texts = [
+            str(present.iloc[i])
+            for i in sorted(
+                rng.choice(len(present), min(SAMPLE_TEXTS, len(present)), replace=False)
+            )
+        ]
         text_entities = _text_entities(texts)
         found = sum(text_entities.values())
-        evidence.append(f"free text, mean {p.mean_words:.0f} words; Presidio found {found} PII "
-                        f"span(s) in {len(texts)} sampled notes")
-        return _finding(name, "text", "free_text", "FREE_TEXT", 0.9 if found else 0.7,
-                        "redact", evidence, p, text_entities=text_entities)
+        evidence.append(
+            f"free text, mean {p.mean_words:.0f} words; Presidio found {found} PII "
+            f"span(s) in {len(texts)} sampled notes"
+        )
+        return _finding(
+            name,
+            "text",
+            "free_text",
+            "FREE_TEXT",
+            0.9 if found else 0.7,
+            "redact",
+            evidence,
+            p,
+            text_entities=text_entities,
+        )
 
     # 2. clinical codes are never identifiers
     code = _clinical(values, norm)
     if code is not None and (rule is None or rule.role != "direct_identifier"):
         evidence.append(f"values are {code} codes (not an identifier)")
-        return _finding(name, "categorical", "sensitive", f"CLINICAL_CODE:{code}", 0.9, "keep",
-                        evidence, p)
+        return _finding(
+            name, "categorical", "sensitive", f"CLINICAL_CODE:{code}", 0.9, "keep", evidence, p
+        )
 
     # 3. Presidio over sampled distinct values
     ents: dict[str, tuple[float, float]] = {}
     if inferred != "numerical" or p.integer_share >= 0.95:
         ctx = [t for t in norm.split("_") if t]
         ents = _value_entities(values, ctx)
-    direct = {
-        e: v for e, v in ents.items()
-        if e in DIRECT_ENTITIES and v[0] >= VALUE_SHARE
-    }
+    direct = {e: v for e, v in ents.items() if e in DIRECT_ENTITIES and v[0] >= VALUE_SHARE}
     # a column of dates or small integers is not a phone/id column because patterns fire
     if inferred in ("datetime", "categorical") and not (rule and rule.role == "direct_identifier"):
-        direct = {e: v for e, v in direct.items() if e in ("EMAIL_ADDRESS", "PERSON", "US_SSN")
-                  and inferred != "datetime"}
+        direct = {
+            e: v
+            for e, v in direct.items()
+            if e in ("EMAIL_ADDRESS", "PERSON", "US_SSN") and inferred != "datetime"
+        }
     if direct:
         ent, (share, score) = max(direct.items(), key=lambda kv: kv[1][0] * kv[1][1])
-        evidence.append(f"Presidio {ent} on {share:.0%} of {len(values)} sampled values "
-                        f"(mean score {score:.2f})")
+        evidence.append(
+            f"Presidio {ent} on {share:.0%} of {len(values)} sampled values "
+            f"(mean score {score:.2f})"
+        )
         agrees = rule is not None and rule.entity == ent
         conf = min(0.99, share * max(score, 0.5) + (0.3 if agrees else 0.0))
         shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
-        return _finding(name, "identifier", "direct_identifier", ent, max(conf, 0.6), "replace",
-                        evidence, p, hipaa=DIRECT_ENTITIES[ent], fmt=shape)
+        return _finding(
+            name,
+            "identifier",
+            "direct_identifier",
+            ent,
+            max(conf, 0.6),
+            "replace",
+            evidence,
+            p,
+            hipaa=DIRECT_ENTITIES[ent],
+            fmt=shape,
+        )
 
     # 4. the column name
     if rule is not None and rule.role == "direct_identifier":
@@ -294,15 +324,27 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
         if typ in ("numerical", "categorical") and action == "replace":
             typ = "identifier"
         shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
-        return _finding(name, typ, "direct_identifier", rule.entity, 0.9, action, evidence, p,
-                        hipaa=rule.hipaa, generalise=gen, fmt=fmt if typ == "datetime" else shape)
+        return _finding(
+            name,
+            typ,
+            "direct_identifier",
+            rule.entity,
+            0.9,
+            action,
+            evidence,
+            p,
+            hipaa=rule.hipaa,
+            generalise=gen,
+            fmt=fmt if typ == "datetime" else shape,
+        )
 
     # 5. unique keys with no entity (random hex, UUIDs, sequence numbers)
     if inferred == "identifier":
         evidence.append("unique per row with an id-like shape")
         shape = p.top_shape if p.top_shape_share >= 0.9 else None
-        return _finding(name, "identifier", "direct_identifier", "ID", 0.75, "replace",
-                        evidence, p, fmt=shape)
+        return _finding(
+            name, "identifier", "direct_identifier", "ID", 0.75, "replace", evidence, p, fmt=shape
+        )
 
     # 6. quasi-identifiers and sensitive attributes by name
     if rule is not None:
@@ -314,27 +356,67 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
             evidence.append("ages above 89 present (HIPAA): top-code at 90")
         if gen == "zip3":
             typ = "categorical"
-        return _finding(name, typ, rule.role, rule.entity, 0.8, action, evidence, p,
-                        hipaa=hipaa, generalise=gen, fmt=fmt)
+        return _finding(
+            name,
+            typ,
+            rule.role,
+            rule.entity,
+            0.8,
+            action,
+            evidence,
+            p,
+            hipaa=hipaa,
+            generalise=gen,
+            fmt=fmt,
+        )
     if inferred == "datetime":
-        return _finding(name, "datetime", "quasi_identifier", "DATE_TIME", 0.6, "keep",
-                        evidence, p, hipaa="Dates (except year) directly related to an "
-                        "individual", fmt=fmt)
+        return _finding(
+            name,
+            "datetime",
+            "quasi_identifier",
+            "DATE_TIME",
+            0.6,
+            "keep",
+            evidence,
+            p,
+            hipaa="Dates (except year) directly related to an individual",
+            fmt=fmt,
+        )
     return _finding(name, inferred, "other", None, 0.5, "keep", evidence, p)
 
 
 def _finding(
-    name: str, typ: str, role: str, entity: str | None, conf: float, action: str,
-    evidence: list[str], p: Profile, *, hipaa: str | None = None, generalise: str | None = None,
-    fmt: str | None = None, text_entities: dict[str, int] | None = None,
+    name: str,
+    typ: str,
+    role: str,
+    entity: str | None,
+    conf: float,
+    action: str,
+    evidence: list[str],
+    p: Profile,
+    *,
+    hipaa: str | None = None,
+    generalise: str | None = None,
+    fmt: str | None = None,
+    text_entities: dict[str, int] | None = None,
 ) -> Finding:
     precision = p.precision if typ == "numerical" else None
     if typ == "datetime" and fmt is None:
         fmt = p.date_format
     return Finding(
-        name=name, type=typ, role=role, entity=entity, confidence=round(conf, 3),
-        action=action, evidence=evidence, hipaa=hipaa, generalise=generalise, format=fmt,
-        precision=precision, text_entities=text_entities or {}, profile=p.to_dict(),
+        name=name,
+        type=typ,
+        role=role,
+        entity=entity,
+        confidence=round(conf, 3),
+        action=action,
+        evidence=evidence,
+        hipaa=hipaa,
+        generalise=generalise,
+        format=fmt,
+        precision=precision,
+        text_entities=text_entities or {},
+        profile=p.to_dict(),
     )
 
 
@@ -344,10 +426,18 @@ def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
         domain = Domain(precision=f.precision) if f.precision is not None else None
         cols.append(
             Column(
-                name=f.name, type=f.type, role=f.role, entity=f.entity, action=f.action,
-                generalise=f.generalise, format=f.format, domain=domain,
+                name=f.name,
+                type=f.type,
+                role=f.role,
+                entity=f.entity,
+                action=f.action,
+                generalise=f.generalise,
+                format=f.format,
+                domain=domain,
                 nullable=bool(f.profile.get("missing", 1)),
-                confidence=f.confidence, evidence=f.evidence, hipaa=f.hipaa,
+                confidence=f.confidence,
+                evidence=f.evidence,
+                hipaa=f.hipaa,
             )
         )
     unit = None
@@ -356,7 +446,8 @@ def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
             unit = f.name
             break
     protected = [
-        f.name for f in findings
+        f.name
+        for f in findings
         if re.search(r"(^|_)(sex|gender|race|ethnic\w*|age)(_|$)", normalise_header(f.name))
         and f.type != "identifier"
     ]
@@ -387,6 +478,10 @@ def scan(
             progress("scanning columns", i + 1, total)
     schema = draft_schema(findings, name, len(data))
     return ScanResult(
-        source=name, rows=len(data), findings=findings, schema=schema,
-        nlp_engine=ENGINE_NAME, seconds=time.perf_counter() - start,
+        source=name,
+        rows=len(data),
+        findings=findings,
+        schema=schema,
+        nlp_engine=ENGINE_NAME,
+        seconds=time.perf_counter() - start,
     )

@@ -46,14 +46,20 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress display (stderr); yields the callback the stages call."""
     enabled = err.is_terminal or os.environ.get("SYNTH_PROGRESS") == "1"
     if not enabled:
+
         def plain(what: str, done: int, total: int) -> None:
             if done == total:
                 err.print(f"[dim]✓ {what}[/dim]", highlight=False)
+
         yield plain
         return
     with Progress(
-        TextColumn("{task.description:<22}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, transient=False,
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -104,8 +110,9 @@ def _run(fn: Callable[[], int | None]) -> None:
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
-    = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
 ) -> None:
     _DEBUG["on"] = debug
 
@@ -137,10 +144,15 @@ def scan(
         out.print(table)
         out.print(f"NLP engine: {result.nlp_engine}")
         if schema_out is not None:
-            save_schema(result.schema, schema_out, header=(
-                f"Draft schema for {data.name}, written by `synth scan`.\n"
-                "Review every role and action. Add public domains (category lists, bounds)\n"
-                "only where they are public knowledge; the rest is estimated under DP.\n"))
+            save_schema(
+                result.schema,
+                schema_out,
+                header=(
+                    f"Draft schema for {data.name}, written by `synth scan`.\n"
+                    "Review every role and action. Add public domains (category lists, bounds)\n"
+                    "only where they are public knowledge; the rest is estimated under DP.\n"
+                ),
+            )
             out.print(f"draft schema written to {schema_out}")
         _write_json(json_out, result.to_dict())
 
@@ -173,8 +185,9 @@ def fit(
         model.save(out_path)
         desc = model.describe()
         eps, dlt = desc["spent"]["epsilon"], desc["spent"]["delta"]
-        out.print(f"model written to {out_path}; spent ε={eps:.4f}, δ={dlt:.2e} "
-                  f"(budget ε={epsilon:g})")
+        out.print(
+            f"model written to {out_path}; spent ε={eps:.4f}, δ={dlt:.2e} (budget ε={epsilon:g})"
+        )
         _write_json(json_out, desc)
 
     _run(body)
@@ -198,8 +211,10 @@ def sample(
         df = model.sample(rows, seed=seed)
         write_table(df, out_path)
         out.print(f"{len(df)} rows written to {out_path}")
-        _write_json(json_out, {"rows": len(df), "out": str(out_path), "seed": seed,
-                               "columns": list(df.columns)})
+        _write_json(
+            json_out,
+            {"rows": len(df), "out": str(out_path), "seed": seed, "columns": list(df.columns)},
+        )
 
     _run(body)
 
@@ -216,7 +231,6 @@ def check(
 
     def body() -> int:
         from privacy.leakage import check_leakage
-
         from synth.io.tables import read_table
         from synth.schema.io import load_schema
 
@@ -231,14 +245,19 @@ def check(
         for m in payload["metrics"]:
             iv = m.get("interval")
             table.add_row(
-                m["name"], _fmt(m.get("value")), _fmt(m.get("baseline")),
-                f"[{_fmt(iv[0])}, {_fmt(iv[1])}]" if iv else "", _fmt(m.get("threshold")),
+                m["name"],
+                _fmt(m.get("value")),
+                _fmt(m.get("baseline")),
+                f"[{_fmt(iv[0])}, {_fmt(iv[1])}]" if iv else "",
+                _fmt(m.get("threshold")),
                 m["verdict"],
             )
         out.print(table)
         verdict = "[green]PASSED[/green]" if payload["passed"] else "[red]BLOCKED[/red]"
-        out.print(f"gate {verdict}; {len(payload.get('flagged_rows', []))} synthetic row(s) "
-                  "flagged (indices in the JSON)")
+        out.print(
+            f"gate {verdict}; {len(payload.get('flagged_rows', []))} synthetic row(s) "
+            "flagged (indices in the JSON)"
+        )
         _write_json(json_out, payload)
         return 0 if payload["passed"] else 3
 
@@ -261,11 +280,14 @@ def release(
     schema: Annotated[Path | None, typer.Option("--schema", help="Reviewed schema.")] = None,
     delta: Annotated[float | None, typer.Option("--delta")] = None,
     engine: Annotated[str, typer.Option("--engine")] = "auto",
-    rows: Annotated[int | None, typer.Option("--rows", help="Synthetic rows (default: as many "
-                                              "as training rows).")] = None,
+    rows: Annotated[
+        int | None,
+        typer.Option("--rows", help="Synthetic rows (default: as many as training rows)."),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier release "
-                                            "in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier release in --out.")
+    ] = False,
     json_out: JsonOpt = None,
 ) -> None:
     """Scan (or use --schema), split a holdout, fit, sample, check, report.
@@ -279,18 +301,82 @@ def release(
 
         with _progress() as progress:
             res = run_release(
-                data, epsilon=epsilon, out_dir=out_dir, schema_path=schema, delta=delta,
-                engine=engine, rows=rows, seed=seed, overwrite=overwrite, progress=progress,
+                data,
+                epsilon=epsilon,
+                out_dir=out_dir,
+                schema_path=schema,
+                delta=delta,
+                engine=engine,
+                rows=rows,
+                seed=seed,
+                overwrite=overwrite,
+                progress=progress,
             )
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")
         else:
-            out.print(f"[red]BLOCKED[/red] by {', '.join(res.blocked_by)}; no synthetic data "
-                      f"written. See {out_dir / 'report.html'}")
-        out.print(f"spent ε={res.epsilon_spent:.4f}, δ={res.delta_spent:.2e}; "
-                  f"report: {out_dir / 'report.html'}; {res.seconds:.0f} s")
+            out.print(
+                f"[red]BLOCKED[/red] by {', '.join(res.blocked_by)}; no synthetic data "
+                f"written. See {out_dir / 'report.html'}"
+            )
+        out.print(
+            f"spent ε={res.epsilon_spent:.4f}, δ={res.delta_spent:.2e}; "
+            f"report: {out_dir / 'report.html'}; {res.seconds:.0f} s"
+        )
         _write_json(json_out, res.to_dict())
         return 0 if res.passed else 3
+
+    _run(body)
+
+
+@app.command()
+def report(
+    real: Annotated[Path, typer.Option("--real", help="Training rows the generator saw.")],
+    holdout: Annotated[Path, typer.Option("--holdout", help="Real rows it never saw.")],
+    synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic rows.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html/json.")],
+    model_path: Annotated[
+        Path | None, typer.Option("--model", help="Model file (ledger, schema).")
+    ] = None,
+    schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+) -> None:
+    """Write report.html and report.json for an existing synthetic table."""
+
+    def body() -> int:
+        from privacy.leakage import check_leakage
+        from synth.io.tables import read_table
+        from synth.report import build_report, write_report
+        from synth.schema.io import load_schema
+        from synth.synthesizer import Synthesizer
+
+        model = Synthesizer.load(model_path) if model_path is not None else None
+        if schema is not None:
+            sch = load_schema(schema)
+        elif model is not None:
+            sch = model.schema
+        else:
+            raise StewardError("give --schema or --model: the report needs the schema")
+        train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
+        with _progress() as progress:
+            leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
+            rep, figures = build_report(
+                train=train_df,
+                synthetic=syn_df,
+                schema=sch,
+                leakage=leak.to_dict(),
+                dcr_train=leak.dcr_train,
+                dcr_holdout=leak.dcr_holdout,
+                model=model.describe() if model is not None else None,
+                scan=None,
+                released=bool(leak.passed),
+                holdout=hold_df,
+            )
+            write_report(out_dir, rep, figures)
+        out.print(
+            f"report written to {out_dir / 'report.html'} "
+            f"({'passed' if leak.passed else 'BLOCKED'})"
+        )
+        return 0 if leak.passed else 3
 
     _run(body)
 
@@ -320,8 +406,15 @@ def strip(
             stripped, counts = run_strip(df, sch, seed=seed, progress=progress)
         write_table(stripped, out_path)
         out.print(f"de-identified copy written to {out_path} (not DP)")
-        _write_json(json_out, {"out": str(out_path), "rows": len(stripped),
-                               "columns": list(stripped.columns), "redacted_spans": counts})
+        _write_json(
+            json_out,
+            {
+                "out": str(out_path),
+                "rows": len(stripped),
+                "columns": list(stripped.columns),
+                "redacted_spans": counts,
+            },
+        )
 
     _run(body)
 

@@ -30,8 +30,10 @@ NUMERIC_EDGES = np.concatenate([-_POS_EDGES[::-1], [0.0], _POS_EDGES])
 
 #: fixed datetime grid: months from 1900-01 to 2100-01, as days since 1970-01-01
 DATETIME_EDGES = (
-    pd.date_range("1900-01-01", "2100-01-01", freq="MS").values.astype("datetime64[D]")
-    .astype(np.int64).astype(float)
+    pd.date_range("1900-01-01", "2100-01-01", freq="MS")
+    .values.astype("datetime64[D]")
+    .astype(np.int64)
+    .astype(float)
 )
 
 

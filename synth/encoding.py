@@ -70,10 +70,7 @@ class CategoricalCodec(Codec):
     def encode(self, values: pd.Series) -> np.ndarray:
         as_str = values.astype(object).where(values.notna(), None)
         out = np.fromiter(
-            (
-                self.missing if v is None else self._index.get(str(v), self.other)
-                for v in as_str
-            ),
+            (self.missing if v is None else self._index.get(str(v), self.other) for v in as_str),
             dtype=np.int64,
             count=len(values),
         )
@@ -95,9 +92,7 @@ class NumericCodec(Codec):
 
     kind = "numerical"
 
-    def __init__(
-        self, name: str, low: float, high: float, precision: int | None = None
-    ) -> None:
+    def __init__(self, name: str, low: float, high: float, precision: int | None = None) -> None:
         self.name = name
         self.low = float(low)
         self.high = float(high)
@@ -188,7 +183,7 @@ class DatetimeCodec(NumericCodec):
             dates = values
         else:
             dates = pd.to_datetime(values, errors="coerce", format=fmt or "mixed")
-        days = (dates.dt.tz_localize(None) if dates.dt.tz is not None else dates)
+        days = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
         return (days - pd.Timestamp("1970-01-01")).dt.days.astype(float)
 
     def encode(self, values: pd.Series) -> np.ndarray:

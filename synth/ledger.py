@@ -119,7 +119,12 @@ class PrivacyLedger:
         )
 
     def charge_dpsgd(
-        self, target: str, *, sample_rate: float, noise_multiplier: float, steps: int,
+        self,
+        target: str,
+        *,
+        sample_rate: float,
+        noise_multiplier: float,
+        steps: int,
         details: dict[str, Any] | None = None,
     ) -> None:
         self._record(
@@ -197,10 +202,17 @@ def calibrate_noise(
     ledger: PrivacyLedger, *, sample_rate: float, steps: int, target: str = "generator"
 ) -> float:
     """Smallest DP-SGD noise multiplier that keeps the ledger within budget (bisection)."""
+
     def eps_for(sigma: float) -> float:
         return ledger.epsilon_with(
-            Charge("dpsgd", "DP-SGD training", target, sample_rate=sample_rate,
-                   noise_multiplier=sigma, steps=steps)
+            Charge(
+                "dpsgd",
+                "DP-SGD training",
+                target,
+                sample_rate=sample_rate,
+                noise_multiplier=sigma,
+                steps=steps,
+            )
         )
 
     lo, hi = 0.3, 1.0

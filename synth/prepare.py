@@ -30,9 +30,7 @@ def check_columns(df: pd.DataFrame, schema: Schema, source: str) -> None:
         )
 
 
-def bound_contributions(
-    df: pd.DataFrame, schema: Schema, rng: np.random.Generator
-) -> pd.DataFrame:
+def bound_contributions(df: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> pd.DataFrame:
     """Keep at most ``max_rows_per_unit`` rows per person (random, seeded)."""
     unit = schema.dataset.privacy_unit
     if unit is None:
@@ -91,8 +89,10 @@ def model_view(df: pd.DataFrame, schema: Schema, source: str) -> tuple[list[Colu
         elif gcol.type == ColumnType.DATETIME:
             out[col.name] = _datetime_days(values, gcol, source)
         else:
-            out[col.name] = values.astype(object).where(values.notna(), None).map(
-                lambda v: None if v is None else str(v)
+            out[col.name] = (
+                values.astype(object)
+                .where(values.notna(), None)
+                .map(lambda v: None if v is None else str(v))
             )
         cols.append(gcol)
     return cols, pd.DataFrame(out, index=df.index)

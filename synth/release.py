@@ -147,17 +147,21 @@ def run_release(
     train, holdout = split_holdout(data, schema, seed)
 
     with staged_directory(out_dir, overwrite=overwrite) as stage:
-        header = (
-            f"Schema used for the release of {data_path.name}.\n"
-            + ("Drafted by `synth scan`: review roles, actions and domains.\n"
-               if scan_dict else "")
+        header = f"Schema used for the release of {data_path.name}.\n" + (
+            "Drafted by `synth scan`: review roles, actions and domains.\n" if scan_dict else ""
         )
         save_schema(schema, stage / "schema.yaml", header=header)
         if scan_dict is not None:
             atomic_write_text(stage / "scan.json", _dump(scan_dict))
 
-        model = Synthesizer(schema, epsilon=epsilon, delta=delta, engine=engine, seed=seed,
-                            engine_options=engine_options)
+        model = Synthesizer(
+            schema,
+            epsilon=epsilon,
+            delta=delta,
+            engine=engine,
+            seed=seed,
+            engine_options=engine_options,
+        )
         model.fit(train, source=str(data_path), progress=progress)
         model.save(stage / "model.synth")
         described = model.describe()
@@ -174,9 +178,16 @@ def run_release(
 
         progress("report", 0, 1)
         report, figures = build_report(
-            train=train, synthetic=synthetic, schema=schema, leakage=leak_dict,
-            dcr_train=leak.dcr_train, dcr_holdout=leak.dcr_holdout, model=described,
-            scan=scan_dict, released=passed, holdout=holdout,
+            train=train,
+            synthetic=synthetic,
+            schema=schema,
+            leakage=leak_dict,
+            dcr_train=leak.dcr_train,
+            dcr_holdout=leak.dcr_holdout,
+            model=described,
+            scan=scan_dict,
+            released=passed,
+            holdout=holdout,
         )
         write_report(stage, report, figures)
         progress("report", 1, 1)

@@ -79,8 +79,9 @@ def make_surrogates(
         if ent in {"STREET_ADDRESS", "ADDRESS", "LOCATION"}:
             return [fake.street_address() for _ in range(m)]
         if ent in {"DATE_TIME", "DATE_OF_BIRTH"}:
-            return [fake.date_of_birth(minimum_age=18, maximum_age=95).isoformat()
-                    for _ in range(m)]
+            return [
+                fake.date_of_birth(minimum_age=18, maximum_age=95).isoformat() for _ in range(m)
+            ]
         if shape:
             return from_shape(shape, m, rng)
         return from_shape("S#########", m, rng)

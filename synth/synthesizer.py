@@ -93,8 +93,9 @@ class Synthesizer:
         tokens = np.column_stack([c.encode(view[c.name]) for c in self.codecs])
         name, reason = choose_engine(self.engine_name, len(view), len(cols))
         self.engine_name, self.engine_reason = name, reason
-        self.engine = create_engine(name, [c.cardinality for c in self.codecs],
-                                    **self.engine_options)
+        self.engine = create_engine(
+            name, [c.cardinality for c in self.codecs], **self.engine_options
+        )
         self.engine.fit(tokens, self.ledger, rng, progress)
         self.rows_used = len(view)
         return self
@@ -119,16 +120,28 @@ class Synthesizer:
                 if public:
                     cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
                 else:
-                    sel = select_categories(view[col.name], ledger=self.ledger, sigma=sigma,
-                                            delta=part_delta, rng=rng, column=col.name)
+                    sel = select_categories(
+                        view[col.name],
+                        ledger=self.ledger,
+                        sigma=sigma,
+                        delta=part_delta,
+                        rng=rng,
+                        column=col.name,
+                    )
                     cats = sel.categories
                     if len(cats) > MAX_CATEGORIES:
                         raise InputError(
                             f"column '{col.name}': {len(cats)} categories survive DP selection "
                             f"(limit {MAX_CATEGORIES}); generalise it or declare it an identifier"
                         )
-                    self.domain_notes.append({"column": col.name, "kind": "categories",
-                                              "candidates_hidden": True, "kept": len(cats)})
+                    self.domain_notes.append(
+                        {
+                            "column": col.name,
+                            "kind": "categories",
+                            "candidates_hidden": True,
+                            "kept": len(cats),
+                        }
+                    )
                 codecs.append(CategoricalCodec(col.name, cats))
                 continue
             is_dt = col.type == ColumnType.DATETIME
@@ -137,13 +150,15 @@ class Synthesizer:
                 low, high = (_to_days(lo), _to_days(hi)) if is_dt else (float(lo), float(hi))
             else:
                 x = view[col.name].to_numpy(dtype=float)
-                b = estimate_bounds(x, ledger=self.ledger, sigma=sigma, rng=rng,
-                                    column=col.name, datetime=is_dt)
+                b = estimate_bounds(
+                    x, ledger=self.ledger, sigma=sigma, rng=rng, column=col.name, datetime=is_dt
+                )
                 low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
                 if is_dt:
                     low, high = math.floor(low), math.ceil(high)
-                self.domain_notes.append({"column": col.name, "kind": "bounds",
-                                          "found": b is not None})
+                self.domain_notes.append(
+                    {"column": col.name, "kind": "bounds", "found": b is not None}
+                )
             if is_dt:
                 codecs.append(DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d"))
             else:
@@ -307,16 +322,24 @@ class Synthesizer:
         try:
             schema = parse_schema(config["schema"], f"{path}: embedded schema")
             led = config["ledger"]
-            self = cls(schema, epsilon=led["budget"]["epsilon"], delta=led["budget"]["delta"],
-                       engine=config["engine"]["name"], seed=int(config["seed"]))
+            self = cls(
+                schema,
+                epsilon=led["budget"]["epsilon"],
+                delta=led["budget"]["delta"],
+                engine=config["engine"]["name"],
+                seed=int(config["seed"]),
+            )
             self.ledger = PrivacyLedger.from_state_dict(led)
             self.columns = [Column.model_validate(c) for c in config["columns"]]
             self.codecs = [codec_from_state(s) for s in config["codecs"]]
             self.engine_reason = config["engine"].get("reason", "")
             self.domain_notes = config.get("domains", [])
             self.rows_used = int(config.get("rows_used", 0))
-            eng = create_engine(config["engine"]["name"], config["engine"]["cardinalities"],
-                                **config["engine"]["options"])
+            eng = create_engine(
+                config["engine"]["name"],
+                config["engine"]["cardinalities"],
+                **config["engine"]["options"],
+            )
             eng.load_state_dict(config["engine"], arrays)
             self.engine = eng
         except (KeyError, TypeError, ValueError) as exc:

@@ -23,10 +23,45 @@ _FULL = re.compile(rf"\b{_CAP}(?:\s+{_CAP}){{1,3}}\b")
 _TITLED = re.compile(rf"\b{_TITLE}\s+{_CAP}(?:\s+{_CAP})?\b")
 _WORD = re.compile(rf"\b{_CAP}\b")
 #: capitalised words that are also names but far more often ordinary words in notes
-_STOP = {"May", "June", "April", "August", "Will", "Patient", "Grace", "Hope", "Faith",
-         "Bill", "Mark", "Art", "Guy", "Rose", "Summer", "Dawn", "Joy", "Iris", "Ray",
-         "Chase", "Case", "Page", "Long", "Young", "Brown", "White", "Black", "Green",
-         "Gray", "North", "West", "Price", "Hill", "Banks", "Day", "Street", "Avenue"}
+_STOP = {
+    "May",
+    "June",
+    "April",
+    "August",
+    "Will",
+    "Patient",
+    "Grace",
+    "Hope",
+    "Faith",
+    "Bill",
+    "Mark",
+    "Art",
+    "Guy",
+    "Rose",
+    "Summer",
+    "Dawn",
+    "Joy",
+    "Iris",
+    "Ray",
+    "Chase",
+    "Case",
+    "Page",
+    "Long",
+    "Young",
+    "Brown",
+    "White",
+    "Black",
+    "Green",
+    "Gray",
+    "North",
+    "West",
+    "Price",
+    "Hill",
+    "Banks",
+    "Day",
+    "Street",
+    "Avenue",
+}
 
 
 @lru_cache(maxsize=1)

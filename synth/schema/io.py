@@ -43,8 +43,11 @@ def parse_schema(raw: Any, source: str = "<schema>") -> Schema:
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):
-            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in {"inequality",
-                                                                                  "fixed_combinations"}))
+            loc = tuple(
+                x
+                for x in err["loc"]
+                if not (isinstance(x, str) and x in {"inequality", "fixed_combinations"})
+            )
             problems.append(f"{_describe(loc, raw)}: {err['msg']}")
         first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""

@@ -131,9 +131,12 @@ class Column(_Frozen):
             raise ValueError("an identifier column must be dropped or replaced")
         if self.type == ColumnType.TEXT and self.action in (Action.KEEP, Action.GENERALISE):
             raise ValueError("a text column must be dropped, redacted or replaced")
-        if self.domain is not None and self.domain.categories is not None:
-            if self.type != ColumnType.CATEGORICAL:
-                raise ValueError("a category list is only valid for categorical columns")
+        if (
+            self.domain is not None
+            and self.domain.categories is not None
+            and self.type != ColumnType.CATEGORICAL
+        ):
+            raise ValueError("a category list is only valid for categorical columns")
         return self
 
     @property

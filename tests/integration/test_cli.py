@@ -31,8 +31,12 @@ def split(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> dict[s
     copy = train.sample(4000, replace=True, random_state=1)
     paths["copy"] = work / "copy.csv"
     copy.to_csv(paths["copy"], index=False)
-    marg = pd.DataFrame({c: train[c].sample(4000, replace=True, random_state=i).to_numpy()
-                         for i, c in enumerate(train.columns)})
+    marg = pd.DataFrame(
+        {
+            c: train[c].sample(4000, replace=True, random_state=i).to_numpy()
+            for i, c in enumerate(train.columns)
+        }
+    )
     paths["marginals"] = work / "marginals.csv"
     marg.to_csv(paths["marginals"], index=False)
     paths["work"] = work
@@ -41,9 +45,22 @@ def split(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> dict[s
 
 def _check(split: dict[str, Path], syn: str, schema_path: Path) -> tuple[int, dict]:
     out = split["work"] / f"{syn}.json"
-    res = runner.invoke(app, ["check", "--real", str(split["train"]), "--holdout",
-                              str(split["holdout"]), "--synthetic", str(split[syn]),
-                              "--schema", str(schema_path), "--json", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--real",
+            str(split["train"]),
+            "--holdout",
+            str(split["holdout"]),
+            "--synthetic",
+            str(split[syn]),
+            "--schema",
+            str(schema_path),
+            "--json",
+            str(out),
+        ],
+    )
     return res.exit_code, json.loads(out.read_text())
 
 
@@ -83,8 +100,18 @@ def test_empty_and_header_only(tmp_path: Path) -> None:
 def test_unreadable_schema(tmp_path: Path, sample_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("columns: [\n  - {name: x")
-    code, msg = _run(["fit", str(sample_path), "--schema", str(bad), "--epsilon", "1",
-                      "--out", str(tmp_path / "m.synth")])
+    code, msg = _run(
+        [
+            "fit",
+            str(sample_path),
+            "--schema",
+            str(bad),
+            "--epsilon",
+            "1",
+            "--out",
+            str(tmp_path / "m.synth"),
+        ]
+    )
     assert code == 2 and "bad.yaml" in msg and "YAML" in msg
     assert not (tmp_path / "m.synth").exists()
 
@@ -92,14 +119,34 @@ def test_unreadable_schema(tmp_path: Path, sample_path: Path) -> None:
 def test_schema_contradicting_data(tmp_path: Path, sample_path: Path) -> None:
     sch = tmp_path / "s.yaml"
     sch.write_text("columns:\n  - {name: not_a_column, type: categorical}\n")
-    code, msg = _run(["fit", str(sample_path), "--schema", str(sch), "--epsilon", "1",
-                      "--out", str(tmp_path / "m.synth")])
+    code, msg = _run(
+        [
+            "fit",
+            str(sample_path),
+            "--schema",
+            str(sch),
+            "--epsilon",
+            "1",
+            "--out",
+            str(tmp_path / "m.synth"),
+        ]
+    )
     assert code == 2 and "not_a_column" in msg
 
 
 def test_impossible_budget(tmp_path: Path, sample_path: Path, schema_path: Path) -> None:
-    code, msg = _run(["release", str(sample_path), "--schema", str(schema_path),
-                      "--epsilon", "0", "--out", str(tmp_path / "o")])
+    code, msg = _run(
+        [
+            "release",
+            str(sample_path),
+            "--schema",
+            str(schema_path),
+            "--epsilon",
+            "0",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 4 and "epsilon" in msg
     assert not (tmp_path / "o").exists()
 
@@ -108,8 +155,18 @@ def test_out_dir_holding_a_release(tmp_path: Path, sample_path: Path, schema_pat
     out = tmp_path / "o"
     out.mkdir()
     (out / "synthetic.csv").write_text("old release\n")
-    code, msg = _run(["release", str(sample_path), "--schema", str(schema_path),
-                      "--epsilon", "1", "--out", str(out)])
+    code, msg = _run(
+        [
+            "release",
+            str(sample_path),
+            "--schema",
+            str(schema_path),
+            "--epsilon",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 5 and "not empty" in msg
     assert (out / "synthetic.csv").read_text() == "old release\n"
 
@@ -122,7 +179,8 @@ def test_tampered_model(tmp_path: Path) -> None:
 
 
 def test_console_script_exit_code(tmp_path: Path) -> None:
-    proc = subprocess.run([SYNTH, "scan", str(tmp_path / "missing.csv")],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [SYNTH, "scan", str(tmp_path / "missing.csv")], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 2
     assert "missing.csv" in proc.stderr and "Traceback" not in proc.stderr

@@ -18,12 +18,30 @@ import pytest
 SYNTH = str(Path(sys.executable).parent / "synth")
 
 CANARIES = [
-    {"full_name": "Quillon Vantreybeck", "ssn": "078-05-1120", "email": "q.vantreybeck@canary-mail.com",
-     "phone": "(212) 867-5309", "mrn": "99000001", "patient_id": "PT9900001"},
-    {"full_name": "Zelphira Oxnardine", "ssn": "219-09-9999", "email": "zelphira.ox@canary-mail.com",
-     "phone": "617-253-1000", "mrn": "99000002", "patient_id": "PT9900002"},
-    {"full_name": "Barnaby Quetzlcourt", "ssn": "457-55-5462", "email": "bquetzl@canary-mail.com",
-     "phone": "(415) 555-2671", "mrn": "99000003", "patient_id": "PT9900003"},
+    {
+        "full_name": "Quillon Vantreybeck",
+        "ssn": "078-05-1120",
+        "email": "q.vantreybeck@canary-mail.com",
+        "phone": "(212) 867-5309",
+        "mrn": "99000001",
+        "patient_id": "PT9900001",
+    },
+    {
+        "full_name": "Zelphira Oxnardine",
+        "ssn": "219-09-9999",
+        "email": "zelphira.ox@canary-mail.com",
+        "phone": "617-253-1000",
+        "mrn": "99000002",
+        "patient_id": "PT9900002",
+    },
+    {
+        "full_name": "Barnaby Quetzlcourt",
+        "ssn": "457-55-5462",
+        "email": "bquetzl@canary-mail.com",
+        "phone": "(415) 555-2671",
+        "mrn": "99000003",
+        "patient_id": "PT9900003",
+    },
 ]
 
 
@@ -36,17 +54,30 @@ def canary_release(tmp_path_factory: pytest.TempPathFactory, sample_path: Path):
         row = df.iloc[i].copy()
         for k, v in c.items():
             row[k] = v
-        row["clinical_note"] = (f"Patient {c['full_name']} (MRN {c['mrn']}, SSN {c['ssn']}) "
-                                f"called from {c['phone']}; email {c['email']}.")
+        row["clinical_note"] = (
+            f"Patient {c['full_name']} (MRN {c['mrn']}, SSN {c['ssn']}) "
+            f"called from {c['phone']}; email {c['email']}."
+        )
         rows.append(row)
     data = pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
     src = work / "patients_with_canaries.csv"
     data.to_csv(src, index=False)
     out = work / "out"
     proc = subprocess.run(
-        [SYNTH, "release", str(src), "--epsilon", "1", "--out", str(out),
-         "--json", str(work / "release-summary.json")],
-        capture_output=True, text=True, timeout=900,
+        [
+            SYNTH,
+            "release",
+            str(src),
+            "--epsilon",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+            str(work / "release-summary.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     return {"proc": proc, "out": out, "data": data, "work": work}
 
@@ -54,8 +85,17 @@ def canary_release(tmp_path_factory: pytest.TempPathFactory, sample_path: Path):
 def test_release_passes_and_writes_everything(canary_release) -> None:
     proc, out = canary_release["proc"], canary_release["out"]
     assert proc.returncode == 0, proc.stderr[-2000:]
-    for name in ("schema.yaml", "scan.json", "model.synth", "ledger.json", "leakage.json",
-                 "report.html", "report.json", "synthetic.csv", "release.json"):
+    for name in (
+        "schema.yaml",
+        "scan.json",
+        "model.synth",
+        "ledger.json",
+        "leakage.json",
+        "report.html",
+        "report.json",
+        "synthetic.csv",
+        "release.json",
+    ):
         assert (out / name).is_file(), name
     summary = json.loads((out / "release.json").read_text())
     assert summary["passed"] is True
@@ -82,16 +122,25 @@ def test_no_real_identifier_in_any_output(canary_release) -> None:
             with zipfile.ZipFile(p) as zf:
                 for n in zf.namelist():
                     outputs_text[Path(f"{p}!{n}")] = zf.read(n)
-    leaks = [(str(p), n) for p, blob in outputs_text.items() for n in needles
-             if n and n.encode() in blob]
+    leaks = [
+        (str(p), n) for p, blob in outputs_text.items() for n in needles if n and n.encode() in blob
+    ]
     assert not leaks, f"{len(leaks)} identifier(s) found in outputs, e.g. in {leaks[0][0]}"
 
 
 def test_scan_found_the_direct_identifiers(canary_release) -> None:
     scan = json.loads((canary_release["out"] / "scan.json").read_text())
     roles = {c["name"]: c["role"] for c in scan["columns"]}
-    for col in ("patient_id", "mrn", "full_name", "ssn", "phone", "email", "street_address",
-                "date_of_birth"):
+    for col in (
+        "patient_id",
+        "mrn",
+        "full_name",
+        "ssn",
+        "phone",
+        "email",
+        "street_address",
+        "date_of_birth",
+    ):
         assert roles[col] == "direct_identifier", col
     assert roles["diagnosis_icd10"] == "sensitive"
     assert roles["clinical_note"] == "free_text"

@@ -60,9 +60,14 @@ def test_pickled_array_is_refused(tmp_path: Path) -> None:
     import hashlib
 
     model = b"{}"
-    manifest = {"format": "steward-synth-model", "format_version": 1, "members": {
-        "model.json": hashlib.sha256(model).hexdigest(),
-        "weights.npz": hashlib.sha256(weights).hexdigest()}}
+    manifest = {
+        "format": "steward-synth-model",
+        "format_version": 1,
+        "members": {
+            "model.json": hashlib.sha256(model).hexdigest(),
+            "weights.npz": hashlib.sha256(weights).hexdigest(),
+        },
+    }
     p = tmp_path / "evil.synth"
     with zipfile.ZipFile(p, "w") as zf:
         zf.writestr("manifest.json", json.dumps(manifest))

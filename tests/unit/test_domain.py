@@ -14,8 +14,9 @@ def test_singleton_category_is_almost_never_released() -> None:
     released = 0
     for seed in range(300):
         led = PrivacyLedger(10, 1e-5)
-        sel = select_categories(values, ledger=led, sigma=2.0, delta=1e-6,
-                                rng=np.random.default_rng(seed), column="c")
+        sel = select_categories(
+            values, ledger=led, sigma=2.0, delta=1e-6, rng=np.random.default_rng(seed), column="c"
+        )
         assert "common" in sel.categories
         released += "rare-person-value" in sel.categories
     assert released == 0
@@ -23,8 +24,14 @@ def test_singleton_category_is_almost_never_released() -> None:
 
 def test_selection_is_charged() -> None:
     led = PrivacyLedger(10, 1e-6)
-    select_categories(pd.Series(["a"] * 50), ledger=led, sigma=2.0, delta=1e-7,
-                      rng=np.random.default_rng(0), column="c")
+    select_categories(
+        pd.Series(["a"] * 50),
+        ledger=led,
+        sigma=2.0,
+        delta=1e-7,
+        rng=np.random.default_rng(0),
+        column="c",
+    )
     assert led.charges[0].rho == 1 / 8 and led.charges[0].delta == 1e-7
 
 
@@ -39,11 +46,13 @@ def test_bounds_cover_bulk_not_outlier() -> None:
 
 
 def test_datetime_bounds_monthly_grid() -> None:
-    days = (pd.date_range("2021-01-01", "2022-12-31", periods=3000)
-            - pd.Timestamp("1970-01-01")).days.to_numpy(float)
+    days = (
+        pd.date_range("2021-01-01", "2022-12-31", periods=3000) - pd.Timestamp("1970-01-01")
+    ).days.to_numpy(float)
     led = PrivacyLedger(10, 1e-6)
-    b = estimate_bounds(days, ledger=led, sigma=2.0, rng=np.random.default_rng(0),
-                        column="d", datetime=True)
+    b = estimate_bounds(
+        days, ledger=led, sigma=2.0, rng=np.random.default_rng(0), column="d", datetime=True
+    )
     lo = pd.Timestamp("1970-01-01") + pd.Timedelta(days=b.low)
     hi = pd.Timestamp("1970-01-01") + pd.Timedelta(days=b.high)
     assert lo <= pd.Timestamp("2021-01-01") and hi >= pd.Timestamp("2022-12-01")

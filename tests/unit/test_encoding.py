@@ -45,7 +45,10 @@ def test_datetime_round_trip_format() -> None:
 
 
 def test_codec_state_round_trip() -> None:
-    for c in (CategoricalCodec("c", ["x"]), NumericCodec("n", 1, 2, 1),
-              DatetimeCodec("d", 0, 10, "%Y")):
+    for c in (
+        CategoricalCodec("c", ["x"]),
+        NumericCodec("n", 1, 2, 1),
+        DatetimeCodec("d", 0, 10, "%Y"),
+    ):
         again = codec_from_state(c.state_dict())
         assert again.state_dict() == c.state_dict()

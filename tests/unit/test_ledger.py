@@ -64,8 +64,9 @@ def test_calibrated_noise_hits_budget() -> None:
     assert 0.97 <= eps <= 1.0
 
 
-@pytest.mark.parametrize(("eps", "delta"), [(0, 1e-6), (-1, 1e-6), (float("nan"), 1e-6),
-                                            (1, 0), (1, 0.5), (1000, 1e-6)])
+@pytest.mark.parametrize(
+    ("eps", "delta"), [(0, 1e-6), (-1, 1e-6), (float("nan"), 1e-6), (1, 0), (1, 0.5), (1000, 1e-6)]
+)
 def test_impossible_budgets(eps: float, delta: float) -> None:
     with pytest.raises(BudgetError):
         PrivacyLedger(eps, delta)

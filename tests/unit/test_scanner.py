@@ -12,8 +12,16 @@ from privacy import scan, strip
 from synth.io.tables import read_table
 from synth.schema import load_schema
 
-DIRECT = {"patient_id", "mrn", "full_name", "ssn", "date_of_birth", "phone", "email",
-          "street_address"}
+DIRECT = {
+    "patient_id",
+    "mrn",
+    "full_name",
+    "ssn",
+    "date_of_birth",
+    "phone",
+    "email",
+    "street_address",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +65,9 @@ def test_draft_schema_has_no_values(result, sample: pd.DataFrame) -> None:
 def test_generic_unique_key_is_identifier() -> None:
     import secrets
 
-    df = pd.DataFrame({"key": [secrets.token_hex(8) for _ in range(500)],
-                       "value": ["a", "b"] * 250})
+    df = pd.DataFrame(
+        {"key": [secrets.token_hex(8) for _ in range(500)], "value": ["a", "b"] * 250}
+    )
     by = {f.name: f for f in scan(df).findings}
     assert by["key"].role == "direct_identifier" and by["value"].role != "direct_identifier"
 

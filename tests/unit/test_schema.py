@@ -31,7 +31,9 @@ def test_json_schema_file_is_current() -> None:
 
 
 def test_error_names_file_column_and_problem(tmp_path: Path) -> None:
-    p = _write(tmp_path, "columns:\n  - {name: age, type: numerical}\n  - {name: sex, type: bogus}\n")
+    p = _write(
+        tmp_path, "columns:\n  - {name: age, type: numerical}\n  - {name: sex, type: bogus}\n"
+    )
     with pytest.raises(SchemaError) as exc:
         load_schema(p)
     msg = str(exc.value)
@@ -51,13 +53,20 @@ def test_bad_domain_is_named(tmp_path: Path) -> None:
         ("columns: [\n", "not valid YAML"),
         ("- a\n- b\n", "mapping"),
         ("columns: []\n", "columns"),
-        ("columns:\n  - {name: a, type: categorical}\n  - {name: a, type: categorical}\n",
-         "declared twice"),
-        ("columns:\n  - {name: ssn, type: identifier, role: direct_identifier, action: keep}\n",
-         "cannot be kept"),
+        (
+            "columns:\n  - {name: a, type: categorical}\n  - {name: a, type: categorical}\n",
+            "declared twice",
+        ),
+        (
+            "columns:\n  - {name: ssn, type: identifier, role: direct_identifier, action: keep}\n",
+            "cannot be kept",
+        ),
         ("dataset: {target: nope}\ncolumns:\n  - {name: a, type: categorical}\n", "'nope'"),
-        ("columns:\n  - {name: a, type: categorical}\nconstraints:\n"
-         "  - {kind: inequality, low: a, high: a}\n", "not numerical"),
+        (
+            "columns:\n  - {name: a, type: categorical}\nconstraints:\n"
+            "  - {kind: inequality, low: a, high: a}\n",
+            "not numerical",
+        ),
         ("dataset: {epsilon: -1}\ncolumns:\n  - {name: a, type: categorical}\n", "epsilon"),
     ],
 )
@@ -78,11 +87,12 @@ def test_yaml_cannot_run_code(tmp_path: Path) -> None:
 
 
 def test_round_trip() -> None:
-    s = parse_schema({"columns": [{"name": "a", "type": "categorical",
-                                   "domain": {"categories": ["x", "y"]}}]})
-    from synth.schema import dump_schema
-
+    s = parse_schema(
+        {"columns": [{"name": "a", "type": "categorical", "domain": {"categories": ["x", "y"]}}]}
+    )
     import yaml
+
+    from synth.schema import dump_schema
 
     again = parse_schema(yaml.safe_load(dump_schema(s)))
     assert again == s

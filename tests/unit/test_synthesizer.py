@@ -23,34 +23,58 @@ def _table(n: int = 800, seed: int = 0) -> pd.DataFrame:
     dis = adm + pd.to_timedelta(los, unit="D")
     lab = np.round(rng.normal(13, 2, n), 1).astype(object)
     lab[rng.random(n) < 0.05] = None
-    return pd.DataFrame({
-        "pid": [f"P{i:06d}" for i in range(n)],
-        "ssn": [f"{rng.integers(100, 899)}-{rng.integers(10, 99)}-{rng.integers(1000, 9999)}"
-                for _ in range(n)],
-        "age": age.astype(str),
-        "sex": rng.choice(["F", "M"], n),
-        "zip": [f"{z:05d}" for z in rng.choice([2139, 2140, 10001, 10002], n)],
-        "adm": adm.strftime("%Y-%m-%d"),
-        "dis": dis.strftime("%Y-%m-%d"),
-        "lab": lab,
-        "note": ["Seen today."] * n,
-    })
+    return pd.DataFrame(
+        {
+            "pid": [f"P{i:06d}" for i in range(n)],
+            "ssn": [
+                f"{rng.integers(100, 899)}-{rng.integers(10, 99)}-{rng.integers(1000, 9999)}"
+                for _ in range(n)
+            ],
+            "age": age.astype(str),
+            "sex": rng.choice(["F", "M"], n),
+            "zip": [f"{z:05d}" for z in rng.choice([2139, 2140, 10001, 10002], n)],
+            "adm": adm.strftime("%Y-%m-%d"),
+            "dis": dis.strftime("%Y-%m-%d"),
+            "lab": lab,
+            "note": ["Seen today."] * n,
+        }
+    )
 
 
 SCHEMA = {
     "dataset": {"privacy_unit": "pid"},
     "columns": [
-        {"name": "pid", "type": "identifier", "role": "direct_identifier", "action": "replace",
-         "entity": "MEDICAL_RECORD_NUMBER", "format": "P######"},
-        {"name": "ssn", "type": "identifier", "role": "direct_identifier", "action": "replace",
-         "entity": "US_SSN"},
-        {"name": "age", "type": "numerical", "action": "generalise", "generalise": "top_code_89",
-         "domain": {"min": 0, "max": 110, "precision": 0}},
+        {
+            "name": "pid",
+            "type": "identifier",
+            "role": "direct_identifier",
+            "action": "replace",
+            "entity": "MEDICAL_RECORD_NUMBER",
+            "format": "P######",
+        },
+        {
+            "name": "ssn",
+            "type": "identifier",
+            "role": "direct_identifier",
+            "action": "replace",
+            "entity": "US_SSN",
+        },
+        {
+            "name": "age",
+            "type": "numerical",
+            "action": "generalise",
+            "generalise": "top_code_89",
+            "domain": {"min": 0, "max": 110, "precision": 0},
+        },
         {"name": "sex", "type": "categorical"},
         {"name": "zip", "type": "categorical", "action": "generalise", "generalise": "zip3"},
         {"name": "adm", "type": "datetime", "format": "%Y-%m-%d"},
-        {"name": "dis", "type": "datetime", "format": "%Y-%m-%d",
-         "domain": {"min": "2021-01-01", "max": "2025-12-31"}},
+        {
+            "name": "dis",
+            "type": "datetime",
+            "format": "%Y-%m-%d",
+            "domain": {"min": "2021-01-01", "max": "2025-12-31"},
+        },
         {"name": "lab", "type": "numerical", "domain": {"precision": 1}},
         {"name": "note", "type": "text", "role": "free_text", "action": "redact"},
     ],
@@ -60,8 +84,9 @@ SCHEMA = {
 
 @pytest.fixture(scope="module")
 def fitted() -> Synthesizer:
-    return Synthesizer(parse_schema(SCHEMA), epsilon=2.0, delta=1e-6,
-                       engine_options=FAST).fit(_table())
+    return Synthesizer(parse_schema(SCHEMA), epsilon=2.0, delta=1e-6, engine_options=FAST).fit(
+        _table()
+    )
 
 
 def test_budget_and_ledger(fitted: Synthesizer) -> None:
@@ -111,7 +136,7 @@ def test_model_file_holds_no_raw_values(fitted: Synthesizer, tmp_path: Path) -> 
 
 
 def test_conditional_sampling(fitted: Synthesizer) -> None:
-    cats = [c for c in fitted.codecs if c.name == "sex"][0].categories  # type: ignore[attr-defined]
+    cats = next(c for c in fitted.codecs if c.name == "sex").categories  # type: ignore[attr-defined]
     s = fitted.sample(100, seed=1, conditions={"sex": cats[0]})
     assert (s["sex"] == cats[0]).all() and len(s) == 100
 

@@ -1,0 +1,20 @@
+"""Leakage checker: does the synthetic table sit closer to the training rows than chance?
+
+>>> # doctest: +SKIP
+>>> result = check_leakage(train, holdout, synthetic, schema)
+>>> result.passed, [m.name for m in result.metrics if m.verdict == "block"]
+(True, [])
+
+The holdout rows are real rows the generator never saw; every metric compares
+the synthetic rows' closeness to training rows with their closeness to holdout
+rows. See :mod:`privacy.leakage.distance` for the distance and the exact
+nearest-neighbour search, :mod:`privacy.leakage.metrics` for the metrics and
+:mod:`privacy.leakage.gate` for the column choice and the decision.
+"""
+
+from __future__ import annotations
+
+from privacy.leakage.gate import check_leakage
+from privacy.leakage.metrics import LeakageResult, Metric
+
+__all__ = ["LeakageResult", "Metric", "check_leakage"]

@@ -1,0 +1,282 @@
+"""Leakage metrics, each against the holdout baseline, and the result object.
+
+The holdout rows come from the same real table as the training rows but were never
+seen by the generator. So for an honest generator a synthetic row is as likely to
+sit next to any real row as to any other: the share whose nearest real row is a
+training row is ``p0 = n_train / (n_train + n_holdout)``. A generator that memorises
+pushes that share above ``p0``; the gate blocks when the lower Wilson bound of the
+share exceeds ``p0`` by more than the schema's margin.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any, Literal
+
+import numpy as np
+
+from synth.schema.model import GateThresholds
+
+Verdict = Literal["pass", "block", "info"]
+
+#: two squared distances this close (relative) count as a tie
+TIE_RTOL = 1e-12
+DCR_QUANTILES = (0.01, 0.05, 0.25, 0.5)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: float | None
+    baseline: float | None
+    interval: tuple[float, float] | None
+    threshold: float | None
+    verdict: Verdict
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": _num(self.value),
+            "baseline": _num(self.baseline),
+            "interval": None if self.interval is None else [_num(v) for v in self.interval],
+            "threshold": _num(self.threshold),
+            "verdict": self.verdict,
+            "explanation": self.explanation,
+        }
+
+
+def _num(x: float | None) -> float | None:
+    """JSON-safe float: NaN and infinities become None."""
+    if x is None or not math.isfinite(float(x)):
+        return None
+    return float(x)
+
+
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
+
+
+def wilson(p: float, n: int, confidence: float) -> tuple[float, float]:
+    """Two-sided Wilson score interval for a proportion ``p`` observed on ``n`` trials."""
+    if n <= 0:
+        return 0.0, 1.0
+    z = _z(confidence)
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z / (1.0 + z2n) * math.sqrt(max(p * (1.0 - p), 0.0) / n + z2n / (4.0 * n))
+    lo = 0.0 if p <= 0.0 else max(0.0, centre - half)
+    hi = 1.0 if p >= 1.0 else min(1.0, centre + half)
+    return lo, hi
+
+
+def quantile_interval(x: np.ndarray, q: float, confidence: float) -> tuple[float, float] | None:
+    """Distribution-free (order-statistic) interval for the ``q`` quantile of ``x``."""
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return None
+    half = _z(confidence) * math.sqrt(n * q * (1.0 - q))
+    lo = min(max(math.floor(n * q - half), 0), n - 1)
+    hi = min(max(math.ceil(n * q + half), 0), n - 1)
+    part = np.partition(x, [lo, hi])
+    return float(part[lo]), float(part[hi])
+
+
+def _quantile(x: np.ndarray, q: float) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.quantile(x, q)) if len(x) else math.nan
+
+
+def share_test(
+    name: str,
+    scores: np.ndarray,
+    p0: float,
+    margin: float,
+    confidence: float,
+    what: str = "synthetic rows",
+    relation: str = "are closer to a training row than to a holdout row (ties count 1/2)",
+) -> Metric:
+    """Block when the lower Wilson bound of ``mean(scores)`` exceeds ``p0 + margin``."""
+    n = len(scores)
+    p = float(scores.mean())
+    lo, hi = wilson(p, n, confidence)
+    block = lo - p0 > margin
+    return Metric(
+        name=name,
+        value=p,
+        baseline=p0,
+        interval=(lo, hi),
+        threshold=p0 + margin,
+        verdict="block" if block else "pass",
+        explanation=(
+            f"{p:.1%} of {n} {what} {relation}; an honest generator gives about {p0:.1%}, "
+            "the training share "
+            f"of the real rows. The {confidence:.0%} lower bound {lo:.1%} "
+            + ("exceeds" if block else "does not exceed")
+            + f" that by more than the margin {margin:.1%}."
+        ),
+    )
+
+
+def dcr_share(
+    sq_train: np.ndarray, sq_holdout: np.ndarray, p0: float, gate: GateThresholds
+) -> Metric:
+    tol = TIE_RTOL * np.maximum(1.0, np.maximum(sq_train, sq_holdout))
+    tie = np.abs(sq_train - sq_holdout) <= tol
+    scores = np.where(tie, 0.5, (sq_train < sq_holdout).astype(float))
+    return share_test("dcr_share", scores, p0, gate.dcr_margin, gate.confidence, "synthetic rows")
+
+
+def exact_match_share(
+    in_train: np.ndarray, in_holdout: np.ndarray, p0: float, gate: GateThresholds
+) -> Metric:
+    either = in_train | in_holdout
+    if not either.any():
+        return Metric(
+            name="exact_match_share",
+            value=p0,
+            baseline=p0,
+            interval=(0.0, 1.0),
+            threshold=p0 + gate.exact_match_margin,
+            verdict="pass",
+            explanation="no synthetic row is identical to a real row",
+        )
+    scores = np.where(in_train[either] & in_holdout[either], 0.5, in_train[either].astype(float))
+    return share_test(
+        "exact_match_share",
+        scores,
+        p0,
+        gate.exact_match_margin,
+        gate.confidence,
+        "synthetic rows identical to a real row",
+        "copy a training row rather than a holdout row (a row found in both counts 1/2)",
+    )
+
+
+def exact_copies(
+    in_train: np.ndarray, in_holdout: np.ndarray, n_train: int, n_holdout: int, confidence: float
+) -> list[Metric]:
+    n = len(in_train)
+    share_tr, share_ho = float(in_train.mean()), float(in_holdout.mean())
+    ratio = n_train / n_holdout
+    return [
+        Metric(
+            name="exact_copies_train",
+            value=share_tr,
+            baseline=min(1.0, share_ho * ratio),
+            interval=wilson(share_tr, n, confidence),
+            threshold=None,
+            verdict="info",
+            explanation=(
+                f"{share_tr:.2%} of synthetic rows are identical to a training row. Baseline: "
+                f"the share identical to a holdout row ({share_ho:.2%}) scaled by the size "
+                f"ratio train/holdout ({ratio:.2f}), i.e. how often an honest generator would "
+                "reproduce real rows it never saw."
+            ),
+        ),
+        Metric(
+            name="exact_copies_holdout",
+            value=share_ho,
+            baseline=None,
+            interval=wilson(share_ho, n, confidence),
+            threshold=None,
+            verdict="info",
+            explanation=(
+                f"{share_ho:.2%} of synthetic rows are identical to a holdout row (rows the "
+                "generator never saw): chance coincidences, the reference for "
+                "exact_copies_train."
+            ),
+        ),
+    ]
+
+
+def _ratio(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = d1 / d2
+    r[(d1 == 0) & (d2 == 0)] = 1.0  # several identical nearest rows: nobody singled out
+    r[~np.isfinite(d2)] = np.nan
+    return r
+
+
+def nndr(
+    d1_tr: np.ndarray, d2_tr: np.ndarray, d1_ho: np.ndarray, d2_ho: np.ndarray, confidence: float
+) -> Metric:
+    r_tr, r_ho = _ratio(d1_tr, d2_tr), _ratio(d1_ho, d2_ho)
+    return Metric(
+        name="nndr",
+        value=_quantile(r_tr, 0.5),
+        baseline=_quantile(r_ho, 0.5),
+        interval=quantile_interval(r_tr, 0.5, confidence),
+        threshold=None,
+        verdict="info",
+        explanation=(
+            "median ratio of the distance to the nearest over the second-nearest training row "
+            "(near 0: synthetic rows single out one training record); baseline: the same "
+            "ratio against holdout rows."
+        ),
+    )
+
+
+def dcr_p5(
+    dcr_train: np.ndarray, dcr_holdout: np.ndarray, n_train: int, n_holdout: int, confidence: float
+) -> Metric:
+    return Metric(
+        name="dcr_p5",
+        value=_quantile(dcr_train, 0.05),
+        baseline=_quantile(dcr_holdout, 0.05),
+        interval=quantile_interval(dcr_train, 0.05, confidence),
+        threshold=None,
+        verdict="info",
+        explanation=(
+            "5th percentile of the distance from synthetic rows to their nearest training row; "
+            "baseline: the same to the nearest holdout row. With "
+            f"{n_train} training vs {n_holdout} holdout rows"
+            + (
+                ", distances to train are expected to be somewhat smaller even for an honest "
+                "generator."
+                if n_train > n_holdout
+                else "."
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class LeakageResult:
+    """The gate's verdict and the evidence.
+
+    ``dcr_train`` / ``dcr_holdout``: per synthetic row, the distance to the nearest
+    training / holdout row (for plots; never serialised). ``flagged``: indices of
+    synthetic rows worth a look (see :func:`privacy.leakage.check_leakage`).
+    """
+
+    passed: bool
+    metrics: list[Metric]
+    n_train: int
+    n_holdout: int
+    n_synthetic: int
+    columns_used: list[str]
+    dcr_train: np.ndarray
+    dcr_holdout: np.ndarray
+    flagged: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary: distances only as quantiles, flagged rows only as indices."""
+        return {
+            "passed": bool(self.passed),
+            "metrics": [m.to_dict() for m in self.metrics],
+            "sizes": {
+                "train": int(self.n_train),
+                "holdout": int(self.n_holdout),
+                "synthetic": int(self.n_synthetic),
+            },
+            "columns_used": list(self.columns_used),
+            "flagged_rows": [int(i) for i in self.flagged],
+            "dcr_quantiles": {
+                name: {str(q): _num(_quantile(x, q)) for q in DCR_QUANTILES}
+                for name, x in (("train", self.dcr_train), ("holdout", self.dcr_holdout))
+            },
+        }
