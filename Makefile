@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test test-all lint bench clean
+.PHONY: setup browser demo test test-all lint clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,14 @@ demo: setup
 	$(BIN)/synth release sample_data/patients.csv --schema schemas/patients.yaml \
 		--epsilon 1 --out out/patients --overwrite --json out/patients-release.json
 
-test: setup
+# The report test opens report.html in headless Chromium (Debian's package). Installing it
+# needs root and apt; where that is not possible the test says so and skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		    >/dev/null) || echo "chromium not installed: the browser test will skip"; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 test-all: setup
