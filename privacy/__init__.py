@@ -9,11 +9,32 @@ The whole API:
 * :func:`check_leakage` — nearest-neighbour re-identification gate of synthetic rows
   against training rows and a holdout the generator never saw.
 * :func:`build_analyzer` — the offline Presidio analyzer everything above uses.
+
+Names are imported on first use (Presidio and spaCy take seconds to load).
 """
 
-from privacy.leakage import check_leakage
-from privacy.nlp import build_analyzer
-from privacy.scanner import scan
-from privacy.stripping import strip
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from privacy.leakage import check_leakage
+    from privacy.nlp import build_analyzer
+    from privacy.scanner import scan
+    from privacy.stripping import strip
 
 __all__ = ["build_analyzer", "check_leakage", "scan", "strip"]
+
+_WHERE = {
+    "build_analyzer": "privacy.nlp",
+    "check_leakage": "privacy.leakage",
+    "scan": "privacy.scanner",
+    "strip": "privacy.stripping",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'privacy' has no attribute {name!r}")

@@ -6,16 +6,38 @@ The whole API:
 * :class:`Synthesizer` — ``fit`` a table under (ε, δ)-DP, ``sample`` rows, ``save``/``load``.
 * :class:`PrivacyLedger` — where every bit of ε went.
 * :func:`release` — scan → schema → fit → sample → check → report, in one call.
+
+Names are imported on first use, so ``synth --help`` and input errors do not wait for
+torch to load.
 """
 
-from synth.ledger import PrivacyLedger
-from synth.schema import Schema, load_schema
-from synth.synthesizer import Synthesizer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synth.ledger import PrivacyLedger
+    from synth.schema import Schema, load_schema
+    from synth.synthesizer import Synthesizer
 
 __all__ = ["PrivacyLedger", "Schema", "Synthesizer", "load_schema", "release"]
 
+_WHERE = {
+    "PrivacyLedger": "synth.ledger",
+    "Schema": "synth.schema",
+    "load_schema": "synth.schema",
+    "Synthesizer": "synth.synthesizer",
+}
 
-def release(*args, **kwargs):
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'synth' has no attribute {name!r}")
+
+
+def release(*args: Any, **kwargs: Any) -> Any:
     """Run a whole release; see :func:`synth.release.run_release`."""
     from synth.release import run_release
 

@@ -128,11 +128,12 @@ def scan(
     """Find PII per column and draft a schema for review. Never prints values."""
 
     def body() -> None:
-        from privacy.scanner import scan as run_scan
         from synth.io.tables import read_table
+
+        df = read_table(data)  # before the slow imports: bad input fails fast
+        from privacy.scanner import scan as run_scan
         from synth.schema.io import save_schema
 
-        df = read_table(data)
         with _progress() as progress:
             result = run_scan(df, name=data.stem, progress=progress)
         table = Table(title=f"PII scan of {data.name} ({result.rows} rows)")
@@ -174,11 +175,14 @@ def fit(
 
     def body() -> None:
         from synth.io.tables import read_table
+        from synth.ledger import check_budget
         from synth.schema.io import load_schema
-        from synth.synthesizer import Synthesizer
 
         sch = load_schema(schema)
+        check_budget(epsilon, delta if delta is not None else sch.dataset.delta)
         df = read_table(data)
+        from synth.synthesizer import Synthesizer
+
         model = Synthesizer(sch, epsilon=epsilon, delta=delta, engine=engine, seed=seed)
         with _progress() as progress:
             model.fit(df, source=str(data), progress=progress)

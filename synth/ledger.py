@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from opacus.accountants.analysis.rdp import compute_rdp, get_privacy_spent
 
 from synth.errors import BudgetError
 
@@ -49,6 +48,8 @@ class Charge:
         if self.kind == "gaussian":
             return self.rho * orders
         if self.kind == "dpsgd":
+            from opacus.accountants.analysis.rdp import compute_rdp  # torch: load on use
+
             return np.asarray(
                 compute_rdp(
                     q=self.sample_rate,
@@ -62,6 +63,8 @@ class Charge:
 
 
 def rdp_to_dp(rdp: np.ndarray, delta: float) -> float:
+    from opacus.accountants.analysis.rdp import get_privacy_spent  # torch: load on use
+
     eps, _ = get_privacy_spent(orders=list(ORDERS), rdp=list(rdp), delta=delta)
     return float(eps)
 

@@ -86,7 +86,7 @@ def _fidelity(
         "columns": column_rows(cols),
         "skipped": skipped,
         "marginals": marginals(cols),
-        "tstr": tstr(cols, schema.dataset.target, has_holdout),
+        "tstr": _safe_tstr(cols, schema.dataset.target, has_holdout),
         "constraints": constraint_rows(cols, schema),
     }
 
@@ -215,3 +215,14 @@ def write_report(out_dir: Path, report: dict[str, Any], figures: dict[str, str])
     text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
     atomic_write_text(out_dir / "report.json", text + "\n")
     atomic_write_text(out_dir / "report.html", render_html(report, figures))
+
+
+def _safe_tstr(cols: list[Any], target: str | None, has_holdout: bool) -> dict[str, Any]:
+    """TSTR must never sink the whole report: a failure is reported, not raised."""
+    try:
+        return tstr(cols, target, has_holdout)
+    except Exception as exc:  # sklearn raises many types on degenerate features
+        return {
+            "target": target,
+            "skipped": f"the classifier could not be fitted ({type(exc).__name__})",
+        }

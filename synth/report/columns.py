@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
-from synth.schema.generalise import generalise, generalised_column
+from synth.schema.generalise import generalise, generalised_column, looks_generalised
 from synth.schema.model import Column, ColumnType, Role, Schema
 
 NUMERIC_BINS = 10
@@ -137,7 +137,8 @@ def prepare_column(
 ) -> Prepared:
     gcol = generalised_column(col)
     real = typed(real_raw, col, gcol, raw=True)
-    synth = typed(synth_raw, col, gcol, raw=False)
+    raw_synth = col.generalise is not None and not looks_generalised(synth_raw, col.generalise)
+    synth = typed(synth_raw, col, gcol, raw=raw_synth)
     hold = typed(holdout_raw, col, gcol, raw=True) if holdout_raw is not None else None
     role = str(col.role)
     if gcol.type in (ColumnType.NUMERICAL, ColumnType.DATETIME):

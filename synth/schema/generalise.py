@@ -46,6 +46,26 @@ def generalise(values: pd.Series, method: Generalisation | str) -> pd.Series:
     return labels
 
 
+def looks_generalised(values: pd.Series, method: Generalisation | str) -> bool:
+    """Whether ``values`` are already in the generalised form (e.g. a synthetic table).
+
+    >>> looks_generalised(pd.Series(["021", None]), "zip3")
+    True
+    >>> looks_generalised(pd.Series(["02139"]), "zip3")
+    False
+    """
+    method = Generalisation(method)
+    present = values.dropna().astype(str)
+    if len(present) == 0 or method == Generalisation.TOP_CODE_89:
+        return method != Generalisation.TOP_CODE_89
+    if method == Generalisation.ZIP3:
+        return bool((present.str.len() <= 3).all())
+    if method == Generalisation.YEAR:
+        return bool(pd.to_numeric(present, errors="coerce").notna().all())
+    labels = {label for _, _, label in AGE_BANDS}
+    return bool(present.isin(labels).all())
+
+
 def generalised_column(col: Column) -> Column:
     """The column as the generator sees it after generalisation (type and public domain)."""
     if col.generalise is None:

@@ -184,3 +184,34 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "missing.csv" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_report_of_copying_generator_shows_the_block(
+    split: dict[str, Path], schema_path: Path
+) -> None:
+    out = split["work"] / "report-copy"
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "--real",
+            str(split["train"]),
+            "--holdout",
+            str(split["holdout"]),
+            "--synthetic",
+            str(split["copy"]),
+            "--schema",
+            str(schema_path),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 3
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"]["released"] is False
+    assert report["verdict"]["blocking_metrics"]
+    html = (out / "report.html").read_text()
+    assert "BLOCKED" in html
+    train = pd.read_csv(split["train"], dtype=str)
+    for v in train["ssn"].head(200):
+        assert v not in html
