@@ -45,7 +45,7 @@ class Charge:
     details: dict[str, Any] = field(default_factory=dict)
 
     def rdp(self, orders: np.ndarray) -> np.ndarray:
-        if self.kind == "gaussian":
+        if self.kind in ("gaussian", "zcdp"):
             return self.rho * orders
         if self.kind == "dpsgd":
             from opacus.accountants.analysis.rdp import compute_rdp  # torch: load on use
@@ -120,6 +120,12 @@ class PrivacyLedger:
         self._record(
             Charge("gaussian", purpose, target, rho=rho, delta=delta, details=details or {})
         )
+
+    def charge_zcdp(
+        self, purpose: str, target: str, *, rho: float, details: dict[str, Any] | None = None
+    ) -> None:
+        """A mechanism known to be ρ-zCDP (e.g. the exponential mechanism: ρ = ε²/8)."""
+        self._record(Charge("zcdp", purpose, target, rho=rho, details=details or {}))
 
     def charge_dpsgd(
         self,
@@ -235,3 +241,26 @@ def calibrate_noise(
         if hi - lo < 1e-3:
             break
     return hi
+
+
+def calibrate_rho(ledger: PrivacyLedger) -> float:
+    """Largest zCDP ρ that can still be spent without exceeding the budget (bisection)."""
+
+    def eps_for(rho: float) -> float:
+        return ledger.epsilon_with(Charge("zcdp", "trial", "trial", rho=rho))
+
+    if eps_for(1e-9) > ledger.epsilon:
+        raise BudgetError(
+            f"preprocessing already spent the budget ε={ledger.epsilon:g}; raise epsilon or "
+            "declare more public domains"
+        )
+    lo, hi = 0.0, zcdp_rho_for(ledger.epsilon, ledger.conversion_delta) * 4
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if eps_for(mid) > ledger.epsilon:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-6 * max(hi, 1e-12):
+            break
+    return lo * (1 - 1e-9)

@@ -82,11 +82,15 @@ SCHEMA = {
 }
 
 
-@pytest.fixture(scope="module")
-def fitted() -> Synthesizer:
-    return Synthesizer(parse_schema(SCHEMA), epsilon=2.0, delta=1e-6, engine_options=FAST).fit(
-        _table()
-    )
+@pytest.fixture(scope="module", params=["dpsgd", "mst"])
+def fitted(request: pytest.FixtureRequest) -> Synthesizer:
+    return Synthesizer(
+        parse_schema(SCHEMA),
+        epsilon=2.0,
+        delta=1e-6,
+        engine=request.param,
+        engine_options=FAST if request.param == "dpsgd" else {},
+    ).fit(_table())
 
 
 def test_budget_and_ledger(fitted: Synthesizer) -> None:
@@ -95,12 +99,14 @@ def test_budget_and_ledger(fitted: Synthesizer) -> None:
     purposes = {c.purpose for c in fitted.ledger.charges}
     # sex and zip3 have no public categories, adm and lab no public bounds: all are paid for
     targets = {
-        c.target
-        for c in fitted.ledger.charges
-        if c.kind == "gaussian" and not c.purpose.startswith("1-way marginals")
+        c.target for c in fitted.ledger.charges if c.purpose.startswith(("category set", "bounds"))
     }
     assert targets == {"sex", "zip", "adm", "lab"}
-    assert "DP-SGD training" in purposes
+    if fitted.engine_name == "dpsgd":
+        assert "DP-SGD training" in purposes
+    else:
+        assert {"1-way marginals (MST)", "2-way marginals (MST tree)"} <= purposes
+        assert any(c.kind == "zcdp" for c in fitted.ledger.charges)
 
 
 def test_schema_respected(fitted: Synthesizer) -> None:
@@ -154,7 +160,7 @@ def test_fit_errors() -> None:
     with pytest.raises(SchemaError, match="'extra'"):
         Synthesizer(schema, epsilon=1).fit(_table(300).assign(extra="x"))
     with pytest.raises(BudgetError, match="too few"):
-        Synthesizer(schema, epsilon=1, engine_options=FAST).fit(_table(120))
+        Synthesizer(schema, epsilon=1, engine="dpsgd", engine_options=FAST).fit(_table(120))
     with pytest.raises(InputError, match="no rows"):
         Synthesizer(schema, epsilon=1).fit(_table(10).iloc[:0])
     inf = _table(300)
@@ -170,5 +176,13 @@ def test_fit_errors() -> None:
 def test_contribution_bounding() -> None:
     df = _table(600)
     df["pid"] = [f"P{i // 2:06d}" for i in range(600)]  # two rows per person
-    m = Synthesizer(parse_schema(SCHEMA), epsilon=1, engine_options=FAST).fit(df)
+    m = Synthesizer(parse_schema(SCHEMA), epsilon=1, engine="mst").fit(df)
     assert m.rows_used == 300
+
+
+def test_auto_engine_choice() -> None:
+    from synth.synthesizer import choose_engine
+
+    assert choose_engine("auto", 5000, [10, 64, 80])[0] == "mst"
+    assert choose_engine("auto", 5000, [5000, 5000])[0] == "dpsgd"
+    assert choose_engine("dpsgd", 5000, [10])[0] == "dpsgd"
