@@ -224,9 +224,7 @@ class MSTEngine(Engine):
         names = [f"c{i}" for i in range(len(self.compressed_cards))]
         domain = Domain(names, tuple(self.compressed_cards))
         ms = [
-            LinearMeasurement(
-                y.ravel() if len(c) == 1 else y.ravel(), tuple(names[i] for i in c), stddev=s
-            )
+            LinearMeasurement(y.ravel(), tuple(names[i] for i in c), stddev=s)
             for c, y, s in measured
         ]
         model = MirrorDescent().estimate(domain, ms, iters=int(self.options["iters"]))
