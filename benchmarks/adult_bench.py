@@ -1,0 +1,221 @@
+"""Generator benchmark on UCI Adult (issue 4): fidelity, ML utility, fit time, peak memory.
+
+Run all systems at ε = 1 and 10 (δ = 1e-9), each in its own process so peak memory is
+its own:
+
+    .venv/bin/python benchmarks/adult_bench.py --json out/bench-adult.json
+
+One system:  ... --system mst --epsilon 1 --seed 0
+
+Systems: ``mst`` (our default engine), ``dpsgd`` (our Opacus engine), ``independent``
+(non-private per-column marginals, the floor for "no dependencies"), ``real`` (the real
+test split scored as if synthetic: the sampling floor) and ``trtr`` (train on real
+training rows: the utility ceiling). The domain is declared public from
+``UPSTREAM_adult.names.txt`` (category lists; numeric bounds from the census coding).
+
+Metrics: mean total variation distance over all 2-way and all 3-way marginals (numeric
+columns in 10 quantile bins of the real training rows), and TSTR ROC AUC of a fixed
+HistGradientBoostingClassifier trained on the synthetic rows and tested on the real test
+split (target ``income``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("STEWARD_SHARED", ROOT.parent / "shared")) / "datasets" / "adult"
+CATS = {
+    "workclass": "Private, Self-emp-not-inc, Self-emp-inc, Federal-gov, Local-gov, State-gov, "
+    "Without-pay, Never-worked",
+    "education": "Bachelors, Some-college, 11th, HS-grad, Prof-school, Assoc-acdm, Assoc-voc, "
+    "9th, 7th-8th, 12th, Masters, 1st-4th, 10th, Doctorate, 5th-6th, Preschool",
+    "marital-status": "Married-civ-spouse, Divorced, Never-married, Separated, Widowed, "
+    "Married-spouse-absent, Married-AF-spouse",
+    "occupation": "Tech-support, Craft-repair, Other-service, Sales, Exec-managerial, "
+    "Prof-specialty, Handlers-cleaners, Machine-op-inspct, Adm-clerical, Farming-fishing, "
+    "Transport-moving, Priv-house-serv, Protective-serv, Armed-Forces",
+    "relationship": "Wife, Own-child, Husband, Not-in-family, Other-relative, Unmarried",
+    "race": "White, Asian-Pac-Islander, Amer-Indian-Eskimo, Other, Black",
+    "sex": "Female, Male",
+    "native-country": "United-States, Cambodia, England, Puerto-Rico, Canada, Germany, "
+    "Outlying-US(Guam-USVI-etc), India, Japan, Greece, South, China, Cuba, Iran, Honduras, "
+    "Philippines, Italy, Poland, Jamaica, Vietnam, Mexico, Portugal, Ireland, France, "
+    "Dominican-Republic, Laos, Ecuador, Taiwan, Haiti, Columbia, Hungary, Guatemala, "
+    "Nicaragua, Scotland, Thailand, Yugoslavia, El-Salvador, Trinadad&Tobago, Peru, Hong, "
+    "Holand-Netherlands",
+    "income": ">50K, <=50K",
+}
+NUMS = {
+    "age": (17, 90),
+    "fnlwgt": (0, 1_500_000),
+    "education-num": (1, 16),
+    "capital-gain": (0, 99_999),
+    "capital-loss": (0, 4_356),
+    "hours-per-week": (1, 99),
+}
+
+
+def load() -> tuple[pd.DataFrame, pd.DataFrame]:
+    from synth.io.tables import read_table
+
+    train = read_table(DATA / "adult_train.csv")
+    test = read_table(DATA / "adult_test.csv")
+    for df in (train, test):
+        for c in df.columns:
+            df[c] = df[c].str.strip().replace("?", np.nan)
+        df["income"] = df["income"].str.rstrip(".")
+    return train, test
+
+
+def schema():
+    from synth.schema import parse_schema
+
+    cols = []
+    for name in load_columns():
+        if name in CATS:
+            cats = [c.strip() for c in CATS[name].split(",")]
+            cols.append({"name": name, "type": "categorical", "domain": {"categories": cats}})
+        else:
+            lo, hi = NUMS[name]
+            cols.append({"name": name, "type": "numerical",
+                         "domain": {"min": lo, "max": hi, "precision": 0}})
+    return parse_schema({"dataset": {"name": "adult", "delta": 1e-9, "target": "income"},
+                         "columns": cols})
+
+
+def load_columns() -> list[str]:
+    return list(pd.read_csv(DATA / "adult_train.csv", nrows=1).columns)
+
+
+def discretise(real: pd.DataFrame, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    out = [pd.DataFrame(index=f.index) for f in frames]
+    for c in real.columns:
+        if c in NUMS:
+            x = pd.to_numeric(real[c], errors="coerce")
+            edges = np.unique(np.nanquantile(x, np.linspace(0, 1, 11))[1:-1])
+            for o, f in zip(out, frames, strict=True):
+                v = pd.to_numeric(f[c], errors="coerce").to_numpy(float)
+                codes = np.searchsorted(edges, v, side="right").astype(object)
+                codes[np.isnan(v)] = "NA"
+                o[c] = codes.astype(str)
+        else:
+            for o, f in zip(out, frames, strict=True):
+                o[c] = f[c].astype(object).where(f[c].notna(), "NA").astype(str)
+    return out
+
+
+def mean_tvd(real: pd.DataFrame, syn: pd.DataFrame, k: int) -> float:
+    vals = []
+    for cols in itertools.combinations(real.columns, k):
+        p = real.groupby(list(cols)).size() / len(real)
+        q = syn.groupby(list(cols)).size() / len(syn)
+        vals.append(0.5 * p.subtract(q, fill_value=0).abs().sum())
+    return float(np.mean(vals))
+
+
+def auc(train: pd.DataFrame, test: pd.DataFrame) -> float:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    feats = [c for c in train.columns if c != "income"]
+
+    def xy(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        x = pd.DataFrame(index=df.index)
+        for c in feats:
+            if c in NUMS:
+                x[c] = pd.to_numeric(df[c], errors="coerce")
+            else:
+                x[c] = pd.Categorical(df[c], categories=[v.strip() for v in CATS[c].split(",")])
+        return x, (df["income"] == ">50K").to_numpy()
+
+    xtr, ytr = xy(train)
+    xte, yte = xy(test)
+    if len(set(ytr)) < 2:
+        return 0.5
+    clf = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0,
+                                         max_iter=200)
+    clf.fit(xtr, ytr)
+    return float(roc_auc_score(yte, clf.predict_proba(xte)[:, 1]))
+
+
+def run_one(system: str, epsilon: float, seed: int) -> dict:
+    train, test = load()
+    start = time.perf_counter()
+    if system in ("mst", "dpsgd"):
+        from synth.synthesizer import Synthesizer
+
+        model = Synthesizer(schema(), epsilon=epsilon, delta=1e-9, engine=system, seed=seed)
+        model.fit(train)
+        fit_s = time.perf_counter() - start
+        syn = model.sample(len(train), seed=seed)
+        spent = model.ledger.spent()
+    elif system == "independent":
+        rng = np.random.default_rng(seed)
+        syn = pd.DataFrame({c: train[c].to_numpy()[rng.integers(0, len(train), len(train))]
+                            for c in train.columns})
+        fit_s, spent = time.perf_counter() - start, None
+    elif system == "real":
+        syn, fit_s, spent = test, 0.0, None
+    else:  # trtr
+        syn, fit_s, spent = train, 0.0, None
+    syn = syn.astype(object).where(syn.notna(), np.nan)
+    real_d, syn_d = discretise(train, [train, syn])
+    return {
+        "system": system, "epsilon": epsilon if system in ("mst", "dpsgd") else None,
+        "seed": seed, "fit_s": round(fit_s, 1),
+        "tvd_2way": round(mean_tvd(real_d, syn_d, 2), 4),
+        "tvd_3way": round(mean_tvd(real_d, syn_d, 3), 4),
+        "auc": round(auc(syn, test), 4),
+        "spent": spent,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--system")
+    ap.add_argument("--epsilon", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--systems", default="mst,dpsgd,independent,real,trtr")
+    ap.add_argument("--epsilons", default="1,10")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: {DATA} not present")
+        return 0
+    if args.system:
+        print(json.dumps(run_one(args.system, args.epsilon, args.seed)), flush=True)
+        return 0
+    rows = []
+    for system in args.systems.split(","):
+        eps_list = [float(e) for e in args.epsilons.split(",")] if system in ("mst", "dpsgd") \
+            else [0.0]
+        for eps in eps_list:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--system", system, "--epsilon", str(eps),
+                 "--seed", str(args.seed)], capture_output=True, text=True, check=False)
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+            row = json.loads(line[-1]) if line else {"system": system, "epsilon": eps,
+                                                     "error": proc.stderr[-300:]}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
