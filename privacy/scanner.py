@@ -21,9 +21,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from privacy.nlp import ENGINE_NAME, build_analyzer
+from privacy.nlp import build_analyzer, engine_name
 from privacy.profile import Profile, profile
 from privacy.recognizers import ENTITIES
+from privacy.shapes import (
+    decimal_share,
+    geo_precision,
+    key_share,
+    name_shape_share,
+    name_share,
+    opaque_share,
+)
 from synth.schema.model import Column, Dataset, Domain, Schema
 
 RULES = Path(__file__).parent / "rules"
@@ -39,6 +47,7 @@ DIRECT_ENTITIES = {
     "URL": "Web URLs",
     "US_NPI": "Certificate/license numbers",
     "MEDICAL_RECORD_NUMBER": "Medical record / health plan / account numbers",
+    "ID_DOCUMENT": "Certificate/license numbers",
 }
 #: a value "is" an entity when one span covers this share of it and scores at least MIN_SCORE
 COVER = 0.8
@@ -59,6 +68,7 @@ class HeaderRule:
     hipaa: str | None
     generalise: str | None
     when_type: str | None
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ def header_rules() -> list[HeaderRule]:
             hipaa=r.get("hipaa"),
             generalise=r.get("generalise"),
             when_type=r.get("when_type"),
+            needs=r.get("needs"),
         )
         for r in doc["rules"]
     ]
@@ -150,13 +161,49 @@ def normalise_header(name: str) -> str:
     return "_".join(t for t in re.split(r"[^a-zA-Z0-9]+", s.lower()) if t)
 
 
-def match_header(name: str, inferred_type: str) -> HeaderRule | None:
+def _needs_ok(needs: str | None, values: list[str], p: Profile, inferred: str) -> bool:
+    """Do the values look like what the header rule claims?"""
+    if needs is None:
+        return True
+    if needs == "date":
+        return inferred == "datetime"
+    if needs == "name":
+        if p.mean_words > 4 or p.digit_share >= 0.5:
+            return False
+        lexicon = name_share(values)
+        # a name header plus name-shaped values needs less lexicon support (foreign names)
+        return lexicon >= 0.5 or (lexicon >= 0.25 and name_shape_share(values) >= 0.9)
+    if needs == "key":
+        present = p.rows - p.missing
+        return (
+            p.distinct >= min(20, max(2, present // 2))
+            and inferred not in ("datetime", "text")
+            and decimal_share(values) < 0.5
+            and key_share(values) >= 0.8
+        )
+    return True
+
+
+def match_header(
+    name: str,
+    inferred_type: str,
+    values: list[str] | None = None,
+    p: Profile | None = None,
+) -> HeaderRule | None:
+    """First header rule whose pattern matches and whose value check (if any) holds."""
     norm = normalise_header(name)
     for rule in header_rules():
         if rule.when_type and rule.when_type != inferred_type:
             continue
-        if rule.pattern.search(norm):
-            return rule
+        if not rule.pattern.search(norm):
+            continue
+        if (
+            rule.needs
+            and p is not None
+            and not _needs_ok(rule.needs, values or [], p, inferred_type)
+        ):
+            continue
+        return rule
     return None
 
 
@@ -187,7 +234,7 @@ def infer_type(p: Profile) -> str:
 
 def _value_entities(values: list[str], context: list[str]) -> dict[str, tuple[float, float]]:
     """entity → (share of values it covers, mean score)."""
-    analyzer = build_analyzer()
+    analyzer = build_analyzer("blank")
     hits: dict[str, list[float]] = {}
     for v in values:
         res = analyzer.analyze(v, language="en", entities=ENTITIES, context=context)
@@ -224,11 +271,65 @@ def _clinical(values: list[str], header: str) -> str | None:
     return None
 
 
+#: value entities strong enough (validated / unambiguous) to override a non-direct header
+STRONG_ENTITIES = {
+    "US_SSN",
+    "EMAIL_ADDRESS",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "URL",
+    "US_NPI",
+}
+_PHONE_PUNCT = re.compile(r"[()+\-. ]")
+#: decimals of a coordinate that make it a home location (4 decimals ≈ 11 m)
+GEO_DIRECT_DECIMALS = 4
+
+
+def _sample_values(series: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, list[str]]:
+    present = series.dropna().astype(str)
+    present = present[present.str.strip() != ""]
+    uniq = pd.unique(present)
+    pick = rng.choice(len(uniq), min(SAMPLE_VALUES, len(uniq)), replace=False) if len(uniq) else []
+    return present, [str(uniq[i]) for i in sorted(pick)]
+
+
+def _direct_values(
+    values: list[str], norm: str, p: Profile, inferred: str, rule: HeaderRule | None
+) -> dict[str, tuple[float, float]]:
+    """Direct-identifier entities Presidio finds on most sampled values (validators applied)."""
+    if inferred == "datetime" or (p.numeric_share >= 0.95 and decimal_share(values) >= 0.5):
+        return {}  # dates and decimal numbers: checksum/phone patterns fire on their digits
+    if inferred == "numerical" and p.integer_share < 0.95:
+        return {}
+    ents = _value_entities(values, [t for t in norm.split("_") if t])
+    direct = {e: v for e, v in ents.items() if e in DIRECT_ENTITIES and v[0] >= VALUE_SHARE}
+    header_direct = rule is not None and rule.role == "direct_identifier"
+    if "PHONE_NUMBER" in direct and not (rule and rule.entity == "PHONE_NUMBER"):
+        # a bare run of digits is a record number far more often than a phone number
+        punct = sum(1 for v in values if _PHONE_PUNCT.search(v.strip())) / max(1, len(values))
+        if punct < 0.5:
+            direct.pop("PHONE_NUMBER")
+    # single lexicon words (cities, categories) are weak: need most values name-shaped
+    if (
+        "PERSON" in direct
+        and not header_direct
+        and (rule is not None or p.distinct < 30 or name_share(values) < 0.8)
+    ):
+        direct.pop("PERSON")
+    if rule is not None and not header_direct:
+        direct = {e: v for e, v in direct.items() if e in STRONG_ENTITIES}
+    if inferred == "categorical" and not header_direct:
+        direct = {e: v for e, v in direct.items() if e in STRONG_ENTITIES | {"PERSON"}}
+    return direct
+
+
 def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
     p = profile(series, rng)
     inferred = infer_type(p)
     norm = normalise_header(name)
-    rule = match_header(name, inferred)
+    present, values = _sample_values(series, rng)
+    rule = match_header(name, inferred, values, p)
     evidence: list[str] = [
         f"{p.distinct} distinct of {p.rows - p.missing} present ({p.unique_ratio:.0%} unique)"
     ]
@@ -236,14 +337,10 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
         evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
     if rule is not None:
         evidence.append(f"column name matches the '{rule.entity or rule.role}' rule")
-
-    present = series.dropna().astype(str)
-    uniq = pd.unique(present)
-    pick = rng.choice(len(uniq), min(SAMPLE_VALUES, len(uniq)), replace=False) if len(uniq) else []
-    values = [str(uniq[i]) for i in sorted(pick)]
+        if rule.needs:
+            evidence.append(f"values confirm the rule ({rule.needs}-shaped)")
 
     fmt = p.date_format
-    text_entities: dict[str, int] = {}
 
     # 1. free text
     if inferred == "text":
@@ -279,21 +376,35 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
             name, "categorical", "sensitive", f"CLINICAL_CODE:{code}", 0.9, "keep", evidence, p
         )
 
-    # 3. Presidio over sampled distinct values
-    ents: dict[str, tuple[float, float]] = {}
-    if inferred != "numerical" or p.integer_share >= 0.95:
-        ctx = [t for t in norm.split("_") if t]
-        ents = _value_entities(values, ctx)
-    direct = {e: v for e, v in ents.items() if e in DIRECT_ENTITIES and v[0] >= VALUE_SHARE}
-    # a column of dates or small integers is not a phone/id column because patterns fire
-    if inferred in ("datetime", "categorical") and not (rule and rule.role == "direct_identifier"):
-        direct = {
-            e: v
-            for e, v in direct.items()
-            if e in ("EMAIL_ADDRESS", "PERSON", "US_SSN") and inferred != "datetime"
-        }
+    # 3. coordinates: a home location when precise, an area when rounded
+    if rule is not None and rule.entity == "GEO_COORDINATE":
+        decimals = geo_precision(values, 180.0)
+        if decimals is None:
+            rule = None
+        elif decimals < GEO_DIRECT_DECIMALS:
+            evidence.append(f"coordinates rounded to {decimals} decimals: an area, not a place")
+            return _finding(
+                name,
+                inferred,
+                "quasi_identifier",
+                "GEO_COORDINATE",
+                0.7,
+                "keep",
+                evidence,
+                p,
+                hipaa=rule.hipaa,
+            )
+        else:
+            evidence.append(f"coordinates with {decimals} decimals (≈ a single address)")
+
+    # 4. Presidio over sampled distinct values (validated entities)
+    direct = _direct_values(values, norm, p, inferred, rule)
     if direct:
-        ent, (share, score) = max(direct.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        if rule is not None and rule.entity in direct:
+            ent = str(rule.entity)
+            share, score = direct[ent]
+        else:
+            ent, (share, score) = max(direct.items(), key=lambda kv: kv[1][0] * kv[1][1])
         evidence.append(
             f"Presidio {ent} on {share:.0%} of {len(values)} sampled values "
             f"(mean score {score:.2f})"
@@ -314,7 +425,7 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
             fmt=shape,
         )
 
-    # 4. the column name
+    # 5. the column name, confirmed by the values where the rule asks for it
     if rule is not None and rule.role == "direct_identifier":
         typ = rule.type or inferred
         action = rule.action
@@ -323,13 +434,15 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
             action, gen, typ = "drop", None, inferred if inferred != "numerical" else "identifier"
         if typ in ("numerical", "categorical") and action == "replace":
             typ = "identifier"
+        if rule.entity == "GEO_COORDINATE":
+            typ = "numerical"
         shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
         return _finding(
             name,
             typ,
             "direct_identifier",
             rule.entity,
-            0.9,
+            0.95 if rule.needs else 0.9,
             action,
             evidence,
             p,
@@ -338,15 +451,43 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
             fmt=fmt if typ == "datetime" else shape,
         )
 
-    # 5. unique keys with no entity (random hex, UUIDs, sequence numbers)
-    if inferred == "identifier":
-        evidence.append("unique per row with an id-like shape")
+    # 6. names with no name in the header: most values are lexicon names (digits stripped)
+    specific_rule = rule is not None and rule.entity is not None
+    if (
+        rule is None
+        and inferred in ("categorical", "identifier")
+        and p.distinct >= 30
+        and p.mean_words <= 4
+        and name_share(values) >= 0.8
+    ):
+        evidence.append(f"{name_share(values):.0%} of sampled values are lexicon names")
+        return _finding(
+            name,
+            "identifier",
+            "direct_identifier",
+            "PERSON",
+            0.8,
+            "replace",
+            evidence,
+            p,
+            hipaa="Names",
+        )
+
+    # 7. keys with no entity: unique per row, or opaque machine keys (UUID, hex, tokens)
+    specific_rule = rule is not None and rule.entity is not None
+    opaque = opaque_share(values) >= 0.9 and p.distinct >= 20
+    if not specific_rule and (inferred == "identifier" or opaque):
+        evidence.append(
+            "unique per row with an id-like shape"
+            if inferred == "identifier"
+            else f"opaque machine keys (UUID/hex/token) in {opaque_share(values):.0%} of values"
+        )
         shape = p.top_shape if p.top_shape_share >= 0.9 else None
         return _finding(
             name, "identifier", "direct_identifier", "ID", 0.75, "replace", evidence, p, fmt=shape
         )
 
-    # 6. quasi-identifiers and sensitive attributes by name
+    # 8. quasi-identifiers and sensitive attributes by name
     if rule is not None:
         typ = inferred if inferred != "identifier" else "categorical"
         action, gen = rule.action, rule.generalise
@@ -354,8 +495,12 @@ def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
         if rule.entity == "AGE" and p.max_value is not None and p.max_value > 89:
             action, gen = "generalise", "top_code_89"
             evidence.append("ages above 89 present (HIPAA): top-code at 90")
+        elif rule.entity == "AGE" and any(re.match(r"^\W*(9\d|1\d\d)\D", v) for v in values):
+            evidence.append("an age band above 89 present (HIPAA: ages over 89 are identifying)")
         if gen == "zip3":
             typ = "categorical"
+        if rule.entity == "ORGANIZATION_KEY":
+            evidence.append("key of an organisation, not of a person")
         return _finding(
             name,
             typ,
@@ -482,6 +627,6 @@ def scan(
         rows=len(data),
         findings=findings,
         schema=schema,
-        nlp_engine=ENGINE_NAME,
+        nlp_engine=engine_name(),
         seconds=time.perf_counter() - start,
     )

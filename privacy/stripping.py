@@ -17,46 +17,42 @@ from collections.abc import Callable
 
 import pandas as pd
 from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-from privacy.nlp import build_analyzer
-from privacy.recognizers import ENTITIES
+from privacy.redaction import analyze_texts
 from synth.schema.generalise import generalise
 from synth.schema.model import Action, Schema
 from synth.surrogates import surrogate_series
-
-#: spans below this score are left alone in prose (weak patterns fire on ordinary numbers)
-REDACT_MIN_SCORE = 0.4
-REDACT_ENTITIES = [e for e in ENTITIES if e != "US_ZIP_CODE"]
 
 
 def redact_texts(
     texts: list[str | None], progress: Callable[[str, int, int], None] | None = None
 ) -> tuple[list[str | None], dict[str, int]]:
-    """Replace PII spans by entity tags; return the texts and span counts per entity."""
-    analyzer = build_analyzer()
+    """Replace PII spans by entity tags; return the texts and span counts per entity.
+
+    Spans are found in batches on every core (:func:`privacy.redaction.analyze_texts`)
+    and replaced by presidio-anonymizer's ``replace`` operator (``<ENTITY>`` tags).
+    """
+    keep = [
+        i
+        for i, t in enumerate(texts)
+        if not (t is None or (isinstance(t, float) and pd.isna(t)) or not str(t).strip())
+    ]
+    spans = analyze_texts([str(texts[i]) for i in keep], progress=progress)
     anonymizer = AnonymizerEngine()
+    operators = {"DEFAULT": OperatorConfig("replace", {})}
     counts: dict[str, int] = {}
-    out: list[str | None] = []
-    for i, text in enumerate(texts):
-        if text is None or (isinstance(text, float) and pd.isna(text)) or not str(text).strip():
-            out.append(text)
+    out: list[str | None] = list(texts)
+    for i, found in zip(keep, spans, strict=True):
+        for s in found:
+            counts[s.entity] = counts.get(s.entity, 0) + 1
+        if not found:
+            out[i] = str(texts[i])
             continue
-        results = [
-            r
-            for r in analyzer.analyze(str(text), language="en", entities=REDACT_ENTITIES)
-            if r.score >= REDACT_MIN_SCORE
-        ]
-        for r in results:
-            counts[r.entity_type] = counts.get(r.entity_type, 0) + 1
-        red = anonymizer.anonymize(
-            text=str(text),
-            analyzer_results=results,
-            operators={"DEFAULT": OperatorConfig("replace", {})},
-        )
-        out.append(red.text)
-        if progress is not None and (i + 1) % 500 == 0:
-            progress("redacting free text", i + 1, len(texts))
+        results = [RecognizerResult(s.entity, s.start, s.end, s.score) for s in found]
+        out[i] = anonymizer.anonymize(
+            text=str(texts[i]), analyzer_results=results, operators=operators
+        ).text
     return out, counts
 
 

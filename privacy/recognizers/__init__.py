@@ -14,7 +14,6 @@ from presidio_analyzer.predefined_recognizers import (
     DateRecognizer,
     IbanRecognizer,
     IpRecognizer,
-    PhoneRecognizer,
     UrlRecognizer,
     UsSsnRecognizer,
 )
@@ -22,6 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
 from privacy.recognizers.email import OfflineEmailRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.npi import NpiRecognizer
+from privacy.recognizers.phone import FastPhoneRecognizer
 
 HERE = Path(__file__).parent
 
@@ -47,7 +47,7 @@ def build_registry() -> RecognizerRegistry:
     registry = RecognizerRegistry(supported_languages=["en"])
     for rec in (
         UsSsnRecognizer(),
-        PhoneRecognizer(supported_regions=("US", "UK", "DE", "FR", "IN")),
+        FastPhoneRecognizer(supported_regions=("US", "UK", "DE", "FR", "IN")),
         OfflineEmailRecognizer(),
         CreditCardRecognizer(),
         IbanRecognizer(),

@@ -1,6 +1,7 @@
 """Person names without a statistical NER model: a lexicon of given and family names.
 
-The lexicon is Faker's name lists for several locales (shipped with Faker, so
+The lexicon is Faker's name lists for several locales (``en`` is the long US list of
+given and family names also used by other generators) (shipped with Faker, so
 nothing is downloaded). Scores: a title followed by a capitalised word ("Ms.
 Lawrence") 0.85; two or three capitalised words of which the first is a given name
 and the last a family name 0.8; a lone given-or-family name 0.3 (too weak to act
@@ -16,7 +17,21 @@ from functools import lru_cache
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-_LOCALES = ["en_US", "en_GB", "es_MX", "de_DE", "fr_FR", "it_IT", "en_IN", "pt_BR"]
+_LOCALES = [
+    "en",
+    "en_US",
+    "en_GB",
+    "en_CA",
+    "es_MX",
+    "es_ES",
+    "de_DE",
+    "fr_FR",
+    "it_IT",
+    "nl_NL",
+    "pl_PL",
+    "en_IN",
+    "pt_BR",
+]
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?"
 _CAP = r"[A-Z][a-zA-Z'\-]+"
 _FULL = re.compile(rf"\b{_CAP}(?:\s+{_CAP}){{1,3}}\b")

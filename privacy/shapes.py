@@ -1,0 +1,84 @@
+"""Value-shape checks the scanner combines with header rules (counts only, no values kept).
+
+>>> opaque_key("3f2b8c1e-9a4d-4c1e-8f3b-2a7d9e0c4b1a"), opaque_key("Kelly"), opaque_key("0x1f")
+(True, False, False)
+>>> strip_digits("Kelly604"), name_like("Kelly604"), name_like("Ms.")
+('Kelly', True, False)
+"""
+
+from __future__ import annotations
+
+import re
+
+from privacy.recognizers.names import name_lexicon
+
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+_HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{12,64}$")
+_TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-]{10,64}$")
+_CODE = re.compile(r"^(?=.*\d)[A-Za-z]{0,4}[-#: ]?\d[\d\-]{3,19}[A-Za-z]?$")
+_NAME = re.compile(r"^[A-Z][A-Za-z'\-]+\d*(?:,? [A-Z][A-Za-z'\-.]*\d*){0,3}$")
+_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+def opaque_key(value: str) -> bool:
+    """A machine-made key: UUID, long hex, or a long letters-and-digits token."""
+    v = value.strip()
+    return bool(_UUID.match(v) or _HEX.match(v) or _TOKEN.match(v))
+
+
+def record_number(value: str) -> bool:
+    """A record/document number: digits, optionally with a short letter prefix/suffix."""
+    return bool(_CODE.match(value.strip()))
+
+
+def key_share(values: list[str]) -> float:
+    if not values:
+        return 0.0
+    return sum(1 for v in values if opaque_key(v) or record_number(v)) / len(values)
+
+
+def opaque_share(values: list[str]) -> float:
+    return sum(1 for v in values if opaque_key(v)) / len(values) if values else 0.0
+
+
+def strip_digits(value: str) -> str:
+    """Synthea-style names carry digits ('Abe604'); drop trailing digits before lookup."""
+    return re.sub(r"\d+$", "", value.strip())
+
+
+def name_like(value: str) -> bool:
+    v = value.strip()
+    if not _NAME.match(v):
+        return False
+    given, family = name_lexicon()
+    words = strip_digits(v).replace("-", " ").split()
+    return any(w in given or w in family for w in words)
+
+
+def name_shape_share(values: list[str]) -> float:
+    """Share of values shaped like a name (capitalised words, optional trailing digits)."""
+    return sum(1 for v in values if _NAME.match(v.strip())) / len(values) if values else 0.0
+
+
+def name_share(values: list[str]) -> float:
+    return sum(1 for v in values if name_like(v)) / len(values) if values else 0.0
+
+
+def decimal_share(values: list[str]) -> float:
+    return sum(1 for v in values if _DECIMAL.match(v.strip())) / len(values) if values else 0.0
+
+
+def geo_precision(values: list[str], limit: float) -> int | None:
+    """Median number of decimals when every value is a coordinate within ±limit, else None."""
+    decs = []
+    for v in values:
+        try:
+            x = float(v)
+        except ValueError:
+            return None
+        if abs(x) > limit:
+            return None
+        decs.append(len(v.split(".")[1]) if "." in v else 0)
+    return sorted(decs)[len(decs) // 2] if decs else None
