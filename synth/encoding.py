@@ -92,19 +92,27 @@ class NumericCodec(Codec):
 
     kind = "numerical"
 
-    def __init__(self, name: str, low: float, high: float, precision: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        low: float,
+        high: float,
+        precision: int | None = None,
+        max_bins: int = MAX_NUMERIC_BINS,
+    ) -> None:
         self.name = name
         self.low = float(low)
         self.high = float(high)
         self.precision = precision
+        self.max_bins = int(max_bins)
         if precision is not None:
             step = 10.0 ** (-precision)
             n_values = round((self.high - self.low) / step) + 1
         else:
-            step, n_values = 0.0, MAX_NUMERIC_BINS + 1
-        self.exact = precision is not None and n_values <= MAX_NUMERIC_BINS
+            step, n_values = 0.0, self.max_bins + 1
+        self.exact = precision is not None and n_values <= self.max_bins
         self.step = step
-        self.n_bins = int(n_values) if self.exact else MAX_NUMERIC_BINS
+        self.n_bins = int(n_values) if self.exact else self.max_bins
         if self.high <= self.low:
             self.n_bins = 1
             self.exact = True
@@ -165,6 +173,7 @@ class NumericCodec(Codec):
             "low": self.low,
             "high": self.high,
             "precision": self.precision,
+            "max_bins": self.max_bins,
         }
 
 
@@ -173,8 +182,15 @@ class DatetimeCodec(NumericCodec):
 
     kind = "datetime"
 
-    def __init__(self, name: str, low: float, high: float, fmt: str = "%Y-%m-%d") -> None:
-        super().__init__(name, low, high, precision=0)
+    def __init__(
+        self,
+        name: str,
+        low: float,
+        high: float,
+        fmt: str = "%Y-%m-%d",
+        max_bins: int = MAX_NUMERIC_BINS,
+    ) -> None:
+        super().__init__(name, low, high, precision=0, max_bins=max_bins)
         self.fmt = fmt
 
     @staticmethod

@@ -32,6 +32,8 @@ from synth.ledger import PrivacyLedger, calibrate_rho
 
 DEFAULTS: dict[str, Any] = {"iters": 1000, "max_cells": 1_000_000}
 MIN_ROWS = 50
+#: ordered domains are grouped so that a bin expects at least this many rows
+ROWS_PER_BIN = 100
 
 
 def _marginal(tokens: np.ndarray, cols: tuple[int, ...], cards: list[int]) -> np.ndarray:
@@ -120,32 +122,55 @@ class MSTEngine(Engine):
         measured: list[tuple[tuple[int, ...], np.ndarray, float]],
         sigma: float,
     ) -> tuple[np.ndarray, list[tuple[tuple[int, ...], np.ndarray, float]]]:
+        """Coarsen each column's domain from its noisy 1-way counts (post-processing).
+
+        Unordered columns (MST): values whose noisy count is below 3σ share one bucket.
+        Ordered columns (numeric/datetime bins, ``ordinal`` option = number of ordered
+        tokens): neighbouring bins are grouped so that a group expects at least 3σ rows;
+        the trailing 'missing' token stays its own value. Decoding draws a member of a
+        group in proportion to its noisy count above σ (uniform when none is).
+        """
+        ordinal = list(self.options.get("ordinal") or [0] * len(measured))
         self.mappings = []
         self.bucket_weights = []
         out = np.empty_like(tokens)
         new_measured = []
         for i, (c, y, s) in enumerate(measured):
-            keep = y >= 3.0 * sigma
-            if keep.all() or not keep.any():
-                mapping = np.arange(len(y))
-                y_new = y
-                weights = np.zeros(0)
-            else:
-                kept = np.flatnonzero(keep)
-                mapping = np.full(len(y), len(kept), dtype=np.int64)
-                mapping[kept] = np.arange(len(kept))
-                # the merged bucket's noisy count is the sum of its members' noisy counts
-                y_new = np.append(y[kept], y[~keep].sum())
-                # decode weights: the part of each merged cell's count above one σ (noise
-                # alone rarely gets there); all-zero weights fall back to uniform
-                weights = np.where(~keep, np.clip(y - sigma, 0, None), 0.0)
+            mapping = self._mapping(y, sigma, int(ordinal[i]))
+            k = int(mapping.max()) + 1
+            y_new = np.bincount(mapping, weights=y, minlength=k)
+            grouped = np.bincount(mapping, minlength=k)[mapping] > 1
+            weights = np.where(grouped, np.clip(y - sigma, 0, None), 0.0)
             self.mappings.append(mapping.astype(np.int64))
             self.bucket_weights.append(weights.astype(float))
             out[:, i] = mapping[tokens[:, i]]
-            # the bucket sums several noisy cells: its variance grows, keep the mean σ
             new_measured.append((c, y_new, s))
         self.compressed_cards = [int(m.max()) + 1 for m in self.mappings]
         return out, new_measured
+
+    @staticmethod
+    def _mapping(y: np.ndarray, sigma: float, ordered: int) -> np.ndarray:
+        k = len(y)
+        if ordered > 1:
+            n_est = max(float(y.sum()), 1.0)  # unbiased: clipping would add the noise
+            # groups expect ≥ 3σ rows (noise) and ≥ ROWS_PER_BIN rows (2-way tables built
+            # on them stay dense enough to measure): few rows → coarser bins
+            max_groups = max(8.0, n_est / ROWS_PER_BIN)
+            group = max(
+                1, math.ceil(ordered * 3.0 * sigma / n_est), math.ceil(ordered / max_groups)
+            )
+            if group > 1:
+                mapping = np.arange(k) // group
+                rest = np.arange(ordered, k)  # trailing tokens (missing) stay apart
+                mapping[rest] = mapping[ordered - 1] + 1 + np.arange(len(rest))
+                return mapping
+        keep = y >= 3.0 * sigma
+        if keep.all() or not keep.any():
+            return np.arange(k)
+        kept = np.flatnonzero(keep)
+        mapping = np.full(k, len(kept), dtype=np.int64)
+        mapping[kept] = np.arange(len(kept))
+        return mapping
 
     def _select(
         self,
@@ -308,20 +333,23 @@ class MSTEngine(Engine):
         self, i: int, comp: np.ndarray, blocked: list[int], rng: np.random.Generator
     ) -> np.ndarray:
         mapping = self.mappings[i]
-        if len(self.bucket_weights[i]) == 0:
-            return comp
-        inverse = np.full(self.compressed_cards[i], -1, dtype=np.int64)
-        singles = np.bincount(mapping, minlength=self.compressed_cards[i]) == 1
-        for orig, c in enumerate(mapping):
-            if singles[c]:
-                inverse[c] = orig
-        out = inverse[comp]
-        merged = out < 0
-        if merged.any():
-            w = self.bucket_weights[i].copy() + 1e-9 * (mapping == mapping.max())
-            w[blocked] = 0
-            w[mapping != mapping.max()] = 0
-            out[merged] = rng.choice(len(w), size=int(merged.sum()), p=_normalise(w))
+        k = self.compressed_cards[i]
+        sizes = np.bincount(mapping, minlength=k)
+        if (sizes == 1).all():
+            inverse = np.empty(k, dtype=np.int64)
+            inverse[mapping] = np.arange(len(mapping))
+            return inverse[comp]
+        out = np.empty_like(comp)
+        allowed = np.ones(len(mapping), dtype=bool)
+        allowed[blocked] = False
+        for c in np.unique(comp):
+            rows = np.flatnonzero(comp == c)
+            members = np.flatnonzero((mapping == c) & allowed)
+            if len(members) == 0:
+                members = np.flatnonzero(mapping == c)
+            w = self.bucket_weights[i][members]
+            p = w / w.sum() if w.sum() > 0 else np.full(len(members), 1.0 / len(members))
+            out[rows] = rng.choice(members, size=len(rows), p=p)
         return out
 
     # -- persistence --------------------------------------------------------------------
