@@ -89,10 +89,16 @@ def schema():
             cols.append({"name": name, "type": "categorical", "domain": {"categories": cats}})
         else:
             lo, hi = NUMS[name]
-            cols.append({"name": name, "type": "numerical",
-                         "domain": {"min": lo, "max": hi, "precision": 0}})
-    return parse_schema({"dataset": {"name": "adult", "delta": 1e-9, "target": "income"},
-                         "columns": cols})
+            cols.append(
+                {
+                    "name": name,
+                    "type": "numerical",
+                    "domain": {"min": lo, "max": hi, "precision": 0},
+                }
+            )
+    return parse_schema(
+        {"dataset": {"name": "adult", "delta": 1e-9, "target": "income"}, "columns": cols}
+    )
 
 
 def load_columns() -> list[str]:
@@ -144,8 +150,9 @@ def auc(train: pd.DataFrame, test: pd.DataFrame) -> float:
     xte, yte = xy(test)
     if len(set(ytr)) < 2:
         return 0.5
-    clf = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0,
-                                         max_iter=200)
+    clf = HistGradientBoostingClassifier(
+        categorical_features="from_dtype", random_state=0, max_iter=200
+    )
     clf.fit(xtr, ytr)
     return float(roc_auc_score(yte, clf.predict_proba(xte)[:, 1]))
 
@@ -163,8 +170,9 @@ def run_one(system: str, epsilon: float, seed: int) -> dict:
         spent = model.ledger.spent()
     elif system == "independent":
         rng = np.random.default_rng(seed)
-        syn = pd.DataFrame({c: train[c].to_numpy()[rng.integers(0, len(train), len(train))]
-                            for c in train.columns})
+        syn = pd.DataFrame(
+            {c: train[c].to_numpy()[rng.integers(0, len(train), len(train))] for c in train.columns}
+        )
         fit_s, spent = time.perf_counter() - start, None
     elif system == "real":
         syn, fit_s, spent = test, 0.0, None
@@ -173,8 +181,10 @@ def run_one(system: str, epsilon: float, seed: int) -> dict:
     syn = syn.astype(object).where(syn.notna(), np.nan)
     real_d, syn_d = discretise(train, [train, syn])
     return {
-        "system": system, "epsilon": epsilon if system in ("mst", "dpsgd") else None,
-        "seed": seed, "fit_s": round(fit_s, 1),
+        "system": system,
+        "epsilon": epsilon if system in ("mst", "dpsgd") else None,
+        "seed": seed,
+        "fit_s": round(fit_s, 1),
         "tvd_2way": round(mean_tvd(real_d, syn_d, 2), 4),
         "tvd_3way": round(mean_tvd(real_d, syn_d, 3), 4),
         # the 'real' row trains and tests on the test split: its AUC would mean nothing
@@ -201,15 +211,31 @@ def main() -> int:
         return 0
     rows = []
     for system in args.systems.split(","):
-        eps_list = [float(e) for e in args.epsilons.split(",")] if system in ("mst", "dpsgd") \
-            else [0.0]
+        eps_list = (
+            [float(e) for e in args.epsilons.split(",")] if system in ("mst", "dpsgd") else [0.0]
+        )
         for eps in eps_list:
             proc = subprocess.run(
-                [sys.executable, __file__, "--system", system, "--epsilon", str(eps),
-                 "--seed", str(args.seed)], capture_output=True, text=True, check=False)
+                [
+                    sys.executable,
+                    __file__,
+                    "--system",
+                    system,
+                    "--epsilon",
+                    str(eps),
+                    "--seed",
+                    str(args.seed),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-            row = json.loads(line[-1]) if line else {"system": system, "epsilon": eps,
-                                                     "error": proc.stderr[-300:]}
+            row = (
+                json.loads(line[-1])
+                if line
+                else {"system": system, "epsilon": eps, "error": proc.stderr[-300:]}
+            )
             rows.append(row)
             print(json.dumps(row), flush=True)
     if args.json:
