@@ -113,4 +113,12 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
         if suffix in PARQUET_SUFFIXES:
             df.to_parquet(tmp, index=False)
         else:
-            df.to_csv(tmp, index=False, lineterminator="\n")
+            # with "\n" line ends the csv module leaves a lone "\r" unquoted, and readers
+            # take it for a line break: quote every field when any text holds one
+            has_cr = any(
+                df[c].astype(str).str.contains("\r", regex=False).any()
+                for c in df.columns
+                if df[c].dtype == object
+            )
+            quoting = csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL
+            df.to_csv(tmp, index=False, lineterminator="\n", quoting=quoting)
