@@ -44,7 +44,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"{path}: not UTF-8 text (invalid byte at line {line}); re-encode the file as UTF-8"
         ) from None
     sep = "\t" if path.suffix == ".tsv" else ","
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
+    except csv.Error:
+        raise InputError(f"{path}: malformed CSV header") from None
+    if not header:
+        raise InputError(f"{path}: no header row")
     _check_header(header, path)
     try:
         df = pd.read_csv(
@@ -55,6 +60,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             na_values=[""],
             engine="c",
         )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: no columns could be read") from None
     except pd.errors.ParserError as exc:
         msg = re.sub(r"saw \d+.*", "", str(exc)).strip()
         m = re.search(r"Expected (\d+) fields in line (\d+)", msg)

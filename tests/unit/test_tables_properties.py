@@ -13,7 +13,7 @@ from synth.errors import InputError
 from synth.io.tables import read_table, write_table
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
