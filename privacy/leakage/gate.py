@@ -18,6 +18,7 @@ strings keep their leading zeros ("021" stays "021").
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import warnings
@@ -40,11 +41,13 @@ from privacy.leakage.distance import (
 )
 from privacy.leakage.metrics import (
     LeakageResult,
+    Metric,
     dcr_p5,
     dcr_share,
     exact_copies,
     exact_match_share,
     nndr,
+    wilson,
 )
 from synth.errors import InputError
 from synth.schema.generalise import AGE_BANDS, generalise, generalised_column
@@ -387,6 +390,8 @@ def check_leakage(
         nndr(d1_tr, d2_tr, d1_ho, d2_ho, gate.confidence),
         dcr_p5(d1_tr, d1_ho, n_tr, n_ho, gate.confidence),
     ]
+    if schema is not None:
+        metrics += quasi_identifier_view(columns, schema, nn_subset(columns, block_rows), p0, gate)
     q01 = float(np.quantile(base, 0.01))
     close = (d1_tr < q01) & (d1_tr + q01 < d1_ho)
     return LeakageResult(
@@ -400,3 +405,75 @@ def check_leakage(
         dcr_holdout=d1_ho,
         flagged=np.flatnonzero(in_tr | close),
     )
+
+
+def nn_subset(columns: list[Any], block_rows: int) -> Callable[[list[Any], int, int], np.ndarray]:
+    """Nearest distance (no progress reports) over a subset of the prepared columns."""
+
+    def nn(cols: list[Any], query: int, ref: int) -> np.ndarray:
+        q, (r,) = encode(cols, query, [ref])
+        nb = nearest_two(q, r, block_rows=block_rows, progress=None, stage="", two=False)
+        return nb.sq1 / len(cols)
+
+    return nn
+
+
+def quasi_identifier_view(
+    columns: list[Any],
+    schema: Schema,
+    nn: Callable[[list[Any], int, int], np.ndarray],
+    p0: float,
+    gate: GateThresholds,
+) -> list[Metric]:
+    """Second view, information only: the same tests on the quasi-identifiers alone.
+
+    ``dcr_share_qi`` is the DCR share over quasi-identifier columns; ``qi_unique_reproduced``
+    is the share of training rows whose quasi-identifier combination is unique in the
+    training rows and appears in the synthetic rows, against the same share for holdout
+    rows (unique in the holdout): a linkage attacker's best targets.
+    """
+    roles = {c.name: c.role for c in schema.columns}
+    qi = [c for c in columns if roles.get(c.name) == Role.QUASI_IDENTIFIER]
+    if not qi:
+        return []
+    share = dcr_share(nn(qi, SYNTHETIC, TRAIN), nn(qi, SYNTHETIC, HOLDOUT), p0, gate)
+    out = [
+        dataclasses.replace(
+            share,
+            name="dcr_share_qi",
+            threshold=None,
+            verdict="info",
+            explanation=f"DCR share over the {len(qi)} quasi-identifier column(s) only "
+            f"({', '.join(c.name for c in qi)}); information, not gating. " + share.explanation,
+        )
+    ]
+    codes = row_codes(qi)
+    hashes = [row_hashes(c) for c in codes]
+
+    def reproduced(part: int) -> tuple[float, int]:
+        h = pd.Series(hashes[part])
+        unique = ~h.duplicated(keep=False).to_numpy()
+        if not unique.any():
+            return 0.0, 0
+        hit = identical_to(
+            codes[part][unique], hashes[part][unique], codes[SYNTHETIC], hashes[SYNTHETIC]
+        )
+        return float(hit.mean()), int(unique.sum())
+
+    tr, n_tr_u = reproduced(TRAIN)
+    ho, n_ho_u = reproduced(HOLDOUT)
+    out.append(
+        Metric(
+            name="qi_unique_reproduced",
+            value=tr,
+            baseline=ho,
+            interval=wilson(tr, n_tr_u, gate.confidence) if n_tr_u else None,
+            threshold=None,
+            verdict="info",
+            explanation=f"{tr:.1%} of the {n_tr_u} training rows with a unique "
+            f"quasi-identifier combination appear in the synthetic rows; baseline: "
+            f"{ho:.1%} of the {n_ho_u} holdout rows unique in the holdout (never seen). A "
+            "value well above the baseline means rare real combinations are being copied.",
+        )
+    )
+    return out

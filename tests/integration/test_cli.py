@@ -71,11 +71,17 @@ def test_copying_generator_is_blocked(split: dict[str, Path], schema_path: Path)
     blocked = [m for m in payload["metrics"] if m["verdict"] == "block"]
     assert blocked and all("threshold" in m for m in blocked)
     assert payload["flagged_rows"] and all(isinstance(i, int) for i in payload["flagged_rows"])
+    # second view, on quasi-identifiers only: information, visibly alarming for a copy
+    by = {m["name"]: m for m in payload["metrics"]}
+    assert by["dcr_share_qi"]["verdict"] == "info" and by["dcr_share_qi"]["value"] > 0.95
+    uniq = by["qi_unique_reproduced"]
+    assert uniq["verdict"] == "info" and uniq["value"] > uniq["baseline"] + 0.3
 
 
 def test_independent_marginals_pass(split: dict[str, Path], schema_path: Path) -> None:
     code, payload = _check(split, "marginals", schema_path)
     assert code == 0 and payload["passed"] is True
+    assert any(m["name"] == "qi_unique_reproduced" for m in payload["metrics"])
 
 
 def _run(args: list[str]) -> tuple[int, str]:
