@@ -26,6 +26,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from synth.engines.base import Engine, Progress, no_progress
+from synth.engines.measure import noisy_one_way
 from synth.engines.registry import register_engine
 from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_noise, zcdp_rho_for
@@ -198,20 +199,13 @@ class DPSGDEngine(Engine):
         cell per column: L2 sensitivity √C), charged to the ledger. DP-SGD then learns the
         dependencies instead of spending its noisy steps on the marginals.
         """
-        n_cols = tokens.shape[1]
         rho = share * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
-        sigma = math.sqrt(n_cols / (2.0 * rho))
-        ledger.charge_gaussian(
-            "1-way marginals (warm start)",
-            "all modelled columns",
-            sigma=sigma,
-            sensitivity=math.sqrt(n_cols),
-            details={"columns": n_cols},
+        noisy_counts, _ = noisy_one_way(
+            tokens, self.cardinalities, ledger, rng, rho=rho, purpose="1-way marginals (warm start)"
         )
         with torch.no_grad():
-            for i, k in enumerate(self.cardinalities):
-                counts = np.bincount(tokens[:, i], minlength=k).astype(float)
-                noisy = np.maximum(counts + rng.normal(0.0, sigma, size=k), 0.0) + 0.5
+            for i, counts in enumerate(noisy_counts):
+                noisy = np.maximum(counts, 0.0) + 0.5
                 logp = np.log(noisy / noisy.sum())
                 last = self.net.heads[i][-1]
                 last.bias.copy_(torch.as_tensor(logp - logp.mean(), dtype=torch.float32))

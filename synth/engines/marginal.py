@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from synth.engines.base import Engine, Progress, no_progress
+from synth.engines.measure import marginal, noisy_one_way
 from synth.engines.registry import register_engine
 from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_rho
@@ -34,12 +35,6 @@ DEFAULTS: dict[str, Any] = {"iters": 1000, "max_cells": 1_000_000}
 MIN_ROWS = 50
 #: ordered domains are grouped so that a bin expects at least this many rows
 ROWS_PER_BIN = 100
-
-
-def _marginal(tokens: np.ndarray, cols: tuple[int, ...], cards: list[int]) -> np.ndarray:
-    shape = tuple(cards[c] for c in cols)
-    flat = np.ravel_multi_index(tuple(tokens[:, c] for c in cols), shape)
-    return np.bincount(flat, minlength=int(np.prod(shape))).astype(float).reshape(shape)
 
 
 @register_engine
@@ -70,19 +65,12 @@ class MSTEngine(Engine):
             raise BudgetError(f"{n} training rows are too few for the MST engine (need {MIN_ROWS})")
         cards = self.cardinalities
         rho = calibrate_rho(ledger)
-        one_way = [(i,) for i in range(d)]
         progress("MST: 1-way marginals", 0, 3)
-        sigma1 = math.sqrt(d / (2.0 * rho / 3.0))
-        ledger.charge_gaussian(
-            "1-way marginals (MST)",
-            "all modelled columns",
-            sigma=sigma1,
-            sensitivity=math.sqrt(d),
-            details={"columns": d},
+        noisy, sigma1 = noisy_one_way(
+            tokens, cards, ledger, rng, rho=rho / 3.0, purpose="1-way marginals (MST)"
         )
         measured: list[tuple[tuple[int, ...], np.ndarray, float]] = [
-            (c, _marginal(tokens, c, cards) + rng.normal(0, sigma1, cards[c[0]]), sigma1)
-            for c in one_way
+            ((i,), y, sigma1) for i, y in enumerate(noisy)
         ]
         # MST's domain compression: values whose noisy count is below 3σ share one bucket
         # (post-processing of the 1-way measurements), so 2-way tables stay dense enough
@@ -101,7 +89,7 @@ class MSTEngine(Engine):
                 details={"pairs": len(edges)},
             )
             for e in edges:
-                m = _marginal(tokens, e, cards)
+                m = marginal(tokens, e, cards)
                 measured.append((e, m + rng.normal(0, sigma2, m.shape), sigma2))
         progress("MST: estimating model", 2, 3)
         marginals = self._estimate(measured, edges, n)
@@ -195,7 +183,7 @@ class MSTEngine(Engine):
         ]
         scores = {}
         for i, j in candidates:
-            true = _marginal(tokens, (i, j), cards)
+            true = marginal(tokens, (i, j), cards)
             indep = n_est * np.outer(probs[i], probs[j])
             scores[(i, j)] = float(np.abs(true - indep).sum())
         # d-1 exponential-mechanism draws, each ρ/(d-1)-zCDP: ε_EM = √(8ρ) with sensitivity 1
