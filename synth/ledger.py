@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -232,15 +233,13 @@ def calibrate_noise(
                 f"no DP-SGD noise level meets ε={ledger.epsilon:g} after preprocessing spent "
                 f"ε={ledger.spent()[0]:.3g}; raise epsilon or declare more public domains"
             )
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if eps_for(mid) > ledger.epsilon:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-3:
-            break
-    return hi
+    return _bisect(
+        lambda sigma: eps_for(sigma) <= ledger.epsilon,
+        good=hi,
+        bad=lo,
+        close=lambda good, bad: abs(good - bad) < 1e-3,
+        rounds=40,
+    )
 
 
 def calibrate_rho(ledger: PrivacyLedger) -> float:
@@ -254,13 +253,31 @@ def calibrate_rho(ledger: PrivacyLedger) -> float:
             f"preprocessing already spent the budget ε={ledger.epsilon:g}; raise epsilon or "
             "declare more public domains"
         )
-    lo, hi = 0.0, zcdp_rho_for(ledger.epsilon, ledger.conversion_delta) * 4
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if eps_for(mid) > ledger.epsilon:
-            hi = mid
+    rho = _bisect(
+        lambda rho: eps_for(rho) <= ledger.epsilon,
+        good=0.0,
+        bad=zcdp_rho_for(ledger.epsilon, ledger.conversion_delta) * 4,
+        close=lambda good, bad: abs(bad - good) < 1e-6 * max(bad, 1e-12),
+        rounds=60,
+    )
+    return rho * (1 - 1e-9)
+
+
+def _bisect(
+    ok: Callable[[float], bool],
+    *,
+    good: float,
+    bad: float,
+    close: Callable[[float, float], bool],
+    rounds: int,
+) -> float:
+    """Narrow [good, bad] around the boundary of a monotone ``ok``; return the ok end."""
+    for _ in range(rounds):
+        mid = (good + bad) / 2
+        if ok(mid):
+            good = mid
         else:
-            lo = mid
-        if hi - lo < 1e-6 * max(hi, 1e-12):
+            bad = mid
+        if close(good, bad):
             break
-    return lo * (1 - 1e-9)
+    return good
