@@ -349,7 +349,7 @@ def report(
     def body() -> int:
         from privacy.leakage import check_leakage
         from synth.io.tables import read_table
-        from synth.report import build_report, write_report
+        from synth.report import write_check_report
         from synth.schema.io import load_schema
         from synth.synthesizer import Synthesizer
 
@@ -363,19 +363,15 @@ def report(
         train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
         with _progress() as progress:
             leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
-            rep, figures = build_report(
+            write_check_report(
+                out_dir,
+                leak=leak,
                 train=train_df,
                 synthetic=syn_df,
                 schema=sch,
-                leakage=leak.to_dict(),
-                dcr_train=leak.dcr_train,
-                dcr_holdout=leak.dcr_holdout,
                 model=model.describe() if model is not None else None,
-                scan=None,
-                released=bool(leak.passed),
                 holdout=hold_df,
             )
-            write_report(out_dir, rep, figures)
         out.print(
             f"report written to {out_dir / 'report.html'} "
             f"({'passed' if leak.passed else 'BLOCKED'})"

@@ -136,7 +136,7 @@ def run_release(
 
     from privacy.leakage import check_leakage
     from privacy.scanner import scan
-    from synth.report import build_report, write_report
+    from synth.report import write_check_report
 
     scan_dict: dict[str, Any] | None = None
     if schema is None:
@@ -177,19 +177,16 @@ def run_release(
         passed = bool(leak.passed)
 
         progress("report", 0, 1)
-        report, figures = build_report(
+        write_check_report(
+            stage,
+            leak=leak,
             train=train,
             synthetic=synthetic,
             schema=schema,
-            leakage=leak_dict,
-            dcr_train=leak.dcr_train,
-            dcr_holdout=leak.dcr_holdout,
             model=described,
             scan=scan_dict,
-            released=passed,
             holdout=holdout,
         )
-        write_report(stage, report, figures)
         progress("report", 1, 1)
         if passed:
             write_table(synthetic, stage / "synthetic.csv")

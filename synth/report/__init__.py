@@ -12,7 +12,7 @@ HTML file (inline CSS, images as data: URIs, no scripts). Neither ever contains 
 value of a direct-identifier or free-text column, nor any row of real data.
 """
 
-from synth.report.build import build_report, write_report
+from synth.report.build import build_report, write_check_report, write_report
 from synth.report.html import render_html
 
-__all__ = ["build_report", "render_html", "write_report"]
+__all__ = ["build_report", "render_html", "write_check_report", "write_report"]

@@ -226,3 +226,31 @@ def _safe_tstr(cols: list[Any], target: str | None, has_holdout: bool) -> dict[s
             "target": target,
             "skipped": f"the classifier could not be fitted ({type(exc).__name__})",
         }
+
+
+def write_check_report(
+    out_dir: Path,
+    *,
+    leak: Any,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema,
+    model: dict[str, Any] | None = None,
+    scan: dict[str, Any] | None = None,
+) -> None:
+    """Report a leakage check (a :class:`~privacy.leakage.LeakageResult`): the verdict is
+    the gate's, the distance plot its per-row distances."""
+    report, figures = build_report(
+        train=train,
+        synthetic=synthetic,
+        schema=schema,
+        leakage=leak.to_dict(),
+        dcr_train=leak.dcr_train,
+        dcr_holdout=leak.dcr_holdout,
+        model=model,
+        scan=scan,
+        released=bool(leak.passed),
+        holdout=holdout,
+    )
+    write_report(out_dir, report, figures)
