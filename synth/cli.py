@@ -348,6 +348,7 @@ def report(
 
     def body() -> int:
         from privacy.leakage import check_leakage
+        from synth.errors import InputError
         from synth.io.tables import read_table
         from synth.report import write_check_report
         from synth.schema.io import load_schema
@@ -359,7 +360,7 @@ def report(
         elif model is not None:
             sch = model.schema
         else:
-            raise StewardError("give --schema or --model: the report needs the schema")
+            raise InputError("give --schema or --model: the report needs the schema")
         train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
         with _progress() as progress:
             leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)

@@ -221,3 +221,21 @@ def test_report_of_copying_generator_shows_the_block(
     train = pd.read_csv(split["train"], dtype=str)
     for v in train["ssn"].head(200):
         assert v not in html
+
+
+def test_report_without_schema_is_bad_input(split: dict[str, Path]) -> None:
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "--real",
+            str(split["train"]),
+            "--holdout",
+            str(split["holdout"]),
+            "--synthetic",
+            str(split["copy"]),
+            "--out",
+            str(split["work"] / "r"),
+        ],
+    )
+    assert res.exit_code == 2 and "--schema or --model" in res.output
