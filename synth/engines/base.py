@@ -47,9 +47,9 @@ class Engine(ABC):
         n: int,
         rng: np.random.Generator,
         blocked: list[list[int]] | None = None,
-        fixed: dict[int, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """``blocked[i]``: tokens never emitted for column i; ``fixed[i]``: given tokens."""
+        """``blocked[i]``: tokens never emitted for column i. Conditions on column values
+        are applied by the synthesizer (exact rejection), not by the engines."""
 
     @abstractmethod
     def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...

@@ -3,8 +3,7 @@
 Architecture (in the spirit of MOSTLY AI's TabularARGN): each column gets an
 embedding; the head of column *i* is a small MLP over the concatenated
 embeddings of columns 0…i-1 and outputs the logits of column *i*. The joint is
-the product of these conditionals, so sampling is exact ancestral sampling and
-conditioning on leading columns is free.
+the product of these conditionals, so sampling is exact ancestral sampling.
 
 Privacy: Opacus' ``PrivacyEngine`` with Poisson sampling (``DPDataLoader``),
 per-sample clipping and a noise multiplier calibrated by the ledger so that
@@ -218,7 +217,6 @@ class DPSGDEngine(Engine):
         n: int,
         rng: np.random.Generator,
         blocked: list[list[int]] | None = None,
-        fixed: dict[int, np.ndarray] | None = None,
     ) -> np.ndarray:
         self.net.eval()
         gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
@@ -229,14 +227,11 @@ class DPSGDEngine(Engine):
             ctx_parts: list[torch.Tensor] = []
             for i, head in enumerate(self.net.heads):
                 ctx = torch.cat(ctx_parts, dim=1) if ctx_parts else None
-                if fixed is not None and i in fixed:
-                    tok = torch.as_tensor(fixed[i][start : start + m], dtype=torch.long)
-                else:
-                    logits = head(self.net.head_input(ctx, i, m))
-                    if blocked and blocked[i]:
-                        logits[:, blocked[i]] = -torch.inf
-                    probs = _nucleus(torch.softmax(logits, dim=1), self.options["top_p"])
-                    tok = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+                logits = head(self.net.head_input(ctx, i, m))
+                if blocked and blocked[i]:
+                    logits[:, blocked[i]] = -torch.inf
+                probs = _nucleus(torch.softmax(logits, dim=1), self.options["top_p"])
+                tok = torch.multinomial(probs, 1, generator=gen).squeeze(1)
                 out[start : start + m, i] = tok.numpy()
                 if i < len(self.net.embeddings):
                     ctx_parts.append(self.net.embeddings[i](tok))

@@ -285,7 +285,6 @@ class MSTEngine(Engine):
         n: int,
         rng: np.random.Generator,
         blocked: list[list[int]] | None = None,
-        fixed: dict[int, np.ndarray] | None = None,
     ) -> np.ndarray:
         d = len(self.cardinalities)
         bl = [self._compressed_blocked(i, blocked[i] if blocked else []) for i in range(d)]
@@ -303,9 +302,6 @@ class MSTEngine(Engine):
         out = np.column_stack(
             [self._decode(i, comp[:, i], blocked[i] if blocked else [], rng) for i in range(d)]
         )
-        if fixed:
-            for i, vals in fixed.items():
-                out[:, i] = vals[:n]
         return out
 
     def _compressed_blocked(self, i: int, blocked: list[int]) -> list[int]:
