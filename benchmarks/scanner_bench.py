@@ -1,6 +1,6 @@
 """PII-scanner benchmark (issue 3): column detection vs hand labels, scan speed, redaction.
 
-    python benchmarks/scanner_bench.py [--part columns|speed|notes|all] [--nlp blank|sm]
+    python benchmarks/scanner_bench.py [--part columns|speed|notes|single|all] [--nlp blank|sm]
                                        [--notes N] [--json out/bench-scanner.json]
 
 * columns: our scanner, plain Presidio (same offline NLP engine, Presidio's own
@@ -9,7 +9,11 @@
   columns: precision / recall per table and overall).
 * speed: a 100k-row × 25-column table (sample_data/generate.py + 2 columns) classified.
 * notes: redaction of the sample notes, ours (batched, all cores) vs Presidio's
-  BatchAnalyzerEngine + AnonymizerEngine with the same NLP pipeline, with span recall.
+  BatchAnalyzerEngine + AnonymizerEngine with the same NLP pipeline, with span recall;
+  three variants (:data:`VARIANTS`): the notes as generated, with an address and SSN
+  appended, and with every name swapped for a made-up one outside the name lexicon.
+* single: the same comparison in one process without pool or anonymizer (the fast path's
+  own gain), and whether any text's spans or scores differ from the analyzer's.
 
 Output shows column names, counts, entity types and rates only — never a value.
 """
@@ -157,6 +161,14 @@ def _presidio_batch(
     return time.perf_counter() - t0, spans
 
 
+#: (name, augmented with SSN + address, names swapped for made-up ones outside the lexicon)
+VARIANTS = [
+    ("notes", False, False),
+    ("notes+ssn+address", True, False),
+    ("notes, names outside lexicon", False, True),
+]
+
+
 def part_notes(n: int, nlp: str) -> dict[str, Any]:
     os.environ["STEWARD_NLP"] = nlp
     from scanner_notes import notes_with_truth, span_recall
@@ -172,8 +184,8 @@ def part_notes(n: int, nlp: str) -> dict[str, Any]:
     df = df.iloc[:n]
     out: dict[str, Any] = {"engine": engine_name(nlp)}
     build_analyzer()
-    for variant, augment in (("notes", False), ("notes+ssn+address", True)):
-        texts, truth = notes_with_truth(df, augment)
+    for variant, augment, outside in VARIANTS:
+        texts, truth = notes_with_truth(df, augment, outside)
         redact_texts(texts[:50])  # warm-up (lexicon, regexes)
         t0 = time.perf_counter()
         redact_texts(texts)
@@ -204,6 +216,38 @@ def part_notes(n: int, nlp: str) -> dict[str, Any]:
     return out
 
 
+def part_single(n: int) -> dict[str, Any]:
+    """One process, no pool, no anonymizer: the fast path vs ``AnalyzerEngine.analyze`` on
+    every text (what ``BatchAnalyzerEngine`` does), same recognizers, in alternation."""
+    from scanner_notes import notes_with_truth
+
+    from privacy.redaction import analyze_fast, analyze_plain
+
+    df = pd.read_csv(
+        ROOT / "sample_data" / "patients.csv", dtype=str, keep_default_na=False, na_values=[""]
+    ).iloc[:n]
+    out: dict[str, Any] = {}
+    for variant, augment, outside in VARIANTS:
+        texts, _ = notes_with_truth(df, augment, outside)
+        analyze_fast(texts[:50])
+        analyze_plain(texts[:50])
+        t0 = time.perf_counter()
+        fast = analyze_fast(texts)
+        t1 = time.perf_counter()
+        plain = analyze_plain(texts)
+        t2 = time.perf_counter()
+        out[variant] = {
+            "texts": len(texts),
+            "fast_texts_per_s": round(len(texts) / (t1 - t0), 1),
+            "analyzer_texts_per_s": round(len(texts) / (t2 - t1), 1),
+            "speedup": round((t2 - t1) / (t1 - t0), 2),
+            "texts_differing": sum(
+                sorted(a) != sorted(b) for a, b in zip(fast, plain, strict=True)
+            ),
+        }
+    return out
+
+
 def _cell(t: dict[str, Any], k: str) -> str:
     return f"{t[k]['precision']:.2f}/{t[k]['recall']:.2f}"
 
@@ -230,10 +274,18 @@ def show(res: dict[str, Any]) -> None:
     if "speed" in res:
         s = res["speed"]
         print(f"\nScan of {s['rows']:,} × {s['columns']}: {s['seconds']} s (target 10 s)")
+    if "single" in res:
+        print("\nOne process, fast path vs AnalyzerEngine.analyze per text (same recognizers)")
+        for variant, v in res["single"].items():
+            print(
+                f"  {variant}: {v['texts']} texts; fast {v['fast_texts_per_s']}/s, analyzer "
+                f"{v['analyzer_texts_per_s']}/s, ×{v['speedup']}; "
+                f"texts whose spans/scores differ: {v['texts_differing']}"
+            )
     if "notes" in res:
         nres = res["notes"]
         print(f"\nRedaction, engine: {nres['engine']}")
-        for variant in ("notes", "notes+ssn+address"):
+        for variant, _, _ in VARIANTS:
             v = nres[variant]
             print(
                 f"  {variant}: {v['texts']} texts; ×{v['speedup_vs_same']} vs Presidio batch "
@@ -256,7 +308,7 @@ def show(res: dict[str, Any]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", default="all", choices=["columns", "speed", "notes", "all"])
+    ap.add_argument("--part", default="all", choices=["columns", "speed", "notes", "single", "all"])
     ap.add_argument("--nlp", default="blank", choices=["blank", "sm"])
     ap.add_argument("--notes", type=int, default=5000)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -270,6 +322,8 @@ def main() -> None:
         res["speed"] = part_speed(args.rows)
     if args.part in ("notes", "all"):
         res["notes"] = part_notes(args.notes, args.nlp)
+    if args.part in ("single", "all"):
+        res["single"] = part_single(args.notes)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2, default=str))
     show(res)

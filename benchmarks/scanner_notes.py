@@ -3,8 +3,11 @@
 The generator (sample_data/generate.py) writes each row's own name, dates, phone, MRN
 and e-mail into its note, so ground truth = where the row's values occur in its note,
 in every format the generator uses. SSN and street address never occur in those notes;
-an *augmented* variant appends "Lives at <street_address>; SSN <ssn>." to each note.
-Only offsets and counts leave this module.
+an *augmented* variant appends the row's street address and SSN to each note in one of
+four phrasings (:data:`AUGMENT`): bare street, street + unit + city/state/ZIP, street +
+suite, street + city/state/ZIP, with and without context words; the whole written address
+(unit, city, state and ZIP included) is the ground-truth span. A dosage ("500 mg") and a
+lab value ride along as hard negatives. Only offsets and counts leave this module.
 """
 
 from __future__ import annotations
@@ -24,6 +27,17 @@ GT_TYPES = [
     "STREET_ADDRESS",
 ]
 COVER = 0.9
+#: (address phrasing, SSN phrasing); {street} {unit} {city} {state} {zip} {ssn} filled per row
+AUGMENT = [
+    ("Lives at {street}", "; SSN {ssn}."),
+    ("Home address: {street}, Apt {unit}, {city}, {state} {zip}", ". SSN {ssn}."),
+    ("Metformin 500 mg BID. Resides at {street} Suite {unit}", "; SSN: {ssn}."),
+    ("Hb 12 g/dL. Mailing: {street}, {city}, {state} {zip}", ". Social security {ssn}."),
+]
+#: syllables for made-up names that no lexicon holds (the *outside* variant: each row's
+#: name in its note is swapped for one, to measure what NER adds beyond the lexicon)
+_SYL = ["ka", "zu", "mi", "tor", "vel", "an", "ro", "qui", "dex", "ol", "ny", "bra", "sen"]
+CITIES = ["Salem", "New Bedford", "Fall River", "Worcester", "Albany", "Utica", "Rochester"]
 
 
 def _formats(iso: str) -> list[str]:
@@ -39,8 +53,22 @@ def _find(text: str, needle: str) -> list[tuple[int, int]]:
     return out
 
 
+def outside_name(k: int) -> str:
+    """A made-up 'Given Family' name (syllables), none of them in the name lexicon."""
+    from privacy.recognizers.names import name_lexicon
+
+    given, family = name_lexicon()
+    n = len(_SYL)
+    for j in range(k, k + 10_000):
+        a = (_SYL[j % n] + _SYL[(j // n) % n] + _SYL[(j // n // n) % n]).capitalize()
+        b = (_SYL[(j * 7 + 3) % n] + _SYL[(j // 3) % n] + "ski").capitalize()
+        if a not in given and a not in family and b not in given and b not in family:
+            return f"{a} {b}"
+    raise RuntimeError("no made-up name outside the lexicon")
+
+
 def notes_with_truth(
-    df: pd.DataFrame, augment: bool = False
+    df: pd.DataFrame, augment: bool = False, outside: bool = False
 ) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
     texts: list[str] = []
     truth: list[list[tuple[int, int, str]]] = []
@@ -48,8 +76,27 @@ def notes_with_truth(
         note = row.clinical_note
         if not isinstance(note, str) or not note.strip():
             continue
+        if outside:
+            made_up = outside_name(len(texts))
+            last = row.full_name.split()[-1]
+            note = note.replace(row.full_name, made_up)
+            note = note.replace(f"Mr. {last}", f"Mr. {made_up.split()[-1]}")
+            note = note.replace(f"Ms. {last}", f"Ms. {made_up.split()[-1]}")
+            row = row._replace(full_name=made_up)
+        address = ""
         if augment:
-            note = f"{note} Lives at {row.street_address}; SSN {row.ssn}."
+            k = len(texts)
+            addr_fmt, ssn_fmt = AUGMENT[k % len(AUGMENT)]
+            address = addr_fmt.format(
+                street=row.street_address,
+                unit=f"{k % 9 + 1}{'ABCD'[k % 4]}" if "Apt" in addr_fmt else str(100 + k % 300),
+                city=CITIES[k % len(CITIES)],
+                state="NY" if str(row.zip).startswith("1") else "MA",
+                zip=row.zip,
+            )
+            note = f"{note} {address}{ssn_fmt.format(ssn=row.ssn)}"
+            # the truth span starts at the house number: drop the lead-in words
+            address = address[address.index(row.street_address) :]
         spans: list[tuple[int, int, str]] = []
         names = _find(note, row.full_name)
         if not names:
@@ -65,7 +112,7 @@ def notes_with_truth(
         spans += [(s, e, "MRN") for s, e in _find(note, row.mrn)]
         if augment:
             spans += [(s, e, "US_SSN") for s, e in _find(note, row.ssn)]
-            spans += [(s, e, "STREET_ADDRESS") for s, e in _find(note, row.street_address)]
+            spans += [(s, e, "STREET_ADDRESS") for s, e in _find(note, address)]
         texts.append(note)
         truth.append(spans)
     return texts, truth

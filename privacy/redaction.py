@@ -1,23 +1,55 @@
 """Free-text PII spans, found in batches on every core.
 
-Texts are cut into chunks; each chunk goes through spaCy's ``nlp.pipe`` once (batched
-tokenisation / NER) and then through the analyzer's recognizers with the ready NLP
-artifacts. Chunks run in a pool of worker processes (forked, so the loaded analyzer is
-shared copy-on-write and nothing is loaded twice). Small inputs stay in-process.
+The fast path (:func:`analyze_fast`) drives the analyzer's own recognizers and context
+enhancer itself, to skip work ``AnalyzerEngine.analyze`` does on every text although
+it cannot change the outcome:
 
-Only offsets, entity types and scores travel between processes, never a value.
+* a recognizer runs on a text only when the text passes the recognizer's *gate*, a
+  cheap search for something every one of its patterns needs (an ``@`` for e-mail, a
+  nine-digit shape for SSN, a street suffix for addresses, ...: :data:`GATES`);
+* spaCy runs (batched, ``nlp.pipe``) only on texts where context can matter: one of
+  the results' recognizers has a context word that occurs in the lower-cased text
+  (Presidio's lemma enhancer matches context words as substrings of the surrounding
+  lemmas, so a word absent from the text can never match); when a recognizer needs
+  NLP artifacts itself (spaCy NER under ``STEWARD_NLP=sm``) every text is piped;
+* only those results go through Presidio's ``LemmaContextAwareEnhancer``, then the
+  analyzer's own steps follow: score threshold, ``EntityRecognizer.remove_duplicates``.
+
+Same recognizers, same enhancer, same scores: ``tests/unit/test_redaction.py`` asserts
+the spans and scores equal ``BatchAnalyzerEngine``'s on the sample notes.
+
+Texts are cut into chunks that run in a pool of worker processes (forked, so the
+loaded analyzer is shared copy-on-write and nothing is loaded twice). Small inputs stay
+in-process. Only offsets, entity types and scores travel between processes, never a value.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from typing import NamedTuple
+
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    PatternRecognizer,
+    RecognizerResult,
+)
+from presidio_analyzer.context_aware_enhancers import (
+    ContextAwareEnhancer,
+    LemmaContextAwareEnhancer,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from privacy.nlp import build_analyzer
 from privacy.recognizers import ENTITIES
+from privacy.recognizers.address import GATE as ADDRESS_GATE
+from privacy.recognizers.names import NameLexiconRecognizer
+from privacy.recognizers.phone import FastPhoneRecognizer
 
 #: spans below this score are left alone in prose (weak patterns fire on ordinary numbers)
 REDACT_MIN_SCORE = 0.4
@@ -26,6 +58,30 @@ REDACT_ENTITIES = [e for e in ENTITIES if e != "US_ZIP_CODE"]
 PARALLEL_MIN = 600
 CHUNK = 400
 PIPE_BATCH = 64
+
+
+_I = re.IGNORECASE
+#: recognizer name → a search every match of the recognizer needs (Presidio compiles
+#: pattern recognizers with IGNORECASE, so the gates are case-blind too, except the
+#: case-sensitive address recognizer's). No gate: the recognizer always runs.
+GATES: dict[str, re.Pattern[str]] = {
+    "UsSsnRecognizer": re.compile(r"\d{9}|\d{3}[- .]\d{2}[- .]\d{4}|\d{5}-\d{4}|\d{3}-\d{6}"),
+    "CreditCardRecognizer": re.compile(r"\d{4}[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3}"),
+    "IbanRecognizer": re.compile(r"[a-z]{2}\d{2}", _I),
+    "IpRecognizer": re.compile(r"\d\.\d|[0-9a-f]:|::", _I),
+    "UrlRecognizer": re.compile(r"[a-z0-9.\-][.][a-z]", _I),
+    "EmailRecognizer": re.compile("@"),
+    "OfflineEmailRecognizer": re.compile("@"),
+    "DateRecognizer": re.compile(r"\d"),
+    "WrittenDateRecognizer": re.compile(r"\d{4}"),
+    "NpiRecognizer": re.compile(r"[12]\d{9}"),
+    "MedicalRecordNumberRecognizer": re.compile(r"\d{6}"),
+    "UsZipRecognizer": re.compile(r"\d{5}"),
+    "StreetAddressRecognizer": ADDRESS_GATE,
+}
+#: recognizers whose ``analyze`` never reads the NLP artifacts
+_ARTIFACT_FREE = (PatternRecognizer, FastPhoneRecognizer, NameLexiconRecognizer)
+_ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 
 
 class Span(NamedTuple):
@@ -44,7 +100,166 @@ def _workers(n_jobs: int | None) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class _Plan(NamedTuple):
+    analyzer: AnalyzerEngine
+    recognizers: list[EntityRecognizer]
+    gates: list[re.Pattern[str] | None]
+    #: lower-cased one-word context words per recognizer id (a context word with a space
+    #: can never be a substring of a single token's lemma)
+    context: dict[str, tuple[str, ...]]
+    needs_artifacts: bool
+    by_id: dict[str, EntityRecognizer]
+
+
+@lru_cache(maxsize=2)
+def _plan(kind: str | None = None) -> _Plan:
+    analyzer = build_analyzer(kind)
+    recs = analyzer.registry.get_recognizers(
+        language="en", entities=REDACT_ENTITIES, all_fields=False
+    )
+    for r in recs:
+        if not r.is_loaded:
+            r.load()
+            r.is_loaded = True
+    return _Plan(
+        analyzer=analyzer,
+        recognizers=recs,
+        gates=[GATES.get(r.name) for r in recs],
+        context={
+            r.id: tuple(w.lower() for w in (r.context or []) if " " not in w.strip()) for r in recs
+        },
+        needs_artifacts=not all(isinstance(r, _ARTIFACT_FREE) for r in recs),
+        by_id={r.id: r for r in recs},
+    )
+
+
+def _enhance(
+    plan: _Plan, text: str, results: list[RecognizerResult], artifacts: NlpArtifacts
+) -> list[RecognizerResult]:
+    """Presidio's lemma context enhancement of ``results`` (fresh, so updated in place).
+
+    The loop of ``LemmaContextAwareEnhancer.enhance_using_context`` with its own helpers
+    for the surrounding words and the supportive-word match, minus its deep copy of the
+    results and the explanation bookkeeping (the analyzer strips both before returning).
+    Any other enhancer runs as is.
+    """
+    enhancer = plan.analyzer.context_aware_enhancer
+    if type(enhancer) is not LemmaContextAwareEnhancer:
+        return enhancer.enhance_using_context(
+            text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=plan.recognizers
+        )
+    tokens = [t.text for t in artifacts.tokens] if artifacts.tokens else []
+    for r in results:
+        rec = plan.by_id.get(r.recognition_metadata.get(_ID))
+        if rec is None or not rec.context:
+            continue
+        if r.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+            continue
+        words = _surrounding_words(enhancer, artifacts, tokens, r.start)
+        found = enhancer._find_supportive_word_in_context(
+            words, rec.context, enhancer.context_matching_mode
+        )
+        if found != "":
+            r.score += enhancer.context_similarity_factor
+            r.score = max(r.score, enhancer.min_score_with_context_similarity)
+            r.score = min(r.score, ContextAwareEnhancer.MAX_SCORE)
+    return results
+
+
+def _surrounding_words(
+    enhancer: LemmaContextAwareEnhancer, artifacts: NlpArtifacts, tokens: list[str], start: int
+) -> list[str]:
+    """``LemmaContextAwareEnhancer._extract_surrounding_words`` on the token texts.
+
+    Presidio's version walks the spaCy ``Doc`` for every result (a Python ``Token`` per
+    step); its index search reads only each token's length, which the text has too.
+    """
+    if not tokens:
+        return [""]
+    index = enhancer._find_index_of_match_token("", start, tokens, artifacts.tokens_indices)
+    back = enhancer._add_n_words_backward(
+        index, enhancer.context_prefix_count, artifacts.lemmas, artifacts.keywords
+    )
+    forward = enhancer._add_n_words_forward(
+        index, enhancer.context_suffix_count, artifacts.lemmas, artifacts.keywords
+    )
+    return list(set(back + forward))
+
+
+def _spans(results: list[RecognizerResult]) -> list[Span]:
+    results = [r for r in results if r.score >= REDACT_MIN_SCORE]
+    results = EntityRecognizer.remove_duplicates(results)
+    return [Span(r.start, r.end, r.entity_type, float(r.score)) for r in results]
+
+
+def analyze_fast(texts: list[str], kind: str | None = None) -> list[list[Span]]:
+    """Spans of each text, as ``AnalyzerEngine.analyze`` would give them (see module doc)."""
+    plan = _plan(kind)
+    if plan.needs_artifacts:
+        return _analyze_with_artifacts(texts, plan)
+    engine = plan.analyzer.nlp_engine
+    raw: list[list[RecognizerResult]] = []
+    boost: list[list[RecognizerResult]] = []
+    for text in texts:
+        lower = text.lower()
+        found: list[RecognizerResult] = []
+        todo: list[RecognizerResult] = []
+        for rec, gate in zip(plan.recognizers, plan.gates, strict=True):
+            if gate is not None and gate.search(text) is None:
+                continue
+            res = rec.analyze(text=text, entities=REDACT_ENTITIES, nlp_artifacts=None)
+            if not res:
+                continue
+            ctx = plan.context[rec.id]
+            enhance = bool(ctx) and any(w in lower for w in ctx)
+            for r in res:
+                if r.recognition_metadata is None:
+                    r.recognition_metadata = {}
+                r.recognition_metadata.setdefault(_ID, rec.id)
+            (todo if enhance else found).extend(res)
+        raw.append(found)
+        boost.append(todo)
+    need = [i for i, todo in enumerate(boost) if todo]
+    if need:
+        piped = engine.process_batch([texts[i] for i in need], language="en", batch_size=PIPE_BATCH)
+        for i, (_text, artifacts) in zip(need, piped, strict=True):
+            raw[i].extend(_enhance(plan, texts[i], boost[i], artifacts))
+    return [_spans(r) for r in raw]
+
+
+def _analyze_with_artifacts(texts: list[str], plan: _Plan) -> list[list[Span]]:
+    """The gated path for engines whose recognizers read the NLP artifacts (NER)."""
+    engine = plan.analyzer.nlp_engine
+    out: list[list[Span]] = []
+    for text, artifacts in engine.process_batch(texts, language="en", batch_size=PIPE_BATCH):
+        text = str(text)
+        lower = text.lower()
+        found: list[RecognizerResult] = []
+        todo: list[RecognizerResult] = []
+        for rec, gate in zip(plan.recognizers, plan.gates, strict=True):
+            if gate is not None and gate.search(text) is None:
+                continue
+            res = rec.analyze(text=text, entities=REDACT_ENTITIES, nlp_artifacts=artifacts)
+            if not res:
+                continue
+            ctx = plan.context[rec.id]
+            for r in res:
+                if r.recognition_metadata is None:
+                    r.recognition_metadata = {}
+                r.recognition_metadata.setdefault(_ID, rec.id)
+            (todo if ctx and any(w in lower for w in ctx) else found).extend(res)
+        if todo:
+            found.extend(_enhance(plan, text, todo, artifacts))
+        out.append(_spans(found))
+    return out
+
+
 def _analyze_chunk(texts: list[str]) -> list[list[Span]]:
+    return analyze_fast(texts)
+
+
+def analyze_plain(texts: list[str]) -> list[list[Span]]:
+    """The reference path: ``AnalyzerEngine.analyze`` on every text (used by tests)."""
     analyzer = build_analyzer()
     engine = analyzer.nlp_engine
     out: list[list[Span]] = []
@@ -67,7 +282,7 @@ def analyze_texts(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[list[Span]]:
     """PII spans of every text (empty texts give no spans), in input order."""
-    build_analyzer()  # load before forking, so workers share it
+    _plan()  # load before forking, so workers share it
     items = [str(t) for t in texts]
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     jobs = _workers(n_jobs)

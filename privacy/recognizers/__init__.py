@@ -1,7 +1,8 @@
 """Recognizers: Presidio's predefined ones that suit tables, plus ours (one per file).
 
-Ours: offline e-mail validation, NPI (Luhn over 80840), a name lexicon, and the
-YAML pattern recognizers in this folder (MRN, US ZIP).
+Ours: offline e-mail validation, NPI (Luhn over 80840), a name lexicon, street
+addresses in prose, and the YAML pattern recognizers in this folder (MRN, US ZIP,
+written dates).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from privacy.recognizers.address import StreetAddressRecognizer
 from privacy.recognizers.email import OfflineEmailRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.npi import NpiRecognizer
@@ -40,6 +42,7 @@ ENTITIES = [
     "US_NPI",
     "MEDICAL_RECORD_NUMBER",
     "US_ZIP_CODE",
+    "STREET_ADDRESS",
 ]
 
 
@@ -56,6 +59,7 @@ def build_registry() -> RecognizerRegistry:
         DateRecognizer(),
         NpiRecognizer(),
         NameLexiconRecognizer(),
+        StreetAddressRecognizer(),
     ):
         registry.add_recognizer(rec)
     for yml in sorted(HERE.glob("*.yaml")):

@@ -89,3 +89,38 @@ def test_adult_has_no_direct_identifier(shared_datasets: Path) -> None:
     df = read_table(shared_datasets / "adult" / "adult_train.csv").iloc[:3000]
     direct = [f.name for f in scan(df).findings if f.role == "direct_identifier"]
     assert direct == []
+
+
+def test_birth_dates_found_without_header(sample: pd.DataFrame) -> None:
+    """A date column named c7 whose values are birth dates is DATE_OF_BIRTH, with evidence;
+    the admission and discharge dates beside it (also renamed) stay quasi-identifiers."""
+    renamed = sample.rename(
+        columns={"date_of_birth": "c7", "admission_date": "c3", "discharge_date": "c4"}
+    )
+    found = {f.name: f for f in scan(renamed, name="renamed").findings}
+    dob = found["c7"]
+    assert (dob.role, dob.entity, dob.action, dob.generalise) == (
+        "direct_identifier",
+        "DATE_OF_BIRTH",
+        "generalise",
+        "year",
+    )
+    assert "precedes c3, c4" in dob.evidence[-1]
+    for col in ("c3", "c4"):
+        assert (found[col].role, found[col].entity) == ("quasi_identifier", "DATE_TIME")
+    alone = scan(sample[["admission_date", "sex"]].rename(columns={"admission_date": "d1"}))
+    assert alone.findings[0].entity == "DATE_TIME"
+    by_today = scan(sample[["date_of_birth", "sex"]].rename(columns={"date_of_birth": "d1"}))
+    assert by_today.findings[0].entity == "DATE_OF_BIRTH"
+    assert "ages counted to today" in by_today.findings[0].evidence[-1]
+    sample_values = set(sample["date_of_birth"].dropna().head(50))
+    assert not any(v in e for v in sample_values for e in dob.evidence)
+
+
+def test_street_addresses_found_without_header(sample: pd.DataFrame) -> None:
+    """Values alone (number + street + suffix) make a renamed address column direct."""
+    cols = {"street_address": "c2", "sex": "sex", "diagnosis_icd10": "diagnosis_icd10"}
+    renamed = sample[list(cols)].rename(columns=cols)
+    found = {f.name: f for f in scan(renamed, name="renamed").findings}
+    assert (found["c2"].role, found["c2"].entity) == ("direct_identifier", "STREET_ADDRESS")
+    assert found["diagnosis_icd10"].role != "direct_identifier"
