@@ -137,6 +137,10 @@ class Synthesizer:
             for c in self.codecs
         ]
         self.engine_options.setdefault("ordinal", ordinal)
+        names = [c.name for c in self.codecs]
+        if name == "mst" and self.schema.dataset.target in names:
+            # the marginal engine ties every column to the declared prediction target
+            self.engine_options.setdefault("target", names.index(self.schema.dataset.target))
         self.engine = create_engine(
             name, [c.cardinality for c in self.codecs], **self.engine_options
         )
