@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def load_artifact(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             manifest = json.loads(zf.read("manifest.json"))
             model = zf.read("model.json")
             weights = zf.read("weights.npz")
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, OSError):
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, OSError, zlib.error):
         raise ArtifactError(f"{p}: not a steward-synth model, or truncated") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ArtifactError(f"{p}: model manifest is corrupt") from None

@@ -9,7 +9,8 @@ code    meaning
 ======  ===============================================================
 0       success (``check``/``release``: the leakage gate passed)
 1       unexpected internal error (a bug: please report it)
-2       bad input: missing/unreadable/empty file, malformed data or schema
+2       bad input: missing/unreadable/empty file, malformed data or schema,
+        or a table too large for the memory available
 3       the leakage gate blocked the release
 4       privacy budget impossible (epsilon/delta out of range, too few rows)
 5       output cannot be written (not writable, or already holds a release)
@@ -30,6 +31,10 @@ class InputError(StewardError):
     """A data file is missing, unreadable, empty or malformed."""
 
     exit_code = 2
+
+
+class TooLargeError(InputError):
+    """A table would not fit in the memory available (refused before reading it)."""
 
 
 class SchemaError(InputError):

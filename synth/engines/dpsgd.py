@@ -124,6 +124,10 @@ class DPSGDEngine(Engine):
             )
         o = self.options
         q, steps = self._plan(n)
+        # initial weights come from torch's global generator: seed it from the fit's rng and
+        # rebuild the network, so that the same seed gives the same model in any process
+        torch.manual_seed(int(rng.integers(2**31)))
+        self.net = _ARNet(self.cardinalities, o["embedding_dim"], o["hidden"])
         if o["warm_start_share"] > 0:
             self._warm_start(tokens, ledger, rng, o["warm_start_share"])
         sigma = calibrate_noise(ledger, sample_rate=q, steps=steps)

@@ -25,6 +25,15 @@ def _prepare_parent(path: Path) -> None:
         raise OutputError(f"{parent}: output folder is not writable")
 
 
+def _mkstemp(path: Path) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # e.g. root in a read-only or virtual file system
+        raise OutputError(
+            f"{path.parent}: cannot write in output folder ({exc.strerror})"
+        ) from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -34,7 +43,7 @@ def _umask() -> int:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     _prepare_parent(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _mkstemp(path)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what a plain open() would
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -57,7 +66,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it into place on success."""
     path = Path(path)
     _prepare_parent(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _mkstemp(path)
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())
     try:
@@ -86,7 +95,14 @@ def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
                 "choose a new folder or pass --overwrite"
             )
     _prepare_parent(final)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent))
+    try:
+        stage = Path(
+            tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".staging", dir=final.parent)
+        )
+    except OSError as exc:
+        raise OutputError(
+            f"{final.parent}: cannot write in output folder ({exc.strerror})"
+        ) from None
     os.chmod(stage, 0o777 & ~_umask())
     try:
         yield stage

@@ -1,0 +1,171 @@
+"""DP audit, part 2: an empirical membership-inference audit with a canary record.
+
+Many trials of the real measurement path on a small table *without* and *with* one
+inserted canary record (a combination of values no real row has). The mechanism audited is
+``synth.engines.measure.noisy_one_way`` — the noisy 1-way marginals both engines release
+into their models — with its noise calibrated by the ledger (``calibrate_rho``) to spend
+the whole budget (ε, δ), and charged to a real :class:`~synth.ledger.PrivacyLedger`.
+
+The attacker knows the rest of the table and sees the noisy counts; its statistic is the
+sum, over columns, of the noisy count of the canary's value minus the known count without
+it. A threshold is chosen on the first half of the trials and applied to the second half,
+which gives a true-positive and a false-positive rate; one-sided Clopper–Pearson bounds
+(95 % each) turn them into a lower bound on the ε any (ε, δ)-DP mechanism must have:
+
+    ε_lb = max( log((TPR_lb − δ) / FPR_ub), log((1 − FPR_ub − δ) / (1 − TPR_lb)) )
+
+The audit passes when ε_lb ≤ the ε the ledger reports, and it must *fail* for a
+deliberately broken configuration: the noise source is replaced by one that adds nothing
+(noise multiplier 0) or a tenth of the claimed noise, while the ledger is still charged
+for the calibrated σ — the bug class the audit exists to catch. The default test is
+bounded (a few seconds); ``-m slow`` runs the benchmark-grade version (more trials,
+several budgets) and prints its figures as JSON (recorded in BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from synth.engines.measure import marginal, noisy_one_way
+from synth.ledger import PrivacyLedger, calibrate_rho
+
+CARDS = [2, 3, 4, 5, 6]
+DELTA = 1e-6
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Audit:
+    trials: int
+    tpr: float
+    fpr: float
+    epsilon_lb: float
+    epsilon_claimed: float
+
+
+class ScaledNoise:
+    """A numpy Generator whose Gaussian draws are ``scale`` × what was asked (a broken
+    noise source); everything else is the real generator."""
+
+    def __init__(self, rng: np.random.Generator, scale: float) -> None:
+        self._rng, self._scale = rng, scale
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0, size=None):
+        return (
+            self._rng.normal(loc, scale * self._scale, size)
+            if self._scale
+            else loc + np.zeros(size)
+        )
+
+    def __getattr__(self, name: str):
+        return getattr(self._rng, name)
+
+
+def _table(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed table and a canary row whose value combination no row has."""
+    rng = np.random.default_rng(seed)
+    tokens = np.column_stack([rng.integers(0, k - 1, n) for k in CARDS])  # last value unused
+    canary = np.array([k - 1 for k in CARDS])
+    return tokens, canary
+
+
+def _statistic(
+    tokens: np.ndarray, canary: np.ndarray, with_canary: bool, rng, epsilon: float, rho: float
+) -> tuple[float, float]:
+    data = np.vstack([tokens, canary]) if with_canary else tokens
+    ledger = PrivacyLedger(epsilon=epsilon, delta=DELTA)
+    noisy, _ = noisy_one_way(data, CARDS, ledger, rng, rho=rho, purpose="audit")
+    known = [marginal(tokens, (i,), CARDS) for i in range(len(CARDS))]
+    t = sum(float(y[c] - k[c]) for y, k, c in zip(noisy, known, canary, strict=True))
+    return t, ledger.spent()[0]
+
+
+def _cp_lower(k: int, n: int, conf: float = CONFIDENCE) -> float:
+    return 0.0 if k == 0 else float(stats.beta.ppf(1 - conf, k, n - k + 1))
+
+
+def _cp_upper(k: int, n: int, conf: float = CONFIDENCE) -> float:
+    return 1.0 if k == n else float(stats.beta.ppf(conf, k + 1, n - k))
+
+
+def epsilon_lower_bound(tp: int, fp: int, n: int, delta: float = DELTA) -> float:
+    """One-sided Clopper–Pearson lower bound on ε from tp/n positives and fp/n negatives."""
+    tpr_lb, fpr_ub = _cp_lower(tp, n), _cp_upper(fp, n)
+    bounds = [0.0]
+    if tpr_lb - delta > 0:
+        bounds.append(math.log((tpr_lb - delta) / fpr_ub))
+    if 1 - fpr_ub - delta > 0 and tpr_lb < 1:
+        bounds.append(math.log((1 - fpr_ub - delta) / (1 - tpr_lb)))
+    return max(bounds)
+
+
+def run_audit(trials: int, epsilon: float, noise_scale: float = 1.0, seed: int = 0) -> Audit:
+    tokens, canary = _table()
+    rng = np.random.default_rng(seed)
+    noise = rng if noise_scale == 1.0 else ScaledNoise(rng, noise_scale)
+    rho = calibrate_rho(PrivacyLedger(epsilon=epsilon, delta=DELTA))  # the whole budget
+    claimed = 0.0
+    out: dict[bool, np.ndarray] = {}
+    for member in (False, True):
+        ts = []
+        for _ in range(2 * trials):
+            t, spent = _statistic(tokens, canary, member, noise, epsilon, rho)
+            ts.append(t)
+            claimed = max(claimed, spent)
+        out[member] = np.asarray(ts)
+    # threshold chosen on the first half (best ε_lb there), applied to the second half
+    cal_in, cal_out = out[True][:trials], out[False][:trials]
+    grid = np.unique(np.concatenate([cal_in, cal_out]))
+    best, threshold = -1.0, float(grid[-1])
+    for th in grid[:: max(1, len(grid) // 400)]:
+        e = epsilon_lower_bound(int((cal_in >= th).sum()), int((cal_out >= th).sum()), trials)
+        if e > best:
+            best, threshold = e, float(th)
+    test_in, test_out = out[True][trials:], out[False][trials:]
+    tp, fp = int((test_in >= threshold).sum()), int((test_out >= threshold).sum())
+    return Audit(
+        trials=trials,
+        tpr=tp / trials,
+        fpr=fp / trials,
+        epsilon_lb=epsilon_lower_bound(tp, fp, trials),
+        epsilon_claimed=claimed,
+    )
+
+
+def test_clopper_pearson_bound_is_sane() -> None:
+    # perfect separation on 1000 trials bounds ε by log(0.997/0.003) ≈ 5.8, no more
+    assert 5.0 < epsilon_lower_bound(1000, 0, 1000) < 6.5
+    assert epsilon_lower_bound(500, 500, 1000) == 0.0
+
+
+def test_real_configuration_stays_within_claimed_epsilon() -> None:
+    audit = run_audit(trials=1000, epsilon=1.0)
+    assert audit.epsilon_claimed <= 1.0 + 1e-9
+    assert audit.epsilon_lb <= audit.epsilon_claimed, audit
+
+
+def test_broken_configuration_is_detected() -> None:
+    audit = run_audit(trials=1000, epsilon=1.0, noise_scale=0.0)  # noise multiplier 0
+    assert audit.epsilon_claimed <= 1.0 + 1e-9  # the ledger still believes σ was added
+    assert audit.epsilon_lb > audit.epsilon_claimed, audit
+
+
+@pytest.mark.slow
+def test_audit_benchmark_grade() -> None:
+    """More trials and several budgets; prints one JSON line per configuration."""
+    rows = []
+    for epsilon, scale in [(0.5, 1.0), (1.0, 1.0), (4.0, 1.0), (1.0, 0.1), (1.0, 0.0)]:
+        a = run_audit(trials=5_000, epsilon=epsilon, noise_scale=scale, seed=1)
+        row = {"epsilon": epsilon, "noise_scale": scale, **a.__dict__}
+        rows.append(row)
+        print(json.dumps(row))
+        if scale == 1.0:
+            assert a.epsilon_lb <= a.epsilon_claimed, row
+        else:
+            assert a.epsilon_lb > a.epsilon_claimed, row

@@ -1,0 +1,114 @@
+"""Ctrl-C and kill in the middle of a real ``synth release`` (issue #7, item 1).
+
+The release is a subprocess of the ``synth`` console script on a small table. Once it
+reports that fitting has started (the staging folder exists by then) it gets SIGINT or
+SIGKILL. Afterwards the output location must hold either nothing (fresh target) or the
+previous release byte for byte (``--overwrite`` over an old release):
+
+* SIGINT: exit code 130, one ``interrupted`` line, and no staging folder left behind;
+* SIGKILL: no clean-up can run, so only the on-disk state is checked: the target is
+  absent or untouched, and whatever is left is a hidden ``.*.staging`` folder that no one
+  can take for a release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SYNTH = str(Path(sys.executable).parent / "synth")
+ROWS = 1500
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> Path:
+    p = tmp_path_factory.mktemp("interrupt") / "patients-small.csv"
+    pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(ROWS).to_csv(p, index=False)
+    return p
+
+
+def _tree(root: Path) -> dict[str, str]:
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def _old_release(out: Path) -> None:
+    out.mkdir()
+    (out / "synthetic.csv").write_text("a,b\n1,2\n")
+    (out / "release.json").write_text('{"passed": true}\n')
+    (out / "report.html").write_text("<html>old</html>\n")
+
+
+def _start_and_signal(
+    table: Path, schema: Path, out: Path, sig: signal.Signals, overwrite: bool
+) -> tuple[int, str]:
+    cmd = [SYNTH, "release", str(table), "--schema", str(schema), "--epsilon", "1"]
+    cmd += ["--out", str(out), "--engine", "dpsgd", *(["--overwrite"] if overwrite else [])]
+    env = {**os.environ, "SYNTH_PROGRESS": "0"}  # plain "✓ stage" lines on stderr
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    assert proc.stderr is not None
+    seen = []
+    deadline = time.monotonic() + 300
+    for line in proc.stderr:  # the first stage inside the fit: the staging folder exists
+        seen.append(line)
+        if "private domains" in line or time.monotonic() > deadline:
+            break
+    time.sleep(0.5)
+    assert proc.poll() is None, "the release ended before it could be interrupted:\n" + "".join(
+        seen
+    )
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=120)
+    return proc.returncode, "".join(seen) + stderr + stdout
+
+
+def _leftovers(parent: Path) -> list[str]:
+    """Entries of ``parent`` a person would take for output: anything not hidden."""
+    return sorted(p.name for p in parent.iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["fresh-target", "over-old-release"])
+def test_ctrl_c_leaves_old_state_or_nothing(
+    table: Path, schema_path: Path, tmp_path: Path, overwrite: bool
+) -> None:
+    out = tmp_path / "release"
+    if overwrite:
+        _old_release(out)
+    before = _tree(out)
+    code, output = _start_and_signal(table, schema_path, out, signal.SIGINT, overwrite)
+    assert code == 130, output
+    lines = [line for line in output.splitlines() if "interrupted" in line]
+    assert len(lines) == 1 and "Traceback" not in output, output
+    assert out.exists() == overwrite
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["release"] if overwrite else [])
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["fresh-target", "over-old-release"])
+def test_kill_leaves_old_state_or_nothing(
+    table: Path, schema_path: Path, tmp_path: Path, overwrite: bool
+) -> None:
+    out = tmp_path / "release"
+    if overwrite:
+        _old_release(out)
+    before = _tree(out)
+    code, _ = _start_and_signal(table, schema_path, out, signal.SIGKILL, overwrite)
+    assert code == -signal.SIGKILL
+    assert out.exists() == overwrite
+    assert _tree(out) == before
+    assert _leftovers(tmp_path) == (["release"] if overwrite else [])
+    hidden = [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert all(p.name.startswith(".release.") and p.name.endswith(".staging") for p in hidden)
+    assert all(not (p / "release.json").exists() for p in hidden)
