@@ -13,6 +13,16 @@ test split scored as if synthetic: the sampling floor) and ``trtr`` (train on re
 training rows: the utility ceiling). The domain is declared public from
 ``UPSTREAM_adult.names.txt`` (category lists; numeric bounds from the census coding).
 
+Peers (``benchmarks/peers/run_peer.py``, each launched as its own subprocess with the
+interpreter it needs and scored here by the same code as ours): ``sn-mst``, ``sn-aim``,
+``sn-dpctgan`` (SmartNoise Synth, from the venv ``benchmarks/peers/setup_smartnoise.sh``
+builds; ``$SMARTNOISE_PYTHON`` overrides its interpreter), ``mbi-mst``, ``mbi-aim`` (MST and
+AIM written from the papers on mbi 2.0, ``benchmarks/peers/mbi_mechanisms.py``) and
+``sdv-gc``, ``sdv-ctgan`` (SDV, not private, for reference). A peer's peak RSS is that of
+its own process (fit and sample); ``--timeout`` bounds each system and records "timeout":
+
+    python benchmarks/adult_bench.py --systems sn-mst,mbi-aim --timeout 1200 --json out/x.json
+
 Metrics: mean total variation distance over all 2-way and all 3-way marginals (numeric
 columns in 10 quantile bins of the real training rows), and TSTR ROC AUC of a fixed
 HistGradientBoostingClassifier trained on the synthetic rows and tested on the real test
@@ -35,6 +45,10 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+PEERS = ROOT / "benchmarks" / "peers"
+DP_PEERS = ("sn-mst", "sn-aim", "sn-dpctgan", "mbi-mst", "mbi-aim")
+PEER_SYSTEMS = (*DP_PEERS, "sdv-gc", "sdv-ctgan")
+DP_SYSTEMS = ("mst", "dpsgd", *DP_PEERS)
 DATA = Path(os.environ.get("STEWARD_SHARED", ROOT.parent / "shared")) / "datasets" / "adult"
 CATS = {
     "workclass": "Private, Self-emp-not-inc, Self-emp-inc, Federal-gov, Local-gov, State-gov, "
@@ -157,10 +171,77 @@ def auc(train: pd.DataFrame, test: pd.DataFrame) -> float:
     return float(roc_auc_score(yte, clf.predict_proba(xte)[:, 1]))
 
 
-def run_one(system: str, epsilon: float, seed: int) -> dict:
+def peer_python(system: str) -> str:
+    """Interpreter for a peer: SmartNoise needs its own venv, the others run from ours."""
+    if system.startswith("sn-"):
+        default = ROOT / ".peers" / "smartnoise" / "bin" / "python"
+        return os.environ.get("SMARTNOISE_PYTHON", str(default))
+    return sys.executable
+
+
+def run_peer(system: str, epsilon: float, seed: int, train: pd.DataFrame, timeout: float):
+    """Fit and sample a peer in its own process; returns (rows, meta, its peak RSS in MB).
+
+    The peer's RSS is read from ``RUSAGE_CHILDREN`` (the largest child this process has
+    waited for, and it waits for no other), so the scoring done here does not count.
+    """
+    import signal
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="adult-peer-") as tmp:
+        t = Path(tmp)
+        train.to_csv(t / "train.csv", index=False)
+        cmd = [
+            peer_python(system),
+            str(PEERS / "run_peer.py"),
+            "--peer",
+            system,
+            "--epsilon",
+            str(epsilon),
+            "--seed",
+            str(seed),
+            "--train",
+            str(t / "train.csv"),
+            "--out",
+            str(t / "syn.csv"),
+            "--meta",
+            str(t / "meta.json"),
+        ]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise TimeoutError(f"{system} exceeded {timeout:.0f} s") from None
+        if proc.returncode != 0:
+            raise RuntimeError(f"{system} failed ({proc.returncode}): {err[-600:]}")
+        syn = pd.read_csv(t / "syn.csv", dtype=str, keep_default_na=False, na_values=[""])
+        meta = json.loads((t / "meta.json").read_text())
+    rss = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return syn, meta, rss
+
+
+def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> dict:
     train, test = load()
     start = time.perf_counter()
-    if system in ("mst", "dpsgd"):
+    peak_rss = None
+    if system in PEER_SYSTEMS:
+        try:
+            syn, meta, peak_rss = run_peer(system, epsilon, seed, train, timeout)
+        except TimeoutError as exc:
+            return {
+                "system": system,
+                "epsilon": epsilon,
+                "seed": seed,
+                "error": "timeout",
+                "detail": str(exc),
+            }
+        fit_s = meta.pop("fit_s")
+        spent = {k: v for k, v in meta.items() if k not in ("peer", "rows")}
+    elif system in ("mst", "dpsgd"):
         from synth.synthesizer import Synthesizer
 
         model = Synthesizer(schema(), epsilon=epsilon, delta=1e-9, engine=system, seed=seed)
@@ -182,7 +263,7 @@ def run_one(system: str, epsilon: float, seed: int) -> dict:
     real_d, syn_d = discretise(train, [train, syn])
     return {
         "system": system,
-        "epsilon": epsilon if system in ("mst", "dpsgd") else None,
+        "epsilon": epsilon if system in DP_SYSTEMS else None,
         "seed": seed,
         "fit_s": round(fit_s, 1),
         "tvd_2way": round(mean_tvd(real_d, syn_d, 2), 4),
@@ -190,8 +271,34 @@ def run_one(system: str, epsilon: float, seed: int) -> dict:
         # the 'real' row trains and tests on the test split: its AUC would mean nothing
         "auc": None if system == "real" else round(auc(syn, test), 4),
         "spent": spent,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss
+        if peak_rss is not None
+        else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def launch(system: str, eps: float, seed: int, timeout: float) -> dict:
+    """Run one system in a fresh process of this script and return its row."""
+    cmd = [sys.executable, __file__, "--system", system, "--epsilon", str(eps)]
+    cmd += ["--seed", str(seed), "--timeout", str(timeout)]
+    load_before = os.getloadavg()[0]
+    try:
+        # a peer's child enforces --timeout itself; the margin covers loading and scoring
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, check=False, timeout=timeout + 900
+        )
+    except subprocess.TimeoutExpired:
+        row = {"system": system, "epsilon": eps, "seed": seed, "error": "timeout"}
+    else:
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        row = (
+            json.loads(line[-1])
+            if line
+            else {"system": system, "epsilon": eps, "seed": seed, "error": proc.stderr[-300:]}
+        )
+    # 1-minute load average around the run: the box has 2 cores, shared
+    row["load_1m"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+    return row
 
 
 def main() -> int:
@@ -199,48 +306,46 @@ def main() -> int:
     ap.add_argument("--system")
     ap.add_argument("--epsilon", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", help="comma-separated seeds for a full run (default: --seed)")
     ap.add_argument("--systems", default="mst,dpsgd,independent,real,trtr")
     ap.add_argument("--epsilons", default="1,10")
     ap.add_argument("--json")
+    ap.add_argument(
+        "--timeout", type=float, default=1200.0, help="seconds per system before 'timeout'"
+    )
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="systems run at once (>1 contends for the cores)"
+    )
     args = ap.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} not present")
         return 0
     if args.system:
-        print(json.dumps(run_one(args.system, args.epsilon, args.seed)), flush=True)
+        print(json.dumps(run_one(args.system, args.epsilon, args.seed, args.timeout)), flush=True)
         return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = [int(x) for x in (args.seeds or str(args.seed)).split(",")]
+    epsilons = [float(e) for e in args.epsilons.split(",")]
+    # ε-major, in the order --systems gives, so a run cut short has whole ε blocks first;
+    # systems without ε run once, in the first block
+    tasks = [
+        (system, eps if system in DP_SYSTEMS else 0.0, seed)
+        for seed in seeds
+        for i, eps in enumerate(epsilons)
+        for system in args.systems.split(",")
+        if system in DP_SYSTEMS or i == 0
+    ]
     rows = []
-    for system in args.systems.split(","):
-        eps_list = (
-            [float(e) for e in args.epsilons.split(",")] if system in ("mst", "dpsgd") else [0.0]
-        )
-        for eps in eps_list:
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--system",
-                    system,
-                    "--epsilon",
-                    str(eps),
-                    "--seed",
-                    str(args.seed),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-            row = (
-                json.loads(line[-1])
-                if line
-                else {"system": system, "epsilon": eps, "error": proc.stderr[-300:]}
-            )
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(launch, *task, args.timeout) for task in tasks]
+        for fut in futures:
+            row = fut.result()
             rows.append(row)
             print(json.dumps(row), flush=True)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+            if args.json:  # written as rows arrive, so a cut-short run keeps what it had
+                Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0
 
 

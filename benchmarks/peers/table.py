@@ -1,0 +1,56 @@
+"""Print the Markdown table of an ``adult_bench.py --json`` file (for BENCHMARKS.md).
+
+python benchmarks/peers/table.py out/bench-adult-peers.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+NAMES = {
+    "mst": "ours, `mst` (default)",
+    "dpsgd": "ours, `dpsgd` (Opacus)",
+    "sn-mst": "SmartNoise MST (mbi 1.1), with decode-by-name shim",
+    "sn-mst-as-shipped": "SmartNoise MST as shipped (decodes columns by position)",
+    "sn-aim": "SmartNoise AIM (2-way workload, 25 rounds)",
+    "sn-dpctgan": "SmartNoise DP-CTGAN (Opacus 0.14, 1 epoch)",
+    "mbi-mst": "MST on mbi 2.0 (benchmarks/peers)",
+    "mbi-aim": "AIM on mbi 2.0 (2-way workload, T = 25)",
+    "sdv-gc": "SDV GaussianCopula (not DP)",
+    "sdv-ctgan": "SDV CTGAN (not DP, 30 epochs)",
+    "independent": "independent marginals (not DP), floor",
+    "real": "real test split scored as synthetic",
+    "trtr": "TRTR (train on real), ceiling",
+}
+
+
+def fmt(v, spec: str = ".4f") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def main(path: str) -> int:
+    rows = json.loads(Path(path).read_text())
+    print("| system | ε | seed | fit | 2-way TVD | 3-way TVD | TSTR AUC | peak RSS | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        name = NAMES.get(r["system"], r["system"])
+        eps = fmt(r.get("epsilon") or None, "g")
+        load = "–".join(str(x) for x in r.get("load_1m", []))
+        if "error" in r:
+            err = r["error"] if r["error"] in ("timeout", "cut for time") else "failed"
+            print(f"| {name} | {eps} | {r.get('seed', '')} | {err} | | | | | {load} |")
+            continue
+        fit = "—" if r["system"] in ("real", "trtr", "independent") else f"{r['fit_s']:.0f} s"
+        rss = r.get("peak_rss_mb")
+        rss_s = "—" if rss is None else (f"{rss / 1024:.2f} GB" if rss >= 1024 else f"{rss} MB")
+        print(
+            f"| {name} | {eps} | {r['seed']} | {fit} | {fmt(r['tvd_2way'])} | "
+            f"{fmt(r['tvd_3way'])} | {fmt(r['auc'], '.3f')} | {rss_s} | {load} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
