@@ -229,6 +229,14 @@ def check(
     holdout: Annotated[Path, typer.Option("--holdout", help="Real rows it never saw.")],
     synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic rows.")],
     schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    filter_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--filter",
+            help="Also write the synthetic rows minus the flagged ones here. This step looks "
+            "at real data: the result is outside the DP guarantee.",
+        ),
+    ] = None,
     json_out: JsonOpt = None,
 ) -> None:
     """Leakage gate. Exit 0 when it passes, 3 when it blocks."""
@@ -242,6 +250,12 @@ def check(
         train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
         with _progress() as progress:
             result = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
+        if filter_out is not None:
+            from privacy.leakage.filter import filter_flagged
+            from synth.io.tables import write_table
+
+            kept, result = filter_flagged(syn_df, result)
+            write_table(kept, filter_out)
         payload = result.to_dict()
         table = Table(title="Leakage gate")
         for head in ("metric", "value", "baseline", "interval", "threshold", "verdict"):
@@ -262,6 +276,14 @@ def check(
             f"gate {verdict}; {len(payload.get('flagged_rows', []))} synthetic row(s) "
             "flagged (indices in the JSON)"
         )
+        if payload.get("filter"):
+            f = payload["filter"]
+            out.print(
+                f"filter: {f['removed']} flagged row(s) removed, {f['kept']} written to "
+                f"{filter_out}. [yellow]{f['note']}[/yellow]"
+            )
+        for w in payload.get("warnings", []):
+            out.print(f"[yellow]warning:[/yellow] {w}")
         _write_json(json_out, payload)
         return 0 if payload["passed"] else 3
 
@@ -292,6 +314,14 @@ def release(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an earlier release in --out.")
     ] = False,
+    filter_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--filter-flagged",
+            help="Remove the rows the leakage check flagged before writing synthetic.csv. "
+            "This step looks at real data: the result is outside the DP guarantee.",
+        ),
+    ] = False,
     json_out: JsonOpt = None,
 ) -> None:
     """Scan (or use --schema), split a holdout, fit, sample, check, report.
@@ -315,6 +345,7 @@ def release(
                 seed=seed,
                 overwrite=overwrite,
                 progress=progress,
+                filter_flagged=filter_flagged,
             )
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")

@@ -8,8 +8,11 @@
 The holdout rows are real rows the generator never saw; every metric compares
 the synthetic rows' closeness to training rows with their closeness to holdout
 rows. See :mod:`privacy.leakage.distance` for the distance and the exact
-nearest-neighbour search, :mod:`privacy.leakage.metrics` for the metrics and
-:mod:`privacy.leakage.gate` for the column choice and the decision.
+nearest-neighbour search, :mod:`privacy.leakage.metrics` for the metrics,
+:mod:`privacy.leakage.attacks` for the inference and linkability attacks with a
+control set, :mod:`privacy.leakage.gate` for the column choice and the decision, and
+:mod:`privacy.leakage.filter` for the optional removal of flagged rows (outside the DP
+guarantee).
 """
 
 from __future__ import annotations

@@ -359,3 +359,55 @@ def identical_to(
         rep = rep_of_hash[pos[hit]]
         found[hit] = (q_codes[hit] == r_codes[rep]).all(axis=1)
     return found
+
+
+def count_within(
+    q: np.ndarray | Encoded,
+    r: np.ndarray | Encoded,
+    radius: np.ndarray,
+    *,
+    rtol: float = 1e-12,
+    block_rows: int = 4096,
+) -> np.ndarray:
+    """Per query row, how many reference rows lie at squared distance ``≤ radius`` (+ rtol).
+
+    Used to count ties exactly: the GEMM pre-selects candidates with a generous margin
+    (1e-9), then each candidate pair's squared distance is recomputed directly and
+    compared with ``radius · (1 + rtol)`` (floored at ``rtol``), the tie rule of the metrics.
+    """
+    q, r = Encoded.of(q), Encoded.of(r)
+    nq, nr = len(q.dense), len(r.dense)
+    out = np.zeros(nq, dtype=np.int64)
+    if nq == 0 or nr == 0:
+        return out
+    qa, ra = _augmented(q.dense, r.dense)
+    limit = radius + rtol * np.maximum(1.0, radius)
+    for qs in range(0, nq, block_rows):
+        qb = qa[qs : qs + block_rows]
+        lim = limit[qs : qs + block_rows]
+        for rs in range(0, nr, block_rows):
+            g = qb @ ra[rs : rs + block_rows].T
+            for qc, rc in zip(
+                q.codes[qs : qs + block_rows].T, r.codes[rs : rs + block_rows].T, strict=True
+            ):
+                g += np.not_equal(qc[:, None], rc[None, :])
+            qi, ri = np.nonzero(g <= lim[:, None] + 1e-9)
+            if len(qi) == 0:
+                continue
+            diff = q.dense[qs + qi] - r.dense[rs + ri]
+            sq = np.einsum("ij,ij->i", diff, diff)
+            sq += (q.codes[qs + qi] != r.codes[rs + ri]).sum(axis=1)
+            out[qs : qs + len(qb)] += np.bincount(qi[sq <= lim[qi]], minlength=len(qb))
+    return out
+
+
+def identical_counts(
+    q_codes: np.ndarray, q_hash: np.ndarray, r_codes: np.ndarray, r_hash: np.ndarray
+) -> np.ndarray:
+    """Per query row, how many reference rows are identical to it (0 when none)."""
+    counts = pd.Series(r_hash).value_counts()
+    found = identical_to(q_codes, q_hash, r_codes, r_hash)
+    out = np.zeros(len(q_hash), dtype=np.int64)
+    if found.any():
+        out[found] = counts.reindex(q_hash[found]).to_numpy(dtype=np.int64)
+    return out

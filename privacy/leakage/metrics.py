@@ -6,6 +6,12 @@ sit next to any real row as to any other: the share whose nearest real row is a
 training row is ``p0 = n_train / (n_train + n_holdout)``. A generator that memorises
 pushes that share above ``p0``; the gate blocks when the lower Wilson bound of the
 share exceeds ``p0`` by more than the schema's margin.
+
+Ties: a synthetic row whose nearest training and nearest holdout rows are equally near,
+with ``k`` training and ``m`` holdout rows at that distance, scores ``k / (k + m)`` (its
+expectation under the null is ``p0``); a flat ½ would pull the share towards ½ and, with
+``p0 > ½``, hide copies of common combinations. Exact matches are scored the same way,
+with k and m the numbers of identical training and holdout rows.
 """
 
 from __future__ import annotations
@@ -85,6 +91,19 @@ def quantile_interval(x: np.ndarray, q: float, confidence: float) -> tuple[float
     return float(part[lo]), float(part[hi])
 
 
+def _clean(x: Any) -> Any:
+    """Nested dicts/lists with JSON-safe floats (NaN/inf → None)."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return _num(float(x))
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
 def _quantile(x: np.ndarray, q: float) -> float:
     x = x[np.isfinite(x)]
     return float(np.quantile(x, q)) if len(x) else math.nan
@@ -121,18 +140,56 @@ def share_test(
     )
 
 
-def dcr_share(
-    sq_train: np.ndarray, sq_holdout: np.ndarray, p0: float, gate: GateThresholds
-) -> Metric:
+def tied(sq_train: np.ndarray, sq_holdout: np.ndarray) -> np.ndarray:
+    """Rows whose nearest training and nearest holdout rows are equally near."""
     tol = TIE_RTOL * np.maximum(1.0, np.maximum(sq_train, sq_holdout))
-    tie = np.abs(sq_train - sq_holdout) <= tol
-    scores = np.where(tie, 0.5, (sq_train < sq_holdout).astype(float))
-    return share_test("dcr_share", scores, p0, gate.dcr_margin, gate.confidence, "synthetic rows")
+    return np.abs(sq_train - sq_holdout) <= tol
+
+
+def tie_scores(k_train: np.ndarray, m_holdout: np.ndarray) -> np.ndarray:
+    """Fair score of a tie between ``k`` training and ``m`` holdout rows: ``k / (k + m)``.
+
+    Under the null every tied real row is equally likely to be "the" nearest one, so
+    a flat ½ would be biased whenever k ≠ m — towards ½ and away from ``p0``: with
+    ``p0 = 0.8`` it would hide leakage among rows that tie (common combinations).
+    """
+    k = np.asarray(k_train, dtype=float)
+    m = np.asarray(m_holdout, dtype=float)
+    total = k + m
+    return np.divide(k, total, out=np.full(len(k), 0.5), where=total > 0)
+
+
+def dcr_share(
+    sq_train: np.ndarray,
+    sq_holdout: np.ndarray,
+    p0: float,
+    gate: GateThresholds,
+    tie_counts: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Metric:
+    """``tie_counts``: per tied row (in order of :func:`tied`), the number of training and
+    holdout rows at the common nearest distance; without them a tie scores ½."""
+    tie = tied(sq_train, sq_holdout)
+    scores = (sq_train < sq_holdout).astype(float)
+    scores[tie] = 0.5 if tie_counts is None else tie_scores(*tie_counts)
+    relation = "are closer to a training row than to a holdout row (" + (
+        "ties count 1/2)"
+        if tie_counts is None
+        else "a tie with k training and m holdout rows counts k/(k+m))"
+    )
+    return share_test(
+        "dcr_share", scores, p0, gate.dcr_margin, gate.confidence, "synthetic rows", relation
+    )
 
 
 def exact_match_share(
-    in_train: np.ndarray, in_holdout: np.ndarray, p0: float, gate: GateThresholds
+    in_train: np.ndarray,
+    in_holdout: np.ndarray,
+    p0: float,
+    gate: GateThresholds,
+    counts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Metric:
+    """``counts``: per synthetic row, how many training / holdout rows are identical to it;
+    a row identical to k training and m holdout rows then scores k/(k+m) (else ½)."""
     either = in_train | in_holdout
     if not either.any():
         return Metric(
@@ -144,7 +201,13 @@ def exact_match_share(
             verdict="pass",
             explanation="no synthetic row is identical to a real row",
         )
-    scores = np.where(in_train[either] & in_holdout[either], 0.5, in_train[either].astype(float))
+    if counts is None:
+        both = in_train[either] & in_holdout[either]
+        scores = np.where(both, 0.5, in_train[either].astype(float))
+        rule = "a row found in both counts 1/2"
+    else:
+        scores = tie_scores(counts[0][either], counts[1][either])
+        rule = "a row identical to k training and m holdout rows counts k/(k+m)"
     return share_test(
         "exact_match_share",
         scores,
@@ -152,7 +215,7 @@ def exact_match_share(
         gate.exact_match_margin,
         gate.confidence,
         "synthetic rows identical to a real row",
-        "copy a training row rather than a holdout row (a row found in both counts 1/2)",
+        f"copy a training row rather than a holdout row ({rule})",
     )
 
 
@@ -262,11 +325,19 @@ class LeakageResult:
     dcr_train: np.ndarray
     dcr_holdout: np.ndarray
     flagged: np.ndarray
+    attacks: dict[str, Any] | None = None
+    sampling: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+    filter: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: distances only as quantiles, flagged rows only as indices."""
         return {
             "passed": bool(self.passed),
+            "warnings": list(self.warnings),
+            "attacks": _clean(self.attacks),
+            "sampling": _clean(self.sampling),
+            "filter": _clean(self.filter),
             "metrics": [m.to_dict() for m in self.metrics],
             "sizes": {
                 "train": int(self.n_train),

@@ -186,6 +186,10 @@ def leakage(
         "dcr_quantiles": leak.get("dcr_quantiles", {}),
         "dcr": {"train": _dcr_summary(dcr_train), "holdout": _dcr_summary(dcr_holdout)},
         "exact_copies": exact_copies,
+        "attacks": leak.get("attacks"),
+        "sampling": leak.get("sampling"),
+        "warnings": list(leak.get("warnings", []) or []),
+        "filter": leak.get("filter"),
     }
 
 

@@ -323,6 +323,69 @@ def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
 
 
 # -- 4. leakage -----------------------------------------------------------------------------
+def _leakage_scope(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """Sampling above the exact limit, warnings and the optional filter, said plainly."""
+    facts: list[tuple[str, str]] = []
+    for w in s.get("warnings") or []:
+        facts.append(("warning", f"<b>{e(w)}</b>"))
+    smp = s.get("sampling") or {}
+    if smp:
+        facts.append(
+            (
+                "synthetic rows measured",
+                f"{fmt(smp.get('rows_measured'))} of {fmt(smp.get('synthetic_rows'))}"
+                + (" (all, exact)" if smp.get("exact") else f" — {e(smp.get('method', ''))}"),
+            )
+        )
+    flt = s.get("filter") or {}
+    if flt:
+        facts.append(
+            (
+                "filter of flagged rows",
+                f"<b>{fmt(flt.get('removed'))}</b> row(s) removed, {fmt(flt.get('kept'))} kept. "
+                f'<span class="note">{e(flt.get("note", ""))}</span>',
+            )
+        )
+    return facts
+
+
+def _attacks_table(a: dict[str, Any] | None) -> str:
+    """Inference and linkability attacks: success on training vs control rows, risk."""
+    if not a:
+        return ""
+    rows = []
+    outcomes = [(f"inference: {o.get('name')}", o) for o in a.get("inference") or []]
+    if a.get("linkability"):
+        outcomes.append(("linkability", a["linkability"]))
+    for label, o in outcomes:
+        iv = o.get("risk_interval") or [None, None]
+        rows.append(
+            [
+                e(label),
+                pct(o.get("success_rate_train")),
+                pct(o.get("success_rate_control")),
+                fmt(o.get("n_train_targets")),
+                fmt(o.get("risk")),
+                f"{fmt(iv[0])} – {fmt(iv[1])}",
+            ]
+        )
+    intro = (
+        "Attacks with a control set (Anonymeter's method): an attacker knowing "
+        f"{e(', '.join(a.get('auxiliary_columns') or [])) or 'some columns'} of a real record "
+        "finds its nearest synthetic row and reads off the secret; the same attack on holdout "
+        "rows (never seen) is the control. Risk = (train − control) / (1 − control)."
+    )
+    if a.get("skipped"):
+        intro += f" Inference attack skipped: {e(a['skipped'])}."
+    if not rows:
+        return f'<p class="note">{intro}</p>'
+    return f'<p class="note">{intro}</p>' + table(
+        ["attack", "success on train", "success on control", "targets", "risk", "interval"],
+        rows,
+        numeric={1, 2, 3, 4, 5},
+    )
+
+
 def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
     lede = (
         "Does any synthetic row sit closer to a training row than chance allows? Each "
@@ -415,7 +478,9 @@ def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
         facts.append(("sizes", e(", ".join(f"{k}: {fmt(v)}" for k, v in sizes.items()))))
     if s.get("columns_used"):
         facts.append(("columns compared", e(", ".join(s["columns_used"]))))
+    facts += _leakage_scope(s)
     out.append(kv(facts))
+    out.append(_attacks_table(s.get("attacks")))
     q = s.get("dcr_quantiles") or {}
     if q:
         keys = sorted({k for v in q.values() if isinstance(v, dict) for k in v})

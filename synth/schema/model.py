@@ -167,7 +167,13 @@ Constraint = Annotated[Inequality | FixedCombinations, Field(discriminator="kind
 
 
 class GateThresholds(_Frozen):
-    """Leakage-gate thresholds (see ``privacy.leakage``)."""
+    """Leakage-gate thresholds (see ``privacy.leakage``).
+
+    Defaults chosen by measurement on Adult (BENCHMARKS.md, "Leakage gate"): with them no
+    honest run (independent marginals, MST at ε = 1) was blocked and no leaky run
+    (bootstrap copy, 10% near-copies) passed; the error rates are stated in
+    ``privacy.leakage.gate``.
+    """
 
     dcr_margin: float = Field(
         default=0.05,
@@ -181,6 +187,33 @@ class GateThresholds(_Frozen):
         gt=0,
         lt=1,
         description="Same test restricted to synthetic rows identical to some real row.",
+    )
+    inference_risk_max: float = Field(
+        default=0.10,
+        gt=0,
+        lt=1,
+        description="Block when the lower confidence bound of the inference-attack risk "
+        "(success on training rows in excess of holdout rows, over 1 - holdout success) on "
+        "the worst sensitive attribute exceeds this.",
+    )
+    linkability_risk_max: float = Field(
+        default=0.02,
+        gt=0,
+        lt=1,
+        description="Block when the lower confidence bound of the linkability-attack risk "
+        "exceeds this.",
+    )
+    attack_rows: int = Field(
+        default=2000,
+        ge=10,
+        description="Training rows attacked (and as many holdout rows as control).",
+    )
+    exact_max_rows: int = Field(
+        default=250_000,
+        ge=1,
+        description="Above this many synthetic rows, the distance metrics use a uniform "
+        "random sample of this many synthetic rows (never of training or holdout rows; the "
+        "report states it); exact-copy checks always cover every row.",
     )
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
 

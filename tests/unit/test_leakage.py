@@ -311,7 +311,13 @@ def test_thresholds_override_and_result_is_json(real):
         "columns_used",
         "flagged_rows",
         "dcr_quantiles",
+        "attacks",
+        "sampling",
+        "warnings",
+        "filter",
     }
+    assert data["sampling"]["exact"] is True and data["warnings"] == []
+    assert data["filter"] is None
     assert data["sizes"] == {"train": 3000, "holdout": 1000, "synthetic": 1000}
     assert set(data["dcr_quantiles"]) == {"train", "holdout"}
     assert set(data["dcr_quantiles"]["train"]) == {"0.01", "0.05", "0.25", "0.5"}

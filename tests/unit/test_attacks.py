@@ -1,0 +1,205 @@
+"""Attacks with a control set, fair tie shares, sampling above the exact limit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_leakage import make_people
+
+from privacy.leakage import check_leakage
+from privacy.leakage.attacks import AttackOutcome, _guessed, choose_columns, run_attacks
+from privacy.leakage.distance import HOLDOUT, TRAIN, Encoded, Prepared, count_within
+from privacy.leakage.gate import prepare_columns
+from privacy.leakage.metrics import tie_scores
+from synth.schema.model import Column, Dataset, GateThresholds, Schema
+
+TYPES = {
+    "age": "numerical",
+    "income": "numerical",
+    "bmi": "numerical",
+    "sex": "categorical",
+    "region": "categorical",
+    "smoker": "categorical",
+    "visit": "datetime",
+    "plan": "categorical",
+}
+
+
+def people_schema(roles: dict[str, str] | None = None, target: str | None = None) -> Schema:
+    roles = roles or {}
+    return Schema(
+        dataset=Dataset(target=target),
+        columns=[Column(name=n, type=t, role=roles.get(n, "other")) for n, t in TYPES.items()],
+    )
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[pd.DataFrame, pd.DataFrame]:
+    df = make_people(4000, seed=5)
+    return df.iloc[:3000].reset_index(drop=True), df.iloc[3000:].reset_index(drop=True)
+
+
+def metric(result, name: str):
+    return next(m for m in result.metrics if m.name == name)
+
+
+def marginals(train: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({c: train[c].to_numpy()[rng.integers(0, len(train), n)] for c in train})
+
+
+# -- the attacks -----------------------------------------------------------------------
+
+
+def test_copying_generator_fails_inference_and_linkability(real):
+    train, holdout = real
+    synthetic = train.sample(3000, replace=True, random_state=1).reset_index(drop=True)
+    schema = people_schema({"plan": "sensitive", "smoker": "sensitive"})
+    result = check_leakage(train, holdout, synthetic, schema)
+    inf, link = metric(result, "inference_risk"), metric(result, "linkability_risk")
+    assert inf.verdict == "block" and link.verdict == "block"
+    # a bootstrap copy holds ~63% of the training rows, each betrayed exactly
+    assert 0.45 < inf.value < 0.8 and inf.interval[0] > 0.3
+    assert result.attacks["secrets"] == ["smoker", "plan"]
+    assert result.attacks["auxiliary_columns"] == ["age", "income", "bmi", "sex", "region", "visit"]
+    assert {o["name"] for o in result.attacks["inference"]} == {"smoker", "plan"}
+
+
+def test_independent_marginals_pass_the_attacks(real):
+    train, holdout = real
+    synthetic = marginals(train, 3000, seed=2)
+    result = check_leakage(train, holdout, synthetic, people_schema({"plan": "sensitive"}))
+    inf, link = metric(result, "inference_risk"), metric(result, "linkability_risk")
+    assert inf.verdict == "pass" and link.verdict == "pass"
+    assert inf.interval[0] <= 0.0 <= inf.interval[1]
+    assert abs(inf.value) < 0.1
+    assert result.passed
+
+
+def test_quasi_identifiers_are_the_attackers_knowledge(real):
+    train, holdout = real
+    schema = people_schema({"age": "quasi_identifier", "sex": "quasi_identifier"}, target="plan")
+    cols = prepare_columns(train, holdout, train.iloc[:100], schema)
+    secrets, aux, skipped = choose_columns(cols, schema)
+    assert (secrets, aux, skipped) == (["plan"], ["age", "sex"], None)
+
+
+def test_without_secret_or_schema_inference_is_skipped_with_a_reason(real):
+    train, holdout = real
+    synthetic = marginals(train, 500, seed=3)
+    for schema, why in ((None, "no schema"), (people_schema(), "no sensitive column")):
+        result = check_leakage(train, holdout, synthetic, schema)
+        inf = metric(result, "inference_risk")
+        assert inf.verdict == "info" and inf.value is None
+        assert why in inf.explanation and why in result.attacks["skipped"]
+        assert metric(result, "linkability_risk").verdict in ("pass", "block")
+    result = check_leakage(train, holdout, synthetic, attack=False)
+    assert result.attacks is None and "inference_risk" not in [m.name for m in result.metrics]
+
+
+def test_risk_formula_and_interval():
+    o = AttackOutcome("s", success_train=900, n_train=1000, success_control=600, n_control=1000)
+    value, (lo, hi) = o.risk(0.95)
+    assert value == pytest.approx((0.9 - 0.6) / (1 - 0.6))
+    assert lo < value < hi
+    # conservative: each rate at its own Wilson bound
+    assert lo == pytest.approx((0.8798 - 0.6300) / (1 - 0.6300), abs=2e-3)
+    zero = AttackOutcome("s", 500, 1000, 500, 1000)
+    v0, (lo0, hi0) = zero.risk(0.95)
+    assert v0 == 0.0 and lo0 < 0 < hi0
+    d = json.loads(json.dumps(o.to_dict(0.95)))
+    assert d["success_rate_train"] == 0.9 and d["n_control_targets"] == 1000
+
+
+def test_numeric_guess_tolerance_and_missing():
+    truth = np.array([100.0, 100.0, np.nan, 0.0, np.nan])
+    guess = np.array([104.0, 106.0, np.nan, 0.0, 3.0])
+    col = Prepared("x", True, (truth, truth, guess))
+    ok = _guessed(col, TRAIN, np.arange(5))
+    assert ok.tolist() == [True, False, True, True, False]
+
+
+def test_attack_targets_are_capped_and_seeded(real):
+    train, holdout = real
+    cols = prepare_columns(train, holdout, marginals(train, 800, 4), people_schema(target="plan"))
+    a = run_attacks(cols, people_schema(target="plan"), attack_rows=300, seed=7)
+    b = run_attacks(cols, people_schema(target="plan"), attack_rows=300, seed=7)
+    assert a.inference[0].n_train == a.inference[0].n_control == 300
+    assert a == b
+
+
+# -- ties ------------------------------------------------------------------------------
+
+
+def test_tie_scores_are_k_over_k_plus_m():
+    assert tie_scores(np.array([3, 1, 2]), np.array([1, 1, 0])).tolist() == [0.75, 0.5, 1.0]
+
+
+def test_tie_between_three_train_rows_and_one_holdout_row_counts_three_quarters():
+    # one synthetic row, exactly distance 1 (one category mismatch) from 3 training rows and
+    # 1 holdout row; every other real row is farther away
+    train = pd.DataFrame({"u": ["x", "x", "x", "z", "z"], "v": ["a", "b", "c", "q", "r"]})
+    holdout = pd.DataFrame({"u": ["x", "z"], "v": ["d", "s"]})
+    synthetic = pd.DataFrame({"u": ["x"], "v": ["new"]})
+    result = check_leakage(train, holdout, synthetic, attack=False)
+    share = metric(result, "dcr_share")
+    assert share.value == pytest.approx(0.75)
+    assert "k/(k+m)" in share.explanation
+
+
+def test_exact_match_in_both_sets_counts_by_multiplicity():
+    train = pd.DataFrame({"u": ["x", "x", "y", "w"], "v": ["a", "a", "b", "c"]})
+    holdout = pd.DataFrame({"u": ["x", "q"], "v": ["a", "r"]})
+    synthetic = pd.DataFrame({"u": ["x"], "v": ["a"]})
+    result = check_leakage(train, holdout, synthetic, attack=False)
+    assert metric(result, "exact_match_share").value == pytest.approx(2 / 3)
+    assert metric(result, "dcr_share").value == pytest.approx(2 / 3)
+
+
+def test_count_within_matches_brute_force():
+    rng = np.random.default_rng(0)
+    q = np.round(rng.random((37, 3)) * 4) / 4
+    r = np.round(rng.random((101, 3)) * 4) / 4
+    codes_q, codes_r = rng.integers(0, 3, (37, 1)), rng.integers(0, 3, (101, 1))
+    sq = ((q[:, None, :] - r[None, :, :]) ** 2).sum(-1) + (codes_q != codes_r.T)
+    radius = sq.min(axis=1)
+    got = count_within(Encoded(q, codes_q), Encoded(r, codes_r), radius, block_rows=16)
+    assert got.tolist() == (np.abs(sq - radius[:, None]) <= 1e-12).sum(axis=1).tolist()
+    assert (got >= 1).all()
+
+
+# -- above the exact limit ---------------------------------------------------------------
+
+
+def test_synthetic_rows_are_sampled_above_the_limit_never_silently(real):
+    train, holdout = real
+    synthetic = pd.concat(
+        [marginals(train, 1500, seed=9), train.iloc[:500]], ignore_index=True
+    )  # 500 exact copies at the end
+    gate = GateThresholds(exact_max_rows=400)
+    result = check_leakage(train, holdout, synthetic, thresholds=gate, attack=False)
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["sampling"]["exact"] is False
+    assert d["sampling"]["rows_measured"] == 400 and d["sampling"]["synthetic_rows"] == 2000
+    assert any("400" in w and "sample" in w for w in d["warnings"])
+    assert len(result.dcr_train) == 400
+    # exact copies are still found on every synthetic row, not only the sampled ones
+    assert set(range(1500, 2000)) <= set(result.flagged.tolist())
+    assert metric(result, "exact_copies_train").value == pytest.approx(0.25, abs=0.01)
+    # the sampled DCR share still sees the copies (~25% of the sample sits at distance 0)
+    assert metric(result, "dcr_share").value > 0.8
+    exact = check_leakage(train, holdout, synthetic, attack=False)
+    assert exact.sampling["exact"] is True and exact.warnings == ()
+
+
+def test_holdout_rows_unused_by_attacks_are_not_copied(real):
+    """Control rows are holdout rows: a generator copying the holdout shows negative risk."""
+    train, holdout = real
+    synthetic = holdout.sample(1000, replace=True, random_state=4).reset_index(drop=True)
+    result = check_leakage(train, holdout, synthetic, people_schema({"plan": "sensitive"}))
+    assert metric(result, "inference_risk").value < -0.2
+    assert result.attacks["inference"][0]["success_rate_control"] > 0.5
+    assert HOLDOUT == 1
