@@ -49,9 +49,9 @@ def build(rows: int, seed: int, path: Path) -> None:
         pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1461, rows), unit="D")
     ).strftime("%Y-%m-%d")
     df["region"] = np.array(EXTRA_CATS["region"])[rng.integers(0, 5, rows)]
-    df["age-band"] = pd.cut(df["age"], [0, 29, 44, 59, 200], labels=EXTRA_CATS["age-band"]).astype(
-        str
-    )
+    df["age-band"] = pd.cut(
+        pd.to_numeric(df["age"]), [0, 29, 44, 59, 200], labels=EXTRA_CATS["age-band"]
+    ).astype(str)
     df.to_csv(path, index=False)
 
 
