@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from presidio_analyzer import (
     AnalyzerEngine,
@@ -201,22 +201,7 @@ def analyze_fast(texts: list[str], kind: str | None = None) -> list[list[Span]]:
     raw: list[list[RecognizerResult]] = []
     boost: list[list[RecognizerResult]] = []
     for text in texts:
-        lower = text.lower()
-        found: list[RecognizerResult] = []
-        todo: list[RecognizerResult] = []
-        for rec, gate in zip(plan.recognizers, plan.gates, strict=True):
-            if gate is not None and gate.search(text) is None:
-                continue
-            res = rec.analyze(text=text, entities=REDACT_ENTITIES, nlp_artifacts=None)
-            if not res:
-                continue
-            ctx = plan.context[rec.id]
-            enhance = bool(ctx) and any(w in lower for w in ctx)
-            for r in res:
-                if r.recognition_metadata is None:
-                    r.recognition_metadata = {}
-                r.recognition_metadata.setdefault(_ID, rec.id)
-            (todo if enhance else found).extend(res)
+        found, todo = _recognize(plan, text, None)
         raw.append(found)
         boost.append(todo)
     need = [i for i, todo in enumerate(boost) if todo]
@@ -227,27 +212,36 @@ def analyze_fast(texts: list[str], kind: str | None = None) -> list[list[Span]]:
     return [_spans(r) for r in raw]
 
 
+def _recognize(
+    plan: _Plan, text: str, artifacts: Any
+) -> tuple[list[RecognizerResult], list[RecognizerResult]]:
+    """Results of the recognizers whose gate lets ``text`` through, split into those
+    final as they are and those whose context words occur (to be enhanced)."""
+    lower = text.lower()
+    found: list[RecognizerResult] = []
+    todo: list[RecognizerResult] = []
+    for rec, gate in zip(plan.recognizers, plan.gates, strict=True):
+        if gate is not None and gate.search(text) is None:
+            continue
+        res = rec.analyze(text=text, entities=REDACT_ENTITIES, nlp_artifacts=artifacts)
+        if not res:
+            continue
+        ctx = plan.context[rec.id]
+        for r in res:
+            if r.recognition_metadata is None:
+                r.recognition_metadata = {}
+            r.recognition_metadata.setdefault(_ID, rec.id)
+        (todo if ctx and any(w in lower for w in ctx) else found).extend(res)
+    return found, todo
+
+
 def _analyze_with_artifacts(texts: list[str], plan: _Plan) -> list[list[Span]]:
     """The gated path for engines whose recognizers read the NLP artifacts (NER)."""
     engine = plan.analyzer.nlp_engine
     out: list[list[Span]] = []
     for text, artifacts in engine.process_batch(texts, language="en", batch_size=PIPE_BATCH):
         text = str(text)
-        lower = text.lower()
-        found: list[RecognizerResult] = []
-        todo: list[RecognizerResult] = []
-        for rec, gate in zip(plan.recognizers, plan.gates, strict=True):
-            if gate is not None and gate.search(text) is None:
-                continue
-            res = rec.analyze(text=text, entities=REDACT_ENTITIES, nlp_artifacts=artifacts)
-            if not res:
-                continue
-            ctx = plan.context[rec.id]
-            for r in res:
-                if r.recognition_metadata is None:
-                    r.recognition_metadata = {}
-                r.recognition_metadata.setdefault(_ID, rec.id)
-            (todo if ctx and any(w in lower for w in ctx) else found).extend(res)
+        found, todo = _recognize(plan, text, artifacts)
         if todo:
             found.extend(_enhance(plan, text, todo, artifacts))
         out.append(_spans(found))
