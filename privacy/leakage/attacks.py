@@ -34,7 +34,7 @@ seeded): at 2,000 the Wilson half-width of a rate is ≤ 2.2 points.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,27 +213,21 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
     conf = gate.confidence
     if report.inference:
         worst = max(report.inference, key=lambda o: o.risk(conf)[1][0])
-        value, (lo, hi) = worst.risk(conf)
-        block = lo > gate.inference_risk_max
         per = "; ".join(
             f"{o.name}: {o.rate_train:.1%} vs {o.rate_control:.1%}" for o in report.inference
         )
         out.append(
-            Metric(
-                name="inference_risk",
-                value=value,
-                baseline=0.0,
-                interval=(lo, hi),
-                threshold=gate.inference_risk_max,
-                verdict="block" if block else "pass",
-                explanation=(
+            _risk_metric(
+                "inference_risk",
+                worst,
+                gate.inference_risk_max,
+                conf,
+                lambda value: (
                     f"An attacker who knows {len(report.auxiliary)} column(s) of a real record "
                     "guesses a secret from its nearest synthetic row. Success on training vs "
                     f"control (holdout) rows, {worst.n_train} each: {per}. Worst secret "
                     f"'{worst.name}': risk {value:.1%} = excess over control / (1 − control); "
-                    f"an honest generator gives about 0. The {conf:.0%} lower bound {lo:.1%} "
-                    + ("exceeds" if block else "does not exceed")
-                    + f" the threshold {gate.inference_risk_max:.1%}."
+                    "an honest generator gives about 0."
                 ),
             )
         )
@@ -251,25 +245,44 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
         )
     link = report.linkability
     if link is not None:
-        value, (lo, hi) = link.risk(conf)
-        block = lo > gate.linkability_risk_max
         out.append(
-            Metric(
-                name="linkability_risk",
-                value=value,
-                baseline=0.0,
-                interval=(lo, hi),
-                threshold=gate.linkability_risk_max,
-                verdict="block" if block else "pass",
-                explanation=(
+            _risk_metric(
+                "linkability_risk",
+                link,
+                gate.linkability_risk_max,
+                conf,
+                lambda value: (
                     "An attacker holding two halves of a real record's columns links them "
                     "through the synthetic rows (same nearest synthetic row on both halves): "
                     f"{link.rate_train:.1%} of {link.n_train} training vs "
                     f"{link.rate_control:.1%} of {link.n_control} control rows linked; risk "
-                    f"{value:.1%}. The {conf:.0%} lower bound {lo:.1%} "
-                    + ("exceeds" if block else "does not exceed")
-                    + f" the threshold {gate.linkability_risk_max:.1%}."
+                    f"{value:.1%}."
                 ),
             )
         )
     return out
+
+
+def _risk_metric(
+    name: str,
+    outcome: AttackOutcome,
+    threshold: float,
+    confidence: float,
+    story: Callable[[float], str],
+) -> Metric:
+    """A gating risk metric: blocks when the lower confidence bound exceeds ``threshold``."""
+    value, (lo, hi) = outcome.risk(confidence)
+    block = lo > threshold
+    return Metric(
+        name=name,
+        value=value,
+        baseline=0.0,
+        interval=(lo, hi),
+        threshold=threshold,
+        verdict="block" if block else "pass",
+        explanation=(
+            f"{story(value)} The {confidence:.0%} lower bound {lo:.1%} "
+            + ("exceeds" if block else "does not exceed")
+            + f" the threshold {threshold:.1%}."
+        ),
+    )
