@@ -130,6 +130,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not header:
         raise InputError(f"{path}: no header row")
     _check_header(header, path)
+    df = _read_csv_text(text, path)
+    if len(df) == 0:
+        raise InputError(f"{path}: table has a header but no rows")
+    return df
+
+
+def _read_csv_text(
+    text: str, path: Path, names: list[str] | None = None, first_line: int = 1
+) -> pd.DataFrame:
+    """Parse CSV text (cells as text, empty = missing). ``names``: the text has no header
+    (a chunk); ``first_line``: its first line's number in the file, for messages."""
+    sep = "\t" if path.suffix == ".tsv" else ","
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -138,20 +150,25 @@ def _read_csv(path: Path) -> pd.DataFrame:
             keep_default_na=False,
             na_values=[""],
             engine="c",
+            header=None if names is not None else "infer",
+            names=names,
         )
     except pd.errors.EmptyDataError:
+        if names is not None:
+            return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
         raise InputError(f"{path}: no columns could be read") from None
     except pd.errors.ParserError as exc:
         msg = re.sub(r"saw \d+.*", "", str(exc)).strip()
         m = re.search(r"Expected (\d+) fields in line (\d+)", msg)
         detail = (
-            f"line {m.group(2)} does not have the {m.group(1)} fields of the header"
+            f"line {int(m.group(2)) + first_line - 1} does not have the {m.group(1)} fields "
+            "of the header"
             if m
             else "malformed CSV"
         )
         raise InputError(f"{path}: {detail}") from None
-    if len(df) == 0:
-        raise InputError(f"{path}: table has a header but no rows")
+    if names is not None and len(df.columns) != len(names):  # pragma: no cover
+        raise InputError(f"{path}: malformed CSV")
     return df
 
 
