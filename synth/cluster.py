@@ -177,6 +177,10 @@ def connect(spec: str | None, *, workers: int = LOCAL_WORKERS) -> Iterator[Runne
         raise InputError(
             "--cluster needs dask.distributed (pip install 'dask[distributed]')"
         ) from None
+    import logging
+
+    for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     # workers inherit no BLAS threads beyond their own: one thread per worker process
     env = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):

@@ -56,17 +56,38 @@ def threshold_for(sigma: float, delta: float) -> float:
     return 1.0 + sigma * float(norm.isf(delta))
 
 
+def category_counts(values: pd.Series) -> pd.Series:
+    """Counts of the distinct non-missing values, as text (sums exactly over partitions)."""
+    return values.dropna().astype(str).value_counts(sort=False)
+
+
+def bound_histogram(x: np.ndarray, *, datetime: bool = False) -> np.ndarray:
+    """Counts of the finite values of ``x`` over the fixed grid (sums exactly over partitions)."""
+    edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
+    x = x[np.isfinite(x)]
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    return np.bincount(idx, minlength=len(edges) - 1).astype(np.int64)
+
+
 def select_categories(
-    values: pd.Series,
+    values: pd.Series | None = None,
     *,
     ledger: PrivacyLedger,
     sigma: float,
     delta: float,
     rng: np.random.Generator,
     column: str,
+    counts: pd.Series | None = None,
 ) -> DPCategories:
-    """Gaussian partition selection over the distinct non-missing values."""
-    counts = values.dropna().astype(str).value_counts(sort=False)
+    """Gaussian partition selection over the distinct non-missing values.
+
+    Pass the column's ``values``, or its ``counts`` (:func:`category_counts`, summed over
+    partitions): both give the same draw.
+    """
+    if counts is None:
+        if values is None:
+            raise ValueError("select_categories needs values or counts")
+        counts = category_counts(values)
     tau = threshold_for(sigma, delta)
     ledger.charge_gaussian(
         "category set (partition selection)",
@@ -82,31 +103,21 @@ def select_categories(
     return DPCategories(sorted(keep), tau, sigma, len(counts))
 
 
-def _noisy_bounds(
-    x: np.ndarray, edges: np.ndarray, *, sigma: float, tau: float, rng: np.random.Generator
-) -> tuple[float, float] | None:
-    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    counts = np.bincount(idx, minlength=len(edges) - 1).astype(float)
-    noisy = counts + rng.normal(0.0, sigma, size=len(counts))
-    hot = np.flatnonzero(noisy >= tau)
-    if len(hot) == 0:
-        return None
-    return float(edges[hot[0]]), float(edges[hot[-1] + 1])
-
-
 def estimate_bounds(
-    x: np.ndarray,
+    x: np.ndarray | None = None,
     *,
     ledger: PrivacyLedger,
     sigma: float,
     rng: np.random.Generator,
     column: str,
     datetime: bool = False,
+    histogram: np.ndarray | None = None,
 ) -> DPBounds | None:
     """DP bounds of a numeric (or day-count datetime) column; ``None`` if too sparse.
 
     The whole histogram is a Gaussian mechanism over a fixed grid (no δ term); the
-    threshold only keeps noise in empty bins from widening the bounds.
+    threshold only keeps noise in empty bins from widening the bounds. Pass the values
+    ``x`` or their ``histogram`` (:func:`bound_histogram`, summed over partitions).
     """
     edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
     tau = 1.0 + sigma * float(norm.isf(1e-4))
@@ -116,8 +127,12 @@ def estimate_bounds(
         sigma=sigma,
         details={"grid": "monthly 1900-2100" if datetime else "signed 2^(k/4)"},
     )
-    x = x[np.isfinite(x)]
-    found = _noisy_bounds(x, edges, sigma=sigma, tau=tau, rng=rng)
-    if found is None:
+    if histogram is None:
+        if x is None:
+            raise ValueError("estimate_bounds needs values or a histogram")
+        histogram = bound_histogram(x, datetime=datetime)
+    noisy = histogram.astype(float) + rng.normal(0.0, sigma, size=len(histogram))
+    hot = np.flatnonzero(noisy >= tau)
+    if len(hot) == 0:
         return None
-    return DPBounds(found[0], found[1], sigma)
+    return DPBounds(float(edges[hot[0]]), float(edges[hot[-1] + 1]), sigma)

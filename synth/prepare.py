@@ -30,20 +30,26 @@ def check_columns(df: pd.DataFrame, schema: Schema, source: str) -> None:
         )
 
 
-def bound_contributions(df: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> pd.DataFrame:
-    """Keep at most ``max_rows_per_unit`` rows per person (random, seeded)."""
-    unit = schema.dataset.privacy_unit
-    if unit is None:
-        return df
+def unit_keep_mask(units: pd.Series, schema: Schema, rng: np.random.Generator) -> np.ndarray:
+    """Rows kept so that each person (``privacy_unit``) has at most one (random, seeded)."""
     k = schema.dataset.max_rows_per_unit
     if k != 1:
         raise BudgetError(
             f"max_rows_per_unit={k}: this version bounds each person to one row; set it to 1"
         )
-    order = rng.permutation(len(df))
-    shuffled = df.iloc[order]
-    keep = ~shuffled[unit].astype(str).duplicated(keep="first")
-    return shuffled[keep.to_numpy()].sort_index()
+    order = rng.permutation(len(units))
+    first = ~units.iloc[order].astype(str).duplicated(keep="first").to_numpy()
+    keep = np.zeros(len(units), dtype=bool)
+    keep[order[first]] = True
+    return keep
+
+
+def bound_contributions(df: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> pd.DataFrame:
+    """Keep at most ``max_rows_per_unit`` rows per person (random, seeded)."""
+    unit = schema.dataset.privacy_unit
+    if unit is None:
+        return df
+    return df[unit_keep_mask(df[unit], schema, rng)]
 
 
 def _numeric(values: pd.Series, col: Column, source: str) -> pd.Series:
@@ -73,6 +79,11 @@ def _datetime_days(values: pd.Series, col: Column, source: str) -> pd.Series:
             f"parsed as dates{fmt}"
         )
     return days
+
+
+def modelled_columns(schema: Schema) -> list[Column]:
+    """The modelled columns as the model sees them (after generalisation)."""
+    return [generalised_column(col) for col in schema.modelled]
 
 
 def model_view(df: pd.DataFrame, schema: Schema, source: str) -> tuple[list[Column], pd.DataFrame]:

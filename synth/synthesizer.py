@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
+from synth.cluster import InProcess, Runner
 from synth.domain import estimate_bounds, select_categories
 from synth.encoding import (
     MAX_NUMERIC_BINS,
@@ -29,9 +32,17 @@ from synth.engines import create_engine
 from synth.engines.base import Engine, Progress, no_progress
 from synth.errors import ArtifactError, InputError
 from synth.ledger import PrivacyLedger, zcdp_rho_for
-from synth.prepare import bound_contributions, check_columns, model_view
+from synth.prepare import modelled_columns, unit_keep_mask
 from synth.schema.io import parse_schema, schema_to_dict
 from synth.schema.model import Action, Column, ColumnType, FixedCombinations, Inequality, Schema
+from synth.statistics import (
+    Counts,
+    PartitionedTokens,
+    merge_counts,
+    partition_counts,
+    partition_tokens,
+    partition_units,
+)
 from synth.surrogates import surrogate_series
 
 #: share of the privacy budget (as zCDP ρ) given to DP domain estimation when needed
@@ -105,31 +116,63 @@ class Synthesizer:
         self.engine: Engine | None = None
         self.domain_notes: list[dict[str, Any]] = []
         self.rows_used = 0
+        self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
 
     # -- fitting ------------------------------------------------------------------------
     def fit(
-        self, data: pd.DataFrame, *, source: str = "data", progress: Progress = no_progress
+        self,
+        data: pd.DataFrame | Sequence[Any],
+        *,
+        source: str = "data",
+        progress: Progress = no_progress,
+        runner: Runner | None = None,
     ) -> Synthesizer:
-        if len(data) == 0:
-            raise InputError(f"{source}: table has no rows")
-        check_columns(data, self.schema, source)
+        """Learn ``data`` (a DataFrame, or partitions such as :class:`~synth.io.chunks.Chunk`
+        whose index is the global row number) under the budget.
+
+        ``runner`` (:func:`synth.cluster.connect`) runs the passes over the rows: in this
+        process (default) or on a Dask cluster, where the token partitions stay on the
+        workers and only counts come back. Both give the same model for the same seed.
+        """
+        if isinstance(data, pd.DataFrame):
+            if len(data) == 0:
+                raise InputError(f"{source}: table has no rows")
+            parts: list[Any] = [data.reset_index(drop=True)]
+        else:
+            parts = list(data)
+        runner = runner or InProcess()
         rng = np.random.default_rng(self.seed)
-        data = bound_contributions(data, self.schema, rng)
-        cols, view = model_view(data, self.schema, source)
+        cols = modelled_columns(self.schema)
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
+        keep = self._unit_mask(parts, runner, rng, source)
+        private = [c for c in cols if not _public(c)]
+        counts = merge_counts(
+            runner.map(
+                partition_counts,
+                parts,
+                self.schema,
+                source,
+                private,
+                keep,
+                progress=progress,
+                stage="reading rows",
+            )
+        )
+        if counts.rows == 0:
+            raise InputError(f"{source}: table has no rows")
         self.columns = cols
         progress("private domains", 0, 1)
-        self.codecs = self._build_codecs(cols, view, rng)
+        self.codecs = self._build_codecs(cols, counts, rng)
         progress("private domains", 1, 1)
         name, reason = choose_engine(
-            self.engine_name, len(view), [c.cardinality for c in self.codecs]
+            self.engine_name, counts.rows, [c.cardinality for c in self.codecs]
         )
         self.engine_name, self.engine_reason = name, reason
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
             self.codecs = [_rebin(c, int(bins)) for c in self.codecs]
-        tokens = np.column_stack([c.encode(view[c.name]) for c in self.codecs])
+        tokens = self._tokens(parts, runner, source, keep, counts.rows, gather=name != "mst")
         # ordered tokens per column (numeric/datetime bins; 0 = unordered), for engines
         # that coarsen ordered domains
         ordinal = [
@@ -145,11 +188,41 @@ class Synthesizer:
             name, [c.cardinality for c in self.codecs], **self.engine_options
         )
         self.engine.fit(tokens, self.ledger, rng, progress)
-        self.rows_used = len(view)
+        self.rows_used = counts.rows
+        self.runner_info = runner.describe()
         return self
 
+    def _unit_mask(
+        self, parts: list[Any], runner: Runner, rng: np.random.Generator, source: str
+    ) -> np.ndarray | None:
+        """Global keep-mask bounding each person to one row (the unit column is gathered)."""
+        unit = self.schema.dataset.privacy_unit
+        if unit is None:
+            return None
+        units = runner.map(partition_units, parts, self.schema, source)
+        return unit_keep_mask(pd.concat(units, ignore_index=True), self.schema, rng)
+
+    def _tokens(
+        self,
+        parts: list[Any],
+        runner: Runner,
+        source: str,
+        keep: np.ndarray | None,
+        rows: int,
+        *,
+        gather: bool,
+    ) -> np.ndarray | PartitionedTokens:
+        """Token matrix: in memory, or left on the cluster for engines that only count."""
+        encode = partial(
+            partition_tokens, schema=self.schema, source=source, codecs=self.codecs, keep=keep
+        )
+        if isinstance(runner, InProcess) or gather:
+            blocks = runner.map(encode, parts)
+            return np.vstack(blocks)
+        return PartitionedTokens(runner, runner.persist(encode, parts), (rows, len(self.codecs)))
+
     def _build_codecs(
-        self, cols: list[Column], view: pd.DataFrame, rng: np.random.Generator
+        self, cols: list[Column], counts: Counts, rng: np.random.Generator
     ) -> list[Codec]:
         needs = [c for c in cols if not _public(c)]
         sigma = 0.0
@@ -169,7 +242,7 @@ class Synthesizer:
                     cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
                 else:
                     sel = select_categories(
-                        view[col.name],
+                        counts=counts.categories[col.name],
                         ledger=self.ledger,
                         sigma=sigma,
                         delta=part_delta,
@@ -197,9 +270,13 @@ class Synthesizer:
                 lo, hi = dom.min, dom.max  # type: ignore[union-attr]
                 low, high = (_to_days(lo), _to_days(hi)) if is_dt else (float(lo), float(hi))
             else:
-                x = view[col.name].to_numpy(dtype=float)
                 b = estimate_bounds(
-                    x, ledger=self.ledger, sigma=sigma, rng=rng, column=col.name, datetime=is_dt
+                    histogram=counts.histograms[col.name],
+                    ledger=self.ledger,
+                    sigma=sigma,
+                    rng=rng,
+                    column=col.name,
+                    datetime=is_dt,
                 )
                 low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
                 if is_dt:

@@ -38,7 +38,7 @@ import numpy as np
 
 from synth.engines.base import Engine, Progress, no_progress
 from synth.engines.factors import chain_order, sample_factors
-from synth.engines.measure import marginal, noisy_one_way
+from synth.engines.measure import Tokens, batched_marginals, noisy_one_way, remap
 from synth.engines.registry import register_engine
 from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_rho
@@ -76,7 +76,7 @@ class MSTEngine(Engine):
     # -- fitting ------------------------------------------------------------------------
     def fit(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         ledger: PrivacyLedger,
         rng: np.random.Generator,
         progress: Progress = no_progress,
@@ -133,7 +133,7 @@ class MSTEngine(Engine):
 
     def _measure(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         cliques: list[tuple[int, ...]],
         ledger: PrivacyLedger,
         rho: float,
@@ -152,17 +152,18 @@ class MSTEngine(Engine):
             details={"marginals": len(cliques)},
         )
         out: Measured = []
-        for c in cliques:
-            m = marginal(tokens, c, self.compressed_cards)
+        for c, m in zip(
+            cliques, batched_marginals(tokens, cliques, self.compressed_cards), strict=True
+        ):
             out.append((c, m + rng.normal(0, sigma, m.shape), sigma))
         return out
 
     def _compress(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         measured: Measured,
         sigma: float,
-    ) -> tuple[np.ndarray, Measured]:
+    ) -> tuple[Tokens, Measured]:
         """Coarsen each column's domain from its noisy 1-way counts (post-processing).
 
         Unordered columns (MST): values whose noisy count is below 3σ share one bucket.
@@ -174,7 +175,6 @@ class MSTEngine(Engine):
         ordinal = list(self.options.get("ordinal") or [0] * len(measured))
         self.mappings = []
         self.bucket_weights = []
-        out = np.empty_like(tokens)
         new_measured = []
         for i, (c, y, s) in enumerate(measured):
             mapping = self._mapping(y, sigma, int(ordinal[i]))
@@ -184,10 +184,9 @@ class MSTEngine(Engine):
             weights = np.where(grouped, np.clip(y - sigma, 0, None), 0.0)
             self.mappings.append(mapping.astype(np.int64))
             self.bucket_weights.append(weights.astype(float))
-            out[:, i] = mapping[tokens[:, i]]
             new_measured.append((c, y_new, s))
         self.compressed_cards = [int(m.max()) + 1 for m in self.mappings]
-        return out, new_measured
+        return remap(tokens, self.mappings), new_measured
 
     @staticmethod
     def _mapping(y: np.ndarray, sigma: float, ordered: int) -> np.ndarray:
@@ -215,7 +214,7 @@ class MSTEngine(Engine):
 
     def _select(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         measured: Measured,
         ledger: PrivacyLedger,
         rho: float,
@@ -230,18 +229,21 @@ class MSTEngine(Engine):
             p = np.clip(y, 0, None) + 1e-9
             probs.append(p / p.sum())
         n_est = max(1.0, float(np.mean([np.clip(y, 0, None).sum() for _c, y, _s in measured[:d]])))
+        pairs = [
+            (i, j)
+            for i in range(d)
+            for j in range(i + 1, d)
+            if cards[i] * cards[j] <= self.options["max_cells"]
+        ]
         scores = {}
-        for i in range(d):
-            for j in range(i + 1, d):
-                if cards[i] * cards[j] <= self.options["max_cells"]:
-                    true = marginal(tokens, (i, j), cards)
-                    indep = n_est * np.outer(probs[i], probs[j])
-                    scores[(i, j)] = float(np.abs(true - indep).sum())
+        for (i, j), true in zip(pairs, batched_marginals(tokens, pairs, cards), strict=True):
+            indep = n_est * np.outer(probs[i], probs[j])
+            scores[(i, j)] = float(np.abs(true - indep).sum())
         return self._spanning_tree(list(range(d)), scores, ledger, rho, rng)
 
     def _select_given(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         target: int,
         pairs: Measured,
         ledger: PrivacyLedger,
@@ -257,13 +259,18 @@ class MSTEngine(Engine):
         p_t = np.mean([m.sum(axis=1) / m.sum() for m in joint.values()], axis=0)
         cond = {i: m / m.sum(axis=1, keepdims=True) for i, m in joint.items()}
         others = sorted(joint)
+        triples = [
+            (target, a, b)
+            for x, a in enumerate(others)
+            for b in others[x + 1 :]
+            if cards[target] * cards[a] * cards[b] <= self.options["max_cells"]
+        ]
         scores = {}
-        for x, a in enumerate(others):
-            for b in others[x + 1 :]:
-                if cards[target] * cards[a] * cards[b] <= self.options["max_cells"]:
-                    true = marginal(tokens, (target, a, b), cards)
-                    model = n_est * p_t[:, None, None] * cond[a][:, :, None] * cond[b][:, None, :]
-                    scores[(a, b)] = float(np.abs(true - model).sum())
+        for (_t, a, b), true in zip(
+            triples, batched_marginals(tokens, triples, cards), strict=True
+        ):
+            model = n_est * p_t[:, None, None] * cond[a][:, :, None] * cond[b][:, None, :]
+            scores[(a, b)] = float(np.abs(true - model).sum())
         return self._spanning_tree(others, scores, ledger, rho, rng)
 
     def _spanning_tree(

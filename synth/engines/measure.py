@@ -1,12 +1,21 @@
-"""Marginal counts of token tables, and their Gaussian measurement (shared by the engines)."""
+"""Marginal counts of token tables, and their Gaussian measurement (shared by the engines).
+
+Tokens are a numpy matrix or :class:`~synth.statistics.PartitionedTokens` (partitions on a
+cluster); counts are exact either way, so the engines behave identically.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
 from synth.ledger import PrivacyLedger
+from synth.statistics import PartitionedTokens
+
+#: a token matrix in memory, or one spread over a cluster's workers
+Tokens = np.ndarray | PartitionedTokens
 
 
 def marginal(tokens: np.ndarray, cols: tuple[int, ...], cards: list[int]) -> np.ndarray:
@@ -16,8 +25,46 @@ def marginal(tokens: np.ndarray, cols: tuple[int, ...], cards: list[int]) -> np.
     return np.bincount(flat, minlength=int(np.prod(shape))).astype(float).reshape(shape)
 
 
+def marginals(tokens: Tokens, cliques: list[tuple[int, ...]], cards: list[int]) -> list[np.ndarray]:
+    """:func:`marginal` of each clique, in one pass when the tokens are partitioned."""
+    if isinstance(tokens, np.ndarray):
+        return [marginal(tokens, c, cards) for c in cliques]
+    return tokens.marginals(cliques, cards)
+
+
+#: cells of marginal tables computed in one pass (bounds the memory of a batch)
+BATCH_CELLS = 16_000_000
+
+
+def batched_marginals(
+    tokens: Tokens, cliques: list[tuple[int, ...]], cards: list[int]
+) -> Iterator[np.ndarray]:
+    """:func:`marginals` of many cliques, computed in batches of at most BATCH_CELLS cells."""
+    batch: list[tuple[int, ...]] = []
+    cells = 0
+    for c in cliques:
+        size = int(np.prod([cards[i] for i in c]))
+        if batch and cells + size > BATCH_CELLS:
+            yield from marginals(tokens, batch, cards)
+            batch, cells = [], 0
+        batch.append(c)
+        cells += size
+    if batch:
+        yield from marginals(tokens, batch, cards)
+
+
+def remap(tokens: Tokens, mappings: list[np.ndarray]) -> Tokens:
+    """Tokens with column i replaced by ``mappings[i][tokens[:, i]]`` (domain compression)."""
+    if isinstance(tokens, np.ndarray):
+        out = np.empty_like(tokens)
+        for i, m in enumerate(mappings):
+            out[:, i] = m[tokens[:, i]]
+        return out
+    return tokens.remap(mappings)
+
+
 def noisy_one_way(
-    tokens: np.ndarray,
+    tokens: Tokens,
     cards: list[int],
     ledger: PrivacyLedger,
     rng: np.random.Generator,
@@ -32,6 +79,7 @@ def noisy_one_way(
     """
     d = tokens.shape[1]
     sigma = math.sqrt(d / (2.0 * rho))
+    counts = marginals(tokens, [(i,) for i in range(d)], cards)
     ledger.charge_gaussian(
         purpose,
         "all modelled columns",
@@ -39,5 +87,5 @@ def noisy_one_way(
         sensitivity=math.sqrt(d),
         details={"columns": d},
     )
-    noisy = [marginal(tokens, (i,), cards) + rng.normal(0.0, sigma, k) for i, k in enumerate(cards)]
+    noisy = [counts[i] + rng.normal(0.0, sigma, k) for i, k in enumerate(cards)]
     return noisy, sigma

@@ -1,0 +1,152 @@
+"""The fit's passes over the real rows: one function per partition, reduced exactly.
+
+* :func:`partition_counts` checks a partition against the schema, types the modelled
+  columns and counts what DP domain estimation needs: the distinct values of categorical
+  columns without a public category list, and fixed-grid histograms of numeric/datetime
+  columns without public bounds (:mod:`synth.domain`). :func:`merge_counts` sums them.
+* :func:`partition_tokens` encodes a partition with the final codecs.
+* :class:`PartitionedTokens` keeps token partitions where they were made (on the
+  workers of a cluster) and answers the engines' requests for marginal counts with one
+  pass per batch of marginals.
+
+Counts are integers summed in partition order, so one partition or many, in-process or
+on Dask, give the same statistics and therefore the same noisy draws and the same model.
+Memory: the driver holds the reduced counts and, in-process, the token matrix (8 bytes ×
+rows × modelled columns); on a cluster each worker holds its partitions' tokens (4 bytes
+per cell) and the driver only counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.cluster import Runner
+from synth.domain import bound_histogram, category_counts
+from synth.prepare import check_columns, model_view
+from synth.schema.model import Column, ColumnType, Schema
+
+
+@dataclass
+class Counts:
+    """What DP domain estimation needs from the rows, summed over partitions."""
+
+    rows: int = 0
+    categories: dict[str, pd.Series] = field(default_factory=dict)
+    histograms: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _kept(df: pd.DataFrame, keep: np.ndarray | None) -> pd.DataFrame:
+    """Rows of a partition kept by the global per-person mask (``df.index`` = global rows)."""
+    if keep is None:
+        return df
+    return df[keep[df.index.to_numpy()]]
+
+
+def partition_units(df: pd.DataFrame, schema: Schema, source: str) -> pd.Series:
+    """The privacy-unit column of a partition (gathered to bound contributions per person)."""
+    check_columns(df, schema, source)
+    return df[schema.dataset.privacy_unit].reset_index(drop=True)
+
+
+def partition_counts(
+    df: pd.DataFrame,
+    schema: Schema,
+    source: str,
+    private: list[Column],
+    keep: np.ndarray | None = None,
+) -> Counts:
+    """Counts of one partition for the ``private`` columns (those the schema leaves open)."""
+    check_columns(df, schema, source)
+    _, view = model_view(_kept(df, keep), schema, source)
+    out = Counts(rows=len(view))
+    for col in private:
+        if col.type == ColumnType.CATEGORICAL:
+            out.categories[col.name] = category_counts(view[col.name])
+        else:
+            x = view[col.name].to_numpy(dtype=float)
+            out.histograms[col.name] = bound_histogram(x, datetime=col.type == ColumnType.DATETIME)
+    return out
+
+
+def merge_counts(parts: list[Counts]) -> Counts:
+    out = Counts(rows=sum(p.rows for p in parts))
+    for p in parts:
+        for name, c in p.categories.items():
+            prev = out.categories.get(name)
+            out.categories[name] = c if prev is None else prev.add(c, fill_value=0).astype(np.int64)
+        for name, h in p.histograms.items():
+            prev_h = out.histograms.get(name)
+            out.histograms[name] = h.copy() if prev_h is None else prev_h + h
+    return out
+
+
+def partition_tokens(
+    df: pd.DataFrame,
+    schema: Schema,
+    source: str,
+    codecs: list[Any],
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """Token matrix (rows × modelled columns) of one partition."""
+    _, view = model_view(_kept(df, keep), schema, source)
+    if len(view) == 0:
+        return np.zeros((0, len(codecs)), dtype=np.int64)
+    return np.column_stack([c.encode(view[c.name]) for c in codecs]).astype(np.int64)
+
+
+def _marginal_counts(
+    tokens: np.ndarray, cliques: list[tuple[int, ...]], cards: list[int]
+) -> list[np.ndarray]:
+    out = []
+    for c in cliques:
+        shape = tuple(cards[i] for i in c)
+        flat = np.ravel_multi_index(tuple(tokens[:, i] for i in c), shape)
+        out.append(np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape))
+    return out
+
+
+def _remap(tokens: np.ndarray, mappings: list[np.ndarray]) -> np.ndarray:
+    out = np.empty_like(tokens)
+    for i, m in enumerate(mappings):
+        out[:, i] = m[tokens[:, i]]
+    return out
+
+
+def _same(tokens: np.ndarray) -> np.ndarray:
+    return tokens
+
+
+class PartitionedTokens:
+    """A token matrix kept as partitions on a runner's workers."""
+
+    def __init__(self, runner: Runner, parts: list[Any], shape: tuple[int, int]) -> None:
+        self.runner, self.parts, self.shape = runner, parts, shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def marginals(self, cliques: list[tuple[int, ...]], cards: list[int]) -> list[np.ndarray]:
+        """Exact counts of each clique (one axis per column), as floats."""
+        if not cliques:
+            return []
+        per = self.runner.map(_marginal_counts, self.parts, list(cliques), list(cards))
+        return [sum(p[k] for p in per).astype(float) for k in range(len(cliques))]
+
+    def remap(self, mappings: list[np.ndarray]) -> PartitionedTokens:
+        from functools import partial
+
+        parts = self.runner.persist(partial(_remap, mappings=mappings), self.parts)
+        return PartitionedTokens(self.runner, parts, self.shape)
+
+    def to_numpy(self) -> np.ndarray:
+        """The whole matrix on the driver (engines that need every row, e.g. DP-SGD)."""
+        blocks = self.runner.map(_same, self.parts)
+        return np.vstack(blocks) if blocks else np.zeros(self.shape, dtype=np.int64)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.to_numpy()
+        return a if dtype is None else a.astype(dtype)
