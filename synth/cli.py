@@ -32,6 +32,30 @@ DataArg = Annotated[Path, typer.Argument(help="Input table (.csv or .parquet).")
 JsonOpt = Annotated[
     Path | None, typer.Option("--json", help="Also write machine-readable JSON here.")
 ]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the passes over the rows on Dask: 'local' starts a local cluster of 2 "
+        "workers, tcp://HOST:PORT joins a running scheduler (workers must see the input "
+        "files). Default: in this process. Results are the same either way.",
+    ),
+]
+
+
+def _rows_source(path: Path, runner: Any) -> Any:
+    """The input as partitions for ``runner``: chunks on a cluster, or when the table does
+    not fit in memory (streamed); else the whole frame, read once (as before)."""
+    from synth.errors import TooLargeError
+    from synth.io.chunks import plan_chunks
+    from synth.io.tables import read_table
+
+    if runner.kind == "in-process":
+        try:
+            return read_table(path)
+        except TooLargeError:
+            err.print(f"{path.name}: larger than memory allows; streaming it in chunks")
+    return plan_chunks(path)
 
 
 def _quiet_libraries() -> None:
@@ -169,25 +193,27 @@ def fit(
     delta: Annotated[float | None, typer.Option("--delta", help="δ (default: schema's).")] = None,
     engine: Annotated[str, typer.Option("--engine", help="Generator engine.")] = "auto",
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
 ) -> None:
     """Learn the table under (ε, δ)-DP and save the model."""
 
     def body() -> None:
-        from synth.io.tables import read_table
+        from synth.cluster import connect
         from synth.ledger import check_budget
         from synth.schema.io import load_schema
 
         sch = load_schema(schema)
         check_budget(epsilon, delta if delta is not None else sch.dataset.delta)
-        df = read_table(data)
-        from synth.synthesizer import Synthesizer
+        with connect(cluster) as runner:
+            rows = _rows_source(data, runner)
+            from synth.synthesizer import Synthesizer
 
-        model = Synthesizer(sch, epsilon=epsilon, delta=delta, engine=engine, seed=seed)
-        with _progress() as progress:
-            model.fit(df, source=str(data), progress=progress)
+            model = Synthesizer(sch, epsilon=epsilon, delta=delta, engine=engine, seed=seed)
+            with _progress() as progress:
+                model.fit(rows, source=str(data), progress=progress, runner=runner)
         model.save(out_path)
-        desc = model.describe()
+        desc = {**model.describe(), "cluster": model.runner_info}
         eps, dlt = desc["spent"]["epsilon"], desc["spent"]["delta"]
         out.print(
             f"model written to {out_path}; spent ε={eps:.4f}, δ={dlt:.2e} (budget ε={epsilon:g})"
@@ -322,6 +348,7 @@ def release(
             "This step looks at real data: the result is outside the DP guarantee.",
         ),
     ] = False,
+    cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
 ) -> None:
     """Scan (or use --schema), split a holdout, fit, sample, check, report.
@@ -346,6 +373,7 @@ def release(
                 overwrite=overwrite,
                 progress=progress,
                 filter_flagged=filter_flagged,
+                cluster=cluster,
             )
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")

@@ -46,7 +46,14 @@ def resolve(part: Any) -> Any:
     return load() if callable(load) else part
 
 
-class Deferred:
+class Chunkish:
+    """Marker base for lazy partitions that load themselves where the task runs."""
+
+    def load(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Deferred(Chunkish):
     """``fn(resolve(base))`` evaluated when loaded (in-process ``persist``)."""
 
     def __init__(self, fn: Callable[[Any], Any], base: Any) -> None:
@@ -81,6 +88,11 @@ class Runner(ABC):
     def persist(self, fn: Callable[[Any], Any], parts: Sequence[Any]) -> list[Any]:
         """Partitions holding ``fn(part)``: kept on the workers (Dask) or recomputed
         from the source on each use (in-process, so memory stays bounded)."""
+
+    def place(self, parts: Sequence[Any]) -> list[Any]:
+        """Partitions ready for repeated passes: in-memory data is shipped to the workers
+        once (Dask); lazy readers stay lazy."""
+        return list(parts)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers}
@@ -151,6 +163,16 @@ class DaskRunner(Runner):
 
     def persist(self, fn: Callable[[Any], Any], parts: Sequence[Any]) -> list[Any]:
         return [self.client.submit(_call, p, fn, pure=False) for p in parts]
+
+    def place(self, parts: Sequence[Any]) -> list[Any]:
+        from distributed import Future
+
+        data = [k for k, p in enumerate(parts) if not isinstance(p, Future | Chunkish)]
+        shipped = self.client.scatter([parts[k] for k in data], hash=False) if data else []
+        out = list(parts)
+        for k, fut in zip(data, shipped, strict=True):
+            out[k] = fut
+        return out
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "scheduler": self.address}

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.cluster import Runner, connect
 from synth.engines.base import Progress, no_progress
 from synth.errors import OutputError
 from synth.io.atomic import atomic_write_text, staged_directory
@@ -126,6 +127,47 @@ def run_release(
     engine_options: dict[str, Any] | None = None,
     progress: Progress = no_progress,
     filter_flagged: bool = False,
+    cluster: str | None = None,
+) -> ReleaseResult:
+    """Scan (unless a schema is given), split, fit, sample, check and report into ``out_dir``.
+
+    ``cluster`` (see :func:`synth.cluster.connect`) runs the fit's passes and the leakage
+    check's neighbour search on Dask; the table itself is read into this process (the
+    report needs it), so a release is bounded by this machine's memory.
+    """
+    with connect(cluster) as runner:
+        return _release(
+            data_path,
+            epsilon=epsilon,
+            out_dir=out_dir,
+            schema_path=schema_path,
+            delta=delta,
+            engine=engine,
+            rows=rows,
+            seed=seed,
+            overwrite=overwrite,
+            engine_options=engine_options,
+            progress=progress,
+            filter_flagged=filter_flagged,
+            runner=runner,
+        )
+
+
+def _release(
+    data_path: str | Path,
+    *,
+    epsilon: float,
+    out_dir: str | Path,
+    schema_path: str | Path | None,
+    delta: float | None,
+    engine: str,
+    rows: int | None,
+    seed: int,
+    overwrite: bool,
+    engine_options: dict[str, Any] | None,
+    progress: Progress,
+    filter_flagged: bool,
+    runner: Runner,
 ) -> ReleaseResult:
     start = time.perf_counter()
     data_path = Path(data_path)
@@ -163,7 +205,7 @@ def run_release(
             seed=seed,
             engine_options=engine_options,
         )
-        model.fit(train, source=str(data_path), progress=progress)
+        model.fit(train, source=str(data_path), progress=progress, runner=runner)
         model.save(stage / "model.synth")
         described = model.describe()
         atomic_write_text(stage / "ledger.json", _dump(described["ledger"]))

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from functools import partial
@@ -49,6 +50,8 @@ from synth.surrogates import surrogate_series
 PREPROCESSING_SHARE = 0.1
 MAX_CATEGORIES = 1000
 CONSTRAINT_ROUNDS = 20
+#: rows per partition when an in-memory frame is fitted on a cluster
+PART_ROWS = 250_000
 
 
 def _to_days(value: Any) -> float:
@@ -137,10 +140,19 @@ class Synthesizer:
         if isinstance(data, pd.DataFrame):
             if len(data) == 0:
                 raise InputError(f"{source}: table has no rows")
-            parts: list[Any] = [data.reset_index(drop=True)]
+            frame = data.reset_index(drop=True)
+            runner = runner or InProcess()
+            k = (
+                1
+                if isinstance(runner, InProcess)
+                else max(2 * runner.workers, -(-len(frame) // PART_ROWS))
+            )
+            cuts = np.linspace(0, len(frame), k + 1).astype(int)
+            parts: list[Any] = [frame.iloc[a:b] for a, b in itertools.pairwise(cuts)]
         else:
             parts = list(data)
         runner = runner or InProcess()
+        parts = runner.place(parts)
         rng = np.random.default_rng(self.seed)
         cols = modelled_columns(self.schema)
         if not cols:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.cluster import Chunkish
 from synth.errors import InputError
 from synth.io.tables import CSV_SUFFIXES, PARQUET_SUFFIXES, _check_header, _read_csv_text
 
@@ -31,7 +32,7 @@ _SCAN_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Chunk(Chunkish):
     """One partition of a table file: CSV bytes ``[start, stop)`` or Parquet row groups."""
 
     path: str
