@@ -68,12 +68,16 @@ class CategoricalCodec(Codec):
         return len(self.categories) + 2
 
     def encode(self, values: pd.Series) -> np.ndarray:
-        as_str = values.astype(object).where(values.notna(), None)
-        out = np.fromiter(
-            (self.missing if v is None else self._index.get(str(v), self.other) for v in as_str),
-            dtype=np.int64,
-            count=len(values),
-        )
+        """Token per value: its category's index, ``other`` when unlisted, ``missing``.
+
+        >>> CategoricalCodec("c", ["a", "b"]).encode(pd.Series(["b", None, "z", "a"])).tolist()
+        [1, 3, 2, 0]
+        """
+        present = values.notna().to_numpy()
+        text = values.astype(object)[present].astype(str)
+        codes = pd.Categorical(text, categories=self.categories).codes.astype(np.int64)
+        out = np.full(len(values), self.missing, dtype=np.int64)
+        out[present] = np.where(codes < 0, self.other, codes)
         return out
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.Series:

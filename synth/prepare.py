@@ -100,10 +100,9 @@ def model_view(df: pd.DataFrame, schema: Schema, source: str) -> tuple[list[Colu
         elif gcol.type == ColumnType.DATETIME:
             out[col.name] = _datetime_days(values, gcol, source)
         else:
-            out[col.name] = (
-                values.astype(object)
-                .where(values.notna(), None)
-                .map(lambda v: None if v is None else str(v))
-            )
+            present = values.notna()
+            text = values.astype(object).where(present, None)
+            text[present] = values[present].astype(str)
+            out[col.name] = text
         cols.append(gcol)
     return cols, pd.DataFrame(out, index=df.index)
