@@ -179,7 +179,9 @@ class DaskRunner(Runner):
 
 
 @contextmanager
-def connect(spec: str | None, *, workers: int = LOCAL_WORKERS) -> Iterator[Runner]:
+def connect(
+    spec: str | None, *, workers: int = LOCAL_WORKERS, timeout: float = CONNECT_TIMEOUT
+) -> Iterator[Runner]:
     """A runner for ``spec``: None (in-process), ``"local"`` or ``"tcp://HOST:PORT"``.
 
     ``local`` starts ``workers`` worker processes of one thread each and shuts them down
@@ -223,7 +225,7 @@ def connect(spec: str | None, *, workers: int = LOCAL_WORKERS) -> Iterator[Runne
                 cluster.close()
             return
         try:
-            client = Client(spec, timeout=CONNECT_TIMEOUT)
+            client = Client(spec, timeout=timeout)
         except (OSError, TimeoutError) as exc:
             raise InputError(
                 f"--cluster {spec}: cannot reach the scheduler ({type(exc).__name__})"

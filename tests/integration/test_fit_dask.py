@@ -69,7 +69,40 @@ def test_partitioned_marginals_equal_in_memory(cluster):
     cards = [5, 5, 5, 5]
     spread = PartitionedTokens(cluster, cluster.persist(lambda t: t, parts), tokens.shape)
     cliques = [(0,), (1, 2), (0, 2, 3)]
-    for a, b in zip(marginals(tokens, cliques, cards), spread.marginals(cliques, cards), strict=True):
+    expected = marginals(tokens, cliques, cards)
+    for a, b in zip(expected, spread.marginals(cliques, cards), strict=True):
         assert np.array_equal(a, b)
     mappings = [np.array([0, 0, 1, 1, 2])] * 4
     assert np.array_equal(spread.remap(mappings).to_numpy(), np.asarray(mappings[0])[tokens])
+
+
+def test_joins_a_running_scheduler_by_address(cluster):
+    with connect(cluster.client.scheduler.address) as runner:
+        assert runner.kind == "dask" and runner.workers == 2
+        assert runner.map(lambda x: x * 2, [1, 2, 3]) == [2, 4, 6]
+
+
+def test_bad_cluster_specs_are_input_errors():
+    from synth.errors import InputError
+
+    with (
+        pytest.raises(InputError, match="expected 'local' or a scheduler address"),
+        connect("yarn"),
+    ):
+        pass
+    unreachable = connect("tcp://127.0.0.1:9", timeout=2)
+    with pytest.raises(InputError, match="cannot reach the scheduler"), unreachable:
+        pass
+
+
+def test_cli_rejects_unknown_cluster(tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "synth.cli", "fit", str(DATA), "--schema"]
+    cmd += [str(ROOT / "schemas" / "patients.yaml"), "--epsilon", "1", "--out"]
+    cmd += [str(tmp_path / "m.synth"), "--cluster", "nowhere"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--cluster 'nowhere'" in proc.stderr
+    assert not (tmp_path / "m.synth").exists()
