@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,10 +87,15 @@ def _date_format(sample: list[str]) -> tuple[str | None, float]:
     return best, share
 
 
+def present_values(series: pd.Series) -> pd.Series:
+    """The values that count as present: not missing and not blank."""
+    present = series.dropna()
+    return present[present.astype(str).str.strip() != ""]
+
+
 def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000) -> Profile:
     n = len(series)
-    present = series.dropna()
-    present = present[present.astype(str).str.strip() != ""]
+    present = present_values(series)
     missing = n - len(present)
     as_str = present.astype(str)
     distinct = int(as_str.nunique())
@@ -133,3 +138,67 @@ def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000
         precision=precision,
         max_value=max_value,
     )
+
+
+#: values a distinct-count sketch keeps: the count is exact up to this many distinct
+#: values, an estimate above it (relative standard error ≈ 1/sqrt(KMV_K - 2) ≈ 0.8 %)
+KMV_K = 16384
+_HASH_SPACE = float(2**64)
+
+
+def distinct_sketch(values: pd.Series, k: int = KMV_K) -> np.ndarray:
+    """KMV sketch of ``values`` (as text): the ``k`` smallest distinct 64-bit hashes, sorted.
+
+    The hash is pandas' fixed-key SipHash of the UTF-8 text, the same in every process,
+    so sketches of partitions merge exactly (:func:`merge_sketches`): the sketch of a
+    union is the ``k`` smallest of the partitions' hashes, whatever the partitioning.
+    Holds hashes only, never a value. Memory: ``8 × k`` bytes.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    hashes = pd.util.hash_array(values.astype(str).to_numpy(dtype=object))
+    return np.unique(hashes)[:k]
+
+
+def merge_sketches(sketches: list[np.ndarray], k: int = KMV_K) -> np.ndarray:
+    """The sketch of the union of the partitions the ``sketches`` describe."""
+    if not sketches:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(np.concatenate(sketches))[:k]
+
+
+def sketch_count(sketch: np.ndarray, k: int = KMV_K) -> tuple[int, bool]:
+    """(distinct count, estimated?): exact below ``k`` hashes, else the KMV estimate
+    ``(k - 1) / u_k`` with ``u_k`` the k-th smallest hash scaled to (0, 1]."""
+    if len(sketch) < k:
+        return len(sketch), False
+    return round((k - 1) * _HASH_SPACE / (float(sketch[k - 1]) + 1.0)), True
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    """Whole-column statistics from a pass over every row, for a profile of a row sample.
+
+    ``max_value`` is the largest numeric value over all rows, or None when not computed
+    (the profile's own, from its sample, is kept then).
+    """
+
+    rows: int
+    missing: int
+    distinct: int
+    max_value: float | None = None
+
+    def apply(self, p: Profile) -> Profile:
+        """``p`` (profiled on a sample of rows) with the whole column's counts."""
+        present = self.rows - self.missing
+        max_value = p.max_value
+        if p.max_value is not None and self.max_value is not None:
+            max_value = self.max_value
+        return replace(
+            p,
+            rows=self.rows,
+            missing=self.missing,
+            distinct=self.distinct,
+            unique_ratio=self.distinct / max(1, present),
+            max_value=max_value,
+        )

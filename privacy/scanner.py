@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from privacy.nlp import build_analyzer, engine_name
-from privacy.profile import Profile, profile
+from privacy.profile import ColumnTotals, Profile, profile
 from privacy.recognizers import ENTITIES
 from privacy.shapes import (
     decimal_share,
@@ -87,10 +87,17 @@ class Finding:
     precision: int | None = None
     text_entities: dict[str, int] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
+    #: free text only, from a scan of every row (``scan_source``): spans per entity type
+    #: and rows with at least one span; None when only a sample was analysed
+    text_entities_all_rows: dict[str, int] | None = None
+    text_rows_with_pii: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["profile"] = {k: v for k, v in self.profile.items() if k not in {"max_value"}}
+        for key in ("text_entities_all_rows", "text_rows_with_pii"):
+            if out[key] is None:
+                del out[key]
         return out
 
 
@@ -102,11 +109,13 @@ class ScanResult:
     schema: Schema
     nlp_engine: str
     seconds: float
+    #: how a chunked scan read the table (sample size, what is exact, what is estimated)
+    method: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from synth.schema.io import schema_to_dict
 
-        return {
+        out = {
             "source": self.source,
             "rows": self.rows,
             "nlp_engine": self.nlp_engine,
@@ -115,6 +124,9 @@ class ScanResult:
             "summary": summarise(self.findings),
             "schema": schema_to_dict(self.schema),
         }
+        if self.method is not None:
+            out["scan_method"] = self.method
+        return out
 
 
 def summarise(findings: list[Finding]) -> dict[str, Any]:
@@ -125,7 +137,14 @@ def summarise(findings: list[Finding]) -> dict[str, Any]:
     for f in findings:
         for ent, c in f.text_entities.items():
             text[ent] = text.get(ent, 0) + c
-    return {"roles": roles, "free_text_entities": text}
+    out: dict[str, Any] = {"roles": roles, "free_text_entities": text}
+    if any(f.text_entities_all_rows is not None for f in findings):
+        every: dict[str, int] = {}
+        for f in findings:
+            for ent, c in (f.text_entities_all_rows or {}).items():
+                every[ent] = every.get(ent, 0) + c
+        out["free_text_entities_all_rows"] = dict(sorted(every.items()))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -327,8 +346,18 @@ def _direct_values(
     return direct
 
 
-def classify(name: str, series: pd.Series, rng: np.random.Generator) -> Finding:
+def classify(
+    name: str,
+    series: pd.Series,
+    rng: np.random.Generator,
+    *,
+    totals: ColumnTotals | None = None,
+) -> Finding:
+    """Classify one column. ``totals``: whole-column counts when ``series`` is a row
+    sample of a larger column (rows, missing, distinct values, numeric maximum)."""
     p = profile(series, rng)
+    if totals is not None:
+        p = totals.apply(p)
     inferred = infer_type(p)
     norm = normalise_header(name)
     present, values = _sample_values(series, rng)
