@@ -32,7 +32,8 @@ two extra coordinates), a running top-2 is kept with ``argmin``, and the two
 winners are then recomputed directly as ``Σ (q − r)²`` in float64. Reported
 distances are therefore exact sums of squares; the GEMM only *selects*, with a
 rounding error of ~1e-14 on the squared distance, far below the tie tolerance
-the metrics use.
+the metrics use. The leakage check runs this per block of real rows and merges
+the blocks exactly (:mod:`privacy.leakage.partitioned`).
 
 Exact matches
 -------------
@@ -148,6 +149,10 @@ class Encoded:
 
     dense: np.ndarray
     codes: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.dense.nbytes + self.codes.nbytes)
 
     @classmethod
     def of(cls, x: np.ndarray | Encoded) -> Encoded:

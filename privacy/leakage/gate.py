@@ -54,11 +54,8 @@ from privacy.leakage.distance import (
     SYNTHETIC,
     TRAIN,
     Prepared,
-    count_within,
-    encode,
     identical_counts,
     identical_to,
-    nearest_two,
     row_codes,
     row_hashes,
 )
@@ -74,6 +71,8 @@ from privacy.leakage.metrics import (
     tied,
     wilson,
 )
+from privacy.leakage.partitioned import BlockSearch
+from synth.cluster import Runner
 from synth.errors import InputError
 from synth.schema.generalise import AGE_BANDS, generalise, generalised_column
 from synth.schema.model import Column, ColumnType, GateThresholds, Generalisation, Role, Schema
@@ -212,36 +211,66 @@ def _categories(s: pd.Series) -> np.ndarray:
 
 def _infer(real: pd.Series) -> ColumnType | None:
     """Type of an undeclared column, or None for an identifier-like one."""
-    if pd.api.types.is_bool_dtype(real):
-        return ColumnType.CATEGORICAL
-    if pd.api.types.is_numeric_dtype(real):
-        return ColumnType.NUMERICAL
-    if pd.api.types.is_datetime64_any_dtype(real):
-        return ColumnType.DATETIME
+    by_dtype = _typed(real)
+    if by_dtype is not None:
+        return by_dtype
     codes, u = _factorize(real)
     counts = np.bincount(codes[codes >= 0], minlength=len(u))
+    return infer_from_uniques(real, u, counts, len(real))
+
+
+def _typed(probe: pd.Series) -> ColumnType | None:
+    """The type a typed (bool, numeric, datetime) column has; None for text/object."""
+    if pd.api.types.is_bool_dtype(probe):
+        return ColumnType.CATEGORICAL
+    if pd.api.types.is_numeric_dtype(probe):
+        return ColumnType.NUMERICAL
+    if pd.api.types.is_datetime64_any_dtype(probe):
+        return ColumnType.DATETIME
+    return None
+
+
+def infer_from_uniques(
+    probe: pd.Series, u: pd.Series, counts: np.ndarray, n_rows: int
+) -> ColumnType | None:
+    """:func:`_infer` from the column's distinct values ``u`` (first-appearance order, as
+    :func:`_factorize` gives them), their ``counts`` and the row count; ``probe`` is any
+    Series with the column's dtype (a few rows suffice)."""
+    by_dtype = _typed(probe)
+    if by_dtype is not None:
+        return by_dtype
     total = counts.sum()
     if total == 0:
         return ColumnType.CATEGORICAL
     if counts[~np.isnan(_parse_numbers(u))].sum() >= PARSE_SHARE * total:
         return ColumnType.NUMERICAL
-    probe = np.unique(np.linspace(0, len(u) - 1, min(len(u), _DATE_PROBE)).astype(int))
+    probe_at = np.unique(np.linspace(0, len(u) - 1, min(len(u), _DATE_PROBE)).astype(int))
     if (
-        np.mean(~np.isnan(_parse_dates(u.iloc[probe], None))) >= 0.5
+        np.mean(~np.isnan(_parse_dates(u.iloc[probe_at], None))) >= 0.5
         and counts[~np.isnan(_parse_dates(u, None))].sum() >= PARSE_SHARE * total
     ):
         return ColumnType.DATETIME
-    if len(u) > ID_UNIQUE_SHARE * len(real):
+    if len(u) > ID_UNIQUE_SHARE * n_rows:
         return None
     return ColumnType.CATEGORICAL
 
 
 def _is_generalised(s: pd.Series, method: Generalisation) -> bool | None:
     """Whether the values already have the generalised form (None: nothing to judge)."""
+    return generalised_state(*generalised_counts(s, method))
+
+
+def generalised_state(ok: int, total: int) -> bool | None:
+    """:func:`_is_generalised` from the counts of :func:`generalised_counts` (summable)."""
+    return None if total == 0 else bool(ok >= PARSE_SHARE * total)
+
+
+def generalised_counts(s: pd.Series, method: Generalisation) -> tuple[int, int]:
+    """Non-missing cells already in the generalised form, and all non-missing cells."""
     codes, u = _factorize(s)
     counts = np.bincount(codes[codes >= 0], minlength=len(u))
     if counts.sum() == 0:
-        return None
+        return 0, 0
     canon = [_canon_category(v) for v in u]
     if method == Generalisation.ZIP3:
         ok = [c is not None and c.isdigit() and len(c) <= 3 for c in canon]
@@ -250,7 +279,7 @@ def _is_generalised(s: pd.Series, method: Generalisation) -> bool | None:
     else:  # YEAR: whole numbers
         nums = pd.to_numeric(pd.Series(canon, dtype=object), errors="coerce").to_numpy(float)
         ok = list(np.isfinite(nums) & (nums == np.round(nums)))
-    return bool(counts[np.array(ok, dtype=bool)].sum() >= PARSE_SHARE * counts.sum())
+    return int(counts[np.array(ok, dtype=bool)].sum()), int(counts.sum())
 
 
 def _align_generalised(col: Column, values: list[pd.Series]) -> tuple[ColumnType, list[pd.Series]]:
@@ -365,14 +394,22 @@ def check_leakage(
     progress: Progress | None = None,
     attack: bool = True,
     seed: int = 0,
+    runner: Runner | None = None,
+    ref_rows: int | None = None,
 ) -> LeakageResult:
     """Compare synthetic rows with training rows, against the holdout baseline.
 
     ``train`` is what the generator was fitted on, ``holdout`` real rows it never saw
     (same table, random split), ``synthetic`` its output. ``thresholds`` override the
     schema's ``dataset.gate`` (defaults when neither is given). ``block_rows`` bounds
-    memory to about ``block_rows² × 8`` bytes. ``progress(stage, done, total)`` is
-    called per block of synthetic rows.
+    the GEMM buffer to about ``block_rows² × 8`` bytes. ``progress(stage, done, total)``
+    is called per task of each neighbour search.
+
+    The neighbour searches run through ``runner`` (:func:`synth.cluster.connect`; None:
+    in this process), partitioned over fixed blocks of ``ref_rows`` real rows (default
+    ``16 × block_rows``) and merged exactly on the driver in block order
+    (:mod:`privacy.leakage.partitioned`): the result is the same on every runner. The
+    attacks (at most ``attack_rows`` targets) run in this process.
 
     ``flagged`` lists synthetic rows worth a look: exact copies of a training row, and
     rows closer to a training row than 99% of holdout rows are to theirs (below the
@@ -388,6 +425,10 @@ def check_leakage(
     stated in ``sampling`` and ``warnings``; exact copies and the attacks still cover
     every synthetic row.
 
+    Memory: the three frames, their normalised columns (8 B per cell), per task one
+    query and one reference block encoded plus the GEMM buffer. For tables larger than
+    memory use :func:`privacy.leakage.chunked.check_leakage_chunks`.
+
     Raises :class:`~synth.errors.InputError` for an empty frame, no shared column,
     every shared column excluded, or (with a schema) values that do not parse as the
     declared type; messages name the frame and column, never a value.
@@ -395,9 +436,43 @@ def check_leakage(
     _validate({"train": train, "holdout": holdout, "synthetic": synthetic})
     if block_rows < 1:
         raise ValueError("block_rows must be positive")
-    gate = thresholds or (schema.dataset.gate if schema is not None else GateThresholds())
     all_columns = prepare_columns(train, holdout, synthetic, schema)
-    n_tr, n_ho, n_syn, k = len(train), len(holdout), len(synthetic), len(all_columns)
+    return check_prepared(
+        all_columns,
+        schema,
+        thresholds=thresholds,
+        block_rows=block_rows,
+        progress=progress,
+        attack=attack,
+        seed=seed,
+        runner=runner,
+        ref_rows=ref_rows,
+    )
+
+
+def check_prepared(
+    all_columns: list[Prepared],
+    schema: Schema | None = None,
+    *,
+    thresholds: GateThresholds | None = None,
+    block_rows: int = 4096,
+    progress: Progress | None = None,
+    attack: bool = True,
+    seed: int = 0,
+    runner: Runner | None = None,
+    ref_rows: int | None = None,
+) -> LeakageResult:
+    """:func:`check_leakage` on columns already normalised by :func:`prepare_columns`."""
+    if block_rows < 1:
+        raise ValueError("block_rows must be positive")
+    gate = thresholds or (schema.dataset.gate if schema is not None else GateThresholds())
+    parts = all_columns[0].parts
+    n_tr, n_ho, n_syn, k = (
+        len(parts[TRAIN]),
+        len(parts[HOLDOUT]),
+        len(parts[SYNTHETIC]),
+        len(all_columns),
+    )
     warn: list[str] = []
 
     # distances: every synthetic row up to gate.exact_max_rows, else a uniform sample of
@@ -422,10 +497,10 @@ def check_leakage(
         if not sampling["exact"]
         else (all_columns)
     )
+    search = BlockSearch(columns, runner, block_rows=block_rows, ref_rows=ref_rows)
 
     def nn(query: int, ref: int, stage: str, two: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        q, (r,) = encode(columns, query, [ref])
-        nb = nearest_two(q, r, block_rows=block_rows, progress=progress, stage=stage, two=two)
+        nb = search.nearest(query, ref, two=two, progress=progress, stage=stage)
         return np.sqrt(nb.sq1 / k), np.sqrt(nb.sq2 / k)
 
     d1_tr, d2_tr = nn(SYNTHETIC, TRAIN, "leakage: synthetic vs train")
@@ -439,11 +514,12 @@ def check_leakage(
     cnt_tr = identical_counts(codes[SYNTHETIC], hashes[SYNTHETIC], codes[TRAIN], hashes[TRAIN])
     cnt_ho = identical_counts(codes[SYNTHETIC], hashes[SYNTHETIC], codes[HOLDOUT], hashes[HOLDOUT])
     in_tr, in_ho = cnt_tr > 0, cnt_ho > 0
+    del codes, hashes
     if progress is not None:
         progress("leakage: exact matches", 1, 1)
 
     p0 = n_tr / (n_tr + n_ho)
-    ties = tie_counter(columns, block_rows)
+    ties = tie_counter(search)
     metrics = [
         dcr_share(d1_tr**2, d1_ho**2, p0, gate, ties(d1_tr**2 * k, d1_ho**2 * k)),
         exact_match_share(in_tr, in_ho, p0, gate, (cnt_tr, cnt_ho)),
@@ -452,7 +528,7 @@ def check_leakage(
         dcr_p5(d1_tr, d1_ho, n_tr, n_ho, gate.confidence),
     ]
     if schema is not None:
-        metrics += quasi_identifier_view(columns, schema, nn_subset(columns, block_rows), p0, gate)
+        metrics += quasi_identifier_view(columns, schema, nn_subset(search), p0, gate)
     attacks = None
     if attack:
         if progress is not None:
@@ -489,7 +565,7 @@ def _take_synthetic(col: Prepared, rows: np.ndarray) -> Prepared:
 
 
 def tie_counter(
-    columns: list[Any], block_rows: int
+    search: BlockSearch,
 ) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
     """Counts, for synthetic rows whose nearest train and holdout rows tie, how many training
     and holdout rows sit at that distance (``sq_*`` are un-normalised squared distances)."""
@@ -498,22 +574,22 @@ def tie_counter(
         rows = np.flatnonzero(tied(sq_tr, sq_ho))
         if len(rows) == 0:
             return np.zeros(0), np.zeros(0)
-        cols = [_take_synthetic(c, rows) for c in columns]
-        out = []
-        for ref, sq in ((TRAIN, sq_tr), (HOLDOUT, sq_ho)):
-            q, (r,) = encode(cols, SYNTHETIC, [ref])
-            out.append(count_within(q, r, sq[rows], rtol=TIE_RTOL, block_rows=block_rows))
-        return out[0], out[1]
+        tr, ho = (
+            search.count_within(rows, ref, sq[rows], rtol=TIE_RTOL, query=SYNTHETIC)
+            for ref, sq in ((TRAIN, sq_tr), (HOLDOUT, sq_ho))
+        )
+        return tr, ho
 
     return count
 
 
-def nn_subset(columns: list[Any], block_rows: int) -> Callable[[list[Any], int, int], np.ndarray]:
+def nn_subset(search: BlockSearch) -> Callable[[list[Any], int, int], np.ndarray]:
     """Nearest distance (no progress reports) over a subset of the prepared columns."""
 
     def nn(cols: list[Any], query: int, ref: int) -> np.ndarray:
-        q, (r,) = encode(cols, query, [ref])
-        nb = nearest_two(q, r, block_rows=block_rows, progress=None, stage="", two=False)
+        names = {c.name for c in cols}
+        index = [i for i, c in enumerate(search.columns) if c.name in names]
+        nb = search.nearest(query, ref, cols=index, two=False)
         return nb.sq1 / len(cols)
 
     return nn
