@@ -138,6 +138,7 @@ def main() -> None:
     ap.add_argument("--stages", default="scan,fit,check")
     ap.add_argument("--modes", default="1-process,2-workers")
     ap.add_argument("--json")
+    ap.add_argument("--build-only", action="store_true", help="only generate the data")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -147,6 +148,8 @@ def main() -> None:
     data = Path(args.data)
     build(data / "train", args.rows, args.block, 1000)
     build(data / "holdout", args.holdout_rows, args.block, 999)
+    if args.build_only:
+        return
     results = []
     for stage in args.stages.split(","):
         for mode in args.modes.split(","):
