@@ -13,18 +13,20 @@ Counts are integers summed in partition order, so one partition or many, in-proc
 on Dask, give the same statistics and therefore the same noisy draws and the same model.
 Memory: the driver holds the reduced counts and, in-process, the token matrix (8 bytes ×
 rows × modelled columns); on a cluster each worker holds its partitions' tokens (4 bytes
-per cell) and the driver only counts.
+per cell) and the driver only counts, or receives the rows it asks for by global index
+(:meth:`PartitionedTokens.take`, DP-SGD's Poisson batches).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synth.cluster import Runner
+from synth.cluster import Runner, resolve
 from synth.domain import bound_histogram, category_counts
 from synth.prepare import check_columns, model_view
 from synth.schema.model import Column, ColumnType, Schema
@@ -120,11 +122,29 @@ def _same(tokens: np.ndarray) -> np.ndarray:
     return tokens
 
 
-class PartitionedTokens:
-    """A token matrix kept as partitions on a runner's workers."""
+def _rows_at(job: tuple[Any, np.ndarray]) -> np.ndarray:
+    """Rows ``local`` of a partition; ``job`` pairs the partition with its local indices
+    (on Dask the partition's future inside the pair is resolved where the task runs)."""
+    part, local = job
+    return resolve(part)[local]
 
-    def __init__(self, runner: Runner, parts: list[Any], shape: tuple[int, int]) -> None:
+
+class PartitionedTokens:
+    """A token matrix kept as partitions on a runner's workers.
+
+    Rows are numbered globally in partition order; ``lengths`` (rows per partition) is
+    counted on first use unless given.
+    """
+
+    def __init__(
+        self,
+        runner: Runner,
+        parts: list[Any],
+        shape: tuple[int, int],
+        lengths: list[int] | None = None,
+    ) -> None:
         self.runner, self.parts, self.shape = runner, parts, shape
+        self._lengths = None if lengths is None else [int(k) for k in lengths]
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -140,10 +160,46 @@ class PartitionedTokens:
         from functools import partial
 
         parts = self.runner.persist(partial(_remap, mappings=mappings), self.parts)
-        return PartitionedTokens(self.runner, parts, self.shape)
+        return PartitionedTokens(self.runner, parts, self.shape, self._lengths)
+
+    def lengths(self) -> list[int]:
+        """Rows of each partition (one pass the first time)."""
+        if self._lengths is None:
+            self._lengths = [int(k) for k in self.runner.map(len, self.parts)]
+        if sum(self._lengths) != self.shape[0]:
+            raise ValueError(f"partitions hold {sum(self._lengths)} rows, expected {self.shape[0]}")
+        return self._lengths
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """Rows ``index`` (global row numbers, any order, repeats allowed), in that order.
+
+        One pass over the partitions that hold any of them: each partition is sent only
+        its own (local) indices and returns only those rows, so the driver receives the
+        requested rows and never the rest of the table.
+        """
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        if len(index) == 0:
+            return np.zeros((0, self.shape[1]), dtype=np.int64)
+        if index.min() < 0 or index.max() >= self.shape[0]:
+            raise IndexError(f"row index out of range for {self.shape[0]} rows")
+        offsets = np.concatenate([[0], np.cumsum(self.lengths())]).astype(np.int64)
+        owner = np.searchsorted(offsets, index, side="right") - 1
+        order = np.argsort(owner, kind="stable")
+        bounds = np.searchsorted(owner[order], np.arange(len(self.parts) + 1))
+        jobs, places = [], []
+        for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+            if b > a:
+                pos = order[a:b]
+                jobs.append((self.parts[k], index[pos] - offsets[k]))
+                places.append(pos)
+        blocks = self.runner.map(_rows_at, jobs)
+        out = np.empty((len(index), self.shape[1]), dtype=blocks[0].dtype)
+        for pos, block in zip(places, blocks, strict=True):
+            out[pos] = block
+        return out
 
     def to_numpy(self) -> np.ndarray:
-        """The whole matrix on the driver (engines that need every row, e.g. DP-SGD)."""
+        """The whole matrix on the driver (for engines that need every row at once)."""
         blocks = self.runner.map(_same, self.parts)
         return np.vstack(blocks) if blocks else np.zeros(self.shape, dtype=np.int64)
 
