@@ -131,16 +131,30 @@ def run_release(
 ) -> ReleaseResult:
     """Scan (unless a schema is given), split, fit, sample, check and report into ``out_dir``.
 
-    ``cluster`` (see :func:`synth.cluster.connect`) runs the fit's passes and the leakage
-    check's neighbour search on Dask; the table itself is read into this process (the
-    report needs it), so a release is bounded by this machine's memory.
+    ``cluster`` (see :func:`synth.cluster.connect`) runs the passes over the rows on Dask:
+    the scan's chunks (:func:`privacy.scan_source.scan_source`, which also runs in this
+    process without a cluster, so the draft schema does not depend on ``cluster``), the
+    fit's statistics and the leakage check's neighbour searches. The table itself is read
+    into this process (the holdout split, the sampler's size and the report need it), so
+    a release is bounded by this machine's memory; workers must see ``data_path`` at the
+    same path. Same seed, same release with or without a cluster.
     """
+    start = time.perf_counter()
+    data_path = Path(data_path)
+    out_dir = Path(out_dir)
+    # bad input fails before a cluster is started
+    check_budget(epsilon, delta if delta is not None else 1e-6)
+    _check_out_dir(out_dir, overwrite)
+    data = read_table(data_path)
+    schema = load_schema(schema_path) if schema_path is not None else None
     with connect(cluster) as runner:
         return _release(
             data_path,
+            data,
+            schema,
+            start=start,
             epsilon=epsilon,
             out_dir=out_dir,
-            schema_path=schema_path,
             delta=delta,
             engine=engine,
             rows=rows,
@@ -154,11 +168,13 @@ def run_release(
 
 
 def _release(
-    data_path: str | Path,
+    data_path: Path,
+    data: pd.DataFrame,
+    schema: Schema | None,
     *,
+    start: float,
     epsilon: float,
-    out_dir: str | Path,
-    schema_path: str | Path | None,
+    out_dir: Path,
     delta: float | None,
     engine: str,
     rows: int | None,
@@ -169,21 +185,17 @@ def _release(
     filter_flagged: bool,
     runner: Runner,
 ) -> ReleaseResult:
-    start = time.perf_counter()
-    data_path = Path(data_path)
-    out_dir = Path(out_dir)
-    check_budget(epsilon, delta if delta is not None else 1e-6)
-    _check_out_dir(out_dir, overwrite)
-    data = read_table(data_path)
-    schema = load_schema(schema_path) if schema_path is not None else None
-
     from privacy.leakage import check_leakage
-    from privacy.scanner import scan
+    from privacy.scan_source import scan_source
+    from synth.io.chunks import plan_chunks
     from synth.report import write_check_report
 
     scan_dict: dict[str, Any] | None = None
     if schema is None:
-        result = scan(data, name=data_path.stem, seed=seed, progress=progress)
+        # chunks read where the scan runs (a worker, or here one at a time): the same
+        # result on any runner; the file was parsed above, so it reads cleanly again
+        chunks = plan_chunks(data_path)
+        result = scan_source(chunks, runner, name=data_path.stem, seed=seed, progress=progress)
         schema = result.schema
         scan_dict = result.to_dict()
     check_columns(data, schema, str(data_path))
@@ -214,7 +226,7 @@ def _release(
         synthetic = model.sample(rows or len(train), seed=seed + 1)
         progress("sampling", 1, 1)
 
-        leak = check_leakage(train, holdout, synthetic, schema, progress=progress)
+        leak = check_leakage(train, holdout, synthetic, schema, progress=progress, runner=runner)
         if filter_flagged:  # looks at real data: outside the DP guarantee (said in the report)
             from privacy.leakage.filter import filter_flagged as drop_flagged
 
