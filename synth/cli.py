@@ -141,25 +141,108 @@ def _main(
     _DEBUG["on"] = debug
 
 
+def _size(n: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def _scan_chunks(path: Path, cluster: str | None) -> tuple[list[Any], int | None]:
+    """The chunks ``synth scan`` reads, checked before the slow imports and the cluster,
+    and how many of them this machine holds at once (None: the table fits in memory).
+
+    In this process the table is first read whole once and dropped: the reader's checks
+    and messages (bad input fails fast, as before); a table too large for that is
+    streamed one chunk at a time. On a cluster only the chunk planner's checks run here
+    (header, record ends); the rows are parsed on the workers.
+    """
+    from synth.cluster import LOCAL_WORKERS
+    from synth.errors import TooLargeError
+    from synth.io.chunks import plan_chunks
+    from synth.io.tables import read_table
+
+    if not cluster:
+        try:
+            read_table(path)
+        except TooLargeError:
+            return plan_chunks(path), 1
+        return plan_chunks(path), None
+    return plan_chunks(path), LOCAL_WORKERS if cluster == "local" else 0
+
+
+def _check_stream_memory(path: Path, chunks: list[Any], holders: int, sample_rows: int) -> None:
+    """Refuse (:class:`TooLargeError`) a chunked scan whose bounded memory does not fit:
+    ``holders`` chunks loaded at once on this machine plus the classifier's row sample,
+    estimated as :func:`synth.io.tables.estimate_memory` does; off like that check."""
+    from synth.errors import TooLargeError
+    from synth.io import tables
+
+    if os.environ.get(tables.SKIP_MEMORY_CHECK_ENV) == "1":
+        return
+    avail = tables.available_memory()
+    if avail is None:
+        return
+    cells = tables.BYTES_PER_CELL * len(chunks[0].header)
+    largest = max(
+        c.rows * cells + (tables.CSV_COPIES * (c.stop - c.start) if c.kind == "csv" else 0)
+        for c in chunks
+    )
+    sample = min(sample_rows, sum(c.rows for c in chunks))
+    need = holders * largest + sample * cells
+    limit = int(avail * (1.0 - tables.MEMORY_HEADROOM))
+    if need > limit:
+        raise TooLargeError(
+            f"{path}: too large for memory, even read in chunks: {holders} chunk(s) at a "
+            f"time and the scan's sample of {sample} rows need about {_size(need)}, "
+            f"{_size(limit)} may be used ({_size(avail)} available); use --cluster "
+            f"tcp://HOST:PORT or set {tables.SKIP_MEMORY_CHECK_ENV}=1 to try anyway"
+        )
+
+
+def _scan_method_line(result: Any, runner: Any) -> str:
+    """One line on how the scan read the table (the JSON's ``scan_method``)."""
+    m = result.method or {}
+    picked = int(m.get("sample_rows", result.rows))
+    sample = "all rows" if picked >= result.rows else f"a seeded sample of {picked} rows"
+    estimated = m.get("estimated", {}).get("columns", [])
+    where = (
+        "in this process" if runner.kind == "in-process" else f"on Dask ({runner.workers} workers)"
+    )
+    return (
+        f"scan method: {m.get('chunks', 1)} chunk(s) {where}; columns classified on "
+        f"{sample}; counts and free-text PII over all {result.rows} rows; distinct "
+        f"counts estimated (KMV) for: {', '.join(estimated) if estimated else 'no column'}"
+    )
+
+
 @app.command()
 def scan(
     data: DataArg,
     schema_out: Annotated[
         Path | None, typer.Option("--schema-out", help="Write the draft schema (YAML) here.")
     ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the classifier's row sample.")] = 0,
+    cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
 ) -> None:
     """Find PII per column and draft a schema for review. Never prints values."""
 
     def body() -> None:
-        from synth.io.tables import read_table
+        from synth.cluster import connect
 
-        df = read_table(data)  # before the slow imports: bad input fails fast
-        from privacy.scanner import scan as run_scan
-        from synth.schema.io import save_schema
+        chunks, holders = _scan_chunks(data, cluster)  # bad input fails fast
+        with connect(cluster) as runner:  # an unknown --cluster too, before the slow imports
+            from privacy.scan_source import SAMPLE_ROWS, scan_source
+            from synth.schema.io import save_schema
 
-        with _progress() as progress:
-            result = run_scan(df, name=data.stem, progress=progress)
+            if holders is not None:
+                _check_stream_memory(data, chunks, holders, SAMPLE_ROWS)
+                if not cluster:
+                    err.print(f"{data.name}: larger than memory allows; scanning it in chunks")
+            with _progress() as progress:
+                result = scan_source(chunks, runner, name=data.stem, seed=seed, progress=progress)
+            method = _scan_method_line(result, runner)
         table = Table(title=f"PII scan of {data.name} ({result.rows} rows)")
         for head in ("column", "type", "role", "entity", "conf.", "action"):
             table.add_column(head)
@@ -167,6 +250,7 @@ def scan(
             action = f.action + (f" ({f.generalise})" if f.generalise else "")
             table.add_row(f.name, f.type, f.role, f.entity or "", f"{f.confidence:.2f}", action)
         out.print(table)
+        out.print(method, highlight=False)
         out.print(f"NLP engine: {result.nlp_engine}")
         if schema_out is not None:
             save_schema(
@@ -263,19 +347,37 @@ def check(
             "at real data: the result is outside the DP guarantee.",
         ),
     ] = None,
+    cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
 ) -> None:
     """Leakage gate. Exit 0 when it passes, 3 when it blocks."""
 
     def body() -> int:
-        from privacy.leakage import check_leakage
+        from synth.cluster import connect
+        from synth.io.chunks import plan_chunks
         from synth.io.tables import read_table
         from synth.schema.io import load_schema
 
         sch = load_schema(schema) if schema is not None else None
-        train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
-        with _progress() as progress:
-            result = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
+        # the real rows: whole frames in this process (as before), else chunks read where
+        # they are normalised (workers; or here, one at a time, for tables too large)
+        real_frames = None if cluster else _frames_that_fit(real, holdout)
+        real_chunks = (plan_chunks(real), plan_chunks(holdout)) if real_frames is None else None
+        syn_df = read_table(synthetic)  # in memory: --filter writes what it keeps
+        from privacy.leakage import check_leakage
+        from privacy.leakage.chunked import check_leakage_chunks
+
+        with connect(cluster) as runner, _progress() as progress:
+            if real_frames is not None:
+                train_df, hold_df = real_frames
+                result = check_leakage(
+                    train_df, hold_df, syn_df, sch, progress=progress, runner=runner
+                )
+            else:
+                assert real_chunks is not None
+                result = check_leakage_chunks(
+                    *real_chunks, syn_df, sch, runner=runner, progress=progress
+                )
         if filter_out is not None:
             from privacy.leakage.filter import filter_flagged
             from synth.io.tables import write_table
@@ -314,6 +416,22 @@ def check(
         return 0 if payload["passed"] else 3
 
     _run(body)
+
+
+def _frames_that_fit(*paths: Path) -> tuple[Any, ...] | None:
+    """The tables read whole, or None when one is too large for memory (then all of them
+    are read in chunks, streamed through this process)."""
+    from synth.errors import TooLargeError
+    from synth.io.tables import read_table
+
+    frames = []
+    for path in paths:
+        try:
+            frames.append(read_table(path))
+        except TooLargeError:
+            err.print(f"{path.name}: larger than memory allows; reading the real rows in chunks")
+            return None
+    return tuple(frames)
 
 
 def _fmt(v: Any) -> str:
@@ -402,11 +520,17 @@ def report(
         Path | None, typer.Option("--model", help="Model file (ledger, schema).")
     ] = None,
     schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    cluster: ClusterOpt = None,
 ) -> None:
-    """Write report.html and report.json for an existing synthetic table."""
+    """Write report.html and report.json for an existing synthetic table.
+
+    The report's fidelity sections need the tables in this process; --cluster runs the
+    leakage check's neighbour searches on Dask (same result).
+    """
 
     def body() -> int:
         from privacy.leakage import check_leakage
+        from synth.cluster import connect
         from synth.errors import InputError
         from synth.io.tables import read_table
         from synth.report import write_check_report
@@ -421,17 +545,17 @@ def report(
         else:
             raise InputError("give --schema or --model: the report needs the schema")
         train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
-        with _progress() as progress:
-            leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress)
-            write_check_report(
-                out_dir,
-                leak=leak,
-                train=train_df,
-                synthetic=syn_df,
-                schema=sch,
-                model=model.describe() if model is not None else None,
-                holdout=hold_df,
-            )
+        with connect(cluster) as runner, _progress() as progress:
+            leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress, runner=runner)
+        write_check_report(
+            out_dir,
+            leak=leak,
+            train=train_df,
+            synthetic=syn_df,
+            schema=sch,
+            model=model.describe() if model is not None else None,
+            holdout=hold_df,
+        )
         out.print(
             f"report written to {out_dir / 'report.html'} "
             f"({'passed' if leak.passed else 'BLOCKED'})"
