@@ -5,10 +5,27 @@ embedding; the head of column *i* is a small MLP over the concatenated
 embeddings of columns 0…i-1 and outputs the logits of column *i*. The joint is
 the product of these conditionals, so sampling is exact ancestral sampling.
 
-Privacy: Opacus' ``PrivacyEngine`` with Poisson sampling (``DPDataLoader``),
-per-sample clipping and a noise multiplier calibrated by the ledger so that
-*preprocessing + training* stays within the budget. Only Linear/Embedding
-layers (no BatchNorm). The ledger, not the engine, decides the final ε.
+Privacy: Poisson sampling at rate q, per-sample clipping and Gaussian noise, with a noise
+multiplier calibrated by the ledger so that *preprocessing + training* stays within the
+budget. The batches are drawn on the driver as global row indices
+(:mod:`synth.engines.poisson`: Binomial(n, q) size, uniform subset, exactly the law of
+independent per-row coins) and their rows fetched from wherever the tokens live; Opacus'
+``PrivacyEngine`` does the per-sample clipping (ghost clipping) and the noise, with its
+accountant and the optimizer's averaging checked against q and q·n. An empty batch is
+still a step: a noise-only update, counted by the ledger and by Opacus alike. Only
+Linear/Embedding layers (no BatchNorm). The ledger, not the engine, decides the final ε.
+
+Same seed, same batches, same model: in-process, over chunks, or on a Dask cluster.
+
+Memory on the driver:
+
+* in-process (a numpy token matrix): the matrix (8 bytes × rows × columns), one group of
+  batches fetched from it (about ``poisson.FETCH_ROWS`` rows, at most an epoch), the
+  network and its optimizer state;
+* on a cluster (:class:`~synth.statistics.PartitionedTokens`): no table. The workers keep
+  the token partitions; the driver holds the rows per partition, the indices and rows of
+  one group of batches (one pass over the partitions per group), the 1-way marginal counts
+  of the warm start, the network and its optimizer state.
 """
 
 from __future__ import annotations
@@ -20,12 +37,17 @@ from typing import Any
 import numpy as np
 import torch
 from opacus import PrivacyEngine
-from opacus.data_loader import DPDataLoader
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 from synth.engines.base import Engine, Progress, no_progress
-from synth.engines.measure import noisy_one_way
+from synth.engines.measure import Tokens, noisy_one_way
+from synth.engines.poisson import (
+    PoissonLoader,
+    PoissonSampler,
+    row_source,
+    validate_loader,
+    validate_optimizer,
+)
 from synth.engines.registry import register_engine
 from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_noise, zcdp_rho_for
@@ -118,11 +140,12 @@ class DPSGDEngine(Engine):
 
     def fit(
         self,
-        tokens: np.ndarray,
+        tokens: Tokens,
         ledger: PrivacyLedger,
         rng: np.random.Generator,
         progress: Progress = no_progress,
     ) -> None:
+        """Train on ``tokens``: a matrix in memory or partitions on a cluster (same model)."""
         n = len(tokens)
         if n < MIN_ROWS:
             raise BudgetError(
@@ -138,11 +161,10 @@ class DPSGDEngine(Engine):
             self._warm_start(tokens, ledger, rng, o["warm_start_share"])
         sigma = calibrate_noise(ledger, sample_rate=q, steps=steps)
         torch.manual_seed(int(rng.integers(2**31)))
-        gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
-
-        data = TensorDataset(torch.as_tensor(tokens, dtype=torch.long))
-        loader = DPDataLoader(data, sample_rate=q, generator=gen)
-        _validate_loader(loader, q)
+        noise_gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        sampler = PoissonSampler(n, q, np.random.default_rng(int(rng.integers(2**31))))
+        loader = PoissonLoader(row_source(tokens), sampler)
+        validate_loader(loader, q, n)
 
         optimizer = torch.optim.Adam(self.net.parameters(), lr=o["learning_rate"])
         engine = PrivacyEngine(accountant="rdp", secure_mode=False)
@@ -150,38 +172,46 @@ class DPSGDEngine(Engine):
             warnings.simplefilter("ignore")
             # ghost clipping: per-sample gradient norms without materialising per-sample
             # gradients (Linear/Embedding only), so a step costs about two backward passes
-            net, optimizer, criterion, loader = engine.make_private(
+            net, optimizer, criterion, private_loader = engine.make_private(
                 module=self.net,
                 optimizer=optimizer,
                 criterion=_ARLoss(),
                 data_loader=loader,
                 noise_multiplier=sigma,
                 max_grad_norm=o["max_grad_norm"],
-                poisson_sampling=False,  # already a DPDataLoader (Poisson)
-                noise_generator=gen,
+                poisson_sampling=False,  # the loader already samples Poisson(q) by index
+                noise_generator=noise_gen,
                 grad_sample_mode="ghost",
             )
-        done = 0
+        if private_loader is not loader:
+            raise RuntimeError("Opacus replaced the Poisson loader; its sampling is unchecked")
+        # Opacus floors len(dataset) / len(loader); the average is over the expected batch
+        optimizer.expected_batch_size = q * n
+        validate_optimizer(optimizer, q, n)
+        done = empty = 0
         losses: list[float] = []
         net.train()
         while done < steps:
-            for (batch,) in loader:
+            for batch in loader:
                 if done >= steps:
                     break
                 optimizer.zero_grad(set_to_none=True)
                 if len(batch) == 0:
-                    # counted as a step anyway: over-counting only over-states ε
-                    done += 1
-                    continue
-                logits = net(batch)
-                loss = criterion(logits, batch)
-                loss.backward()
+                    # still a step of the accounted mechanism: the noise alone is released
+                    for p in optimizer.params:
+                        p.grad = torch.zeros_like(p)
+                    empty += 1
+                else:
+                    logits = net(batch)
+                    loss = criterion(logits, batch)
+                    loss.backward()
+                    losses.append(float(loss.detach()))
                 optimizer.step()
-                losses.append(float(loss.detach()))
                 done += 1
                 if done % 10 == 0 or done == steps:
                     progress("training (DP-SGD)", done, steps)
         self.net = net._module if hasattr(net, "_module") else net
+        _check_accountant(engine, q, sigma, done)
         ledger.charge_dpsgd(
             "generator (autoregressive network)",
             sample_rate=q,
@@ -193,14 +223,17 @@ class DPSGDEngine(Engine):
         self.training_report = {
             "rows": n,
             "sample_rate": q,
+            "sampling": "poisson (driver-drawn row indices)",
+            "expected_batch_size": q * n,
             "steps": done,
+            "empty_steps": empty,
             "noise_multiplier": sigma,
             "final_loss": float(np.mean(losses[-20:])) if losses else None,
             "opacus_epsilon_training_only": float(opacus_eps),
         }
 
     def _warm_start(
-        self, tokens: np.ndarray, ledger: PrivacyLedger, rng: np.random.Generator, share: float
+        self, tokens: Tokens, ledger: PrivacyLedger, rng: np.random.Generator, share: float
     ) -> None:
         """Start every head at the DP 1-way marginal of its column.
 
@@ -284,12 +317,11 @@ def _nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return out / out.sum(dim=1, keepdim=True)
 
 
-def _validate_loader(loader: DataLoader, q: float) -> None:
-    """The accountant assumes Poisson sampling at rate q; refuse anything else."""
-    from opacus.utils.uniform_sampler import UniformWithReplacementSampler
-
-    sampler = loader.batch_sampler
-    if not isinstance(sampler, UniformWithReplacementSampler):
-        raise RuntimeError("DP-SGD needs a Poisson (UniformWithReplacement) batch sampler")
-    if abs(sampler.sample_rate - q) > 1e-9:
-        raise RuntimeError(f"sampler rate {sampler.sample_rate} differs from accounted rate {q}")
+def _check_accountant(engine: PrivacyEngine, q: float, sigma: float, steps: int) -> None:
+    """Opacus' own accountant saw what the ledger charges: ``steps`` steps at (q, σ)."""
+    seen = engine.accountant.history
+    if sum(k for _, _, k in seen) != steps or any(
+        not math.isclose(rate, q, rel_tol=1e-12) or not math.isclose(s, sigma, rel_tol=1e-12)
+        for s, rate, _ in seen
+    ):
+        raise RuntimeError(f"Opacus accounted {seen}, the ledger {steps} steps at q={q}, σ={sigma}")
