@@ -52,6 +52,10 @@ MAX_CATEGORIES = 1000
 CONSTRAINT_ROUNDS = 20
 #: rows per partition when an in-memory frame is fitted on a cluster
 PART_ROWS = 250_000
+#: engines that take :class:`PartitionedTokens` on a cluster (MST only counts marginals;
+#: DP-SGD counts 1-way marginals and fetches its Poisson batches by row index); the tokens
+#: of any other engine are gathered to the driver
+PARTITIONED_ENGINES = frozenset({"mst", "dpsgd"})
 
 
 def _to_days(value: Any) -> float:
@@ -184,7 +188,9 @@ class Synthesizer:
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
             self.codecs = [_rebin(c, int(bins)) for c in self.codecs]
-        tokens = self._tokens(parts, runner, source, keep, counts.rows, gather=name != "mst")
+        tokens = self._tokens(
+            parts, runner, source, keep, counts.rows, gather=name not in PARTITIONED_ENGINES
+        )
         # ordered tokens per column (numeric/datetime bins; 0 = unordered), for engines
         # that coarsen ordered domains
         ordinal = [
@@ -224,7 +230,8 @@ class Synthesizer:
         *,
         gather: bool,
     ) -> np.ndarray | PartitionedTokens:
-        """Token matrix: in memory, or left on the cluster for engines that only count."""
+        """Token matrix: in memory, or left on the cluster's workers for the engines that
+        read rows only through counts and row fetches (``gather=False``)."""
         encode = partial(
             partition_tokens, schema=self.schema, source=source, codecs=self.codecs, keep=keep
         )

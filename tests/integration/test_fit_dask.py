@@ -1,7 +1,10 @@
 """The fit on a Dask LocalCluster gives the same model as in-process (issue #8).
 
 Partitions are CSV chunks of the sample table; the model file and a seeded sample must be
-byte-identical between the whole-frame fit, the chunked in-process fit and the Dask fit.
+byte-identical between the whole-frame fit, the chunked in-process fit and the Dask fit,
+for both engines. On Dask the DP-SGD engine does not gather the table: its Poisson
+batches are drawn on the driver by global row index and fetched from the workers'
+token partitions, so the batches (and the model) are those of the in-process fit.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synth.cluster import connect
@@ -58,8 +62,6 @@ def test_fit_identical_in_process_chunked_and_dask(engine, cluster, tmp_path):
 
 
 def test_partitioned_marginals_equal_in_memory(cluster):
-    import numpy as np
-
     from synth.engines.measure import marginals
     from synth.statistics import PartitionedTokens
 
@@ -74,6 +76,52 @@ def test_partitioned_marginals_equal_in_memory(cluster):
         assert np.array_equal(a, b)
     mappings = [np.array([0, 0, 1, 1, 2])] * 4
     assert np.array_equal(spread.remap(mappings).to_numpy(), np.asarray(mappings[0])[tokens])
+
+
+def _spread(cluster, tokens, cuts):
+    from synth.statistics import PartitionedTokens
+
+    parts = [tokens[a:b] for a, b in zip([0, *cuts], [*cuts, len(tokens)], strict=True)]
+    return PartitionedTokens(cluster, cluster.persist(lambda t: t, parts), tokens.shape)
+
+
+def test_partitioned_take_equals_in_memory(cluster):
+    rng = np.random.default_rng(1)
+    tokens = rng.integers(0, 1000, size=(1000, 3))
+    spread = _spread(cluster, tokens, [300, 300, 700])  # one partition is empty
+    assert spread.lengths() == [300, 0, 400, 300]
+    index = np.array([999, 0, 5, 5, 300, 699, 700, 12, 999])  # any order, repeats
+    assert np.array_equal(spread.take(index), tokens[index])
+    everything = rng.permutation(1000)
+    assert np.array_equal(spread.take(everything), tokens[everything])
+    assert spread.take(np.array([], dtype=np.int64)).shape == (0, 3)
+    # remapped partitions keep their row numbers
+    mappings = [np.arange(1000) // 10] * 3
+    assert np.array_equal(spread.remap(mappings).take(index), tokens[index] // 10)
+    for bad in ([-1], [1000]):
+        with pytest.raises(IndexError):
+            spread.take(np.array(bad))
+
+
+def test_poisson_batches_from_dask_partitions_equal_in_memory(cluster):
+    import torch
+
+    from synth.engines.poisson import ArrayRows, PoissonLoader, PoissonSampler
+
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(0, 50, size=(2000, 4))
+    spread = _spread(cluster, tokens, [500, 1100, 1600])
+
+    def batches(rows, fetch_rows):
+        sampler = PoissonSampler(2000, 1 / 16, np.random.default_rng(3))
+        loader = PoissonLoader(rows, sampler, fetch_rows=fetch_rows)
+        return [b for _ in range(2) for b in loader]
+
+    local = batches(ArrayRows(tokens), 10**9)
+    remote = batches(spread, 400)  # groups of 3 steps: several passes per epoch
+    assert len(local) == len(remote) == 32
+    assert all(torch.equal(a, b) for a, b in zip(local, remote, strict=True))
+    assert sum(len(b) for b in local) > 0
 
 
 def test_joins_a_running_scheduler_by_address(cluster):
