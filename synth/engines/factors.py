@@ -32,25 +32,70 @@ def sample_factors(
     factors: list[Factor],
     blocked: list[list[int]],
     rng: np.random.Generator,
+    method: str = "round",
 ) -> np.ndarray:
-    """``n`` rows of ``d`` tokens; ``blocked[i]`` tokens are never drawn for column i."""
+    """``n`` rows of ``d`` tokens; ``blocked[i]`` tokens are never drawn for column i.
+
+    ``method="round"`` (default, as ``mbi``'s ``synthetic_data``): the root column gets
+    ``n·p`` rows of each token by randomised rounding, and within every group of rows that
+    share their parents' tokens each child token gets its conditional share of the group,
+    again rounded at random; rows are then shuffled in each group. Every factor's marginal
+    in the sample is then within one row per cell of the model's, instead of carrying the
+    multinomial noise of i.i.d. draws (``method="sample"``); it is post-processing of the
+    model, so the privacy guarantee is unchanged.
+    """
+    if method not in ("round", "sample"):
+        raise ValueError(f"unknown sampling method '{method}'")
     out = np.zeros((n, d), dtype=np.int64)
     p0 = np.clip(root_marginal, 0, None) + 1e-12
     p0[blocked[root]] = 0
-    out[:, root] = rng.choice(len(p0), size=n, p=p0 / p0.sum())
+    p0 = p0 / p0.sum()
+    if method == "round":
+        out[:, root] = rounded(p0, n, rng)
+    else:
+        out[:, root] = rng.choice(len(p0), size=n, p=p0)
     for cols, table in factors:
         *parents, child = cols
         k = table.shape[-1]
         cond = table.reshape(-1, k) + 1e-12
         cond[:, blocked[child]] = 0
-        cum = np.cumsum(cond / cond.sum(axis=1, keepdims=True), axis=1)
+        cond = cond / cond.sum(axis=1, keepdims=True)
         idx = np.ravel_multi_index(tuple(out[:, p] for p in parents), table.shape[:-1])
+        if method == "round":
+            order = np.argsort(idx, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(idx[order]) != 0])
+            for a, b in zip(starts, np.r_[starts[1:], n], strict=True):
+                rows = order[a:b]
+                out[rows, child] = rounded(cond[idx[rows[0]]], b - a, rng)
+            continue
+        cum = np.cumsum(cond, axis=1)
         u = rng.random(n)
         for lo in range(0, n, BLOCK):
             hi = min(n, lo + BLOCK)
             drawn = (u[lo:hi, None] > cum[idx[lo:hi]]).sum(axis=1)
             out[lo:hi, child] = np.minimum(drawn, k - 1)
     return out
+
+
+def rounded(p: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` tokens, ``m·p[t]`` of token t rounded at random (unbiased), in random order.
+
+    >>> rng = np.random.default_rng(0)
+    >>> np.bincount(rounded(np.array([0.5, 0.25, 0.25]), 8, rng)).tolist()
+    [4, 2, 2]
+    """
+    counts = m * p
+    whole = np.floor(counts).astype(np.int64)
+    extra = int(m - whole.sum())
+    if extra > 0:
+        frac = np.clip(counts - whole, 0, None)
+        extra = min(extra, int(np.count_nonzero(frac)))
+        whole[rng.choice(len(p), size=extra, replace=False, p=frac / frac.sum())] += 1
+    vals = np.repeat(np.arange(len(p)), whole)
+    if len(vals) < m:  # numerical shortfall: top up from p
+        vals = np.r_[vals, rng.choice(len(p), size=m - len(vals), p=p)]
+    rng.shuffle(vals)
+    return vals[:m]
 
 
 def chain_order(d: int, root: int, edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
