@@ -7,7 +7,9 @@ its own:
 
 One system:  ... --system mst --epsilon 1 --seed 0
 
-Systems: ``mst`` (our default engine), ``dpsgd`` (our Opacus engine), ``independent``
+Systems: ``auto`` (our default: the engine ``--engine auto`` picks, recorded as
+``engine``), ``mst`` and ``aim`` (our marginal engines), ``dpsgd`` (our Opacus engine),
+``independent``
 (non-private per-column marginals, the floor for "no dependencies"), ``real`` (the real
 test split scored as if synthetic: the sampling floor) and ``trtr`` (train on real
 training rows: the utility ceiling). The domain is declared public from
@@ -48,7 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "benchmarks" / "peers"
 DP_PEERS = ("sn-mst", "sn-aim", "sn-dpctgan", "mbi-mst", "mbi-aim")
 PEER_SYSTEMS = (*DP_PEERS, "sdv-gc", "sdv-ctgan")
-DP_SYSTEMS = ("mst", "dpsgd", *DP_PEERS)
+OURS = ("auto", "mst", "aim", "dpsgd")
+DP_SYSTEMS = (*OURS, *DP_PEERS)
 DATA = Path(os.environ.get("STEWARD_SHARED", ROOT.parent / "shared")) / "datasets" / "adult"
 CATS = {
     "workclass": "Private, Self-emp-not-inc, Self-emp-inc, Federal-gov, Local-gov, State-gov, "
@@ -228,6 +231,7 @@ def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> 
     train, test = load()
     start = time.perf_counter()
     peak_rss = None
+    engine = None
     if system in PEER_SYSTEMS:
         try:
             syn, meta, peak_rss = run_peer(system, epsilon, seed, train, timeout)
@@ -241,7 +245,7 @@ def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> 
             }
         fit_s = meta.pop("fit_s")
         spent = {k: v for k, v in meta.items() if k not in ("peer", "rows")}
-    elif system in ("mst", "dpsgd"):
+    elif system in OURS:
         from synth.synthesizer import Synthesizer
 
         model = Synthesizer(schema(), epsilon=epsilon, delta=1e-9, engine=system, seed=seed)
@@ -249,6 +253,7 @@ def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> 
         fit_s = time.perf_counter() - start
         syn = model.sample(len(train), seed=seed)
         spent = model.ledger.spent()
+        engine = model.engine_name
     elif system == "independent":
         rng = np.random.default_rng(seed)
         syn = pd.DataFrame(
@@ -271,6 +276,7 @@ def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> 
         # the 'real' row trains and tests on the test split: its AUC would mean nothing
         "auc": None if system == "real" else round(auc(syn, test), 4),
         "spent": spent,
+        "engine": engine,
         "peak_rss_mb": peak_rss
         if peak_rss is not None
         else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -307,7 +313,7 @@ def main() -> int:
     ap.add_argument("--epsilon", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--seeds", help="comma-separated seeds for a full run (default: --seed)")
-    ap.add_argument("--systems", default="mst,dpsgd,independent,real,trtr")
+    ap.add_argument("--systems", default="auto,mst,aim,dpsgd,independent,real,trtr")
     ap.add_argument("--epsilons", default="1,10")
     ap.add_argument("--json")
     ap.add_argument(

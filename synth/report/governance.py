@@ -84,7 +84,8 @@ def pii_scan(
 
 
 def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
-    if charge.get("kind") == "gaussian":
+    kind = charge.get("kind")
+    if kind == "gaussian":
         rho = num(charge.get("rho"))
         out: dict[str, Any] = {
             "mechanism": "Gaussian (zCDP)",
@@ -93,6 +94,8 @@ def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
         }
         if charge.get("delta"):
             out["delta"] = charge["delta"]
+    elif kind == "zcdp":
+        out = {"mechanism": "exponential mechanism (zCDP)", "rho": num(charge.get("rho"))}
     else:
         out = {
             "mechanism": "DP-SGD (subsampled Gaussian)",
@@ -104,20 +107,62 @@ def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: runs of more charges than this with one purpose (AIM's rounds) show as one row
+GROUP_OVER = 3
+
+
+def _grouped(charges: list[dict[str, Any]], conversion_delta: float) -> list[dict[str, Any]]:
+    """Consecutive zCDP charges of one purpose as one row: ρ adds up under composition, so
+    the row's ε alone is that of the summed ρ (the charges stay itemised in ledger.json)."""
+    from synth.ledger import ORDERS, rdp_to_dp
+
+    out: list[dict[str, Any]] = []
+    k = 0
+    while k < len(charges):
+        c = charges[k]
+        run = [c]
+        while (
+            k + len(run) < len(charges)
+            and c.get("kind") in ("gaussian", "zcdp")
+            and charges[k + len(run)].get("kind") == c.get("kind")
+            and charges[k + len(run)].get("purpose") == c.get("purpose")
+        ):
+            run.append(charges[k + len(run)])
+        k += len(run)
+        if len(run) <= GROUP_OVER:
+            out += [
+                {
+                    "purpose": r.get("purpose"),
+                    "target": r.get("target"),
+                    "kind": r.get("kind"),
+                    "parameters": _parameters(r),
+                    "epsilon_alone": r.get("epsilon_alone"),
+                }
+                for r in run
+            ]
+            continue
+        rho = float(sum(num(r.get("rho")) or 0.0 for r in run))
+        params: dict[str, Any] = {"mechanism": _parameters(c)["mechanism"], "rho": rho}
+        sigmas = [_parameters(r).get("sigma") for r in run]
+        if all(isinstance(x, float) for x in sigmas):
+            params["sigma"] = f"{min(sigmas):.3g}–{max(sigmas):.3g}"  # type: ignore[type-var]
+        out.append(
+            {
+                "purpose": c.get("purpose"),
+                "target": f"{len(run)} charges (itemised in ledger.json)",
+                "kind": c.get("kind"),
+                "parameters": params,
+                "epsilon_alone": rdp_to_dp(rho * np.asarray(ORDERS), conversion_delta),
+            }
+        )
+    return out
+
+
 def ledger(model: dict[str, Any] | None) -> dict[str, Any]:
     if model is None:
         return {"available": False, "note": "no model description was given"}
     led = model.get("ledger", {})
-    charges = [
-        {
-            "purpose": c.get("purpose"),
-            "target": c.get("target"),
-            "kind": c.get("kind"),
-            "parameters": _parameters(c),
-            "epsilon_alone": c.get("epsilon_alone"),
-        }
-        for c in led.get("charges", [])
-    ]
+    charges = _grouped(led.get("charges", []), float(led.get("conversion_delta") or 1e-9))
     engine = model.get("engine", {})
     return {
         "available": True,

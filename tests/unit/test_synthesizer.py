@@ -183,6 +183,6 @@ def test_contribution_bounding() -> None:
 def test_auto_engine_choice() -> None:
     from synth.synthesizer import choose_engine
 
-    assert choose_engine("auto", 5000, [10, 64, 80])[0] == "mst"
+    assert choose_engine("auto", 5000, [10, 64, 80])[0] == "aim"
     assert choose_engine("auto", 5000, [5000, 5000])[0] == "dpsgd"
     assert choose_engine("dpsgd", 5000, [10])[0] == "dpsgd"
