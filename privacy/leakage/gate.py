@@ -383,6 +383,11 @@ def _validate(frames: dict[str, pd.DataFrame]) -> None:
             raise InputError(f"{name}: column name '{dup[0]}' appears more than once")
 
 
+#: holdout rows whose distance to the training rows sets the flagging threshold (all of
+#: them up to this many, else a seeded sample of this many)
+BASELINE_ROWS = 10_000
+
+
 def check_leakage(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -413,10 +418,11 @@ def check_leakage(
 
     ``flagged`` lists synthetic rows worth a look: exact copies of a training row, and
     rows closer to a training row than 99% of holdout rows are to theirs (below the
-    1st percentile ``q01`` of holdout→train nearest distances) *and* farther from every
-    holdout row by more than that same ``q01``. By construction about 1% of an honest
-    generator's rows can meet the second rule; the gate does not use ``flagged``, the
-    optional :func:`privacy.leakage.filter.filter_flagged` removes them.
+    1st percentile ``q01`` of holdout→train nearest distances; over a seeded sample of
+    ``BASELINE_ROWS`` holdout rows when there are more, stated in ``sampling``) *and*
+    farther from every holdout row by more than that same ``q01``. By construction about
+    1% of an honest generator's rows can meet the second rule; the gate does not use
+    ``flagged``, the optional :func:`privacy.leakage.filter.filter_flagged` removes them.
 
     ``attack`` runs the inference and linkability attacks of
     :mod:`privacy.leakage.attacks` (``seed`` picks their targets and breaks ties). Above
@@ -499,13 +505,26 @@ def check_prepared(
     )
     search = BlockSearch(columns, runner, block_rows=block_rows, ref_rows=ref_rows)
 
-    def nn(query: int, ref: int, stage: str, two: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        nb = search.nearest(query, ref, two=two, progress=progress, stage=stage)
+    def nn(
+        query: int, ref: int, stage: str, two: bool = True, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        nb = search.nearest(query, ref, two=two, progress=progress, stage=stage, rows=rows)
         return np.sqrt(nb.sq1 / k), np.sqrt(nb.sq2 / k)
 
     d1_tr, d2_tr = nn(SYNTHETIC, TRAIN, "leakage: synthetic vs train")
     d1_ho, d2_ho = nn(SYNTHETIC, HOLDOUT, "leakage: synthetic vs holdout")
-    base, _ = nn(HOLDOUT, TRAIN, "leakage: holdout vs train", two=False)
+    # the flagging threshold is a quantile of holdout-to-train distances: a seeded sample
+    # of holdout rows estimates it (a search of every holdout row of a 1M-row holdout in a
+    # 10M-row training table is 10¹³ distances)
+    base_rows = None
+    if n_ho > BASELINE_ROWS:
+        pick = np.random.default_rng([seed, 0xBA5E]).choice(n_ho, BASELINE_ROWS, replace=False)
+        base_rows = np.sort(pick)
+        sampling["flag_threshold"] = (
+            f"1st percentile of the nearest-training-row distance of a seeded uniform sample "
+            f"of {BASELINE_ROWS} of the {n_ho} holdout rows"
+        )
+    base, _ = nn(HOLDOUT, TRAIN, "leakage: holdout vs train", two=False, rows=base_rows)
 
     if progress is not None:
         progress("leakage: exact matches", 0, 1)

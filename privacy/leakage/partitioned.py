@@ -270,10 +270,12 @@ class BlockSearch:
         two: bool = True,
         progress: Progress | None = None,
         stage: str = "",
+        rows: np.ndarray | None = None,
     ) -> Neighbours:
-        """Exact top-2 (squared, un-normalised) of every row of part ``query`` in ``ref``."""
+        """Exact top-2 (squared, un-normalised) of every row of part ``query`` (or of its
+        ``rows``) in ``ref``."""
         cols = list(range(len(self.columns))) if cols is None else list(cols)
-        q_arrays = self._query(query, None)
+        q_arrays = self._query(query, rows)
         local = self.layout(cols, q_arrays, ref)
         layout = self.runner.place([local])[0]
         blocks = self._blocks[ref]
