@@ -24,10 +24,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from privacy.chunked_scan import scan_source
     from privacy.leakage import check_leakage
     from privacy.leakage.chunked import check_leakage_chunks
     from privacy.nlp import build_analyzer
-    from privacy.scan_source import scan_source
     from privacy.scanner import scan
     from privacy.stripping import strip
 
@@ -45,7 +45,7 @@ _WHERE = {
     "check_leakage": "privacy.leakage",
     "check_leakage_chunks": "privacy.leakage.chunked",
     "scan": "privacy.scanner",
-    "scan_source": "privacy.scan_source",
+    "scan_source": "privacy.chunked_scan",
     "strip": "privacy.stripping",
 }
 

@@ -233,7 +233,7 @@ def scan(
 
         chunks, holders = _scan_chunks(data, cluster)  # bad input fails fast
         with connect(cluster) as runner:  # an unknown --cluster too, before the slow imports
-            from privacy.scan_source import SAMPLE_ROWS, scan_source
+            from privacy.chunked_scan import SAMPLE_ROWS, scan_source
             from synth.schema.io import save_schema
 
             if holders is not None:

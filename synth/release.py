@@ -132,7 +132,7 @@ def run_release(
     """Scan (unless a schema is given), split, fit, sample, check and report into ``out_dir``.
 
     ``cluster`` (see :func:`synth.cluster.connect`) runs the passes over the rows on Dask:
-    the scan's chunks (:func:`privacy.scan_source.scan_source`, which also runs in this
+    the scan's chunks (:func:`privacy.chunked_scan.scan_source`, which also runs in this
     process without a cluster, so the draft schema does not depend on ``cluster``), the
     fit's statistics and the leakage check's neighbour searches. The table itself is read
     into this process (the holdout split, the sampler's size and the report need it), so
@@ -185,8 +185,8 @@ def _release(
     filter_flagged: bool,
     runner: Runner,
 ) -> ReleaseResult:
+    from privacy.chunked_scan import scan_source
     from privacy.leakage import check_leakage
-    from privacy.scan_source import scan_source
     from synth.io.chunks import plan_chunks
     from synth.report import write_check_report
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from privacy.chunked_scan import sample_indices, scan_source
 from privacy.profile import distinct_sketch, merge_sketches, sketch_count
 from privacy.redaction import analyze_fast
-from privacy.scan_source import sample_indices, scan_source
 from privacy.scanner import ScanResult, scan
 from synth.cluster import connect
 from synth.io.chunks import plan_chunks
