@@ -107,40 +107,41 @@ def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-#: runs of more charges than this with one purpose (AIM's rounds) show as one row
+#: more charges than this with one purpose (AIM's rounds) show as one row
 GROUP_OVER = 3
 
 
+def _row(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "purpose": c.get("purpose"),
+        "target": c.get("target"),
+        "kind": c.get("kind"),
+        "parameters": _parameters(c),
+        "epsilon_alone": c.get("epsilon_alone"),
+    }
+
+
 def _grouped(charges: list[dict[str, Any]], conversion_delta: float) -> list[dict[str, Any]]:
-    """Consecutive zCDP charges of one purpose as one row: ρ adds up under composition, so
-    the row's ε alone is that of the summed ρ (the charges stay itemised in ledger.json)."""
+    """zCDP charges sharing a purpose as one row, where its first charge was: ρ adds up
+    under composition (in any order), so the row's ε alone is that of the summed ρ; the
+    charges stay itemised in ledger.json."""
     from synth.ledger import ORDERS, rdp_to_dp
 
+    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for c in charges:
+        if c.get("kind") in ("gaussian", "zcdp"):
+            groups.setdefault((c.get("purpose"), c.get("kind")), []).append(c)
     out: list[dict[str, Any]] = []
-    k = 0
-    while k < len(charges):
-        c = charges[k]
-        run = [c]
-        while (
-            k + len(run) < len(charges)
-            and c.get("kind") in ("gaussian", "zcdp")
-            and charges[k + len(run)].get("kind") == c.get("kind")
-            and charges[k + len(run)].get("purpose") == c.get("purpose")
-        ):
-            run.append(charges[k + len(run)])
-        k += len(run)
+    shown: set[tuple[Any, Any]] = set()
+    for c in charges:
+        key = (c.get("purpose"), c.get("kind"))
+        run = groups.get(key, [])
         if len(run) <= GROUP_OVER:
-            out += [
-                {
-                    "purpose": r.get("purpose"),
-                    "target": r.get("target"),
-                    "kind": r.get("kind"),
-                    "parameters": _parameters(r),
-                    "epsilon_alone": r.get("epsilon_alone"),
-                }
-                for r in run
-            ]
+            out.append(_row(c))
             continue
+        if key in shown:
+            continue
+        shown.add(key)
         rho = float(sum(num(r.get("rho")) or 0.0 for r in run))
         params: dict[str, Any] = {"mechanism": _parameters(c)["mechanism"], "rho": rho}
         sigmas = [_parameters(r).get("sigma") for r in run]

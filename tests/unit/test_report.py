@@ -407,3 +407,35 @@ def test_verdict_reasons_cover_overrides_and_missing_gates() -> None:
     ungated = verdict({"passed": True, "metrics": []}, None, True, N, N)
     assert "no leakage-gate metric" in ungated["reason"]
     assert ungated["epsilon"] == {"spent": None, "budget": None}
+
+
+def test_ledger_groups_round_charges() -> None:
+    """AIM charges every round; the report shows the charges of one purpose as one row
+    whose ε alone is that of the summed ρ, and keeps the others itemised."""
+    import numpy as np
+
+    from synth.ledger import ORDERS, PrivacyLedger, rdp_to_dp
+    from synth.report.governance import ledger
+
+    led = PrivacyLedger(5.0, 1e-6)
+    led.charge_gaussian("1-way marginals (AIM)", "all modelled columns", sigma=30.0)
+    for t in range(1, 6):
+        led.charge_zcdp("selection", f"round {t}", rho=0.001)
+        led.charge_gaussian("measurement", f"round {t}", sigma=40.0 / t)
+    led.charge_zcdp("tail", "one", rho=0.002)
+    state = led.state_dict()
+    rows = ledger({"ledger": state})["charges"]
+    assert [r["purpose"] for r in rows] == [
+        "1-way marginals (AIM)",
+        "selection",
+        "measurement",
+        "tail",
+    ]
+    rho = sum(t**2 / (2 * 40.0**2) for t in range(1, 6))
+    measured = rows[2]
+    assert measured["parameters"]["rho"] == pytest.approx(rho)
+    expected = rdp_to_dp(rho * np.asarray(ORDERS), state["conversion_delta"])
+    assert measured["epsilon_alone"] == pytest.approx(expected)
+    assert measured["target"].startswith("5 charges")
+    assert rows[1]["parameters"]["mechanism"] == "exponential mechanism (zCDP)"
+    assert rows[3]["parameters"]["rho"] == pytest.approx(0.002)
