@@ -88,11 +88,15 @@ def build(folder: Path, rows: int, block: int, seed: int, row_group: int = 250_0
 def run_stage(args: argparse.Namespace) -> dict[str, Any]:
     """One stage in this process (called in a subprocess by :func:`main`)."""
     from synth.cluster import connect
-    from synth.io.chunks import plan_chunks, total_rows
+    from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks, total_rows
     from synth.schema.io import load_schema
 
     train_dir, hold_dir = Path(args.data) / "train", Path(args.data) / "holdout"
-    chunks = plan_chunks(Path(args.data) / "scan" if args.stage == "scan" else train_dir)
+    chunks = (
+        plan_chunks(Path(args.data) / "scan", SCAN_CHUNK_BYTES)
+        if args.stage == "scan"
+        else plan_chunks(train_dir)
+    )
     rows = total_rows(chunks)
     schema = load_schema(ROOT / "schemas" / "patients.yaml")
     out: dict[str, Any] = {"stage": args.stage, "mode": args.mode, "rows": rows}

@@ -159,16 +159,16 @@ def _scan_chunks(path: Path, cluster: str | None) -> tuple[list[Any], int | None
     """
     from synth.cluster import LOCAL_WORKERS
     from synth.errors import TooLargeError
-    from synth.io.chunks import plan_chunks
+    from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
     from synth.io.tables import read_table
 
     if not cluster:
         try:
             read_table(path)
         except TooLargeError:
-            return plan_chunks(path), 1
-        return plan_chunks(path), None
-    return plan_chunks(path), LOCAL_WORKERS if cluster == "local" else 0
+            return plan_chunks(path, SCAN_CHUNK_BYTES), 1
+        return plan_chunks(path, SCAN_CHUNK_BYTES), None
+    return plan_chunks(path, SCAN_CHUNK_BYTES), LOCAL_WORKERS if cluster == "local" else 0
 
 
 def _check_stream_memory(path: Path, chunks: list[Any], holders: int, sample_rows: int) -> None:

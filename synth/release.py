@@ -187,14 +187,14 @@ def _release(
 ) -> ReleaseResult:
     from privacy.chunked_scan import scan_source
     from privacy.leakage import check_leakage
-    from synth.io.chunks import plan_chunks
+    from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
     from synth.report import write_check_report
 
     scan_dict: dict[str, Any] | None = None
     if schema is None:
         # chunks read where the scan runs (a worker, or here one at a time): the same
         # result on any runner; the file was parsed above, so it reads cleanly again
-        chunks = plan_chunks(data_path)
+        chunks = plan_chunks(data_path, SCAN_CHUNK_BYTES)
         result = scan_source(chunks, runner, name=data_path.stem, seed=seed, progress=progress)
         schema = result.schema
         scan_dict = result.to_dict()
