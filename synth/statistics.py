@@ -12,7 +12,7 @@
 Counts are integers summed in partition order, so one partition or many, in-process or
 on Dask, give the same statistics and therefore the same noisy draws and the same model.
 Memory: the driver holds the reduced counts and, in-process, the token matrix (8 bytes ×
-rows × modelled columns); on a cluster each worker holds its partitions' tokens (4 bytes
+rows × modelled columns); on a cluster each worker holds its partitions' tokens (8 bytes
 per cell) and the driver only counts, or receives the rows it asks for by global index
 (:meth:`PartitionedTokens.take`, DP-SGD's Poisson batches).
 """

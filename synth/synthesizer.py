@@ -134,7 +134,8 @@ class Synthesizer:
 
         ``runner`` (:func:`synth.cluster.connect`) runs the passes over the rows: in this
         process (default) or on a Dask cluster, where the token partitions stay on the
-        workers and only counts come back. Both give the same model for the same seed.
+        workers and only counts (marginal engines) or the rows of each Poisson batch
+        (DP-SGD) come back. Both give the same model for the same seed.
         """
         if isinstance(data, pd.DataFrame):
             if len(data) == 0:

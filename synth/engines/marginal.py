@@ -1,4 +1,4 @@
-"""Marginal-based engine: MST (McKenna, Miklau & Sheldon, 2021) on private-pgm's ``mbi`` 2.0.
+"""Marginal-based engine: MST (McKenna, Miklau & Sheldon, 2021).
 
 Select–measure–generate, all in zCDP and charged to the ledger:
 
@@ -7,8 +7,9 @@ Select–measure–generate, all in zCDP and charged to the ledger:
    its true 2-way marginal and the one implied by the noisy 1-ways is the score, and
    d − 1 exponential-mechanism draws (Kruskal order) pick the edges (a third of ρ);
 3. measure the selected 2-way marginals (the last third);
-4. estimate a graphical model consistent with all noisy measurements (``mbi``'s
-   mirror descent) and keep, as the model, the estimated marginals on the tree.
+4. estimate a graphical model consistent with all noisy measurements (Private-PGM's
+   mirror descent, :mod:`synth.engines.graphical`; option ``estimator="mbi"`` runs
+   ``mbi`` 2.0's instead) and keep, as the model, the estimated marginals on the tree.
 
 **Target-aware variant** (option ``target``: the schema's prediction target, when it is
 modelled). The tree is a tree-augmented naive Bayes structure (Friedman, Geiger &
@@ -21,7 +22,7 @@ column then depends on the target directly and on its tree parent given the targ
 which is what a model trained on the synthetic rows to predict the target needs.
 Measured on UCI Adult (see BENCHMARKS.md): it raises TSTR AUC at the same ε.
 
-Sampling is exact ancestral sampling along the tree with numpy
+Sampling is ancestral sampling along the tree with numpy, by randomised rounding
 (:mod:`synth.engines.factors`), so the saved model is plain arrays (one table per
 factor), nothing of ``mbi`` or JAX is needed to load it, and blocked tokens (e.g.
 "missing" for non-nullable columns) are excluded by renormalising the conditionals.
