@@ -254,6 +254,8 @@ def run_one(system: str, epsilon: float, seed: int, timeout: float = 1200.0) -> 
         syn = model.sample(len(train), seed=seed)
         spent = model.ledger.spent()
         engine = model.engine_name
+        # peak so far: loading, fit and sample (as a peer's own process), before scoring
+        peak_rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     elif system == "independent":
         rng = np.random.default_rng(seed)
         syn = pd.DataFrame(

@@ -26,6 +26,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,7 +45,8 @@ MAX_EXACT = 100
 WIDE_BINS = 100
 AIM_ROUNDS = 25  # SmartNoise's default (16 d = 240) takes hours on two cores
 AIM_DEGREE = 2  # workload = all 2-way marginals, SmartNoise AIM's default
-DPCTGAN_EPOCHS = 1  # issue 4 measured 5 (638 s alone); 1 fits a contended run's time
+# issue 4 measured 5 epochs (638 s alone); PEER_DPCTGAN_EPOCHS overrides
+DPCTGAN_EPOCHS = int(os.environ.get("PEER_DPCTGAN_EPOCHS", "5"))
 SDV_CTGAN_EPOCHS = 30
 
 

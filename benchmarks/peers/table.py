@@ -1,6 +1,6 @@
 """Print the Markdown table of an ``adult_bench.py --json`` file (for BENCHMARKS.md).
 
-python benchmarks/peers/table.py out/bench-adult-peers.json
+python benchmarks/peers/table.py out/bench-adult.json [more.json ...]
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 NAMES = {
-    "mst": "ours, `mst` (default)",
+    "auto": "**ours, default (`auto` → `aim`)**",
+    "aim": "ours, `aim`",
+    "mst": "ours, `mst` (target-aware tree)",
     "dpsgd": "ours, `dpsgd` (Opacus)",
     "sn-mst": "SmartNoise MST (mbi 1.1), with decode-by-name shim",
     "sn-mst-as-shipped": "SmartNoise MST as shipped (decodes columns by position)",
     "sn-aim": "SmartNoise AIM (2-way workload, 25 rounds)",
-    "sn-dpctgan": "SmartNoise DP-CTGAN (Opacus 0.14, 1 epoch)",
+    "sn-dpctgan": "SmartNoise DP-CTGAN (Opacus 0.14, 5 epochs)",
     "mbi-mst": "MST on mbi 2.0 (benchmarks/peers)",
     "mbi-aim": "AIM on mbi 2.0 (2-way workload, T = 25)",
     "sdv-gc": "SDV GaussianCopula (not DP)",
@@ -30,8 +32,8 @@ def fmt(v, spec: str = ".4f") -> str:
     return "—" if v is None else format(v, spec)
 
 
-def main(path: str) -> int:
-    rows = json.loads(Path(path).read_text())
+def main(*paths: str) -> int:
+    rows = [r for path in paths for r in json.loads(Path(path).read_text())]
     print("| system | ε | seed | fit | 2-way TVD | 3-way TVD | TSTR AUC | peak RSS | load |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -53,4 +55,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:]))
