@@ -1,6 +1,9 @@
 """Print the Markdown table of an ``adult_bench.py --json`` file (for BENCHMARKS.md).
 
 python benchmarks/peers/table.py out/bench-adult.json [more.json ...]
+
+A row of a later file replaces the row of an earlier one with the same system, ε and seed
+(a re-run); rows come out grouped by system in the order of ``NAMES``, then ε, then seed.
 """
 
 from __future__ import annotations
@@ -33,7 +36,19 @@ def fmt(v, spec: str = ".4f") -> str:
 
 
 def main(*paths: str) -> int:
-    rows = [r for path in paths for r in json.loads(Path(path).read_text())]
+    by_key: dict[tuple, dict] = {}
+    for path in paths:
+        for r in json.loads(Path(path).read_text()):
+            by_key[(r["system"], r.get("epsilon") or 0.0, r.get("seed", 0))] = r
+    order = {name: k for k, name in enumerate(NAMES)}
+    rows = sorted(
+        by_key.values(),
+        key=lambda r: (
+            order.get(r["system"], len(order)),
+            r.get("epsilon") or 0.0,
+            r.get("seed", 0),
+        ),
+    )
     print("| system | ε | seed | fit | 2-way TVD | 3-way TVD | TSTR AUC | peak RSS | load |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
