@@ -156,7 +156,7 @@ def main() -> None:
     ap.add_argument(
         "--scan-rows",
         type=int,
-        default=200_000,
+        default=250_000,
         help="rows of the scan stage's table (its own folder, 25k-row row groups): the "
         "redaction analyzer reads every note, ~10³ notes/s per core",
     )
