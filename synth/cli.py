@@ -162,13 +162,14 @@ def _scan_chunks(path: Path, cluster: str | None) -> tuple[list[Any], int | None
     from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
     from synth.io.tables import read_table
 
+    holders: int | None = LOCAL_WORKERS if cluster == "local" else 0
     if not cluster:
         try:
             read_table(path)
+            holders = None
         except TooLargeError:
-            return plan_chunks(path, SCAN_CHUNK_BYTES), 1
-        return plan_chunks(path, SCAN_CHUNK_BYTES), None
-    return plan_chunks(path, SCAN_CHUNK_BYTES), LOCAL_WORKERS if cluster == "local" else 0
+            holders = 1
+    return plan_chunks(path, SCAN_CHUNK_BYTES), holders
 
 
 def _check_stream_memory(path: Path, chunks: list[Any], holders: int, sample_rows: int) -> None:
