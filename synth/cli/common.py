@@ -1,0 +1,111 @@
+"""Plumbing shared by the ``synth`` commands: consoles, option types, progress display,
+JSON output, and the mapping of errors to the exit codes documented in :mod:`synth.errors`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from synth.errors import StewardError
+
+err = Console(stderr=True)
+out = Console()
+DEBUG = {"on": False}
+
+DataArg = Annotated[Path, typer.Argument(help="Input table (.csv or .parquet).")]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Also write machine-readable JSON here.")
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="Run the passes over the rows on Dask: 'local' starts a local cluster of 2 "
+        "workers, tcp://HOST:PORT joins a running scheduler (workers must see the input "
+        "files). Default: in this process. Results are the same either way.",
+    ),
+]
+
+
+def quiet_libraries() -> None:
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("presidio-analyzer", "presidio-anonymizer", "opacus", "faker", "sdv", "rdt"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@contextmanager
+def progress_display() -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress display (stderr); yields the callback the stages call."""
+    enabled = err.is_terminal or os.environ.get("SYNTH_PROGRESS") == "1"
+    if not enabled:
+
+        def plain(what: str, done: int, total: int) -> None:
+            if done == total:
+                err.print(f"[dim]✓ {what}[/dim]", highlight=False)
+
+        yield plain
+        return
+    with Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield update
+
+
+def write_json(path: Path | None, payload: dict[str, Any]) -> None:
+    if path is None:
+        return
+    from synth.io.atomic import atomic_write_text
+    from synth.release import _dump
+
+    atomic_write_text(path, _dump(payload))
+
+
+def run(fn: Callable[[], int | None]) -> None:
+    """Run a command body; map errors to documented exit codes without echoing data."""
+    quiet_libraries()
+    try:
+        code = fn() or 0
+    except StewardError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted:[/yellow] nothing was written", highlight=False)
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a bug: never print its message, it may hold a data value
+        tb = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in tb if "/synth/" in f.filename or "/privacy/" in f.filename]
+        where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}{where}. The message is withheld "
+            "because it may contain data; rerun with --debug to see it.",
+            highlight=False,
+        )
+        if DEBUG["on"]:
+            traceback.print_exc()
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)

@@ -1,0 +1,77 @@
+"""``synth release``: scan, split, fit, sample, check and report in one step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from synth.cli.common import ClusterOpt, DataArg, JsonOpt, out, progress_display, run, write_json
+
+
+def release(
+    data: DataArg,
+    epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty).")],
+    schema: Annotated[Path | None, typer.Option("--schema", help="Reviewed schema.")] = None,
+    delta: Annotated[float | None, typer.Option("--delta")] = None,
+    engine: Annotated[str, typer.Option("--engine")] = "auto",
+    rows: Annotated[
+        int | None,
+        typer.Option("--rows", help="Synthetic rows (default: as many as training rows)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier release in --out.")
+    ] = False,
+    filter_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--filter-flagged",
+            help="Remove the rows the leakage check flagged before writing synthetic.csv. "
+            "This step looks at real data: the result is outside the DP guarantee.",
+        ),
+    ] = False,
+    cluster: ClusterOpt = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Scan (or use --schema), split a holdout, fit, sample, check, report.
+
+    DIR/synthetic.csv is written only when the leakage gate passes (exit 0);
+    otherwise exit 3 with the report explaining why.
+    """
+
+    def body() -> int:
+        from synth.release import run_release
+
+        with progress_display() as progress:
+            res = run_release(
+                data,
+                epsilon=epsilon,
+                out_dir=out_dir,
+                schema_path=schema,
+                delta=delta,
+                engine=engine,
+                rows=rows,
+                seed=seed,
+                overwrite=overwrite,
+                progress=progress,
+                filter_flagged=filter_flagged,
+                cluster=cluster,
+            )
+        if res.passed:
+            out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")
+        else:
+            out.print(
+                f"[red]BLOCKED[/red] by {', '.join(res.blocked_by)}; no synthetic data "
+                f"written. See {out_dir / 'report.html'}"
+            )
+        out.print(
+            f"spent ε={res.epsilon_spent:.4f}, δ={res.delta_spent:.2e}; "
+            f"report: {out_dir / 'report.html'}; {res.seconds:.0f} s"
+        )
+        write_json(json_out, res.to_dict())
+        return 0 if res.passed else 3
+
+    run(body)
