@@ -298,8 +298,8 @@ def random_mixed(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def run_scale(n: int, n_holdout: int, seed: int) -> dict:
-    from privacy.leakage.distance import encode
-    from privacy.leakage.gate import SYNTHETIC, TRAIN, prepare_columns
+    from privacy.leakage.columns import prepare_columns
+    from privacy.leakage.distance import SYNTHETIC, TRAIN, encode
 
     rng = np.random.default_rng(seed)
     base = random_mixed(n + n_holdout, rng)

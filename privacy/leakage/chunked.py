@@ -32,21 +32,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privacy.leakage.distance import Prepared
-from privacy.leakage.gate import (
-    _MISSING,
+from privacy.leakage.columns import (
     FRAMES,
-    _categories,
-    _factorize,
     _generalise,
-    _numbers,
     _usable,
-    check_prepared,
     generalised_counts,
     generalised_state,
     infer_from_uniques,
 )
+from privacy.leakage.distance import Prepared
+from privacy.leakage.gate import check_prepared
 from privacy.leakage.metrics import LeakageResult
+from privacy.leakage.normalise import _MISSING, _categories, _factorize, _numbers
 from synth.cluster import InProcess, Runner
 from synth.errors import InputError
 from synth.io.chunks import Chunk
@@ -241,7 +238,7 @@ def prepare_chunks(
     runner: Runner | None = None,
     progress: Progress | None = None,
 ) -> list[Prepared]:
-    """:func:`~privacy.leakage.gate.prepare_columns` over chunks, normalised on the runner."""
+    """:func:`~privacy.leakage.columns.prepare_columns` over chunks, normalised on the runner."""
     runner = runner if runner is not None else InProcess()
     syn = [synthetic] if isinstance(synthetic, pd.DataFrame) else list(synthetic)
     frames = [list(train), list(holdout), syn]

@@ -11,8 +11,8 @@ from test_leakage import make_people
 
 from privacy.leakage import check_leakage
 from privacy.leakage.attacks import AttackOutcome, _guessed, choose_columns, run_attacks
+from privacy.leakage.columns import prepare_columns
 from privacy.leakage.distance import HOLDOUT, TRAIN, Encoded, Prepared, count_within
-from privacy.leakage.gate import prepare_columns
 from privacy.leakage.metrics import tie_scores
 from synth.schema.model import Column, Dataset, GateThresholds, Schema
 

@@ -1,0 +1,197 @@
+"""The leakage gate's columns: which are compared, and in which form.
+
+Columns used are those present in all three frames; with a schema, only the
+modelled-like ones (categorical/numerical/datetime, not a direct identifier, not
+dropped/replaced/redacted). A generalised column is compared in its generalised
+form: frames still holding raw values (e.g. 5-digit ZIPs) are generalised first,
+so ZIP3 meets ZIP3. Without a schema a column is numeric when ≥95% of its
+non-missing real values parse as numbers, else datetime when ≥95% parse as
+dates, else categorical; categorical columns unique in >90% of real rows are
+treated as identifiers and skipped. The values are normalised as
+:mod:`privacy.leakage.normalise` describes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from privacy.leakage.distance import Prepared
+from privacy.leakage.normalise import (
+    _MISSING,
+    _canon_category,
+    _categories,
+    _factorize,
+    _numbers,
+    _parse_dates,
+    _parse_numbers,
+    _per_row,
+)
+from synth.errors import InputError
+from synth.schema.generalise import AGE_BANDS, generalise, generalised_column
+from synth.schema.model import Column, ColumnType, Generalisation, Role, Schema
+
+FRAMES = ("train", "holdout", "synthetic")
+PARSE_SHARE = 0.95
+ID_UNIQUE_SHARE = 0.90
+_DATE_PROBE = 200
+_AGE_LABELS = {label for _, _, label in AGE_BANDS}
+_COMPARABLE = {ColumnType.CATEGORICAL, ColumnType.NUMERICAL, ColumnType.DATETIME}
+
+
+def _infer(real: pd.Series) -> ColumnType | None:
+    """Type of an undeclared column, or None for an identifier-like one."""
+    by_dtype = _typed(real)
+    if by_dtype is not None:
+        return by_dtype
+    codes, u = _factorize(real)
+    counts = np.bincount(codes[codes >= 0], minlength=len(u))
+    return infer_from_uniques(real, u, counts, len(real))
+
+
+def _typed(probe: pd.Series) -> ColumnType | None:
+    """The type a typed (bool, numeric, datetime) column has; None for text/object."""
+    if pd.api.types.is_bool_dtype(probe):
+        return ColumnType.CATEGORICAL
+    if pd.api.types.is_numeric_dtype(probe):
+        return ColumnType.NUMERICAL
+    if pd.api.types.is_datetime64_any_dtype(probe):
+        return ColumnType.DATETIME
+    return None
+
+
+def infer_from_uniques(
+    probe: pd.Series, u: pd.Series, counts: np.ndarray, n_rows: int
+) -> ColumnType | None:
+    """:func:`_infer` from the column's distinct values ``u`` (first-appearance order, as
+    :func:`_factorize` gives them), their ``counts`` and the row count; ``probe`` is any
+    Series with the column's dtype (a few rows suffice)."""
+    by_dtype = _typed(probe)
+    if by_dtype is not None:
+        return by_dtype
+    total = counts.sum()
+    if total == 0:
+        return ColumnType.CATEGORICAL
+    if counts[~np.isnan(_parse_numbers(u))].sum() >= PARSE_SHARE * total:
+        return ColumnType.NUMERICAL
+    probe_at = np.unique(np.linspace(0, len(u) - 1, min(len(u), _DATE_PROBE)).astype(int))
+    if (
+        np.mean(~np.isnan(_parse_dates(u.iloc[probe_at], None))) >= 0.5
+        and counts[~np.isnan(_parse_dates(u, None))].sum() >= PARSE_SHARE * total
+    ):
+        return ColumnType.DATETIME
+    if len(u) > ID_UNIQUE_SHARE * n_rows:
+        return None
+    return ColumnType.CATEGORICAL
+
+
+def _is_generalised(s: pd.Series, method: Generalisation) -> bool | None:
+    """Whether the values already have the generalised form (None: nothing to judge)."""
+    return generalised_state(*generalised_counts(s, method))
+
+
+def generalised_state(ok: int, total: int) -> bool | None:
+    """:func:`_is_generalised` from the counts of :func:`generalised_counts` (summable)."""
+    return None if total == 0 else bool(ok >= PARSE_SHARE * total)
+
+
+def generalised_counts(s: pd.Series, method: Generalisation) -> tuple[int, int]:
+    """Non-missing cells already in the generalised form, and all non-missing cells."""
+    codes, u = _factorize(s)
+    counts = np.bincount(codes[codes >= 0], minlength=len(u))
+    if counts.sum() == 0:
+        return 0, 0
+    canon = [_canon_category(v) for v in u]
+    if method == Generalisation.ZIP3:
+        ok = [c is not None and c.isdigit() and len(c) <= 3 for c in canon]
+    elif method == Generalisation.AGE_BAND:
+        ok = [c in _AGE_LABELS for c in canon]
+    else:  # YEAR: whole numbers
+        nums = pd.to_numeric(pd.Series(canon, dtype=object), errors="coerce").to_numpy(float)
+        ok = list(np.isfinite(nums) & (nums == np.round(nums)))
+    return int(counts[np.array(ok, dtype=bool)].sum()), int(counts.sum())
+
+
+def _align_generalised(col: Column, values: list[pd.Series]) -> tuple[ColumnType, list[pd.Series]]:
+    """Bring every frame to the coarsest form present; return the type to compare as."""
+    method = Generalisation(col.generalise)  # type: ignore[arg-type]
+    gcol = generalised_column(col)
+    if method == Generalisation.TOP_CODE_89:
+        return ColumnType(gcol.type), values  # clipped after parsing
+    state = [_is_generalised(v, method) for v in values]
+    if not any(s is True for s in state):
+        return ColumnType(col.type), values
+    return ColumnType(gcol.type), [
+        v if s is True else _generalise(v, method) for v, s in zip(values, state, strict=True)
+    ]
+
+
+def _generalise(values: pd.Series, method: Generalisation) -> pd.Series:
+    """:func:`generalise`, applied once per distinct value (it is elementwise)."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    done = generalise(pd.Series(uniq, dtype=object), method).to_numpy(dtype=object)
+    return pd.Series(_per_row(codes, done, None), index=values.index, dtype=object)
+
+
+def _usable(col: Column) -> bool:
+    """Modelled-like: a comparable type, not a direct identifier, not dropped/replaced/redacted."""
+    return col.modelled and col.role != Role.DIRECT_IDENTIFIER and col.type in _COMPARABLE
+
+
+def _prepare(
+    name: str,
+    kind: ColumnType,
+    values: list[pd.Series],
+    fmt: str | None,
+    strict: bool,
+    top_code: bool = False,
+) -> Prepared:
+    if kind == ColumnType.CATEGORICAL:
+        cats = np.concatenate([_categories(v) for v in values])
+        cats[pd.isna(cats)] = _MISSING
+        codes, _ = pd.factorize(cats)
+        cuts = np.cumsum([len(v) for v in values])[:-1]
+        tr, ho, syn = np.split(codes.astype(np.int64), cuts)
+        return Prepared(name, False, (tr, ho, syn))
+    parts: list[np.ndarray] = []
+    for frame, v in zip(FRAMES, values, strict=True):
+        x, n_bad = _numbers(v, kind, fmt)
+        if n_bad and strict:
+            what = "cannot be parsed as dates" if kind == ColumnType.DATETIME else "are not numbers"
+            raise InputError(
+                f"{frame}: column '{name}' is declared {kind} but {n_bad} value(s) {what}"
+            )
+        parts.append(np.minimum(x, 90.0) if top_code else x)
+    return Prepared(name, True, (parts[0], parts[1], parts[2]))
+
+
+def prepare_columns(
+    train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None
+) -> list[Prepared]:
+    others = set(holdout.columns) & set(synthetic.columns)
+    shared = [c for c in train.columns if c in others]
+    if not shared:
+        raise InputError("train, holdout and synthetic have no column in common")
+    out: list[Prepared] = []
+    for name in shared:
+        values = [train[name], holdout[name], synthetic[name]]
+        if schema is not None:
+            if name not in schema.names or not _usable(col := schema.column(name)):
+                continue
+            kind, fmt = ColumnType(col.type), col.format
+            if col.generalise is not None:
+                kind, values = _align_generalised(col, values)
+                fmt = None if kind != col.type else fmt
+            top = col.generalise == Generalisation.TOP_CODE_89
+            out.append(_prepare(str(name), kind, values, fmt, strict=True, top_code=top))
+            continue
+        inferred = _infer(pd.concat(values[:2], ignore_index=True))
+        if inferred is not None:
+            out.append(_prepare(str(name), inferred, values, None, strict=False))
+    if not out:
+        why = "not modelled under the schema" if schema is not None else "identifier-like"
+        raise InputError(
+            f"train, holdout and synthetic: all {len(shared)} shared column(s) are excluded "
+            f"({why}); nothing to compare"
+        )
+    return out
