@@ -5,7 +5,16 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from synth.report import html_sections as hs
+from synth.report.page.bias import bias
+from synth.report.page.diversity import diversity
+from synth.report.page.fidelity import fidelity
+from synth.report.page.frame import FOOTER, meta_line, signature
+from synth.report.page.leakage import leakage
+from synth.report.page.ledger import ledger
+from synth.report.page.limits import limits
+from synth.report.page.markup import section
+from synth.report.page.pii_scan import pii_scan
+from synth.report.page.verdict import verdict
 from synth.report.style import CSS
 
 #: the page may load nothing: images are data: URIs, styles are inline, scripts are refused
@@ -28,22 +37,22 @@ def render_html(report: dict[str, Any], figures: dict[str, str]) -> str:
     meta = report.get("meta", {})
     name = escape(str(meta.get("dataset", "dataset")))
     renderers = {
-        "pii_scan": hs.pii_scan,
-        "ledger": hs.ledger,
-        "leakage": hs.leakage,
-        "fidelity": hs.fidelity,
-        "bias": hs.bias,
-        "diversity": hs.diversity,
-        "limits": hs.limits,
+        "pii_scan": pii_scan,
+        "ledger": ledger,
+        "leakage": leakage,
+        "fidelity": fidelity,
+        "bias": bias,
+        "diversity": diversity,
+        "limits": limits,
     }
     toc = "".join(
         f'<a href="#{key}">{i}. {escape(title)}</a>'
         for i, (key, title) in enumerate(SECTIONS, start=1)
     )
-    body = [hs.verdict(report.get("verdict", {}), report), f'<nav class="toc">{toc}</nav>']
+    body = [verdict(report.get("verdict", {}), report), f'<nav class="toc">{toc}</nav>']
     for i, (key, title) in enumerate(SECTIONS[1:], start=2):
         if key in report:
-            body.append(hs.section(key, i, title, renderers[key](report[key], figures)))
+            body.append(section(key, i, title, renderers[key](report[key], figures)))
     status = "RELEASED" if report.get("verdict", {}).get("released") else "BLOCKED"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -60,11 +69,11 @@ def render_html(report: dict[str, Any], figures: dict[str, str]) -> str:
 <header class="top">
 <div class="kicker">steward-synth · synthetic data release report</div>
 <h1>{name}</h1>
-<div class="meta">{hs.meta_line(meta)}</div>
+<div class="meta">{meta_line(meta)}</div>
 </header>
 {"".join(body)}
-{hs.signature()}
-<footer>{escape(hs.FOOTER)}</footer>
+{signature()}
+<footer>{escape(FOOTER)}</footer>
 </main>
 </body>
 </html>

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from privacy.leakage import check_leakage
 from privacy.leakage.filter import filter_flagged
 from synth.cli import app
-from synth.report import governance, html_sections
+from synth.report import governance
+from synth.report.page.leakage import leakage as render_leakage
 from synth.schema.model import GateThresholds
 
 
@@ -91,7 +92,7 @@ def test_report_leakage_section_shows_attacks_sampling_and_filter():
     section = governance.leakage(result.to_dict(), result.dcr_train, result.dcr_holdout, {})
     assert section["filter"]["removed"] == len(result.flagged)
     assert section["sampling"]["rows_measured"] == 500
-    html = " ".join(html_sections.leakage(section, {}).split())
+    html = " ".join(render_leakage(section, {}).split())
     assert "inference: plan" in html and "linkability" in html
     assert "outside the differential-privacy guarantee" in html
     assert "uniform random sample of 500 synthetic rows" in html

@@ -1,0 +1,84 @@
+"""Section 3: the privacy ledger, every DP charge on real rows and the composed total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth.report.common import fixed, fmt
+from synth.report.page.markup import e, kv, table
+
+
+def _params(p: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{e(k)} = {e(fmt(v) if isinstance(v, float) else v)}"
+        for k, v in p.items()
+        if k != "mechanism"
+    )
+
+
+def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
+    if not s.get("available"):
+        return f'<p class="lede">{e(s.get("note"))}</p>'
+    lede = (
+        "Every mechanism that touched real rows, with its privacy cost. ε alone is each "
+        "charge's cost by itself; the total is composed with Rényi-DP accounting, which is "
+        "tighter than adding them up."
+    )
+    rows = [
+        [
+            e(c["purpose"]),
+            e(c["target"]),
+            e(c["parameters"].get("mechanism")),
+            f'<span class="ev">{_params(c["parameters"])}</span>',
+            fmt(c["epsilon_alone"]),
+        ]
+        for c in s.get("charges", [])
+    ]
+    spent, budget = s.get("spent", {}), s.get("budget", {})
+    foot = [
+        "Total (composed)",
+        "",
+        "",
+        f"δ = {fmt(spent.get('delta'))} of {fmt(budget.get('delta'))}",
+        f"ε = {fixed(spent.get('epsilon'), 2)} of {fixed(budget.get('epsilon'), 2)}",
+    ]
+    out = [
+        f'<p class="lede">{lede}</p>',
+        table(
+            ["purpose", "target", "mechanism", "parameters", "ε alone"],
+            rows,
+            numeric={4},
+            foot=foot,
+        ),
+    ]
+    facts = [
+        ("accounting", e(s.get("accounting"))),
+        ("conversion δ", fmt(s.get("conversion_delta"))),
+        ("engine", f"<b>{e(s.get('engine'))}</b> — {e(s.get('engine_reason'))}"),
+        ("rows used", fmt(s.get("rows_used"))),
+    ]
+    tr = s.get("training", {})
+    if tr:
+        facts.append(
+            (
+                "training",
+                e(
+                    ", ".join(
+                        f"{k} = {fmt(v) if isinstance(v, float) else v}" for k, v in tr.items()
+                    )
+                ),
+            )
+        )
+    opts = s.get("engine_options", {})
+    if opts:
+        facts.append(("engine options", e(", ".join(f"{k} = {v}" for k, v in opts.items()))))
+    doms = s.get("domains", [])
+    if doms:
+        facts.append(
+            (
+                "domains estimated under DP",
+                e(", ".join(f"{d.get('column')} ({d.get('kind')})" for d in doms)),
+            )
+        )
+    out.append(kv(facts))
+    return "".join(out)
