@@ -43,6 +43,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privacy.birth_dates import _birth_dates
+from privacy.classification import classify
+from privacy.draft import draft_schema
+from privacy.findings import Finding, ScanResult
+from privacy.header_rules import header_rules, normalise_header
 from privacy.nlp import engine_name
 from privacy.profile import (
     KMV_K,
@@ -53,15 +58,6 @@ from privacy.profile import (
     sketch_count,
 )
 from privacy.redaction import analyze_fast
-from privacy.scanner import (
-    Finding,
-    ScanResult,
-    _birth_dates,
-    classify,
-    draft_schema,
-    header_rules,
-    normalise_header,
-)
 from synth.cluster import InProcess, Runner
 from synth.errors import InputError
 from synth.io.chunks import Chunk, total_rows

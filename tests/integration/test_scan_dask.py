@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from privacy.chunked_scan import sample_indices, scan_source
+from privacy.findings import ScanResult
 from privacy.profile import distinct_sketch, merge_sketches, sketch_count
 from privacy.redaction import analyze_fast
-from privacy.scanner import ScanResult, scan
+from privacy.scanner import scan
 from synth.cluster import connect
 from synth.io.chunks import plan_chunks
 from synth.io.tables import read_table

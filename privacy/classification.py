@@ -1,0 +1,308 @@
+"""Per-column classification: type, role, entity, confidence, evidence and action.
+
+:func:`classify` combines the column's profile, its header rule and what its sampled
+values say, in a fixed order of rules (free text, clinical codes, coordinates, value
+entities, the header, lexicon names, keys, quasi-identifiers by name).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from privacy.findings import Finding
+from privacy.header_rules import match_header, normalise_header
+from privacy.profile import ColumnTotals, Profile, profile
+from privacy.shapes import geo_precision, name_share, opaque_share
+from privacy.value_entities import DIRECT_ENTITIES, _clinical, _direct_values, _text_entities
+
+SAMPLE_VALUES = 100
+SAMPLE_TEXTS = 200
+#: decimals of a coordinate that make it a home location (4 decimals ≈ 11 m)
+GEO_DIRECT_DECIMALS = 4
+
+
+def infer_type(p: Profile) -> str:
+    if p.rows == p.missing:
+        return "categorical"
+    if p.mean_words >= 4 and p.unique_ratio > 0.3:
+        return "text"
+    if p.date_format is not None and p.date_share >= 0.95:
+        return "datetime"
+    if p.numeric_share >= 0.95 and p.leading_zero_share < 0.05:
+        if p.integer_share >= 0.95 and p.distinct <= 12:
+            return "categorical"
+        # unique fixed-width integers are keys; unique variable-width ones are measurements
+        # (weights, amounts) unless the column name says otherwise
+        if (
+            p.integer_share >= 0.95
+            and p.unique_ratio >= 0.95
+            and p.distinct > 100
+            and p.top_shape_share >= 0.9
+        ):
+            return "identifier"
+        return "numerical"
+    if p.unique_ratio >= 0.95 and p.distinct > 100 and p.mean_words <= 2:
+        return "identifier"
+    return "categorical"
+
+
+def _sample_values(series: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, list[str]]:
+    present = series.dropna().astype(str)
+    present = present[present.str.strip() != ""]
+    uniq = pd.unique(present)
+    pick = rng.choice(len(uniq), min(SAMPLE_VALUES, len(uniq)), replace=False) if len(uniq) else []
+    return present, [str(uniq[i]) for i in sorted(pick)]
+
+
+def classify(
+    name: str,
+    series: pd.Series,
+    rng: np.random.Generator,
+    *,
+    totals: ColumnTotals | None = None,
+) -> Finding:
+    """Classify one column. ``totals``: whole-column counts when ``series`` is a row
+    sample of a larger column (rows, missing, distinct values, numeric maximum)."""
+    p = profile(series, rng)
+    if totals is not None:
+        p = totals.apply(p)
+    inferred = infer_type(p)
+    norm = normalise_header(name)
+    present, values = _sample_values(series, rng)
+    rule = match_header(name, inferred, values, p)
+    evidence: list[str] = [
+        f"{p.distinct} distinct of {p.rows - p.missing} present ({p.unique_ratio:.0%} unique)"
+    ]
+    if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
+        evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
+    if rule is not None:
+        evidence.append(f"column name matches the '{rule.entity or rule.role}' rule")
+        if rule.needs:
+            evidence.append(f"values confirm the rule ({rule.needs}-shaped)")
+
+    fmt = p.date_format
+
+    # 1. free text
+    if inferred == "text":
+        texts = [
+            str(present.iloc[i])
+            for i in sorted(
+                rng.choice(len(present), min(SAMPLE_TEXTS, len(present)), replace=False)
+            )
+        ]
+        text_entities = _text_entities(texts)
+        found = sum(text_entities.values())
+        evidence.append(
+            f"free text, mean {p.mean_words:.0f} words; Presidio found {found} PII "
+            f"span(s) in {len(texts)} sampled notes"
+        )
+        return _finding(
+            name,
+            "text",
+            "free_text",
+            "FREE_TEXT",
+            0.9 if found else 0.7,
+            "redact",
+            evidence,
+            p,
+            text_entities=text_entities,
+        )
+
+    # 2. clinical codes are never identifiers
+    code = _clinical(values, norm)
+    if code is not None and (rule is None or rule.role != "direct_identifier"):
+        evidence.append(f"values are {code} codes (not an identifier)")
+        return _finding(
+            name, "categorical", "sensitive", f"CLINICAL_CODE:{code}", 0.9, "keep", evidence, p
+        )
+
+    # 3. coordinates: a home location when precise, an area when rounded
+    if rule is not None and rule.entity == "GEO_COORDINATE":
+        decimals = geo_precision(values, 180.0)
+        if decimals is None:
+            rule = None
+        elif decimals < GEO_DIRECT_DECIMALS:
+            evidence.append(f"coordinates rounded to {decimals} decimals: an area, not a place")
+            return _finding(
+                name,
+                inferred,
+                "quasi_identifier",
+                "GEO_COORDINATE",
+                0.7,
+                "keep",
+                evidence,
+                p,
+                hipaa=rule.hipaa,
+            )
+        else:
+            evidence.append(f"coordinates with {decimals} decimals (≈ a single address)")
+
+    # 4. Presidio over sampled distinct values (validated entities)
+    direct = _direct_values(values, norm, p, inferred, rule)
+    if direct:
+        if rule is not None and rule.entity in direct:
+            ent = str(rule.entity)
+            share, score = direct[ent]
+        else:
+            ent, (share, score) = max(direct.items(), key=lambda kv: kv[1][0] * kv[1][1])
+        evidence.append(
+            f"Presidio {ent} on {share:.0%} of {len(values)} sampled values "
+            f"(mean score {score:.2f})"
+        )
+        agrees = rule is not None and rule.entity == ent
+        conf = min(0.99, share * max(score, 0.5) + (0.3 if agrees else 0.0))
+        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        return _finding(
+            name,
+            "identifier",
+            "direct_identifier",
+            ent,
+            max(conf, 0.6),
+            "replace",
+            evidence,
+            p,
+            hipaa=DIRECT_ENTITIES[ent],
+            fmt=shape,
+        )
+
+    # 5. the column name, confirmed by the values where the rule asks for it
+    if rule is not None and rule.role == "direct_identifier":
+        typ = rule.type or inferred
+        action = rule.action
+        gen = rule.generalise
+        if typ == "datetime" and inferred != "datetime":
+            action, gen, typ = "drop", None, inferred if inferred != "numerical" else "identifier"
+        if typ in ("numerical", "categorical") and action == "replace":
+            typ = "identifier"
+        if rule.entity == "GEO_COORDINATE":
+            typ = "numerical"
+        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        return _finding(
+            name,
+            typ,
+            "direct_identifier",
+            rule.entity,
+            0.95 if rule.needs else 0.9,
+            action,
+            evidence,
+            p,
+            hipaa=rule.hipaa,
+            generalise=gen,
+            fmt=fmt if typ == "datetime" else shape,
+        )
+
+    # 6. names with no name in the header: most values are lexicon names (digits stripped)
+    specific_rule = rule is not None and rule.entity is not None
+    if (
+        rule is None
+        and inferred in ("categorical", "identifier")
+        and p.distinct >= 30
+        and p.mean_words <= 4
+        and name_share(values) >= 0.8
+    ):
+        evidence.append(f"{name_share(values):.0%} of sampled values are lexicon names")
+        return _finding(
+            name,
+            "identifier",
+            "direct_identifier",
+            "PERSON",
+            0.8,
+            "replace",
+            evidence,
+            p,
+            hipaa="Names",
+        )
+
+    # 7. keys with no entity: unique per row, or opaque machine keys (UUID, hex, tokens)
+    specific_rule = rule is not None and rule.entity is not None
+    opaque = opaque_share(values) >= 0.9 and p.distinct >= 20
+    if not specific_rule and (inferred == "identifier" or opaque):
+        evidence.append(
+            "unique per row with an id-like shape"
+            if inferred == "identifier"
+            else f"opaque machine keys (UUID/hex/token) in {opaque_share(values):.0%} of values"
+        )
+        shape = p.top_shape if p.top_shape_share >= 0.9 else None
+        return _finding(
+            name, "identifier", "direct_identifier", "ID", 0.75, "replace", evidence, p, fmt=shape
+        )
+
+    # 8. quasi-identifiers and sensitive attributes by name
+    if rule is not None:
+        typ = inferred if inferred != "identifier" else "categorical"
+        action, gen = rule.action, rule.generalise
+        hipaa = rule.hipaa
+        if rule.entity == "AGE" and p.max_value is not None and p.max_value > 89:
+            action, gen = "generalise", "top_code_89"
+            evidence.append("ages above 89 present (HIPAA): top-code at 90")
+        elif rule.entity == "AGE" and any(re.match(r"^\W*(9\d|1\d\d)\D", v) for v in values):
+            evidence.append("an age band above 89 present (HIPAA: ages over 89 are identifying)")
+        if gen == "zip3":
+            typ = "categorical"
+        if rule.entity == "ORGANIZATION_KEY":
+            evidence.append("key of an organisation, not of a person")
+        return _finding(
+            name,
+            typ,
+            rule.role,
+            rule.entity,
+            0.8,
+            action,
+            evidence,
+            p,
+            hipaa=hipaa,
+            generalise=gen,
+            fmt=fmt,
+        )
+    if inferred == "datetime":
+        return _finding(
+            name,
+            "datetime",
+            "quasi_identifier",
+            "DATE_TIME",
+            0.6,
+            "keep",
+            evidence,
+            p,
+            hipaa="Dates (except year) directly related to an individual",
+            fmt=fmt,
+        )
+    return _finding(name, inferred, "other", None, 0.5, "keep", evidence, p)
+
+
+def _finding(
+    name: str,
+    typ: str,
+    role: str,
+    entity: str | None,
+    conf: float,
+    action: str,
+    evidence: list[str],
+    p: Profile,
+    *,
+    hipaa: str | None = None,
+    generalise: str | None = None,
+    fmt: str | None = None,
+    text_entities: dict[str, int] | None = None,
+) -> Finding:
+    precision = p.precision if typ == "numerical" else None
+    if typ == "datetime" and fmt is None:
+        fmt = p.date_format
+    return Finding(
+        name=name,
+        type=typ,
+        role=role,
+        entity=entity,
+        confidence=round(conf, 3),
+        action=action,
+        evidence=evidence,
+        hipaa=hipaa,
+        generalise=generalise,
+        format=fmt,
+        precision=precision,
+        text_entities=text_entities or {},
+        profile=p.to_dict(),
+    )
