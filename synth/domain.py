@@ -7,6 +7,8 @@
   signed log-spaced bins (as in Google's ApproxBounds); the bounds are the
   outermost bins whose noisy counts clear the same kind of threshold.
 * Datetime bounds: the same over a fixed monthly grid from 1900 to 2100.
+* Numeric precision (decimals kept on output): a noisy histogram of the decimals each
+  value needs; the largest count of decimals that clears the threshold.
 
 Every measurement is charged to the :class:`~synth.ledger.PrivacyLedger`.
 """
@@ -136,3 +138,57 @@ def estimate_bounds(
     if len(hot) == 0:
         return None
     return DPBounds(float(edges[hot[0]]), float(edges[hot[-1] + 1]), sigma)
+
+
+#: decimals a number may need before it counts as "more" (the last bin)
+MAX_DECIMALS = 6
+
+
+def decimals_histogram(x: np.ndarray) -> np.ndarray:
+    """Rows by the decimals their value needs: bins 0…MAX_DECIMALS, then 'more' (finite
+    values only; sums exactly over partitions).
+
+    >>> decimals_histogram(np.array([1.0, 2.5, 2.25, np.nan, 1 / 3])).tolist()
+    [1, 1, 1, 0, 0, 0, 0, 1]
+    """
+    x = x[np.isfinite(x)]
+    need = np.full(len(x), MAX_DECIMALS + 1, dtype=np.int64)
+    for d in range(MAX_DECIMALS, -1, -1):
+        exact = np.abs(np.round(x, d) - x) <= 1e-9 * np.maximum(1.0, np.abs(x))
+        need[exact] = d
+    return np.bincount(need, minlength=MAX_DECIMALS + 2).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class DPPrecision:
+    precision: int | None
+    sigma: float
+
+
+def estimate_precision(
+    histogram: np.ndarray,
+    *,
+    ledger: PrivacyLedger,
+    sigma: float,
+    rng: np.random.Generator,
+    column: str,
+) -> DPPrecision:
+    """DP number of decimals: the most any bin of the noisy decimals histogram holds.
+
+    One Gaussian mechanism (each row adds 1 to one bin: sensitivity 1), charged to the
+    ledger; the precision is the largest decimal count whose noisy number of rows clears
+    the same threshold as the bounds, ``None`` (values kept unrounded) when values need
+    more than ``MAX_DECIMALS`` or when no bin clears it (too few rows to tell).
+    """
+    tau = 1.0 + sigma * float(norm.isf(1e-4))
+    ledger.charge_gaussian(
+        "precision (noisy decimals histogram)",
+        column,
+        sigma=sigma,
+        details={"bins": f"0-{MAX_DECIMALS} decimals, more"},
+    )
+    noisy = histogram.astype(float) + rng.normal(0.0, sigma, size=len(histogram))
+    hot = np.flatnonzero(noisy >= tau)
+    if len(hot) == 0 or hot[-1] > MAX_DECIMALS:
+        return DPPrecision(None, sigma)
+    return DPPrecision(int(hot[-1]), sigma)

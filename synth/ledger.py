@@ -30,6 +30,19 @@ ORDERS: tuple[float, ...] = tuple(
 #: share of the δ budget reserved for partition selection (the rest converts RDP → (ε, δ))
 PARTITION_DELTA_SHARE = 0.1
 
+#: the neighbouring relation every mechanism is calibrated for
+NEIGHBOURING = "add/remove one"
+#: what reads real rows outside the guarantee (release.json and the report list them)
+NOT_COVERED = [
+    "the leakage gate's decision to publish synthetic.csv or not (re-running until it "
+    "passes leaks more)",
+    "--filter-flagged, which drops synthetic rows by their distance to real rows",
+    "the report's comparisons with the real rows (fidelity, bias, leakage): internal "
+    "evidence, not for publication",
+    "an unreviewed draft schema: column types, roles, actions, formats and the privacy "
+    "unit read from the rows by the scan, without DP",
+]
+
 
 @dataclass(frozen=True)
 class Charge:
@@ -78,13 +91,48 @@ def zcdp_rho_for(epsilon: float, delta: float) -> float:
 
 
 class PrivacyLedger:
-    """Composes the costs of every mechanism and refuses to exceed the budget."""
+    """Composes the costs of every mechanism and refuses to exceed the budget.
 
-    def __init__(self, epsilon: float, delta: float) -> None:
+    ``unit`` names the column that identifies a person (each person bounded to one row
+    before any mechanism runs), or None: then the unit is one row. Every mechanism is
+    calibrated for add/remove-one neighbours of that unit, so the number of persons is
+    itself private.
+    """
+
+    def __init__(self, epsilon: float, delta: float, *, unit: str | None = None) -> None:
         check_budget(epsilon, delta)
         self.epsilon = float(epsilon)
         self.delta = float(delta)
+        self.unit = unit
         self.charges: list[Charge] = []
+
+    def guarantee(self) -> dict[str, Any]:
+        """The privacy unit, the neighbouring relation and the sentence they make."""
+        eps, dlt = f"{self.epsilon:g}", f"{self.delta:.0e}"
+        if self.unit:
+            who = f"per person (column '{self.unit}', one row kept per person)"
+            whose, count = "any one person's data", "persons"
+        else:
+            who, whose, count = "per row", "any one row", "rows"
+        statement = (
+            f"({eps}, {dlt})-differential privacy {who}, under add/remove-one neighbours: "
+            f"whether {whose} is in the table or not changes the probability of any output "
+            f"of the fit by at most a factor e^{eps}, except with probability {dlt}. The "
+            f"number of {count} is private too."
+        )
+        if not self.unit:
+            statement += (
+                " No person column is declared: a person with several rows is protected "
+                "only row by row."
+            )
+        return {
+            "unit": "person" if self.unit else "row",
+            "unit_column": self.unit,
+            "rows_per_person": 1 if self.unit else None,
+            "neighbouring": NEIGHBOURING,
+            "statement": statement,
+            "not_covered": NOT_COVERED,
+        }
 
     # -- budget split -------------------------------------------------------------------
     @property
@@ -173,13 +221,15 @@ class PrivacyLedger:
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
             "accounting": "RDP composition (Opacus analysis), additive δ for partition selection",
+            "privacy": self.guarantee(),
             "conversion_delta": self.conversion_delta,
             "charges": self.rows(),
         }
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> PrivacyLedger:
-        led = cls(state["budget"]["epsilon"], state["budget"]["delta"])
+        unit = (state.get("privacy") or {}).get("unit_column")
+        led = cls(state["budget"]["epsilon"], state["budget"]["delta"], unit=unit)
         for row in state["charges"]:
             row = {k: v for k, v in row.items() if k != "epsilon_alone"}
             led.charges.append(Charge(**row))

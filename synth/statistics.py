@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from synth.cluster import Runner, resolve
-from synth.domain import bound_histogram, category_counts
+from synth.domain import bound_histogram, category_counts, decimals_histogram
 from synth.prepare import check_columns, model_view
 from synth.schema.model import Column, ColumnType, Schema
 
@@ -39,6 +39,7 @@ class Counts:
     rows: int = 0
     categories: dict[str, pd.Series] = field(default_factory=dict)
     histograms: dict[str, np.ndarray] = field(default_factory=dict)
+    decimals: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _kept(df: pd.DataFrame, keep: np.ndarray | None) -> pd.DataFrame:
@@ -71,7 +72,19 @@ def partition_counts(
         else:
             x = view[col.name].to_numpy(dtype=float)
             out.histograms[col.name] = bound_histogram(x, datetime=col.type == ColumnType.DATETIME)
+            if needs_precision(col):
+                out.decimals[col.name] = decimals_histogram(x)
     return out
+
+
+def needs_precision(col: Column) -> bool:
+    """A numeric column whose domain is not declared at all: its precision is estimated
+    under DP with its bounds (a column with public bounds and no precision is decoded
+    unrounded, as declared)."""
+    dom = col.domain
+    return col.type == ColumnType.NUMERICAL and (
+        dom is None or (not dom.has_bounds and dom.precision is None)
+    )
 
 
 def merge_counts(parts: list[Counts]) -> Counts:
@@ -83,6 +96,9 @@ def merge_counts(parts: list[Counts]) -> Counts:
         for name, h in p.histograms.items():
             prev_h = out.histograms.get(name)
             out.histograms[name] = h.copy() if prev_h is None else prev_h + h
+        for name, h in p.decimals.items():
+            prev_d = out.decimals.get(name)
+            out.decimals[name] = h.copy() if prev_d is None else prev_d + h
     return out
 
 

@@ -1,9 +1,15 @@
-"""The synthesizer: schema-driven, end-to-end DP fit; seeded, constraint-respecting sampling.
+"""The synthesizer: schema-driven, end-to-end DP fit; constraint-respecting sampling.
 
 >>> # doctest: +SKIP
 >>> model = Synthesizer(schema, epsilon=1.0).fit(df)
->>> synthetic = model.sample(1000, seed=0)
+>>> synthetic = model.sample(seed=0)  # as many rows as the model's DP row estimate
 >>> model.save("model.synth")
+
+The fit draws every random number from fresh OS entropy (:mod:`synth.randomness`): two
+fits of the same table differ, and nothing stored or printed can replay the noise.
+``seed`` only makes *sampling* reproducible (post-processing of the DP model). The
+exact number of training rows never leaves the fit: the model keeps a DP estimate
+(``rows_estimate``), which is also the default number of rows to sample.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
 from synth.cluster import InProcess, Runner
-from synth.domain import estimate_bounds, select_categories
+from synth.domain import estimate_bounds, estimate_precision, select_categories
 from synth.encoding import (
     MAX_NUMERIC_BINS,
     CategoricalCodec,
@@ -34,12 +40,14 @@ from synth.engines.base import Engine, Progress, no_progress
 from synth.errors import ArtifactError, InputError
 from synth.ledger import PrivacyLedger, zcdp_rho_for
 from synth.prepare import modelled_columns, unit_keep_mask
+from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
 from synth.schema.model import Action, Column, ColumnType, FixedCombinations, Inequality, Schema
 from synth.statistics import (
     Counts,
     PartitionedTokens,
     merge_counts,
+    needs_precision,
     partition_counts,
     partition_tokens,
     partition_units,
@@ -48,6 +56,8 @@ from synth.surrogates import surrogate_series
 
 #: share of the privacy budget (as zCDP ρ) given to DP domain estimation when needed
 PREPROCESSING_SHARE = 0.1
+#: weight of a precision estimate against a category set or bounds (8 bins, coarse use)
+PRECISION_WEIGHT = 0.25
 MAX_CATEGORIES = 1000
 CONSTRAINT_ROUNDS = 20
 #: rows per partition when an in-memory frame is fitted on a cluster
@@ -66,7 +76,7 @@ def _to_days(value: Any) -> float:
 MST_MAX_CELLS = 1_000_000
 
 
-def choose_engine(requested: str, n_rows: int, cardinalities: list[int]) -> tuple[str, str]:
+def choose_engine(requested: str, cardinalities: list[int]) -> tuple[str, str]:
     """Pick an engine for ``auto``; return (name, reason).
 
     The marginal engines measure 1- and 2-way marginals: they need every pair of columns
@@ -86,9 +96,9 @@ def choose_engine(requested: str, n_rows: int, cardinalities: list[int]) -> tupl
             "engines measure; the DP-SGD autoregressive engine handles wide domains"
         )
     return "aim", (
-        f"auto: {n_rows} rows × {len(cardinalities)} discretised columns; the widest column "
-        f"pair has {widest:,} cells (limit {MST_MAX_CELLS:,}), so the adaptive marginal "
-        "engine (AIM) can measure every pair it selects"
+        f"auto: {len(cardinalities)} discretised columns; the widest column pair has "
+        f"{widest:,} cells (limit {MST_MAX_CELLS:,}), so the adaptive marginal engine (AIM) "
+        "can measure every pair it selects"
     )
 
 
@@ -102,22 +112,33 @@ class Synthesizer:
         epsilon: float | None = None,
         delta: float | None = None,
         engine: str = "auto",
-        seed: int = 0,
+        seed: int | None = None,
         engine_options: dict[str, Any] | None = None,
+        insecure_fit_seed: int | None = None,
     ) -> None:
+        """A synthesizer for ``schema`` under the budget (ε, δ) (default: the schema's).
+
+        ``engine``: ``auto`` (picks and says why), ``aim``, ``mst`` or ``dpsgd``;
+        ``engine_options`` tune it. ``seed`` makes :meth:`sample` reproducible (sampling
+        is post-processing of the DP model); the fit itself always draws from fresh OS
+        entropy, except with ``insecure_fit_seed``: a test-only switch that makes the fit
+        reproducible and therefore **not private** (the model, ledger and report say so).
+        """
         self.schema = schema
         self.epsilon = float(epsilon if epsilon is not None else schema.dataset.epsilon)
         self.delta = float(delta if delta is not None else schema.dataset.delta)
-        self.ledger = PrivacyLedger(self.epsilon, self.delta)
+        self.ledger = PrivacyLedger(self.epsilon, self.delta, unit=privacy_unit(schema))
         self.engine_name = engine
         self.engine_reason = ""
         self.engine_options = dict(engine_options or {})
         self.seed = seed
+        self.insecure_fit_seed = insecure_fit_seed
+        self.randomness: dict[str, Any] = {}
         self.columns: list[Column] = []
         self.codecs: list[Codec] = []
         self.engine: Engine | None = None
         self.domain_notes: list[dict[str, Any]] = []
-        self.rows_used = 0
+        self.rows_estimate: int | None = None
         self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
 
     # -- fitting ------------------------------------------------------------------------
@@ -135,7 +156,8 @@ class Synthesizer:
         ``runner`` (:func:`synth.cluster.connect`) runs the passes over the rows: in this
         process (default) or on a Dask cluster, where the token partitions stay on the
         workers and only counts (marginal engines) or the rows of each Poisson batch
-        (DP-SGD) come back. Both give the same model for the same seed.
+        (DP-SGD) come back. Both run the same mechanisms (with ``insecure_fit_seed``, the
+        same model).
         """
         if isinstance(data, pd.DataFrame):
             if len(data) == 0:
@@ -153,11 +175,12 @@ class Synthesizer:
             parts = list(data)
         runner = runner or InProcess()
         parts = runner.place(parts)
-        rng = np.random.default_rng(self.seed)
+        rand = Randomness.create(self.insecure_fit_seed)
+        self.randomness = rand.describe()
         cols = modelled_columns(self.schema)
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
-        keep = self._unit_mask(parts, runner, rng, source)
+        keep = self._unit_mask(parts, runner, rand.rng, source)
         private = [c for c in cols if not _public(c)]
         counts = merge_counts(
             runner.map(
@@ -175,11 +198,9 @@ class Synthesizer:
             raise InputError(f"{source}: table has no rows")
         self.columns = cols
         progress("private domains", 0, 1)
-        self.codecs = self._build_codecs(cols, counts, rng)
+        self.codecs = self._build_codecs(cols, counts, rand.rng)
         progress("private domains", 1, 1)
-        name, reason = choose_engine(
-            self.engine_name, counts.rows, [c.cardinality for c in self.codecs]
-        )
+        name, reason = choose_engine(self.engine_name, [c.cardinality for c in self.codecs])
         self.engine_name, self.engine_reason = name, reason
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
@@ -201,8 +222,10 @@ class Synthesizer:
         self.engine = create_engine(
             name, [c.cardinality for c in self.codecs], **self.engine_options
         )
-        self.engine.fit(tokens, self.ledger, rng, progress)
-        self.rows_used = counts.rows
+        self.engine.fit(tokens, self.ledger, rand, progress)
+        if self.engine.rows_estimate is None:  # pragma: no cover - every engine sets it
+            raise RuntimeError(f"engine {name} left no DP row estimate")
+        self.rows_estimate = max(1, round(self.engine.rows_estimate))
         self.runner_info = runner.describe()
         return self
 
@@ -240,12 +263,14 @@ class Synthesizer:
         self, cols: list[Column], counts: Counts, rng: np.random.Generator
     ) -> list[Codec]:
         needs = [c for c in cols if not _public(c)]
-        sigma = 0.0
+        sigma = sigma_precision = 0.0
         part_delta = 0.0
         if needs:
             rho_total = zcdp_rho_for(self.epsilon, self.ledger.conversion_delta)
-            rho_each = PREPROCESSING_SHARE * rho_total / len(needs)
+            weight = len(needs) + PRECISION_WEIGHT * sum(needs_precision(c) for c in needs)
+            rho_each = PREPROCESSING_SHARE * rho_total / weight
             sigma = math.sqrt(1.0 / (2.0 * rho_each))
+            sigma_precision = math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
             n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
             part_delta = self.ledger.partition_delta / max(1, n_cat)
         codecs: list[Codec] = []
@@ -301,9 +326,21 @@ class Synthesizer:
                 )
             if is_dt:
                 codecs.append(DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d"))
-            else:
-                precision = dom.precision if dom is not None else None
-                codecs.append(NumericCodec(col.name, low, high, precision))
+                continue
+            precision = dom.precision if dom is not None else None
+            if not public and needs_precision(col):
+                p = estimate_precision(
+                    counts.decimals[col.name],
+                    ledger=self.ledger,
+                    sigma=sigma_precision,
+                    rng=rng,
+                    column=col.name,
+                )
+                precision = p.precision
+                self.domain_notes.append(
+                    {"column": col.name, "kind": "precision", "decimals": precision}
+                )
+            codecs.append(NumericCodec(col.name, low, high, precision))
         return codecs
 
     # -- sampling -----------------------------------------------------------------------
@@ -326,12 +363,24 @@ class Synthesizer:
         )
 
     def sample(
-        self, n: int, *, seed: int | None = None, conditions: dict[str, Any] | None = None
+        self,
+        n: int | None = None,
+        *,
+        seed: int | None = None,
+        conditions: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """Sample ``n`` rows; ``conditions`` fixes column values (exact, by rejection)."""
+        """Sample ``n`` rows (default: the model's DP estimate of the training rows).
+
+        ``seed`` (default: the synthesizer's ``seed``; fresh entropy when both are None)
+        makes the draw reproducible; ``conditions`` fixes column values (exact, by
+        rejection). Sampling reads only the model: it is post-processing and costs no ε.
+        """
+        self._require_fitted()
+        if n is None:
+            n = int(self.rows_estimate or 0)
         if n <= 0:
             raise InputError(f"number of rows must be positive, got {n}")
-        rng = np.random.default_rng(self.seed + 1 if seed is None else seed)
+        rng = np.random.default_rng(self.seed if seed is None else seed)
         frame = self._enforce(self._draw(n, rng), rng)
         if conditions:
             frame = self._condition(frame, n, conditions, rng)
@@ -424,12 +473,17 @@ class Synthesizer:
         ]
 
     def describe(self) -> dict[str, Any]:
+        """What the model is and what it cost: engine, DP row estimate, budget and spend,
+        ledger, privacy unit and neighbouring relation, randomness, domains, and the
+        columns it does not release. Every figure is public or DP (no exact count)."""
         engine = self._require_fitted()
         eps, dlt = self.ledger.spent()
         return {
             "engine": engine.describe(),
             "engine_reason": self.engine_reason,
-            "rows_used": self.rows_used,
+            "rows_estimate": self.rows_estimate,
+            "privacy": self.ledger.guarantee(),
+            "randomness": self.randomness,
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
             "ledger": self.ledger.state_dict(),
@@ -442,6 +496,8 @@ class Synthesizer:
         }
 
     def save(self, path: str | Path) -> None:
+        """Write the model: JSON config and float arrays in a checksummed ZIP (no raw rows,
+        no pickle, no seed, no exact count)."""
         engine = self._require_fitted()
         eng_config, arrays = engine.state_dict()
         config = {
@@ -451,13 +507,14 @@ class Synthesizer:
             "engine": {"name": engine.name, "reason": self.engine_reason, **eng_config},
             "ledger": self.ledger.state_dict(),
             "domains": self.domain_notes,
-            "seed": self.seed,
-            "rows_used": self.rows_used,
+            "randomness": self.randomness,
+            "rows_estimate": self.rows_estimate,
         }
         save_artifact(Path(path), config, arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> Synthesizer:
+        """Read a model written by :meth:`save` (checked; nothing in it is executed)."""
         config, arrays = load_artifact(Path(path))
         try:
             schema = parse_schema(config["schema"], f"{path}: embedded schema")
@@ -467,14 +524,15 @@ class Synthesizer:
                 epsilon=led["budget"]["epsilon"],
                 delta=led["budget"]["delta"],
                 engine=config["engine"]["name"],
-                seed=int(config["seed"]),
             )
             self.ledger = PrivacyLedger.from_state_dict(led)
             self.columns = [Column.model_validate(c) for c in config["columns"]]
             self.codecs = [codec_from_state(s) for s in config["codecs"]]
             self.engine_reason = config["engine"].get("reason", "")
             self.domain_notes = config.get("domains", [])
-            self.rows_used = int(config.get("rows_used", 0))
+            self.randomness = dict(config.get("randomness", {}))
+            estimate = config.get("rows_estimate")
+            self.rows_estimate = None if estimate is None else int(estimate)
             eng = create_engine(
                 config["engine"]["name"],
                 config["engine"]["cardinalities"],
@@ -500,6 +558,11 @@ def _rebin(codec: Codec, bins: int) -> Codec:
     if isinstance(codec, NumericCodec):
         return NumericCodec(codec.name, codec.low, codec.high, codec.precision, max_bins=bins)
     return codec
+
+
+def privacy_unit(schema: Schema) -> str | None:
+    """The column that identifies a person, or None (the unit is then one row)."""
+    return schema.dataset.privacy_unit
 
 
 def _public(col: Column) -> bool:

@@ -35,10 +35,16 @@ import numpy as np
 from synth.engines.base import Progress, no_progress
 from synth.engines.graphical import Measurement, Model, estimate, model_cells
 from synth.engines.marginal import MIN_ROWS, MSTEngine
-from synth.engines.measure import Tokens, batched_marginals, noisy_one_way
+from synth.engines.measure import (
+    Tokens,
+    batched_marginals,
+    noisy_one_way,
+    require_rows,
+    rows_estimate,
+)
 from synth.engines.registry import register_engine
-from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_rho
+from synth.randomness import Randomness
 
 DEFAULTS: dict[str, Any] = {
     # T = 4·d initial rounds (AIM's paper: 16·d). On Adult at ε = 1 and 10, T = 50–60 gave
@@ -68,12 +74,10 @@ class AIMEngine(MSTEngine):
         self,
         tokens: Tokens,
         ledger: PrivacyLedger,
-        rng: np.random.Generator,
+        rand: Randomness,
         progress: Progress = no_progress,
     ) -> None:
-        n, d = tokens.shape
-        if n < MIN_ROWS:
-            raise BudgetError(f"{n} training rows are too few for the AIM engine (need {MIN_ROWS})")
+        d = tokens.shape[1]
         o = self.options
         rho = calibrate_rho(ledger) * (1 - 1e-6)
         alpha = float(o["measure_share"])
@@ -83,8 +87,10 @@ class AIMEngine(MSTEngine):
         progress("AIM: 1-way marginals", 0, 1)
         rho_1 = d / (2.0 * sigma**2)
         noisy, sigma1 = noisy_one_way(
-            tokens, self.cardinalities, ledger, rng, rho=rho_1, purpose="1-way marginals (AIM)"
+            tokens, self.cardinalities, ledger, rand, rho=rho_1, purpose="1-way marginals (AIM)"
         )
+        self.rows_estimate = rows_estimate(noisy)
+        require_rows(self.rows_estimate, MIN_ROWS, "AIM")
         measured = [((i,), y, sigma1) for i, y in enumerate(noisy)]
         tokens, measured = self._compress(tokens, measured, sigma1)
         cards = self.compressed_cards
@@ -143,14 +149,14 @@ class AIMEngine(MSTEngine):
             )
             logits = eps / (2.0 * sens) * (scores - scores.max())
             p = np.exp(logits)
-            pick = candidates[live[int(rng.choice(len(live), p=p / p.sum()))]]
+            pick = candidates[live[int(rand.rng.choice(len(live), p=p / p.sum()))]]
             ledger.charge_gaussian(
                 "marginal measurement (Gaussian, AIM)",
                 f"round {t}: {len(pick)}-way marginal",
                 sigma=sigma,
                 details={"round": t, "columns": list(pick)},
             )
-            y = truth[pick] + rng.normal(0.0, sigma, truth[pick].shape)
+            y = rand.gaussian_counts(truth[pick], sigma)
             before = model.project(pick)
             meas.append((pick, y, sigma))
             chosen.append(pick)
@@ -165,7 +171,7 @@ class AIMEngine(MSTEngine):
         self._build_from(model)
         progress("AIM: final estimate", 1, 1)
         self.training_report = {
-            "rows": n,
+            "rows_estimate": round(self.rows_estimate),
             "rho": rho,
             "rounds": t,
             "target": target,

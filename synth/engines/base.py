@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 
 #: progress callback: (what, done, total)
 Progress = Callable[[str, int, int], None]
@@ -21,9 +22,12 @@ def no_progress(what: str, done: int, total: int) -> None:
 class Engine(ABC):
     """A generator over a table of tokens (one int column per modelled column).
 
-    ``fit`` must charge everything it learns from the rows to ``ledger``.
-    ``state_dict`` returns JSON-able config plus named float arrays; nothing else
-    is saved, so a model file holds no raw rows.
+    ``fit`` must charge everything it learns from the rows to ``ledger`` and draw every
+    random number from ``rand`` (secret unless a test asked for a seed); it leaves in
+    :attr:`rows_estimate` a DP estimate of the number of training rows (post-processing of
+    what it measured: the exact number never leaves the fit). ``state_dict`` returns
+    JSON-able config plus named float arrays; nothing else is saved, so a model file holds
+    no raw rows.
     """
 
     name: ClassVar[str]
@@ -31,13 +35,14 @@ class Engine(ABC):
     def __init__(self, cardinalities: list[int], **options: Any) -> None:
         self.cardinalities = list(cardinalities)
         self.options = options
+        self.rows_estimate: float | None = None
 
     @abstractmethod
     def fit(
         self,
         tokens: np.ndarray,
         ledger: PrivacyLedger,
-        rng: np.random.Generator,
+        rand: Randomness,
         progress: Progress = no_progress,
     ) -> None: ...
 

@@ -7,15 +7,30 @@ the product of these conditionals, so sampling is exact ancestral sampling.
 
 Privacy: Poisson sampling at rate q, per-sample clipping and Gaussian noise, with a noise
 multiplier calibrated by the ledger so that *preprocessing + training* stays within the
-budget. The batches are drawn on the driver as global row indices
-(:mod:`synth.engines.poisson`: Binomial(n, q) size, uniform subset, exactly the law of
-independent per-row coins) and their rows fetched from wherever the tokens live; Opacus'
-``PrivacyEngine`` does the per-sample clipping (ghost clipping) and the noise, with its
-accountant and the optimizer's averaging checked against q and q·n. An empty batch is
-still a step: a noise-only update, counted by the ledger and by Opacus alike. Only
+budget. The plan — q, the number of steps and hence σ — depends on public values only
+(the options, ε, δ and what preprocessing spent), never on the number of rows n: under
+add/remove-one neighbours n is private, and a plan derived from it would run a different
+mechanism on neighbouring tables, which the fixed-q accountant does not cover. n enters
+only through a DP estimate n̂ (from the warm start's noisy 1-way marginals, already
+charged): the optimizer averages the noisy clipped sum over q·n̂ (post-processing), and
+n̂ decides whether the table is large enough. The batches are drawn on the driver as
+global row indices (:mod:`synth.engines.poisson`: Binomial(n, q) size, uniform subset,
+exactly the law of independent per-row coins) and their rows fetched from wherever the
+tokens live; Opacus' ``PrivacyEngine`` does the per-sample clipping (ghost clipping) and
+the noise, with its accountant and the optimizer's averaging checked against q and q·n̂.
+An empty batch is still a step: a noise-only update, counted by the ledger and by Opacus
+alike. Batch sizes and training losses are functions of the real rows outside the
+accounted mechanism, so neither is reported. Only
 Linear/Embedding layers (no BatchNorm). The ledger, not the engine, decides the final ε.
 
-Same seed, same batches, same model: in-process, over chunks, or on a Dask cluster.
+Noise: Opacus' noise generation robust to floating-point attacks (the sum of four
+Gaussian draws of its ``secure_mode``, Holohan & Braghin 2021) on by default (option
+``secure_noise``), from a torch generator seeded with 63 bits of the fit's secret
+randomness. Opacus' full ``secure_mode`` also wants ``torchcsprng``, which has no build
+for this torch; the Poisson batches come from the fit's own generator instead.
+
+With a test-only seeded :class:`~synth.randomness.Randomness`, the same seed gives the same
+batches and the same model in-process, over chunks, or on a Dask cluster.
 
 Memory on the driver:
 
@@ -40,7 +55,7 @@ from opacus import PrivacyEngine
 from torch import nn
 
 from synth.engines.base import Engine, Progress, no_progress
-from synth.engines.measure import Tokens, noisy_one_way
+from synth.engines.measure import Tokens, noisy_one_way, require_rows, rows_estimate
 from synth.engines.poisson import (
     PoissonLoader,
     PoissonSampler,
@@ -49,19 +64,19 @@ from synth.engines.poisson import (
     validate_optimizer,
 )
 from synth.engines.registry import register_engine
-from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_noise, zcdp_rho_for
+from synth.randomness import Randomness
 
 DEFAULTS: dict[str, Any] = {
     "embedding_dim": 8,
     "hidden": 64,
     "epochs": 30,
-    # expected batch: n/16 rows, between these bounds. On Adult (32k rows, ε=1) 1024 rows
-    # per step (960 steps) fit in 123 s with 2-way TVD 0.071 and TSTR AUC 0.882, against
-    # 256 rows (3000 steps) in > 5 min with 0.097 / 0.873: a step costs about the same at
-    # either size (per-layer overhead dominates), and a larger batch lowers noise / signal
-    "batch_size": 1024,
-    "min_batch_size": 256,
+    # Poisson rate q = 1 / batches_per_epoch, fixed (public): the expected batch is n/16
+    # rows. On Adult (32k rows, ε=1) 1024 rows per step (960 steps) fit in 123 s with 2-way
+    # TVD 0.071 and TSTR AUC 0.882, against 256 rows (3000 steps) in > 5 min with 0.097 /
+    # 0.873: a step costs about the same at either size (per-layer overhead dominates), and
+    # a larger batch lowers noise / signal
+    "batches_per_epoch": 16,
     "max_grad_norm": 1.0,
     "learning_rate": 1e-2,
     "max_steps": 3000,
@@ -69,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     # sampling keeps the smallest set of tokens holding this much probability: DP noise
     # leaves a floor of mass on every token, which otherwise inflates tails (post-processing)
     "top_p": 0.98,
+    # Opacus' floating-point-attack-robust noise (see the module doc)
+    "secure_noise": True,
+    # share of ρ for a noisy row count when the warm start (which gives n̂ for free) is off
+    "count_share": 0.01,
 }
 
 MIN_ROWS = 200
@@ -130,39 +149,39 @@ class DPSGDEngine(Engine):
         self.training_report: dict[str, Any] = {}
 
     # -- fitting ------------------------------------------------------------------------
-    def _plan(self, n_rows: int) -> tuple[float, int]:
+    def _plan(self) -> tuple[float, int]:
+        """(q, steps) from the options only: the same mechanism on neighbouring tables."""
         o = self.options
         # 1/q is an integer so that Opacus' own accountant sees the same rate as the ledger
-        batch = min(o["batch_size"], max(o["min_batch_size"], n_rows // 16))
-        q = 1.0 / max(2, math.ceil(n_rows / batch))
-        steps = min(o["max_steps"], max(1, math.ceil(o["epochs"] / q)))
+        q = 1.0 / max(2, int(o["batches_per_epoch"]))
+        steps = min(int(o["max_steps"]), max(1, math.ceil(o["epochs"] / q)))
         return q, steps
 
     def fit(
         self,
         tokens: Tokens,
         ledger: PrivacyLedger,
-        rng: np.random.Generator,
+        rand: Randomness,
         progress: Progress = no_progress,
     ) -> None:
         """Train on ``tokens``: a matrix in memory or partitions on a cluster (same model)."""
-        n = len(tokens)
-        if n < MIN_ROWS:
-            raise BudgetError(
-                f"{n} training rows are too few for DP-SGD (need at least {MIN_ROWS})"
-            )
         o = self.options
-        q, steps = self._plan(n)
-        # initial weights come from torch's global generator: seed it from the fit's rng and
-        # rebuild the network, so that the same seed gives the same model in any process
-        torch.manual_seed(int(rng.integers(2**31)))
+        q, steps = self._plan()
+        # initial weights come from torch's global generator (public, data-independent);
+        # seeded from the fit's randomness so that a seeded test fit is reproducible
+        torch.manual_seed(rand.torch_seed())
         self.net = _ARNet(self.cardinalities, o["embedding_dim"], o["hidden"])
         if o["warm_start_share"] > 0:
-            self._warm_start(tokens, ledger, rng, o["warm_start_share"])
+            self.rows_estimate = self._warm_start(tokens, ledger, rand, o["warm_start_share"])
+        else:
+            self.rows_estimate = self._noisy_count(tokens, ledger, rand, o["count_share"])
+        require_rows(self.rows_estimate, MIN_ROWS, "DP-SGD")
+        expected_batch = q * self.rows_estimate
         sigma = calibrate_noise(ledger, sample_rate=q, steps=steps)
-        torch.manual_seed(int(rng.integers(2**31)))
-        noise_gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
-        sampler = PoissonSampler(n, q, np.random.default_rng(int(rng.integers(2**31))))
+        torch.manual_seed(rand.torch_seed())
+        noise_gen = torch.Generator().manual_seed(rand.torch_seed())
+        n = len(tokens)  # exact, inside the fit only: the sampler draws over these rows
+        sampler = PoissonSampler(n, q, rand.spawn())
         loader = PoissonLoader(row_source(tokens), sampler)
         validate_loader(loader, q, n)
 
@@ -185,11 +204,12 @@ class DPSGDEngine(Engine):
             )
         if private_loader is not loader:
             raise RuntimeError("Opacus replaced the Poisson loader; its sampling is unchecked")
-        # Opacus floors len(dataset) / len(loader); the average is over the expected batch
-        optimizer.expected_batch_size = q * n
-        validate_optimizer(optimizer, q, n)
-        done = empty = 0
-        losses: list[float] = []
+        # Opacus floors len(dataset) / len(loader); the average is over the expected batch,
+        # estimated as q·n̂ (a DP value: dividing the noisy sum by it is post-processing)
+        optimizer.expected_batch_size = expected_batch
+        optimizer.secure_mode = bool(o["secure_noise"])
+        validate_optimizer(optimizer, expected_batch)
+        done = 0
         net.train()
         while done < steps:
             for batch in loader:
@@ -200,12 +220,8 @@ class DPSGDEngine(Engine):
                     # still a step of the accounted mechanism: the noise alone is released
                     for p in optimizer.params:
                         p.grad = torch.zeros_like(p)
-                    empty += 1
                 else:
-                    logits = net(batch)
-                    loss = criterion(logits, batch)
-                    loss.backward()
-                    losses.append(float(loss.detach()))
+                    criterion(net(batch), batch).backward()
                 optimizer.step()
                 done += 1
                 if done % 10 == 0 or done == steps:
@@ -217,33 +233,41 @@ class DPSGDEngine(Engine):
             sample_rate=q,
             noise_multiplier=sigma,
             steps=done,
-            details={"max_grad_norm": o["max_grad_norm"], "batch_size_expected": round(q * n)},
+            details={
+                "max_grad_norm": o["max_grad_norm"],
+                "batch_size_expected_dp": round(expected_batch),
+                "secure_noise": bool(o["secure_noise"]),
+            },
         )
         opacus_eps = engine.accountant.get_epsilon(ledger.conversion_delta)
         self.training_report = {
-            "rows": n,
+            "rows_estimate": round(self.rows_estimate),
             "sample_rate": q,
             "sampling": "poisson (driver-drawn row indices)",
-            "expected_batch_size": q * n,
+            "expected_batch_size_dp": round(expected_batch, 1),
             "steps": done,
-            "empty_steps": empty,
             "noise_multiplier": sigma,
-            "final_loss": float(np.mean(losses[-20:])) if losses else None,
             "opacus_epsilon_training_only": float(opacus_eps),
         }
 
     def _warm_start(
-        self, tokens: Tokens, ledger: PrivacyLedger, rng: np.random.Generator, share: float
-    ) -> None:
-        """Start every head at the DP 1-way marginal of its column.
+        self, tokens: Tokens, ledger: PrivacyLedger, rand: Randomness, share: float
+    ) -> float:
+        """Start every head at the DP 1-way marginal of its column; return n̂.
 
         One Gaussian mechanism over all columns' token histograms (each row adds 1 to one
         cell per column: L2 sensitivity √C), charged to the ledger. DP-SGD then learns the
-        dependencies instead of spending its noisy steps on the marginals.
+        dependencies instead of spending its noisy steps on the marginals; the noisy
+        counts also give the row estimate n̂ (post-processing).
         """
         rho = share * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
         noisy_counts, _ = noisy_one_way(
-            tokens, self.cardinalities, ledger, rng, rho=rho, purpose="1-way marginals (warm start)"
+            tokens,
+            self.cardinalities,
+            ledger,
+            rand,
+            rho=rho,
+            purpose="1-way marginals (warm start)",
         )
         with torch.no_grad():
             for i, counts in enumerate(noisy_counts):
@@ -252,6 +276,16 @@ class DPSGDEngine(Engine):
                 last = self.net.heads[i][-1]
                 last.bias.copy_(torch.as_tensor(logp - logp.mean(), dtype=torch.float32))
                 last.weight.mul_(0.1)
+        return rows_estimate(noisy_counts)
+
+    def _noisy_count(
+        self, tokens: Tokens, ledger: PrivacyLedger, rand: Randomness, share: float
+    ) -> float:
+        """n̂ without a warm start: the row count plus discrete Gaussian noise (Δ = 1)."""
+        rho = share * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
+        sigma = math.sqrt(1.0 / (2.0 * rho))
+        ledger.charge_gaussian("row count (DP-SGD plan)", "rows", sigma=sigma)
+        return float(rand.gaussian_counts(np.array([float(len(tokens))]), sigma)[0])
 
     # -- sampling -----------------------------------------------------------------------
     @torch.no_grad()
@@ -262,7 +296,7 @@ class DPSGDEngine(Engine):
         blocked: list[list[int]] | None = None,
     ) -> np.ndarray:
         self.net.eval()
-        gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
         out = np.zeros((n, len(self.cardinalities)), dtype=np.int64)
         chunk = 20_000
         for start in range(0, n, chunk):

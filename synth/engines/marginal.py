@@ -40,10 +40,17 @@ import numpy as np
 from synth.engines.base import Engine, Progress, no_progress
 from synth.engines.factors import chain_order, sample_factors
 from synth.engines.graphical import estimate
-from synth.engines.measure import Tokens, batched_marginals, noisy_one_way, remap
+from synth.engines.measure import (
+    Tokens,
+    batched_marginals,
+    noisy_one_way,
+    remap,
+    require_rows,
+    rows_estimate,
+)
 from synth.engines.registry import register_engine
-from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_rho
+from synth.randomness import Randomness
 
 DEFAULTS: dict[str, Any] = {"iters": 1000, "max_cells": 1_000_000}
 MIN_ROWS = 50
@@ -84,12 +91,10 @@ class MSTEngine(Engine):
         self,
         tokens: Tokens,
         ledger: PrivacyLedger,
-        rng: np.random.Generator,
+        rand: Randomness,
         progress: Progress = no_progress,
     ) -> None:
-        n, d = tokens.shape
-        if n < MIN_ROWS:
-            raise BudgetError(f"{n} training rows are too few for the MST engine (need {MIN_ROWS})")
+        d = tokens.shape[1]
         target = self._target(d)
         parts = 3.0 if target is None else 4.0
         rho = calibrate_rho(ledger)
@@ -98,17 +103,19 @@ class MSTEngine(Engine):
             tokens,
             self.cardinalities,
             ledger,
-            rng,
+            rand,
             rho=rho / parts,
             purpose="1-way marginals (MST)",
         )
+        self.rows_estimate = rows_estimate(noisy)
+        require_rows(self.rows_estimate, MIN_ROWS, "MST")
         measured: Measured = [((i,), y, sigma1) for i, y in enumerate(noisy)]
         # MST's domain compression: values whose noisy count is below 3σ share one bucket
         # (post-processing of the 1-way measurements), so 2-way tables stay dense enough
         tokens, measured = self._compress(tokens, measured, sigma1)
         progress("MST: selecting pairs", 1, 3)
         if target is None:
-            edges = self._select(tokens, measured, ledger, rho / parts, rng) if d > 1 else []
+            edges = self._select(tokens, measured, ledger, rho / parts, rand) if d > 1 else []
             cliques: list[tuple[int, ...]] = list(edges)
         else:
             pairs = self._measure(
@@ -116,19 +123,19 @@ class MSTEngine(Engine):
                 [(target, i) for i in range(d) if i != target],
                 ledger,
                 rho / parts,
-                rng,
+                rand,
                 "2-way marginals with the target (MST, target-aware)",
             )
             measured.extend(pairs)
-            edges = self._select_given(tokens, target, pairs, ledger, rho / parts, rng)
+            edges = self._select_given(tokens, target, pairs, ledger, rho / parts, rand)
             cliques = [(target, a, b) for a, b in edges]
         name = "2-way marginals (MST tree)" if target is None else "3-way (target, a, b) marginals"
-        measured.extend(self._measure(tokens, cliques, ledger, rho / parts, rng, name))
+        measured.extend(self._measure(tokens, cliques, ledger, rho / parts, rand, name))
         progress("MST: estimating model", 2, 3)
         self._build(d, target, edges, self._estimate(measured, cliques, target, d))
         progress("MST: estimating model", 3, 3)
         self.training_report = {
-            "rows": n,
+            "rows_estimate": round(self.rows_estimate),
             "rho": rho,
             "pairs": len(edges),
             "target": target,
@@ -143,7 +150,7 @@ class MSTEngine(Engine):
         cliques: list[tuple[int, ...]],
         ledger: PrivacyLedger,
         rho: float,
-        rng: np.random.Generator,
+        rand: Randomness,
         purpose: str,
     ) -> Measured:
         """Gaussian measurement of every clique's marginal as one ρ-zCDP mechanism."""
@@ -161,7 +168,7 @@ class MSTEngine(Engine):
         for c, m in zip(
             cliques, batched_marginals(tokens, cliques, self.compressed_cards), strict=True
         ):
-            out.append((c, m + rng.normal(0, sigma, m.shape), sigma))
+            out.append((c, rand.gaussian_counts(m, sigma), sigma))
         return out
 
     def _compress(
@@ -224,7 +231,7 @@ class MSTEngine(Engine):
         measured: Measured,
         ledger: PrivacyLedger,
         rho: float,
-        rng: np.random.Generator,
+        rand: Randomness,
     ) -> list[tuple[int, int]]:
         """MST: pairs scored by the L1 gap between their true 2-way marginal and the
         product of the noisy 1-ways."""
@@ -245,7 +252,7 @@ class MSTEngine(Engine):
         for (i, j), true in zip(pairs, batched_marginals(tokens, pairs, cards), strict=True):
             indep = n_est * np.outer(probs[i], probs[j])
             scores[(i, j)] = float(np.abs(true - indep).sum())
-        return self._spanning_tree(list(range(d)), scores, ledger, rho, rng)
+        return self._spanning_tree(list(range(d)), scores, ledger, rho, rand)
 
     def _select_given(
         self,
@@ -254,7 +261,7 @@ class MSTEngine(Engine):
         pairs: Measured,
         ledger: PrivacyLedger,
         rho: float,
-        rng: np.random.Generator,
+        rand: Randomness,
     ) -> list[tuple[int, int]]:
         """Target-aware: pairs (a, b) of other columns scored by the L1 gap between the
         true (target, a, b) marginal and the one that the noisy (target, a) and
@@ -277,7 +284,7 @@ class MSTEngine(Engine):
         ):
             model = n_est * p_t[:, None, None] * cond[a][:, :, None] * cond[b][:, None, :]
             scores[(a, b)] = float(np.abs(true - model).sum())
-        return self._spanning_tree(others, scores, ledger, rho, rng)
+        return self._spanning_tree(others, scores, ledger, rho, rand)
 
     def _spanning_tree(
         self,
@@ -285,7 +292,7 @@ class MSTEngine(Engine):
         scores: dict[tuple[int, int], float],
         ledger: PrivacyLedger,
         rho: float,
-        rng: np.random.Generator,
+        rand: Randomness,
     ) -> list[tuple[int, int]]:
         """Kruskal's order with each edge drawn by the exponential mechanism (as in MST).
 
@@ -316,7 +323,7 @@ class MSTEngine(Engine):
                 break
             w = np.array([scores[e] for e in live])
             p = np.exp(eps_em / 2.0 * (w - w.max()))
-            pick = live[int(rng.choice(len(live), p=p / p.sum()))]
+            pick = live[int(rand.rng.choice(len(live), p=p / p.sum()))]
             chosen.append(pick)
             parent[find(pick[0])] = find(pick[1])
         return chosen

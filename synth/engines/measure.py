@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 from synth.statistics import PartitionedTokens
 
 #: a token matrix in memory, or one spread over a cluster's workers
@@ -67,7 +69,7 @@ def noisy_one_way(
     tokens: Tokens,
     cards: list[int],
     ledger: PrivacyLedger,
-    rng: np.random.Generator,
+    rand: Randomness,
     *,
     rho: float,
     purpose: str,
@@ -87,5 +89,24 @@ def noisy_one_way(
         sensitivity=math.sqrt(d),
         details={"columns": d},
     )
-    noisy = [counts[i] + rng.normal(0.0, sigma, k) for i, k in enumerate(cards)]
-    return noisy, sigma
+    noisy = rand.gaussian_counts(np.concatenate(counts), sigma)
+    return list(np.split(noisy, np.cumsum(cards)[:-1])), sigma
+
+
+def rows_estimate(noisy_one_way: list[np.ndarray]) -> float:
+    """DP estimate of the number of rows from noisy 1-way marginals (post-processing).
+
+    Every column's counts sum to the number of rows; the mean of the d noisy sums has
+    variance σ²·(cells per column, averaged)/d. It stands in for the exact number, which
+    never leaves the fit.
+    """
+    return float(np.mean([float(y.sum()) for y in noisy_one_way]))
+
+
+def require_rows(n_est: float, minimum: int, engine: str) -> None:
+    """Refuse a fit whose DP row estimate is below ``minimum`` (a decision on DP output)."""
+    if n_est < minimum:
+        raise BudgetError(
+            f"about {max(0, round(n_est))} training rows (DP estimate) are too few for the "
+            f"{engine} engine (need {minimum})"
+        )

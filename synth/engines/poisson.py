@@ -38,8 +38,9 @@ sample_rate)``. :class:`PoissonSampler` has ``len = round(1 / q)`` steps per epo
 (so ``1 / q`` must be an integer), any other sampler (weighted samplers and fixed-size
 batches change the privacy amplification, and the reported ε would be wrong) and a
 sampler over another number of rows. Opacus floors the expected batch size; the engine
-sets it to ``q · n`` and :func:`validate_optimizer` checks it, so the DP optimizer divides
-the noisy clipped sum by the expected batch size, as with Opacus' own Poisson loader.
+sets it to ``q · n̂``, with n̂ a DP estimate of n (n itself stays inside the fit), and
+:func:`validate_optimizer` checks it, so the DP optimizer divides the noisy clipped sum
+by the expected batch size, as with Opacus' own Poisson loader.
 """
 
 from __future__ import annotations
@@ -224,12 +225,14 @@ def validate_loader(loader: Any, q: float, n: int) -> None:
         )
 
 
-def validate_optimizer(optimizer: Any, q: float, n: int) -> None:
-    """The DP optimizer must average by the expected Poisson batch, ``q · n``."""
+def validate_optimizer(optimizer: Any, expected_batch: float) -> None:
+    """The DP optimizer must average by the expected Poisson batch ``q · n̂`` (n̂ a DP
+    estimate of the rows: the exact n never sets anything the fit releases)."""
     expected = getattr(optimizer, "expected_batch_size", None)
-    if expected is None or not math.isclose(float(expected), q * n, rel_tol=1e-12):
+    if expected is None or not math.isclose(float(expected), expected_batch, rel_tol=1e-12):
         raise RuntimeError(
-            f"DP optimizer averages over {expected} rows, not the expected batch q·n = {q * n}"
+            f"DP optimizer averages over {expected} rows, not the expected batch "
+            f"q·n̂ = {expected_batch}"
         )
     if getattr(optimizer, "loss_reduction", None) != "mean":
         raise RuntimeError("DP optimizer must use loss_reduction='mean'")

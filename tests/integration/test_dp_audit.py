@@ -2,8 +2,9 @@
 
 Many trials of the real measurement path on a small table *without* and *with* one
 inserted canary record (a combination of values no real row has). The mechanism audited is
-``synth.engines.measure.noisy_one_way`` — the noisy 1-way marginals both engines release
-into their models — with its noise calibrated by the ledger (``calibrate_rho``) to spend
+``synth.engines.measure.noisy_one_way`` — the noisy 1-way marginals the engines release
+into their models, drawn as a default fit draws them (OpenDP's discrete Gaussian from
+fresh OS entropy) — with its noise calibrated by the ledger (``calibrate_rho``) to spend
 the whole budget (ε, δ), and charged to a real :class:`~synth.ledger.PrivacyLedger`.
 
 The attacker knows the rest of the table and sees the noisy counts; its statistic is the
@@ -34,6 +35,7 @@ from scipy import stats
 
 from synth.engines.measure import marginal, noisy_one_way
 from synth.ledger import PrivacyLedger, calibrate_rho
+from synth.randomness import Randomness
 
 CARDS = [2, 3, 4, 5, 6]
 DELTA = 1e-6
@@ -49,22 +51,17 @@ class Audit:
     epsilon_claimed: float
 
 
-class ScaledNoise:
-    """A numpy Generator whose Gaussian draws are ``scale`` × what was asked (a broken
-    noise source); everything else is the real generator."""
+@dataclass(frozen=True)
+class ScaledNoise(Randomness):
+    """The real (secret) randomness, except that measurement noise is ``scale`` × what
+    was asked (a broken noise source)."""
 
-    def __init__(self, rng: np.random.Generator, scale: float) -> None:
-        self._rng, self._scale = rng, scale
+    scale: float = 1.0
 
-    def normal(self, loc: float = 0.0, scale: float = 1.0, size=None):
-        return (
-            self._rng.normal(loc, scale * self._scale, size)
-            if self._scale
-            else loc + np.zeros(size)
-        )
-
-    def __getattr__(self, name: str):
-        return getattr(self._rng, name)
+    def gaussian_counts(self, counts: np.ndarray, sigma: float) -> np.ndarray:
+        if self.scale == 0:
+            return np.asarray(counts, dtype=float).copy()
+        return super().gaussian_counts(counts, sigma * self.scale)
 
 
 def _table(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -105,10 +102,11 @@ def epsilon_lower_bound(tp: int, fp: int, n: int, delta: float = DELTA) -> float
     return max(bounds)
 
 
-def run_audit(trials: int, epsilon: float, noise_scale: float = 1.0, seed: int = 0) -> Audit:
+def run_audit(trials: int, epsilon: float, noise_scale: float = 1.0) -> Audit:
+    """Trials of the secret path (OpenDP's discrete Gaussian, fresh OS entropy)."""
     tokens, canary = _table()
-    rng = np.random.default_rng(seed)
-    noise = rng if noise_scale == 1.0 else ScaledNoise(rng, noise_scale)
+    secret = Randomness.secret()
+    noise = secret if noise_scale == 1.0 else ScaledNoise(secret.rng, True, noise_scale)
     rho = calibrate_rho(PrivacyLedger(epsilon=epsilon, delta=DELTA))  # the whole budget
     claimed = 0.0
     out: dict[bool, np.ndarray] = {}
@@ -161,7 +159,7 @@ def test_audit_benchmark_grade() -> None:
     """More trials and several budgets; prints one JSON line per configuration."""
     rows = []
     for epsilon, scale in [(0.5, 1.0), (1.0, 1.0), (4.0, 1.0), (1.0, 0.1), (1.0, 0.0)]:
-        a = run_audit(trials=5_000, epsilon=epsilon, noise_scale=scale, seed=1)
+        a = run_audit(trials=5_000, epsilon=epsilon, noise_scale=scale)
         row = {"epsilon": epsilon, "noise_scale": scale, **a.__dict__}
         rows.append(row)
         print(json.dumps(row))

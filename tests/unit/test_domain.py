@@ -1,11 +1,17 @@
-"""DP domain estimation: rare categories stay hidden, bounds come from a fixed grid."""
+"""DP domain estimation: rare categories stay hidden, bounds come from a fixed grid, the
+number of decimals from a noisy histogram (never from one row)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from synth.domain import estimate_bounds, select_categories
+from synth.domain import (
+    decimals_histogram,
+    estimate_bounds,
+    estimate_precision,
+    select_categories,
+)
 from synth.ledger import PrivacyLedger
 
 
@@ -57,3 +63,26 @@ def test_datetime_bounds_monthly_grid() -> None:
     hi = pd.Timestamp("1970-01-01") + pd.Timedelta(days=b.high)
     assert lo <= pd.Timestamp("2021-01-01") and hi >= pd.Timestamp("2022-12-01")
     assert lo >= pd.Timestamp("2020-11-01") and hi <= pd.Timestamp("2023-02-01")
+
+
+def test_decimals_histogram_counts_the_decimals_each_value_needs() -> None:
+    x = np.array([3.0, 12.0, 2.5, 0.125, 1e-7, 1 / 3, np.nan, -4.25, 1e12])
+    assert decimals_histogram(x).tolist() == [3, 1, 1, 1, 0, 0, 0, 2]
+
+
+def test_precision_follows_the_bulk_not_one_row() -> None:
+    rng = np.random.default_rng(0)
+    ints = rng.integers(0, 100, 5000).astype(float)
+    one_odd = np.r_[ints, 12.3456]  # a single person's value must not set 4 decimals
+    led = PrivacyLedger(10, 1e-6)
+    for x, want in ((ints, 0), (one_odd, 0), (np.round(rng.normal(5, 1, 5000), 2), 2)):
+        got = estimate_precision(
+            decimals_histogram(x), ledger=led, sigma=5.0, rng=rng, column="x"
+        ).precision
+        assert got == want
+    assert [c.purpose for c in led.charges] == ["precision (noisy decimals histogram)"] * 3
+    # too few rows to tell: values stay unrounded rather than guessing
+    few = estimate_precision(
+        decimals_histogram(ints[:3]), ledger=led, sigma=5.0, rng=rng, column="x"
+    )
+    assert few.precision is None

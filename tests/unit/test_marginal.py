@@ -11,6 +11,7 @@ import pytest
 import synth.engines.factors as factors
 from synth.engines import create_engine
 from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 
 
 def _table(n: int = 6000, seed: int = 0) -> np.ndarray:
@@ -29,7 +30,7 @@ EPSILON = 20.0
 def _fit(target: int | None) -> tuple[Any, PrivacyLedger]:
     ledger = PrivacyLedger(EPSILON, 1e-6)
     eng = create_engine("mst", [2, 2, 3, 2], target=target)
-    eng.fit(_table(), ledger, np.random.default_rng(1))
+    eng.fit(_table(), ledger, Randomness.secret())
     return eng, ledger
 
 

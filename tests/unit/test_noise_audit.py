@@ -27,6 +27,7 @@ from scipy import stats
 
 from synth.engines.measure import marginal, noisy_one_way
 from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 
 ACCEPT = 1e-3
 REJECT = 1e-6
@@ -44,26 +45,34 @@ def _assert_scale(residuals: np.ndarray, sigma: float) -> None:
 
 
 def test_one_way_measurement_noise_has_the_charged_scale() -> None:
+    """The secret path: OpenDP's discrete Gaussian, integer noise of the charged scale.
+
+    Integer residuals plus uniform jitter on (−½, ½) are continuous with variance
+    σ² + 1/12 (a discrete Gaussian of scale 20 is within 1e-4 of the sampled normal), so the
+    same scale test applies; rounding alone must already leave whole numbers.
+    """
     rng = np.random.default_rng(0)
     cards = [2, 5, 12, 7]
     tokens = np.column_stack([rng.integers(0, k, 400) for k in cards])
     exact = [marginal(tokens, (i,), cards) for i in range(len(cards))]
-    rho = 0.05
+    rho = 0.005
     sigma_claimed = math.sqrt(len(cards) / (2 * rho))
     residuals = []
-    for trial in range(150):
+    secret = Randomness.secret()
+    for _trial in range(150):
         ledger = PrivacyLedger(epsilon=50.0, delta=1e-6)
-        noisy, sigma = noisy_one_way(
-            tokens, cards, ledger, np.random.default_rng(trial), rho=rho, purpose="audit"
-        )
+        noisy, sigma = noisy_one_way(tokens, cards, ledger, secret, rho=rho, purpose="audit")
         assert sigma == pytest.approx(sigma_claimed)
         (charge,) = ledger.charges
         assert charge.rho == pytest.approx(rho)  # what the ledger is told it cost
         residuals.extend(np.concatenate([y - e for y, e in zip(noisy, exact, strict=True)]))
-    _assert_scale(np.asarray(residuals), sigma_claimed)
+    r = np.asarray(residuals)
+    assert np.array_equal(r, np.round(r))  # integer noise on integer counts
+    jittered = r + rng.uniform(-0.5, 0.5, len(r))
+    _assert_scale(jittered, math.sqrt(sigma_claimed**2 + 1 / 12))
 
 
-def _one_dpsgd_step(noise_multiplier: float, seed: int) -> tuple[list, float]:
+def _one_dpsgd_step(noise_multiplier: float, seed: int, secure: bool = False) -> tuple[list, float]:
     """One DP-SGD step of the engine's network under Opacus; returns p.grad and E[batch]."""
     import torch
     from opacus import PrivacyEngine
@@ -96,6 +105,7 @@ def _one_dpsgd_step(noise_multiplier: float, seed: int) -> tuple[list, float]:
             noise_generator=noise_gen,
             grad_sample_mode="ghost",
         )
+    opt.secure_mode = secure  # the engine's default: Opacus' sum-of-four noise
     (batch,) = next(iter(loader))
     opt.zero_grad(set_to_none=True)
     loss = criterion(module(batch), batch)
@@ -105,13 +115,14 @@ def _one_dpsgd_step(noise_multiplier: float, seed: int) -> tuple[list, float]:
     return grads, float(opt.expected_batch_size)
 
 
-def test_dpsgd_noise_has_the_calibrated_scale() -> None:
+@pytest.mark.parametrize("secure", [False, True])
+def test_dpsgd_noise_has_the_calibrated_scale(secure: bool) -> None:
     noise_multiplier, max_grad_norm = 0.8, 1.0
     residuals = []
     expected_batch = 0.0
     for seed in range(3):
         clean, expected_batch = _one_dpsgd_step(0.0, seed)
-        noisy, _ = _one_dpsgd_step(noise_multiplier, seed)
+        noisy, _ = _one_dpsgd_step(noise_multiplier, seed, secure)
         residuals.extend(
             np.concatenate([(n - c).ravel() for n, c in zip(noisy, clean, strict=True)])
         )

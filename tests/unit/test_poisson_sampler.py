@@ -28,6 +28,7 @@ from synth.engines.poisson import (
     validate_optimizer,
 )
 from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 
 Draw = Callable[[int, float, np.random.Generator], np.ndarray]
 #: reject the law at this p-value (a correct sampler fails one check in 10^4 seeds)
@@ -195,39 +196,42 @@ def test_optimizer_must_average_over_the_expected_batch() -> None:
         loss_reduction = "mean"
         expected_batch_size = 80.0
 
-    validate_optimizer(Opt(), 1 / 8, 640)
+    validate_optimizer(Opt(), 80.0)
     Opt.expected_batch_size = 79.0
     with pytest.raises(RuntimeError, match="expected batch"):
-        validate_optimizer(Opt(), 1 / 8, 640)
+        validate_optimizer(Opt(), 80.0)
     Opt.expected_batch_size, Opt.loss_reduction = 80.0, "sum"
     with pytest.raises(RuntimeError, match="loss_reduction"):
-        validate_optimizer(Opt(), 1 / 8, 640)
+        validate_optimizer(Opt(), 80.0)
 
 
 @pytest.mark.parametrize(
     "options",
     [
-        {"epochs": 1, "batch_size": 64, "min_batch_size": 64, "max_steps": 12},
-        # expected batch of one row: about a third of the steps are empty
-        {"epochs": 1, "batch_size": 1, "min_batch_size": 1, "max_steps": 30},
+        {"epochs": 1, "batches_per_epoch": 8, "max_steps": 12},
+        # an expected batch of about one row: many steps are empty (noise only)
+        {"epochs": 1, "batches_per_epoch": 300, "max_steps": 30},
     ],
 )
 def test_engine_accounts_every_step_at_the_sampled_rate(options: dict[str, int]) -> None:
-    """Opacus' accountant, the ledger and the report agree on (q, σ, steps); empty batches
-    are noise-only steps, and the optimizer averages over q·n (not Opacus' floor)."""
+    """Opacus' accountant, the ledger and the report agree on (q, σ, steps), which come
+    from the options alone; the optimizer averages over q·n̂ (n̂ the DP row estimate, not
+    n and not Opacus' floor)."""
     rng = np.random.default_rng(0)
     n = 300
     tokens = np.column_stack([rng.integers(0, k, n) for k in (3, 4, 5)])
     engine = DPSGDEngine([3, 4, 5], warm_start_share=0.0, **options)
     ledger = PrivacyLedger(1.0, 1e-5)
-    engine.fit(tokens, ledger, np.random.default_rng(1))
+    engine.fit(tokens, ledger, Randomness.secret())
     report = engine.training_report
-    q, steps = engine._plan(n)
+    q, steps = engine._plan()
+    assert q == 1 / options["batches_per_epoch"]
     (charge,) = [c for c in ledger.charges if c.purpose == "DP-SGD training"]
     assert report["sample_rate"] == charge.sample_rate == q
     assert report["steps"] == charge.steps == steps
-    assert report["expected_batch_size"] == pytest.approx(q * n)
+    assert engine.rows_estimate is not None
+    assert report["expected_batch_size_dp"] == pytest.approx(q * engine.rows_estimate, abs=0.1)
     assert report["noise_multiplier"] == charge.noise_multiplier
-    if options["batch_size"] == 1:
-        assert 0 < report["empty_steps"] < steps
+    assert "empty_steps" not in report and "final_loss" not in report  # real-row facts
+    assert [c.purpose for c in ledger.charges] == ["row count (DP-SGD plan)", "DP-SGD training"]
     assert ledger.spent()[0] <= 1.0 + 1e-9

@@ -12,7 +12,7 @@ from synth import Synthesizer
 from synth.errors import BudgetError, InputError, SchemaError
 from synth.schema import parse_schema
 
-FAST = {"epochs": 2, "batch_size": 128}
+FAST = {"epochs": 2}
 
 
 def _table(n: int = 800, seed: int = 0) -> pd.DataFrame:
@@ -159,8 +159,8 @@ def test_fit_errors() -> None:
         Synthesizer(schema, epsilon=1).fit(bad)
     with pytest.raises(SchemaError, match="'extra'"):
         Synthesizer(schema, epsilon=1).fit(_table(300).assign(extra="x"))
-    with pytest.raises(BudgetError, match="too few"):
-        Synthesizer(schema, epsilon=1, engine="dpsgd", engine_options=FAST).fit(_table(120))
+    with pytest.raises(BudgetError, match="too few"):  # on the DP row estimate (s.d. ≈ 8 at ε=10)
+        Synthesizer(schema, epsilon=10, engine="dpsgd", engine_options=FAST).fit(_table(120))
     with pytest.raises(InputError, match="no rows"):
         Synthesizer(schema, epsilon=1).fit(_table(10).iloc[:0])
     inf = _table(300)
@@ -176,13 +176,16 @@ def test_fit_errors() -> None:
 def test_contribution_bounding() -> None:
     df = _table(600)
     df["pid"] = [f"P{i // 2:06d}" for i in range(600)]  # two rows per person
-    m = Synthesizer(parse_schema(SCHEMA), epsilon=1, engine="mst").fit(df)
-    assert m.rows_used == 300
+    m = Synthesizer(parse_schema(SCHEMA), epsilon=10, engine="mst").fit(df)
+    # the model only knows a DP estimate of its rows (s.d. ≈ 15 here): 300 persons, not 600
+    assert m.rows_estimate is not None and abs(m.rows_estimate - 300) < 100
+    assert len(m.sample(seed=0)) == m.rows_estimate
 
 
 def test_auto_engine_choice() -> None:
     from synth.synthesizer import choose_engine
 
-    assert choose_engine("auto", 5000, [10, 64, 80])[0] == "aim"
-    assert choose_engine("auto", 5000, [5000, 5000])[0] == "dpsgd"
-    assert choose_engine("dpsgd", 5000, [10])[0] == "dpsgd"
+    assert choose_engine("auto", [10, 64, 80])[0] == "aim"
+    assert choose_engine("auto", [5000, 5000])[0] == "dpsgd"
+    assert choose_engine("dpsgd", [10])[0] == "dpsgd"
+    assert "rows" not in choose_engine("auto", [10, 64, 80])[1]  # the reason names no count
