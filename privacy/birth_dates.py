@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from privacy.findings import Finding
@@ -39,7 +40,11 @@ def _parse_dates(series: pd.Series, fmt: str | None) -> pd.Series:
 
 
 def birth_date_evidence(
-    data: pd.DataFrame, col: str, others: list[str], formats: dict[str, str | None]
+    data: pd.DataFrame,
+    col: str,
+    others: list[str],
+    formats: dict[str, str | None],
+    rng: np.random.Generator,
 ) -> str | None:
     """Why ``col`` holds dates of birth, or None when its values do not say so.
 
@@ -49,7 +54,10 @@ def birth_date_evidence(
     dates fail one of these: an admission follows the birth date, a discharge follows
     the admission by days, not decades. Only counts and years appear in the evidence.
     """
-    rows = data if len(data) <= DOB_ROWS else data.sample(DOB_ROWS, random_state=0)
+    if len(data) <= DOB_ROWS:
+        rows = data
+    else:
+        rows = data.iloc[np.sort(rng.choice(len(data), DOB_ROWS, replace=False))]
     dob = _parse_dates(rows[col], formats.get(col))
     present = dob.notna()
     if present.sum() < 20 or present.mean() < 0.9:
@@ -89,7 +97,9 @@ def birth_date_evidence(
     )
 
 
-def _birth_dates(data: pd.DataFrame, findings: list[Finding]) -> list[Finding]:
+def _birth_dates(
+    data: pd.DataFrame, findings: list[Finding], rng: np.random.Generator
+) -> list[Finding]:
     """Date columns with a silent header whose values are birth dates become DATE_OF_BIRTH."""
     dates = [f for f in findings if f.type == "datetime"]
     if not dates:
@@ -99,7 +109,7 @@ def _birth_dates(data: pd.DataFrame, findings: list[Finding]) -> list[Finding]:
     for f in findings:
         if f.type == "datetime" and f.entity == "DATE_TIME" and _header_silent(f.name):
             others = [d.name for d in dates if d.name != f.name]
-            why = birth_date_evidence(data, f.name, others, formats)
+            why = birth_date_evidence(data, f.name, others, formats, rng)
             if why is not None:
                 f = replace(
                     f,

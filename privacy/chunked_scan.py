@@ -61,6 +61,7 @@ from privacy.redaction import analyze_fast
 from synth.cluster import InProcess, Runner
 from synth.errors import InputError
 from synth.io.chunks import Chunk, total_rows
+from synth.randomness import Randomness
 
 #: rows the classifier sees (the birth-date check's sample size); the whole table below it
 SAMPLE_ROWS = 20_000
@@ -76,12 +77,11 @@ TEXT_MIN_UNIQUE = 0.3
 Progress = Callable[[str, int, int], None]
 
 
-def sample_indices(rows: int, size: int, seed: int) -> np.ndarray:
+def sample_indices(rows: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """Sorted global row indices of the classifier's sample: all rows when ``rows <=
-    size``, else ``size`` drawn uniformly without replacement (seeded, driver side)."""
+    size``, else ``size`` drawn uniformly without replacement (driver side)."""
     if rows <= size:
         return np.arange(rows, dtype=np.int64)
-    rng = np.random.default_rng([seed, 0x5CA7])
     return np.sort(rng.choice(rows, size, replace=False)).astype(np.int64)
 
 
@@ -206,7 +206,7 @@ def scan_source(
     runner: Runner | None = None,
     *,
     name: str,
-    seed: int = 0,
+    seed: int | None = None,
     progress: Progress | None = None,
     sample_rows: int = SAMPLE_ROWS,
 ) -> ScanResult:
@@ -215,7 +215,8 @@ def scan_source(
     ``runner``: where chunks are processed (None: in this process, one chunk at a time).
     Memory: one chunk per worker plus ``8 × KMV_K`` bytes per column; the driver holds
     ``sample_rows`` rows plus sketches of ``BATCH_PER_WORKER × workers`` chunks.
-    Same ``seed`` and ``sample_rows``: the same result on any runner and any chunking.
+    The sample is drawn from fresh OS entropy; with a (test-only) ``seed`` and the same
+    ``sample_rows``: the same result on any runner and any chunking.
     """
     if not chunks:
         raise InputError(f"{name}: table has no rows")
@@ -226,7 +227,8 @@ def scan_source(
     n = total_rows(chunks)
     if n == 0:
         raise InputError(f"{name}: table has no rows")
-    picks = sample_indices(n, sample_rows, seed)
+    rng = Randomness.create(seed).rng
+    picks = sample_indices(n, sample_rows, rng)
 
     columns: list[str] = []
     max_cols = age_columns(list(chunks[0].header))
@@ -279,7 +281,6 @@ def scan_source(
 
     text = _text_pass(runner, chunks, _text_candidates(sample, unique), progress)
 
-    rng = np.random.default_rng(seed)
     findings: list[Finding] = []
     for j, col in enumerate(columns):
         totals = ColumnTotals(
@@ -293,7 +294,7 @@ def scan_source(
         findings.append(f)
         if progress is not None:
             progress("scanning columns", j + 1, len(columns))
-    findings = _birth_dates(sample, findings)
+    findings = _birth_dates(sample, findings, rng)
 
     late = [f.name for f in findings if f.type == "text" and f.name not in text]
     if late:  # free text the generous pre-selection missed: one more pass for them
@@ -303,7 +304,7 @@ def scan_source(
     method = {
         "chunks": len(chunks),
         "sample_rows": len(picks),
-        "sample": "uniform without replacement over global row indices (seeded)",
+        "sample": "uniform without replacement over global row indices (fresh randomness)",
         "exact_over_all_rows": [
             "rows",
             "missing",
@@ -320,7 +321,7 @@ def scan_source(
         source=name,
         rows=n,
         findings=findings,
-        schema=draft_schema(findings, name, n),
+        schema=draft_schema(findings, name),
         nlp_engine=engine_name(),
         seconds=time.perf_counter() - start,
         method=method,

@@ -1,7 +1,17 @@
 """The draft schema a scan proposes: columns, privacy unit, protected columns, delta.
 
-It records structure only (types, formats, decimal places, identifier shapes), never
-category lists or bounds from the data.
+It records structure only (types, roles, actions, formats, identifier shapes), never a
+fact that shapes the model or the output from the values themselves:
+
+* no category lists, bounds or decimal places: the fit estimates them under DP and
+  charges the ledger (:mod:`synth.domain`);
+* ``nullable: true`` on every column (whether a value is missing somewhere is a fact of
+  one row; the model learns how often values are missing under DP instead);
+* δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
+
+The structure itself (a column's type, role and action, the privacy unit) is read from
+the rows without DP; a release on an unreviewed draft says so on its report's first
+screen, and the steward's review makes those choices public.
 """
 
 from __future__ import annotations
@@ -10,29 +20,29 @@ import re
 
 from privacy.findings import Finding
 from privacy.header_rules import normalise_header
-from synth.schema.model import Column, Dataset, Domain, Schema
+from synth.schema.model import Column, Dataset, Schema
+
+#: δ of a draft: ≤ 1/(10·n) for any table up to 10⁸ persons, without looking at n
+DRAFT_DELTA = 1e-9
 
 
-def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
-    cols = []
-    for f in findings:
-        domain = Domain(precision=f.precision) if f.precision is not None else None
-        cols.append(
-            Column(
-                name=f.name,
-                type=f.type,
-                role=f.role,
-                entity=f.entity,
-                action=f.action,
-                generalise=f.generalise,
-                format=f.format,
-                domain=domain,
-                nullable=bool(f.profile.get("missing", 1)),
-                confidence=f.confidence,
-                evidence=f.evidence,
-                hipaa=f.hipaa,
-            )
+def draft_schema(findings: list[Finding], name: str) -> Schema:
+    cols = [
+        Column(
+            name=f.name,
+            type=f.type,
+            role=f.role,
+            entity=f.entity,
+            action=f.action,
+            generalise=f.generalise,
+            format=f.format,
+            nullable=True,
+            confidence=f.confidence,
+            evidence=f.evidence,
+            hipaa=f.hipaa,
         )
+        for f in findings
+    ]
     unit = None
     for f in findings:
         if f.entity == "MEDICAL_RECORD_NUMBER" and f.profile.get("unique_ratio", 1.0) < 0.999:
@@ -44,8 +54,7 @@ def draft_schema(findings: list[Finding], name: str, rows: int) -> Schema:
         if re.search(r"(^|_)(sex|gender|race|ethnic\w*|age)(_|$)", normalise_header(f.name))
         and f.type != "identifier"
     ]
-    delta = float(f"{min(1e-6, 1.0 / (10.0 * max(rows, 1))):.1g}")
     return Schema(
-        dataset=Dataset(name=name, privacy_unit=unit, delta=delta, protected=protected),
+        dataset=Dataset(name=name, privacy_unit=unit, delta=DRAFT_DELTA, protected=protected),
         columns=cols,
     )

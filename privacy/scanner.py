@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from privacy.birth_dates import _birth_dates
@@ -28,25 +27,30 @@ from privacy.nlp import engine_name
 
 
 def scan(
-    data: pd.DataFrame, *, name: str = "dataset", seed: int = 0, progress: Any = None
+    data: pd.DataFrame, *, name: str = "dataset", seed: int | None = None, progress: Any = None
 ) -> ScanResult:
-    """Classify every column of ``data`` and draft a schema."""
+    """Classify every column of ``data`` and draft a schema.
+
+    The rows the classifier samples are drawn from fresh OS entropy; ``seed`` (tests
+    only) makes the draw reproducible.
+    """
     from synth.errors import InputError
+    from synth.randomness import Randomness
 
     if len(data.columns) == 0:
         raise InputError(f"{name}: table has no columns")
     if len(data) == 0:
         raise InputError(f"{name}: table has no rows")
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = Randomness.create(seed).rng
     findings = []
     total = len(data.columns)
     for i, col in enumerate(data.columns):
         findings.append(classify(str(col), data[col], rng))
         if progress is not None:
             progress("scanning columns", i + 1, total)
-    findings = _birth_dates(data, findings)
-    schema = draft_schema(findings, name, len(data))
+    findings = _birth_dates(data, findings, rng)
+    schema = draft_schema(findings, name)
     return ScanResult(
         source=name,
         rows=len(data),

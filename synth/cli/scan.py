@@ -12,6 +12,7 @@ from rich.table import Table
 from synth.cli.common import (
     ClusterOpt,
     DataArg,
+    InsecureSeedOpt,
     JsonOpt,
     err,
     out,
@@ -85,7 +86,7 @@ def _scan_method_line(result: Any, runner: Any) -> str:
     """One line on how the scan read the table (the JSON's ``scan_method``)."""
     m = result.method or {}
     picked = int(m.get("sample_rows", result.rows))
-    sample = "all rows" if picked >= result.rows else f"a seeded sample of {picked} rows"
+    sample = "all rows" if picked >= result.rows else f"a random sample of {picked} rows"
     estimated = m.get("estimated", {}).get("columns", [])
     where = (
         "in this process" if runner.kind == "in-process" else f"on Dask ({runner.workers} workers)"
@@ -102,9 +103,9 @@ def scan(
     schema_out: Annotated[
         Path | None, typer.Option("--schema-out", help="Write the draft schema (YAML) here.")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the classifier's row sample.")] = 0,
     cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
+    insecure_seed: InsecureSeedOpt = None,
 ) -> None:
     """Find PII per column and draft a schema for review. Never prints values."""
 
@@ -121,7 +122,9 @@ def scan(
                 if not cluster:
                     err.print(f"{data.name}: larger than memory allows; scanning it in chunks")
             with progress_display() as progress:
-                result = scan_source(chunks, runner, name=data.stem, seed=seed, progress=progress)
+                result = scan_source(
+                    chunks, runner, name=data.stem, seed=insecure_seed, progress=progress
+                )
             method = _scan_method_line(result, runner)
         table = Table(title=f"PII scan of {data.name} ({result.rows} rows)")
         for head in ("column", "type", "role", "entity", "conf.", "action"):

@@ -29,6 +29,9 @@ DATA = ROOT / "sample_data" / "patients.csv"
 SAMPLE = 2_000
 NOTES = "clinical_note"
 
+#: the scan samples rows from fresh OS entropy; comparisons across runners fix it (tests only)
+SEED = 0
+
 
 @pytest.fixture(scope="module")
 def cluster():
@@ -40,7 +43,7 @@ def cluster():
 def sampled() -> ScanResult:
     chunks = plan_chunks(DATA, 300_000)
     assert len(chunks) >= 4
-    return scan_source(chunks, name="patients", sample_rows=SAMPLE)
+    return scan_source(chunks, name="patients", sample_rows=SAMPLE, seed=SEED)
 
 
 def _stable(result: ScanResult) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def _labels(result: ScanResult) -> list[tuple[Any, ...]]:
 
 
 def test_sampled_chunked_scan_finds_what_the_whole_frame_scan_finds(sampled):
-    whole = scan(read_table(DATA), name="patients")
+    whole = scan(read_table(DATA), name="patients", seed=SEED)
     assert _labels(sampled) == _labels(whole)
     assert sampled.rows == whole.rows == 5000
     assert sampled.method is not None and sampled.method["sample_rows"] == SAMPLE
@@ -87,7 +90,9 @@ def test_free_text_pii_counted_over_every_row(sampled):
 
 
 def test_scan_identical_in_process_and_on_dask(sampled, cluster):
-    on_dask = scan_source(plan_chunks(DATA, 300_000), cluster, name="patients", sample_rows=SAMPLE)
+    on_dask = scan_source(
+        plan_chunks(DATA, 300_000), cluster, name="patients", sample_rows=SAMPLE, seed=SEED
+    )
     assert _stable(on_dask) == _stable(sampled)
 
 
@@ -96,8 +101,8 @@ def test_small_table_scan_equals_whole_frame_scan(tmp_path):
     field for field, plus the free-text counts, equal to the analyzer's over every note."""
     path = tmp_path / "head.csv"
     read_table(DATA).iloc[:600].to_csv(path, index=False)
-    chunked = scan_source(plan_chunks(path, 40_000), name="head")
-    whole = scan(read_table(path), name="head")
+    chunked = scan_source(plan_chunks(path, 40_000), name="head", seed=SEED)
+    whole = scan(read_table(path), name="head", seed=SEED)
     for a, b in zip(chunked.to_dict()["columns"], whole.to_dict()["columns"], strict=True):
         extra = {"text_entities_all_rows", "text_rows_with_pii"}
         if a["name"] == NOTES:
@@ -116,11 +121,14 @@ def test_small_table_scan_equals_whole_frame_scan(tmp_path):
 
 
 def test_sample_drawn_by_global_row_index():
-    picks = sample_indices(1_000_000, 20_000, seed=3)
+    def rng(seed: int) -> np.random.Generator:
+        return np.random.default_rng(seed)
+
+    picks = sample_indices(1_000_000, 20_000, rng(3))
     assert len(picks) == len(np.unique(picks)) == 20_000
-    assert np.array_equal(picks, sample_indices(1_000_000, 20_000, seed=3))
-    assert not np.array_equal(picks, sample_indices(1_000_000, 20_000, seed=4))
-    assert np.array_equal(sample_indices(50, 20_000, seed=3), np.arange(50))
+    assert np.array_equal(picks, sample_indices(1_000_000, 20_000, rng(3)))
+    assert not np.array_equal(picks, sample_indices(1_000_000, 20_000, rng(4)))
+    assert np.array_equal(sample_indices(50, 20_000, rng(3)), np.arange(50))
 
 
 def test_distinct_sketch_merges_exactly_and_estimates_within_tolerance():
