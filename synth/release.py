@@ -11,8 +11,13 @@ the end, so an interrupted release leaves nothing half-written. It holds:
 ``leakage.json``          the leakage gate: metrics, thresholds, verdicts
 ``report.html/json``      the release report
 ``synthetic.csv``         the synthetic table — only when the gate passed
-``release.json``          summary: passed, ε/δ spent, files
+``release.json``          summary: passed, ε/δ spent, privacy unit, files
 ========================  ==========================================================
+
+Randomness: the holdout split, the scan's row sample and the fit draw from fresh OS
+entropy (:mod:`synth.randomness`); ``seed`` only fixes the sampling of synthetic rows
+from the model. ``insecure_seed`` (tests only) seeds everything and marks the release
+NOT PRIVATE in ``release.json`` and the report.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ import pandas as pd
 
 from synth.cluster import Runner, connect
 from synth.engines.base import Progress, no_progress
-from synth.errors import OutputError
+from synth.errors import InputError, OutputError
 from synth.io.atomic import atomic_write_text, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
+from synth.randomness import Randomness
 from synth.schema.io import load_schema, save_schema
 from synth.schema.model import Schema
 from synth.synthesizer import Synthesizer
@@ -48,6 +54,10 @@ class ReleaseResult:
     files: list[str] = field(default_factory=list)
     blocked_by: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    rows: int = 0
+    privacy: dict[str, Any] = field(default_factory=dict)
+    randomness: dict[str, Any] = field(default_factory=dict)
+    schema_source: str = "reviewed"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +66,10 @@ class ReleaseResult:
             "out_dir": str(self.out_dir),
             "epsilon_spent": self.epsilon_spent,
             "delta_spent": self.delta_spent,
+            "privacy": self.privacy,
+            "randomness": self.randomness,
+            "schema": self.schema_source,
+            "synthetic_rows": self.rows,
             "blocked_by": self.blocked_by,
             "files": self.files,
             "seconds": round(self.seconds, 2),
@@ -63,20 +77,26 @@ class ReleaseResult:
 
 
 def split_holdout(
-    data: pd.DataFrame, schema: Schema, seed: int
+    data: pd.DataFrame, schema: Schema, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Random train/holdout split by person (privacy unit) when rows repeat per person."""
-    rng = np.random.default_rng(seed + 7919)
+    """Train/holdout split: each person (privacy unit; else each row) goes to the holdout
+    on its own secret coin of probability ``holdout_fraction``.
+
+    Independent coins (not a fixed-size draw) keep neighbouring input tables neighbouring
+    training tables, and no count is fixed by the split.
+    """
     frac = schema.dataset.holdout_fraction
     unit = schema.dataset.privacy_unit
     if unit:
-        keys = data[unit].astype(str)
-        uniq = keys.unique()
-        hold_keys = set(rng.choice(uniq, max(1, round(frac * len(uniq))), replace=False))
-        mask = keys.isin(hold_keys).to_numpy()
+        codes, uniques = pd.factorize(data[unit].astype(str))
+        mask = (rng.random(len(uniques)) < frac)[codes]
     else:
-        mask = np.zeros(len(data), dtype=bool)
-        mask[rng.choice(len(data), max(1, round(frac * len(data))), replace=False)] = True
+        mask = rng.random(len(data)) < frac
+    if mask.all() or not mask.any():
+        raise InputError(
+            "too few rows to split into training rows and a holdout; add rows or pass "
+            "--schema with a larger holdout_fraction"
+        )
     return data[~mask].reset_index(drop=True), data[mask].reset_index(drop=True)
 
 
@@ -122,14 +142,20 @@ def run_release(
     delta: float | None = None,
     engine: str = "auto",
     rows: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     overwrite: bool = False,
     engine_options: dict[str, Any] | None = None,
     progress: Progress = no_progress,
     filter_flagged: bool = False,
     cluster: str | None = None,
+    insecure_seed: int | None = None,
 ) -> ReleaseResult:
     """Scan (unless a schema is given), split, fit, sample, check and report into ``out_dir``.
+
+    ``rows``: synthetic rows (default: the model's DP estimate of the training rows).
+    ``seed``: makes the sampling of synthetic rows reproducible (post-processing); the
+    split and the fit draw from fresh OS entropy. ``insecure_seed`` is for tests only: it
+    seeds the scan, split and fit too, and the release is then NOT private.
 
     ``cluster`` (see :func:`synth.cluster.connect`) runs the passes over the rows on Dask:
     the scan's chunks (:func:`privacy.chunked_scan.scan_source`, which also runs in this
@@ -137,7 +163,8 @@ def run_release(
     fit's statistics and the leakage check's neighbour searches. The table itself is read
     into this process (the holdout split, the sampler's size and the report need it), so
     a release is bounded by this machine's memory; workers must see ``data_path`` at the
-    same path. Same seed, same release with or without a cluster.
+    same path. The same mechanisms run with or without a cluster (with ``insecure_seed``,
+    the same release).
     """
     start = time.perf_counter()
     data_path = Path(data_path)
@@ -164,6 +191,7 @@ def run_release(
             progress=progress,
             filter_flagged=filter_flagged,
             runner=runner,
+            insecure_seed=insecure_seed,
         )
 
 
@@ -178,12 +206,13 @@ def _release(
     delta: float | None,
     engine: str,
     rows: int | None,
-    seed: int,
+    seed: int | None,
     overwrite: bool,
     engine_options: dict[str, Any] | None,
     progress: Progress,
     filter_flagged: bool,
     runner: Runner,
+    insecure_seed: int | None,
 ) -> ReleaseResult:
     from privacy.chunked_scan import scan_source
     from privacy.leakage import check_leakage
@@ -195,11 +224,14 @@ def _release(
         # chunks read where the scan runs (a worker, or here one at a time): the same
         # result on any runner; the file was parsed above, so it reads cleanly again
         chunks = plan_chunks(data_path, SCAN_CHUNK_BYTES)
-        result = scan_source(chunks, runner, name=data_path.stem, seed=seed, progress=progress)
+        result = scan_source(
+            chunks, runner, name=data_path.stem, seed=insecure_seed, progress=progress
+        )
         schema = result.schema
         scan_dict = result.to_dict()
     check_columns(data, schema, str(data_path))
-    train, holdout = split_holdout(data, schema, seed)
+    split_rand = Randomness.create(None if insecure_seed is None else insecure_seed + 7919)
+    train, holdout = split_holdout(data, schema, split_rand.rng)
 
     with staged_directory(out_dir, overwrite=overwrite) as stage:
         header = f"Schema used for the release of {data_path.name}.\n" + (
@@ -216,6 +248,7 @@ def _release(
             engine=engine,
             seed=seed,
             engine_options=engine_options,
+            insecure_fit_seed=insecure_seed,
         )
         model.fit(train, source=str(data_path), progress=progress, runner=runner)
         model.save(stage / "model.synth")
@@ -223,7 +256,7 @@ def _release(
         atomic_write_text(stage / "ledger.json", _dump(described["ledger"]))
 
         progress("sampling", 0, 1)
-        synthetic = model.sample(rows or len(train), seed=seed + 1)
+        synthetic = model.sample(rows)  # default: the model's DP estimate of the rows
         progress("sampling", 1, 1)
 
         leak = check_leakage(train, holdout, synthetic, schema, progress=progress, runner=runner)
@@ -258,6 +291,10 @@ def _release(
             delta_spent=dlt,
             blocked_by=[m["name"] for m in leak_dict["metrics"] if m["verdict"] == "block"],
             seconds=time.perf_counter() - start,
+            rows=len(synthetic),
+            privacy=described["privacy"],
+            randomness=described["randomness"],
+            schema_source="draft (unreviewed)" if scan_dict is not None else "reviewed",
         )
         res.files = sorted([p.name for p in stage.iterdir()] + ["release.json"])
         atomic_write_text(stage / "release.json", _dump(res.to_dict()))

@@ -32,9 +32,33 @@ ClusterOpt = Annotated[
         "--cluster",
         help="Run the passes over the rows on Dask: 'local' starts a local cluster of 2 "
         "workers, tcp://HOST:PORT joins a running scheduler (workers must see the input "
-        "files). Default: in this process. Results are the same either way.",
+        "files). Default: in this process. The same mechanisms run either way.",
     ),
 ]
+#: test-only: seeds every draw that touches real rows, so the run is NOT private (hidden
+#: from --help; the model, ledger, report and JSON say "NOT PRIVATE")
+InsecureSeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--insecure-seed",
+        hidden=True,
+        help="TEST ONLY: seed the draws that touch real rows. The result is NOT private.",
+    ),
+]
+
+
+def privacy_line(privacy: dict[str, Any], randomness: dict[str, Any]) -> str:
+    """One line on the privacy unit and, when seeded for a test, that nothing is private."""
+    unit = (
+        f"one person (column '{privacy['unit_column']}', 1 row each)"
+        if privacy.get("unit_column")
+        else "one row (no person column declared: several rows of a person are each "
+        "protected separately)"
+    )
+    line = f"privacy unit: {unit}; neighbours: {privacy.get('neighbouring', 'add/remove one')}"
+    if randomness and not randomness.get("private", True):
+        line += " — [red]NOT PRIVATE: fit seeded with --insecure-seed (tests only)[/red]"
+    return line
 
 
 def quiet_libraries() -> None:

@@ -10,9 +10,11 @@ import typer
 from synth.cli.common import (
     ClusterOpt,
     DataArg,
+    InsecureSeedOpt,
     JsonOpt,
     err,
     out,
+    privacy_line,
     progress_display,
     run,
     write_json,
@@ -40,12 +42,14 @@ def fit(
     epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
     out_path: Annotated[Path, typer.Option("--out", help="Model file to write.")],
     delta: Annotated[float | None, typer.Option("--delta", help="δ (default: schema's).")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="Generator engine.")] = "auto",
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Generator engine: auto, aim, mst or dpsgd.")
+    ] = "auto",
     cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
+    insecure_seed: InsecureSeedOpt = None,
 ) -> None:
-    """Learn the table under (ε, δ)-DP and save the model."""
+    """Learn the table under (ε, δ)-DP and save the model (fresh randomness every run)."""
 
     def body() -> None:
         from synth.cluster import connect
@@ -58,7 +62,13 @@ def fit(
             rows = _rows_source(data, runner)
             from synth.synthesizer import Synthesizer
 
-            model = Synthesizer(sch, epsilon=epsilon, delta=delta, engine=engine, seed=seed)
+            model = Synthesizer(
+                sch,
+                epsilon=epsilon,
+                delta=delta,
+                engine=engine,
+                insecure_fit_seed=insecure_seed,
+            )
             with progress_display() as progress:
                 model.fit(rows, source=str(data), progress=progress, runner=runner)
         model.save(out_path)
@@ -67,6 +77,7 @@ def fit(
         out.print(
             f"model written to {out_path}; spent ε={eps:.4f}, δ={dlt:.2e} (budget ε={epsilon:g})"
         )
+        out.print(privacy_line(desc["privacy"], desc["randomness"]), highlight=False)
         write_json(json_out, desc)
 
     run(body)
@@ -74,12 +85,20 @@ def fit(
 
 def sample(
     model_path: Annotated[Path, typer.Argument(help="Model file from `synth fit`.")],
-    rows: Annotated[int, typer.Option("--rows", help="Number of rows.")],
     out_path: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    rows: Annotated[
+        int | None,
+        typer.Option(
+            "--rows", help="Number of rows (default: the model's DP estimate of its training rows)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Make the sample reproducible (default: fresh randomness)."),
+    ] = None,
     json_out: JsonOpt = None,
 ) -> None:
-    """Sample synthetic rows from a model (reproducible with --seed)."""
+    """Sample synthetic rows from a model: post-processing, no privacy cost."""
 
     def body() -> None:
         from synth.io.tables import write_table

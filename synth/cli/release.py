@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.common import ClusterOpt, DataArg, JsonOpt, out, progress_display, run, write_json
+from synth.cli.common import (
+    ClusterOpt,
+    DataArg,
+    InsecureSeedOpt,
+    JsonOpt,
+    out,
+    privacy_line,
+    progress_display,
+    run,
+    write_json,
+)
 
 
 def release(
@@ -19,9 +29,18 @@ def release(
     engine: Annotated[str, typer.Option("--engine")] = "auto",
     rows: Annotated[
         int | None,
-        typer.Option("--rows", help="Synthetic rows (default: as many as training rows)."),
+        typer.Option(
+            "--rows", help="Synthetic rows (default: the model's DP estimate of its training rows)."
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Make the sampling of synthetic rows reproducible. The split and the fit always "
+            "draw from fresh OS entropy.",
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an earlier release in --out.")
     ] = False,
@@ -35,6 +54,7 @@ def release(
     ] = False,
     cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
+    insecure_seed: InsecureSeedOpt = None,
 ) -> None:
     """Scan (or use --schema), split a holdout, fit, sample, check, report.
 
@@ -59,6 +79,15 @@ def release(
                 progress=progress,
                 filter_flagged=filter_flagged,
                 cluster=cluster,
+                insecure_seed=insecure_seed,
+            )
+        out.print(privacy_line(res.privacy, res.randomness), highlight=False)
+        if res.schema_source != "reviewed":
+            out.print(
+                "[yellow]schema: the scan's unreviewed draft[/yellow] (types, roles and the "
+                f"privacy unit read from the rows); review {out_dir / 'schema.yaml'} and "
+                "re-run with --schema",
+                highlight=False,
             )
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")

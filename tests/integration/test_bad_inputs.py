@@ -346,9 +346,10 @@ CASES: list[Case] = [
     ),
     Case(
         "too-few-rows-for-the-budget",
-        lambda d, m: _fit(_csv(d / "data.csv", _frame(12)), _schema(d)),
+        # decided on the DP estimate of the rows (s.d. of a few rows at ε = 8), never n
+        lambda d, m: _fit(_csv(d / "data.csv", _frame(12)), _schema(d), eps="8"),
         4,
-        ("12 training rows", "too few"),
+        ("training rows (DP estimate)", "too few"),
     ),
     # -- output ------------------------------------------------------------------------------
     Case("out-holds-a-release", _old_release, 5, ("release", "not empty", "--overwrite")),
