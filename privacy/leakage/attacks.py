@@ -73,17 +73,28 @@ class AttackOutcome:
         c_lo, c_hi = wilson(c, self.n_control, confidence)
         return _risk(t, c), (max(-1.0, _risk(t_lo, c_hi)), min(1.0, _risk(t_hi, c_lo)))
 
-    def to_dict(self, confidence: float) -> dict[str, Any]:
+    def to_dict(self, confidence: float, attack_rows: int | None = None) -> dict[str, Any]:
+        """JSON-able outcome. The number of targets is shown when it is the public
+        ``attack_rows``; when the table had fewer rows it would be a real count, so it is
+        withheld (None), and rates are rounded to 4 decimals for the same reason."""
         value, (lo, hi) = self.risk(confidence)
+
+        def shown(n: int) -> int | None:
+            return n if attack_rows is None or n == attack_rows else None
+
         return {
             "name": self.name,
-            "success_rate_train": self.rate_train,
-            "success_rate_control": self.rate_control,
-            "n_train_targets": self.n_train,
-            "n_control_targets": self.n_control,
-            "risk": value,
-            "risk_interval": [lo, hi],
+            "success_rate_train": _round(self.rate_train),
+            "success_rate_control": _round(self.rate_control),
+            "n_train_targets": shown(self.n_train),
+            "n_control_targets": shown(self.n_control),
+            "risk": _round(value),
+            "risk_interval": [_round(lo), _round(hi)],
         }
+
+
+def _round(x: float) -> float:
+    return x if not math.isfinite(x) else round(x, 4)
 
 
 def _risk(rate_train: float, rate_control: float) -> float:
@@ -102,15 +113,15 @@ class AttackReport:
     auxiliary: list[str]
     skipped: str | None
 
-    def to_dict(self, confidence: float) -> dict[str, Any]:
+    def to_dict(self, confidence: float, attack_rows: int | None = None) -> dict[str, Any]:
         return {
             "method": "Anonymeter-style attacks, training targets vs holdout (control) targets",
             "secrets": list(self.secrets),
             "auxiliary_columns": list(self.auxiliary),
-            "inference": [o.to_dict(confidence) for o in self.inference],
+            "inference": [o.to_dict(confidence, attack_rows) for o in self.inference],
             "linkability": None
             if self.linkability is None
-            else self.linkability.to_dict(confidence),
+            else self.linkability.to_dict(confidence, attack_rows),
             "skipped": self.skipped,
         }
 
@@ -225,7 +236,7 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                 lambda value: (
                     f"An attacker who knows {len(report.auxiliary)} column(s) of a real record "
                     "guesses a secret from its nearest synthetic row. Success on training vs "
-                    f"control (holdout) rows, {worst.n_train} each: {per}. Worst secret "
+                    f"control (holdout) rows, up to {gate.attack_rows} each: {per}. Worst secret "
                     f"'{worst.name}': risk {value:.1%} = excess over control / (1 − control); "
                     "an honest generator gives about 0."
                 ),
@@ -254,9 +265,8 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                 lambda value: (
                     "An attacker holding two halves of a real record's columns links them "
                     "through the synthetic rows (same nearest synthetic row on both halves): "
-                    f"{link.rate_train:.1%} of {link.n_train} training vs "
-                    f"{link.rate_control:.1%} of {link.n_control} control rows linked; risk "
-                    f"{value:.1%}."
+                    f"{link.rate_train:.1%} of training vs {link.rate_control:.1%} of control "
+                    f"rows linked (up to {gate.attack_rows} each); risk {value:.1%}."
                 ),
             )
         )

@@ -215,7 +215,7 @@ def check_prepared(
         base_rows = np.sort(pick)
         sampling["flag_threshold"] = (
             f"1st percentile of the nearest-training-row distance of a seeded uniform sample "
-            f"of {BASELINE_ROWS} of the {n_ho} holdout rows"
+            f"of {BASELINE_ROWS} holdout rows"
         )
     base, _ = nn(HOLDOUT, TRAIN, "leakage: holdout vs train", two=False, rows=base_rows)
 
@@ -249,7 +249,7 @@ def check_prepared(
             all_columns, schema, attack_rows=gate.attack_rows, seed=seed, block_rows=block_rows
         )
         metrics += attack_metrics(report, gate)
-        attacks = report.to_dict(gate.confidence)
+        attacks = report.to_dict(gate.confidence, gate.attack_rows)
         if progress is not None:
             progress("leakage: attacks", 1, 1)
     q01 = float(np.quantile(base, 0.01))

@@ -55,10 +55,11 @@ class Metric:
 
 
 def _num(x: float | None) -> float | None:
-    """JSON-safe float: NaN and infinities become None."""
+    """JSON-safe float to 4 significant digits (a share of real rows in full precision
+    would give its denominator, a real count, back); NaN and infinities become None."""
     if x is None or not math.isfinite(float(x)):
         return None
-    return float(x)
+    return float(f"{float(x):.4g}")
 
 
 def _z(confidence: float) -> float:
@@ -296,7 +297,7 @@ def dcr_p5(
         explanation=(
             "5th percentile of the distance from synthetic rows to their nearest training row; "
             "baseline: the same to the nearest holdout row. With "
-            f"{n_train} training vs {n_holdout} holdout rows"
+            f"{'more' if n_train > n_holdout else 'no more'} training than holdout rows"
             + (
                 ", distances to train are expected to be somewhat smaller even for an honest "
                 "generator."
@@ -339,10 +340,11 @@ class LeakageResult:
             "sampling": _clean(self.sampling),
             "filter": _clean(self.filter),
             "metrics": [m.to_dict() for m in self.metrics],
+            # real-row counts are never printed (the number of persons is private under
+            # the DP guarantee); the training share, to two decimals, sets the baselines
             "sizes": {
-                "train": int(self.n_train),
-                "holdout": int(self.n_holdout),
                 "synthetic": int(self.n_synthetic),
+                "train_share": round(self.n_train / max(1, self.n_train + self.n_holdout), 2),
             },
             "columns_used": list(self.columns_used),
             "flagged_rows": [int(i) for i in self.flagged],

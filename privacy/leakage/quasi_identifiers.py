@@ -57,7 +57,7 @@ def quasi_identifier_view(
         return float(hit.mean()), int(unique.sum())
 
     tr, n_tr_u = reproduced(TRAIN)
-    ho, n_ho_u = reproduced(HOLDOUT)
+    ho, _ = reproduced(HOLDOUT)
     out.append(
         Metric(
             name="qi_unique_reproduced",
@@ -66,10 +66,10 @@ def quasi_identifier_view(
             interval=wilson(tr, n_tr_u, gate.confidence) if n_tr_u else None,
             threshold=None,
             verdict="info",
-            explanation=f"{tr:.1%} of the {n_tr_u} training rows with a unique "
-            f"quasi-identifier combination appear in the synthetic rows; baseline: "
-            f"{ho:.1%} of the {n_ho_u} holdout rows unique in the holdout (never seen). A "
-            "value well above the baseline means rare real combinations are being copied.",
+            explanation=f"{tr:.1%} of the training rows with a unique quasi-identifier "
+            f"combination appear in the synthetic rows; baseline: {ho:.1%} of the holdout "
+            "rows unique in the holdout (never seen). A value well above the baseline means "
+            "rare real combinations are being copied.",
         )
     )
     return out

@@ -26,6 +26,13 @@ from synth.report.tstr import tstr
 from synth.schema.model import Schema
 
 REPORT_VERSION = 1
+#: what the report is, said on its first screen and in report.json
+INTERNAL_NOTE = (
+    "Internal evidence for the steward and the data-protection officer: the fidelity, "
+    "bias and leakage sections compare the synthetic rows with the real rows and are not "
+    "covered by the differential-privacy guarantee. Share synthetic.csv, model.synth, "
+    "ledger.json and release.json; keep this report, leakage.json and scan.json internal."
+)
 SECTION_KEYS = (
     "verdict",
     "pii_scan",
@@ -137,7 +144,10 @@ def build_report(
     t_prepared = time.perf_counter()
     for c in cols:
         c.labels = [scrub.text(x) for x in c.labels]
-    rows_used = int((model or {}).get("rows_used") or len(train))
+    # the number of training rows is private: thresholds use the model's DP estimate (or,
+    # with no model, the table's own size, never printed)
+    rows_estimate = (model or {}).get("rows_estimate")
+    rows_ref = int(rows_estimate or len(train))
 
     report: dict[str, Any] = {
         "meta": {
@@ -145,21 +155,18 @@ def build_report(
             "dataset": schema.dataset.name,
             "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "tool_version": _tool_version(),
-            "rows": {
-                "train": len(train),
-                "holdout": None if holdout is None else len(holdout),
-                "synthetic": len(synthetic),
-            },
+            "rows": {"training_estimate": rows_estimate, "synthetic": len(synthetic)},
+            "internal": INTERNAL_NOTE,
         },
-        "verdict": governance.verdict(leakage, model, released, rows_used, len(synthetic)),
+        "verdict": governance.verdict(leakage, model, released, len(synthetic), scan),
         "pii_scan": governance.pii_scan(schema, scan, model, [str(c) for c in synthetic.columns]),
         "ledger": governance.ledger(model),
         "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols)),
         "fidelity": _fidelity(cols, skipped, schema, holdout is not None),
-        "bias": bias(cols, schema, rows_used),
+        "bias": bias(cols, schema, rows_ref),
         "diversity": diversity(cols),
     }
-    report["limits"] = limits(report, cols, rows_used)
+    report["limits"] = limits(report, cols, rows_ref, estimated=rows_estimate is not None)
     fid = report["fidelity"]
     report["verdict"]["attention"] = _attention(report)
     report["verdict"]["headline"] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from synth.ledger import NOT_COVERED
 from synth.report.common import fmt, num
 from synth.schema.model import Action, ColumnType, Schema
 
@@ -67,7 +68,6 @@ def pii_scan(
     return {
         "scanned": scan is not None,
         "nlp_engine": (scan or {}).get("nlp_engine"),
-        "rows_scanned": (scan or {}).get("rows"),
         "scan_seconds": (scan or {}).get("seconds"),
         "roles": roles,
         "columns": rows,
@@ -179,7 +179,9 @@ def ledger(model: dict[str, Any] | None) -> dict[str, Any]:
         "engine_options": engine.get("options", {}),
         "training": engine.get("training", {}),
         "domains": model.get("domains", []),
-        "rows_used": model.get("rows_used"),
+        "rows_estimate": model.get("rows_estimate"),
+        "privacy": model.get("privacy", led.get("privacy")),
+        "randomness": model.get("randomness"),
     }
 
 
@@ -253,8 +255,8 @@ def verdict(
     leak: dict[str, Any],
     model: dict[str, Any] | None,
     released: bool,
-    rows_used: int,
     rows_generated: int,
+    scan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     metrics = leak.get("metrics", [])
     blocks = [m for m in metrics if m.get("verdict") == "block"]
@@ -300,7 +302,11 @@ def verdict(
         "blocking_metrics": [m.get("name") for m in blocks],
         "epsilon": {"spent": spent.get("epsilon"), "budget": budget.get("epsilon")},
         "delta": {"spent": spent.get("delta"), "budget": budget.get("delta")},
-        "rows_used": rows_used,
+        "rows_estimate": (model or {}).get("rows_estimate"),
         "rows_generated": rows_generated,
         "rows_released": rows_generated if released else 0,
+        "privacy": (model or {}).get("privacy"),
+        "randomness": (model or {}).get("randomness"),
+        "schema": "draft (unreviewed)" if scan is not None else "reviewed",
+        "not_covered": ((model or {}).get("privacy") or {}).get("not_covered", NOT_COVERED),
     }

@@ -101,16 +101,21 @@ def _fidelity_points(fid: dict[str, Any]) -> list[str]:
     return out
 
 
-def limits(report: dict[str, Any], cols: list[Prepared], rows_used: int) -> dict[str, Any]:
+def limits(
+    report: dict[str, Any], cols: list[Prepared], rows_ref: int, *, estimated: bool = True
+) -> dict[str, Any]:
+    """``rows_ref``: the model's DP estimate of its training rows (``estimated``), or the
+    real table's size when no model was given (then never printed)."""
     points = _fidelity_points(report["fidelity"])
     eps = report["verdict"]["epsilon"].get("spent")
-    small = _small_categories(cols, rows_used)
+    small = _small_categories(cols, rows_ref)
     if small:
         total = sum(n for _, n in small)
         where = ", ".join(f"{name}: {n}" for name, n in small[:4])
+        base = f"≈ {fmt(rows_ref)} rows, the model's DP estimate" if estimated else "real rows"
         points.append(
             f"{total} categories across {len(small)} column(s) ({where}) have fewer than "
-            f"about {SMALL_GROUP_ROWS} real rows (share × {fmt(rows_used)} rows used); at "
+            f"about {SMALL_GROUP_ROWS} real rows (share × {base}); at "
             f"ε = {fmt(eps)} their synthetic frequencies, and anything measured within them, "
             "are dominated by noise."
         )

@@ -136,7 +136,6 @@ def tstr(cols: list[Prepared], target: str | None, has_holdout: bool) -> dict[st
         "features": [c.name for c in feats],
         "classes": classes,
         "averaging": "binary" if classes <= 2 else "one-vs-rest, macro",
-        "holdout_rows": int(keep_h.sum()),
         "trtr_auc": trtr,
         "tstr_auc": tstr_,
         "gap": None if trtr is None or tstr_ is None else trtr - tstr_,

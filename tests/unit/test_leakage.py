@@ -318,7 +318,8 @@ def test_thresholds_override_and_result_is_json(real):
     }
     assert data["sampling"]["exact"] is True and data["warnings"] == []
     assert data["filter"] is None
-    assert data["sizes"] == {"train": 3000, "holdout": 1000, "synthetic": 1000}
+    # real-row counts are private: only the training share (2 decimals) is shown
+    assert data["sizes"] == {"synthetic": 1000, "train_share": 0.75}
     assert set(data["dcr_quantiles"]) == {"train", "holdout"}
     assert set(data["dcr_quantiles"]["train"]) == {"0.01", "0.05", "0.25", "0.5"}
     share = next(m for m in data["metrics"] if m["name"] == "dcr_share")

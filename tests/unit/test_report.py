@@ -11,12 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synth.ledger import PrivacyLedger
+from synth.randomness import Randomness
 from synth.report import build_report, render_html, write_report
 from synth.report.build import SECTION_KEYS
 from synth.report.safety import WITHHELD, Scrubber
 from synth.schema import Schema, parse_schema
 
 N = 300
+#: the model's DP estimate of its training rows (the report never sees the exact N)
+ROWS_ESTIMATE = 311
 
 
 def _table(n: int, seed: int) -> pd.DataFrame:
@@ -155,10 +159,12 @@ def _model() -> dict[str, Any]:
         "engine": {
             "engine": "dpsgd",
             "options": {"epochs": 30},
-            "training": {"rows": N, "steps": 60, "noise_multiplier": 1.7},
+            "training": {"rows_estimate": ROWS_ESTIMATE, "steps": 60, "noise_multiplier": 1.7},
         },
         "engine_reason": "requested explicitly",
-        "rows_used": N,
+        "rows_estimate": ROWS_ESTIMATE,
+        "privacy": PrivacyLedger(1.0, 1e-6, unit="patient_id").guarantee(),
+        "randomness": Randomness.secret().describe(),
         "budget": {"epsilon": 1.0, "delta": 1e-6},
         "spent": {"epsilon": 0.98, "delta": 9e-7},
         "ledger": {
@@ -298,7 +304,10 @@ def test_released_report_content(built: tuple[dict, dict, str]) -> None:
     v = report["verdict"]
     assert v["released"] and v["status"] == "released"
     assert v["epsilon"] == {"spent": 0.98, "budget": 1.0}
-    assert v["rows_used"] == N and v["rows_released"] == N
+    assert v["rows_estimate"] == ROWS_ESTIMATE and v["rows_released"] == N
+    assert v["privacy"]["unit_column"] == "patient_id" and v["schema"] == "reviewed"
+    assert "≈ 311" in page and "DP estimate" in page and "add/remove-one neighbours" in page
+    assert "Not covered by the guarantee" in page and "NOT PRIVATE" not in page
     assert "RELEASED" in page and "banner ok" in page
     pii = report["pii_scan"]
     assert {c["column"] for c in pii["columns"]} == {c["name"] for c in SCHEMA["columns"]}

@@ -139,7 +139,7 @@ def fidelity(s: dict[str, Any], figures: dict[str, str]) -> str:
                     ),
                     ("train on real, test on real (TRTR)", f"<b>{fixed(t.get('trtr_auc'))}</b>"),
                     ("gap (TRTR − TSTR)", fixed(t.get("gap"))),
-                    ("scored on", f"{fmt(t.get('holdout_rows'))} holdout rows"),
+                    ("scored on", "the holdout rows (real rows the model never saw)"),
                 ]
             )
         )

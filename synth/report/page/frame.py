@@ -20,10 +20,9 @@ def meta_line(meta: dict[str, Any]) -> str:
     if meta.get("tool_version"):
         parts.append(f"steward-synth {e(meta['tool_version'])}")
     rows = meta.get("rows", {})
-    parts.append(
-        f"{fmt(rows.get('train'))} training rows · {fmt(rows.get('holdout'))} holdout "
-        f"rows · {fmt(rows.get('synthetic'))} synthetic rows"
-    )
+    if rows.get("training_estimate") is not None:
+        parts.append(f"≈ {fmt(rows['training_estimate'])} training rows (DP estimate)")
+    parts.append(f"{fmt(rows.get('synthetic'))} synthetic rows")
     return " · ".join(parts)
 
 

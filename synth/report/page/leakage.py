@@ -49,7 +49,7 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
                 e(label),
                 pct(o.get("success_rate_train")),
                 pct(o.get("success_rate_control")),
-                fmt(o.get("n_train_targets")),
+                fmt(o.get("n_train_targets")) if o.get("n_train_targets") is not None else "all",
                 fmt(o.get("risk")),
                 f"{fmt(iv[0])} – {fmt(iv[1])}",
             ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synth.report.common import fixed, fmt
-from synth.report.page.markup import e, kv, table
+from synth.report.page.markup import e, kv, table, unit_text
 
 
 def _params(p: dict[str, Any]) -> str:
@@ -55,8 +55,19 @@ def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
         ("accounting", e(s.get("accounting"))),
         ("conversion δ", fmt(s.get("conversion_delta"))),
         ("engine", f"<b>{e(s.get('engine'))}</b> — {e(s.get('engine_reason'))}"),
-        ("rows used", fmt(s.get("rows_used"))),
+        (
+            "training rows",
+            f"≈ {fmt(s.get('rows_estimate'))} (DP estimate from the noisy 1-way counts; the "
+            "exact number is private)",
+        ),
     ]
+    g = s.get("privacy") or {}
+    if g:
+        facts.append(("privacy unit", e(unit_text(g))))
+        facts.append(("neighbouring relation", e(g.get("neighbouring"))))
+    rnd = s.get("randomness") or {}
+    if rnd:
+        facts.append(("randomness", e(rnd.get("fit"))))
     tr = s.get("training", {})
     if tr:
         facts.append(

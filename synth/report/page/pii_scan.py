@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.report.common import fixed, fmt
+from synth.report.common import fixed
 from synth.report.page.markup import e, kv, pill, table
 
 
@@ -41,7 +41,6 @@ def pii_scan(s: dict[str, Any], figures: dict[str, str]) -> str:
     ]
     facts = [
         ("NLP engine", e(s.get("nlp_engine") or "no scan result given")),
-        ("rows scanned", fmt(s.get("rows_scanned"))),
     ]
     roles = s.get("roles", {})
     facts.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synth.report.common import fixed, fmt, num, pct
-from synth.report.page.markup import e, tile
+from synth.report.page.markup import e, tile, unit_text
 
 
 def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
@@ -20,7 +20,16 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
             es / eb if es is not None and eb else None,
         ),
         tile("δ", f"{fmt(dlt.get('spent'))}", f"budget {fmt(dlt.get('budget'))}"),
-        tile("real rows used", fmt(v.get("rows_used")), "rows the model learned from"),
+        tile(
+            "privacy unit",
+            "person" if (v.get("privacy") or {}).get("unit_column") else "row",
+            e(unit_text(v.get("privacy") or {})),
+        ),
+        tile(
+            "training rows",
+            f"≈ {fmt(v.get('rows_estimate'))}" if v.get("rows_estimate") is not None else "—",
+            "DP estimate; the exact number is private",
+        ),
         tile(
             "synthetic rows released",
             fmt(v.get("rows_released")),
@@ -58,6 +67,7 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
             + "</ul></div>"
         )
     word, icon = ("RELEASED", "✓") if ok else ("BLOCKED", "✕")
+    guarantee = _guarantee(v, report)
     answer = (
         "This synthetic table may be released."
         if ok
@@ -67,6 +77,37 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
         f'<section class="banner {"ok" if ok else "bad"}" id="verdict">'
         f'<div class="status"><div class="icon">{icon}</div><div class="word">{word}</div>'
         f"<div><b>{e(answer)}</b></div></div>"
-        f'<p class="reason">{e(v.get("reason"))}</p>'
+        f'<p class="reason">{e(v.get("reason"))}</p>{guarantee}'
         f'<div class="tiles">{"".join(tiles)}</div>{att}</section>'
     )
+
+
+def _guarantee(v: dict[str, Any], report: dict[str, Any]) -> str:
+    """What the ε/δ guarantee covers, for whom, and what it does not cover; warnings when
+    the fit was seeded for a test or the schema is the scan's unreviewed draft."""
+    out = []
+    rnd = v.get("randomness") or {}
+    if rnd and not rnd.get("private", True):
+        out.append(
+            '<p class="warnbox"><b>NOT PRIVATE:</b> the fit was seeded for a test '
+            "(--insecure-seed); anyone with the seed can remove the noise. Never release it.</p>"
+        )
+    g = v.get("privacy") or {}
+    if g.get("statement"):
+        out.append(f'<p class="guarantee"><b>Guarantee:</b> {e(g["statement"])}</p>')
+    if v.get("schema") and v["schema"] != "reviewed":
+        out.append(
+            '<p class="warnbox"><b>Unreviewed draft schema:</b> the scan chose column types, '
+            "roles, actions and the privacy unit from the rows (holdout included), outside "
+            "the DP guarantee. Review schema.yaml and release again with --schema.</p>"
+        )
+    gaps = v.get("not_covered") or []
+    if gaps:
+        out.append(
+            '<p class="note"><b>Not covered by the guarantee:</b> '
+            + "; ".join(e(x) for x in gaps)
+            + ". "
+            + e((report.get("meta") or {}).get("internal", ""))
+            + "</p>"
+        )
+    return "".join(out)
