@@ -20,6 +20,8 @@ from privacy.value_entities import DIRECT_ENTITIES, _clinical, _direct_values, _
 
 SAMPLE_VALUES = 100
 SAMPLE_TEXTS = 200
+#: a column with at most this many distinct values (and mostly repeats) shows the count
+FEW_DISTINCT = 100
 #: decimals of a coordinate that make it a home location (4 decimals ≈ 11 m)
 GEO_DIRECT_DECIMALS = 4
 
@@ -73,9 +75,11 @@ def classify(
     norm = normalise_header(name)
     present, values = _sample_values(series, rng)
     rule = match_header(name, inferred, values, p)
-    evidence: list[str] = [
-        f"{p.distinct} distinct of {p.rows - p.missing} present ({p.unique_ratio:.0%} unique)"
-    ]
+    # a share, not counts: the number of present values (or of distinct values of a key) is
+    # the number of rows, which is private under the DP guarantee; few categories are shown
+    share = f"{p.unique_ratio:.0%} of present values distinct"
+    few = p.distinct <= FEW_DISTINCT and p.unique_ratio < 0.5
+    evidence: list[str] = [f"{p.distinct} distinct values ({share})" if few else share]
     if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
         evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
     if rule is not None:

@@ -236,8 +236,9 @@ def _artifact_numbers(out: Path) -> dict[str, set[int]]:
 
 @pytest.fixture(scope="module")
 def neighbouring_releases(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """Releases of a table of n persons and of the same table plus one person, with the
-    real split sizes recorded by a spy (they appear nowhere else)."""
+    """Releases of a table of n persons and of the same table plus one person, and one on
+    the scan's draft schema, with the real split sizes recorded by a spy (they appear
+    nowhere else). scan.json, the scan's own findings, is internal and not searched."""
     import synth.release as release_module
 
     root = tmp_path_factory.mktemp("neighbours")
@@ -245,7 +246,8 @@ def neighbouring_releases(tmp_path_factory: pytest.TempPathFactory) -> list[dict
     df = table(4001, seed=3)
     real_split = release_module.split_holdout
     runs = []
-    for n, tag in ((4000, "small"), (4001, "large")):
+    # the reviewed schema on n and n+1 persons, and the scan's draft (no --schema) on n
+    for n, tag, reviewed in ((4000, "small", True), (4001, "large", True), (4000, "draft", False)):
         data = root / f"people-{tag}.csv"
         df.iloc[:n].to_csv(data, index=False)
         sizes: dict[str, int] = {}
@@ -258,11 +260,14 @@ def neighbouring_releases(tmp_path_factory: pytest.TempPathFactory) -> list[dict
         release_module.split_holdout = spy  # type: ignore[assignment]
         try:
             res = release_module.run_release(
-                data, epsilon=1.0, out_dir=root / f"out-{tag}", schema_path=root / "schema.yaml"
+                data,
+                epsilon=1.0,
+                out_dir=root / f"out-{tag}",
+                schema_path=root / "schema.yaml" if reviewed else None,
             )
         finally:
             release_module.split_holdout = real_split  # type: ignore[assignment]
-        runs.append({"out": res.out_dir, "sizes": sizes, "result": res})
+        runs.append({"out": res.out_dir, "sizes": sizes, "result": res, "reviewed": reviewed})
     return runs
 
 
@@ -281,6 +286,17 @@ def test_synthetic_length_is_the_dp_estimate(neighbouring_releases: list[dict[st
         rows = len(pd.read_csv(out / "synthetic.csv")) if (out / "synthetic.csv").exists() else None
         assert release["synthetic_rows"] == config["rows_estimate"]
         assert rows in (None, config["rows_estimate"])
+
+
+def test_a_draft_release_says_so(neighbouring_releases: list[dict[str, Any]]) -> None:
+    (draft,) = [r for r in neighbouring_releases if not r["reviewed"]]
+    release = json.loads((draft["out"] / "release.json").read_text())
+    assert release["schema"] == "draft (unreviewed)"
+    schema_text = (draft["out"] / "schema.yaml").read_text()
+    assert "delta: 1.0e-09" in schema_text and "nullable: false" not in schema_text
+    assert "precision" not in schema_text  # decimals are estimated under DP at fit time
+    html = (draft["out"] / "report.html").read_text()
+    assert "Unreviewed draft schema" in html
 
 
 def test_artifacts_name_the_unit_and_the_neighbouring_relation(
