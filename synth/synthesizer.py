@@ -377,7 +377,12 @@ class Synthesizer:
         """
         self._require_fitted()
         if n is None:
-            n = int(self.rows_estimate or 0)
+            if self.rows_estimate is None:
+                raise InputError(
+                    "this model holds no DP estimate of its rows (written by an earlier "
+                    "version): give the number of rows (--rows)"
+                )
+            n = self.rows_estimate
         if n <= 0:
             raise InputError(f"number of rows must be positive, got {n}")
         rng = np.random.default_rng(self.seed if seed is None else seed)

@@ -100,6 +100,20 @@ def _fidelity(
 
 def _attention(report: dict[str, Any]) -> list[str]:
     out = []
+    v = report["verdict"]
+    if v.get("randomness") and not v["randomness"].get("private", True):
+        out.append("The fit was seeded for a test (--insecure-seed): NOT PRIVATE (Verdict).")
+    if v.get("schema") != "reviewed":
+        out.append(
+            "The schema is the scan's unreviewed draft: review schema.yaml and release again "
+            "with --schema (Verdict)."
+        )
+    n_est, delta = v.get("rows_estimate"), (v.get("delta") or {}).get("budget")
+    if n_est and delta and delta > 1.0 / (10.0 * n_est):
+        out.append(
+            f"δ = {fmt(delta)} is large for about {fmt(n_est)} persons (DP estimate): "
+            f"declare delta ≤ {fmt(1.0 / (10.0 * n_est))} in the schema (Ledger)."
+        )
     fl = report["leakage"]["flagged_rows"]["count"]
     if fl:
         out.append(f"{fl} synthetic row(s) flagged by the leakage check (Leakage).")
