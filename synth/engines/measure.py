@@ -96,11 +96,17 @@ def noisy_one_way(
 def rows_estimate(noisy_one_way: list[np.ndarray]) -> float:
     """DP estimate of the number of rows from noisy 1-way marginals (post-processing).
 
-    Every column's counts sum to the number of rows; the mean of the d noisy sums has
-    variance σ²·(cells per column, averaged)/d. It stands in for the exact number, which
-    never leaves the fit.
+    Every column's counts sum to the number of rows; a column of k cells sums k draws of
+    the same noise, so the sums are weighted by 1/k (inverse variance): the estimate's
+    noise is σ/√(Σ 1/k), dominated by the columns with few values. It stands in for the
+    exact number, which never leaves the fit.
+
+    >>> rows_estimate([np.array([60.0, 40.0]), np.array([10.0, 20.0, 30.0, 40.0])])
+    100.0
     """
-    return float(np.mean([float(y.sum()) for y in noisy_one_way]))
+    weights = np.array([1.0 / max(1, y.size) for y in noisy_one_way])
+    sums = np.array([float(y.sum()) for y in noisy_one_way])
+    return float(np.dot(weights, sums) / weights.sum())
 
 
 def require_rows(n_est: float, minimum: int, engine: str) -> None:
