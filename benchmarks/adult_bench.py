@@ -7,6 +7,9 @@ its own:
 
 One system:  ... --system mst --epsilon 1 --seed 0
 
+Our systems draw every fit from fresh OS entropy (issue 15): ``--seed`` only fixes the
+sampling of synthetic rows (and the non-DP floors' draws), so a re-run is a new fit.
+
 Systems: ``auto`` (our default: the engine ``--engine auto`` picks, recorded as
 ``engine``), ``mst`` and ``aim`` (our marginal engines), ``dpsgd`` (our Opacus engine),
 ``independent``

@@ -77,6 +77,7 @@ def main() -> int:
     import subprocess
 
     from synth.io.tables import read_table, write_table
+    from synth.randomness import Randomness
     from synth.release import split_holdout
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="limits-"))
@@ -111,7 +112,7 @@ def main() -> int:
     from synth.synthesizer import Synthesizer
 
     check_columns(df, schema, str(data_path))
-    train, holdout = split_holdout(df, schema, 0)
+    train, holdout = split_holdout(df, schema, Randomness.secret().rng)
     del df
     t = time.perf_counter()
     model = Synthesizer(schema, epsilon=args.epsilon, engine=args.engine, seed=0)
