@@ -470,9 +470,14 @@ def test_bad_input(
 # -- inputs the tool accepts on purpose ----------------------------------------------------
 
 
-def _fit_and_sample(tmp_path: Path, df: pd.DataFrame, schema: str) -> pd.DataFrame:
+def _fit_and_sample(
+    tmp_path: Path, df: pd.DataFrame, schema: str, eps: str = "10"
+) -> pd.DataFrame:
+    """Fit (fresh noise every run) and sample 200 rows. ε = 10 by default: at ε = 1 a
+    300-row table's DP category selection keeps F, M, both or neither by chance, and these
+    cases test input handling, not small-table fidelity."""
     data = _csv(tmp_path / "data.csv", df)
-    res = runner.invoke(app, _fit(data, _schema(tmp_path, schema)))
+    res = runner.invoke(app, _fit(data, _schema(tmp_path, schema), eps=eps))
     assert res.exit_code == 0, res.output
     out = tmp_path / "syn.csv"
     res = runner.invoke(
@@ -503,7 +508,8 @@ def test_huge_finite_numbers_are_accepted(tmp_path: Path) -> None:
     df["age"] = df["age"].astype(float) * 1e300
     syn = _fit_and_sample(tmp_path, df, SCHEMA)
     x = syn["age"].astype(float)
-    assert len(syn) == 200 and np.isfinite(x).all()
+    # DP noise may give the (empty) 'missing' cell a few rows; every number is finite
+    assert len(syn) == 200 and np.isfinite(x.dropna()).all() and x.notna().mean() > 0.9
 
 
 def test_column_with_100k_distinct_values(tmp_path: Path) -> None:
