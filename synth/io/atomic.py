@@ -1,11 +1,17 @@
 """Atomic outputs: write to a temporary sibling, then rename.
 
-An interrupted run leaves either the previous file or nothing, never half a file.
+An interrupted run leaves either the previous file or nothing, never half a file. A
+whole output folder replaces an earlier one by one atomic exchange of the two folders
+(Linux ``renameat2(RENAME_EXCHANGE)``); where the kernel or file system lacks it, by two
+renames whose interruption is undone on the spot (Ctrl-C) or at the next release into
+the same place (a kill between them).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
@@ -78,6 +84,59 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
+#: renameat2 flag: swap two existing paths atomically (linux/fs.h)
+RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _backup(final: Path) -> Path:
+    return final.with_name(f".{final.name}.old")
+
+
+def recover(final: Path) -> None:
+    """Undo a replacement that a kill cut between its two renames: the previous release,
+    set aside as ``.NAME.old``, goes back to ``NAME``."""
+    backup = _backup(final)
+    if backup.is_dir() and not final.exists():
+        os.replace(backup, final)
+
+
+def _replace_folder(stage: Path, final: Path) -> None:
+    """Put ``stage`` at ``final``: a reader sees the old folder or the new one, never none."""
+    if not final.exists():
+        os.replace(stage, final)
+        return
+    if exchange(stage, final):  # the stage now holds the old release
+        shutil.rmtree(stage, ignore_errors=True)
+        return
+    backup = _backup(final)
+    if backup.exists():
+        shutil.rmtree(backup)
+    os.replace(final, backup)
+    try:
+        os.replace(stage, final)
+    except BaseException:
+        os.replace(backup, final)  # Ctrl-C between the renames: the old release is back
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Build a whole output folder in a hidden staging folder, then move it into place.
@@ -86,6 +145,7 @@ def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
     (including Ctrl-C) the staging folder is removed and ``final`` is untouched.
     """
     final = Path(final)
+    recover(final)
     if final.exists():
         if not final.is_dir():
             raise OutputError(f"{final}: output path exists and is not a folder")
@@ -106,15 +166,7 @@ def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
     os.chmod(stage, 0o777 & ~_umask())
     try:
         yield stage
-        if final.exists():
-            backup = final.with_name(f".{final.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
-            os.replace(final, backup)
-            os.replace(stage, final)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(stage, final)
+        _replace_folder(stage, final)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

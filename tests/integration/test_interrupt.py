@@ -9,15 +9,24 @@ previous release byte for byte (``--overwrite`` over an old release):
 * SIGKILL: no clean-up can run, so only the on-disk state is checked: the target is
   absent or untouched, and whatever is left is a hidden ``.*.staging`` folder that no one
   can take for a release.
+
+The harness does not depend on how pytest was started: the child gets SIGINT's default
+disposition back (a background job of a non-interactive shell inherits it ignored, and a
+Python started with SIGINT ignored installs no Ctrl-C handler), the wait for the signal
+point has a deadline of its own (a silent, hung child fails the test instead of blocking
+it), it waits on states (a progress line, the staging folder), never on a fixed sleep,
+and the child is killed in ``finally`` whatever the test's outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +35,9 @@ import pytest
 
 SYNTH = str(Path(sys.executable).parent / "synth")
 ROWS = 1500
+#: seconds the release may take to reach the fit before the test gives up (not a budget of
+#: the release: a deadline so that a hung child fails instead of blocking the suite)
+DEADLINE = 600
 
 
 @pytest.fixture(scope="module")
@@ -51,27 +63,61 @@ def _old_release(out: Path) -> None:
     (out / "report.html").write_text("<html>old</html>\n")
 
 
+def _default_sigint() -> None:
+    """In the child, before exec: SIGINT back to its default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _lines(stream: object, out: queue.Queue[str | None]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        out.put(line)
+    out.put(None)
+
+
 def _start_and_signal(
     table: Path, schema: Path, out: Path, sig: signal.Signals, overwrite: bool
 ) -> tuple[int, str]:
     cmd = [SYNTH, "release", str(table), "--schema", str(schema), "--epsilon", "1"]
     cmd += ["--out", str(out), "--engine", "dpsgd", *(["--overwrite"] if overwrite else [])]
     env = {**os.environ, "SYNTH_PROGRESS": "0"}  # plain "✓ stage" lines on stderr
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    assert proc.stderr is not None
-    seen = []
-    deadline = time.monotonic() + 300
-    for line in proc.stderr:  # the first stage inside the fit: the staging folder exists
-        seen.append(line)
-        if "private domains" in line or time.monotonic() > deadline:
-            break
-    time.sleep(0.5)
-    assert proc.poll() is None, "the release ended before it could be interrupted:\n" + "".join(
-        seen
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        preexec_fn=_default_sigint,
     )
-    proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=120)
-    return proc.returncode, "".join(seen) + stderr + stdout
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
+        seen: list[str] = []
+        deadline = time.monotonic() + DEADLINE
+        while True:  # the first stage inside the fit: the staging folder exists by then
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail("the release printed nothing within the deadline:\n" + "".join(seen))
+            if line is None:
+                pytest.fail("the release ended before it could be interrupted:\n" + "".join(seen))
+            seen.append(line)
+            if "private domains" in line:
+                break
+        staging = [p for p in out.parent.iterdir() if p.name.endswith(".staging")]
+        assert staging and proc.poll() is None, "".join(seen)
+        proc.send_signal(sig)
+        stdout = proc.stdout.read()
+        proc.wait(timeout=DEADLINE)
+        rest: list[str] = []
+        while (line := lines.get(timeout=DEADLINE)) is not None:
+            rest.append(line)
+        return proc.returncode, "".join(seen + rest) + stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _leftovers(parent: Path) -> list[str]:
