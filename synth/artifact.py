@@ -3,8 +3,15 @@
 A model file is a ZIP holding ``manifest.json`` (format, version, SHA-256 of the
 other members), ``model.json`` (schema, codecs, ledger, engine config) and
 ``weights.npz`` (named float arrays). Loading parses JSON and reads arrays with
-``allow_pickle=False``: nothing in the file can run code. A truncated or altered
-file fails its checksum with a clear error.
+``allow_pickle=False``: nothing in the file can run code. Sizes are checked from the ZIP
+directory before anything is decompressed (a member, or an array inside ``weights.npz``,
+larger than the limits below is refused), so a zip bomb costs nothing.
+
+The checksums catch accidents (a truncated copy, a flipped bit), not tampering: whoever
+edits ``model.json`` can recompute them. A hostile model is still only data — its
+content is validated before anything is allocated from it (see
+:meth:`synth.synthesizer.Synthesizer.load`) — but a model's *origin* is vouched for by
+where it came from, or by comparing its SHA-256 with one obtained separately.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ from synth.io.atomic import atomic_write_bytes
 
 FORMAT = "steward-synth-model"
 FORMAT_VERSION = 1
+#: largest model.json / manifest.json accepted (uncompressed)
+MAX_JSON_BYTES = 64 * 2**20
+#: largest weights.npz accepted, and the most its arrays may hold together (uncompressed)
+MAX_WEIGHTS_BYTES = 2 * 2**30
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # deterministic ZIP entries
 
 
@@ -65,6 +76,8 @@ def load_artifact(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             names = set(zf.namelist())
             if names != {"manifest.json", "model.json", "weights.npz"}:
                 raise ArtifactError(f"{p}: not a steward-synth model (unexpected members)")
+            _check_sizes(p, zf, {"manifest.json": MAX_JSON_BYTES, "model.json": MAX_JSON_BYTES})
+            _check_sizes(p, zf, {"weights.npz": MAX_WEIGHTS_BYTES})
             manifest = json.loads(zf.read("manifest.json"))
             model = zf.read("model.json")
             weights = zf.read("weights.npz")
@@ -84,12 +97,29 @@ def load_artifact(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         if sums.get(name) != hashlib.sha256(data).hexdigest():
             raise ArtifactError(f"{p}: checksum of {name} does not match; the file was altered")
     try:
+        with zipfile.ZipFile(io.BytesIO(weights)) as inner:
+            if sum(i.file_size for i in inner.infolist()) > MAX_WEIGHTS_BYTES:
+                raise ArtifactError(f"{p}: model arrays are larger than any model this writes")
+    except zipfile.BadZipFile:
+        raise ArtifactError(f"{p}: model content is corrupt") from None
+    try:
         config = json.loads(model)
         with np.load(io.BytesIO(weights), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (ValueError, json.JSONDecodeError):
         raise ArtifactError(f"{p}: model content is corrupt") from None
     return config, arrays
+
+
+def _check_sizes(path: Path, zf: zipfile.ZipFile, limits: dict[str, int]) -> None:
+    """Refuse members whose declared size exceeds the limit (before decompressing: the
+    ZIP reader stops at the declared size, so it bounds what is inflated)."""
+    for name, limit in limits.items():
+        if zf.getinfo(name).file_size > limit:
+            raise ArtifactError(
+                f"{path}: {name} is larger than any model this writes ({limit // 2**20} MiB "
+                "limit); refused unread"
+            )
 
 
 def _json_default(obj: Any) -> Any:

@@ -147,11 +147,30 @@ def test_scan_found_the_direct_identifiers(canary_release) -> None:
 
 
 def test_report_and_ledger_agree(canary_release) -> None:
+    """One account of the cost: ledger.json's total is the composition of its own charges,
+    and the model, release.json and the report all say the same ε, δ and privacy unit."""
+    from synth.artifact import load_artifact
+    from synth.ledger import PrivacyLedger
+
     out = canary_release["out"]
     report = json.loads((out / "report.json").read_text())
     ledger = json.loads((out / "ledger.json").read_text())
-    assert ledger["spent"]["epsilon"] <= ledger["budget"]["epsilon"]
-    assert report["verdict"]["released"] is True
+    release = json.loads((out / "release.json").read_text())
+    model, _ = load_artifact(out / "model.synth")
+    eps, dlt = PrivacyLedger.from_state_dict(ledger).spent()  # recomposed from the charges
+    assert eps == pytest.approx(ledger["spent"]["epsilon"], rel=1e-12)
+    assert dlt == pytest.approx(ledger["spent"]["delta"], rel=1e-12)
+    assert 0.99 * ledger["budget"]["epsilon"] <= eps <= ledger["budget"]["epsilon"]
+    assert model["ledger"] == ledger
+    assert (release["epsilon_spent"], release["delta_spent"]) == (eps, dlt)
+    v = report["verdict"]
+    assert v["epsilon"]["spent"] == pytest.approx(eps, abs=1e-4)
+    assert v["delta"]["spent"] == pytest.approx(dlt, rel=1e-3)
+    assert v["epsilon"]["budget"] == ledger["budget"]["epsilon"]
+    assert v["privacy"] == release["privacy"] == ledger["privacy"]
+    shown = {(c["purpose"], c["kind"]) for c in report["ledger"]["charges"]}
+    assert shown == {(c["purpose"], c["kind"]) for c in ledger["charges"]}
+    assert v["released"] is release["passed"] is True
     html = (out / "report.html").read_text()
     assert "http://" not in html and "https://" not in html
 
@@ -176,10 +195,8 @@ def test_report_renders_in_headless_chromium(canary_release) -> None:
             "no Chromium on this machine (make test installs Debian's chromium where "
             "apt-get is available)"
         )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
+    from playwright.sync_api import sync_playwright  # a declared test dependency: never skip
+
     html = canary_release["out"] / "report.html"
     artifacts = Path(os.environ.get("STEWARD_ARTIFACTS", Path.cwd() / "out" / "test-artifacts"))
     artifacts.mkdir(parents=True, exist_ok=True)
