@@ -470,9 +470,7 @@ def test_bad_input(
 # -- inputs the tool accepts on purpose ----------------------------------------------------
 
 
-def _fit_and_sample(
-    tmp_path: Path, df: pd.DataFrame, schema: str, eps: str = "10"
-) -> pd.DataFrame:
+def _fit_and_sample(tmp_path: Path, df: pd.DataFrame, schema: str, eps: str = "10") -> pd.DataFrame:
     """Fit (fresh noise every run) and sample 200 rows. ε = 10 by default: at ε = 1 a
     300-row table's DP category selection keeps F, M, both or neither by chance, and these
     cases test input handling, not small-table fidelity."""

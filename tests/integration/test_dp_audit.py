@@ -148,8 +148,11 @@ def test_real_configuration_stays_within_claimed_epsilon() -> None:
     assert audit.epsilon_lb <= audit.epsilon_claimed, audit
 
 
-def test_broken_configuration_is_detected() -> None:
-    audit = run_audit(trials=1000, epsilon=1.0, noise_scale=0.0)  # noise multiplier 0
+@pytest.mark.parametrize("scale", [0.0, 0.1], ids=["no-noise", "tenth-of-the-noise"])
+def test_broken_configuration_is_detected(scale: float) -> None:
+    """The audit must catch a mechanism that adds a tenth of the charged noise, not only
+    one that adds none."""
+    audit = run_audit(trials=1000, epsilon=1.0, noise_scale=scale)
     assert audit.epsilon_claimed <= 1.0 + 1e-9  # the ledger still believes σ was added
     assert audit.epsilon_lb > audit.epsilon_claimed, audit
 

@@ -26,3 +26,20 @@ def test_direct_identifiers_match_labels(shared_datasets: Path, table: str) -> N
     found = {f.name for f in scan(df, name=table).findings if f.role == "direct_identifier"}
     assert sorted(truth - found) == [], "missed"
     assert sorted(found - truth) == [], "false direct identifiers"
+
+
+def _repo_tables() -> list[str]:
+    tables = yaml.safe_load(LABELS.read_text())["tables"]
+    return [name for name, spec in tables.items() if "repo" in spec]
+
+
+@pytest.mark.parametrize("table", _repo_tables())
+def test_in_repo_tables_match_labels(table: str) -> None:
+    """The labelled tables that ship with the project run everywhere (no ../shared)."""
+    spec = yaml.safe_load(LABELS.read_text())["tables"][table]
+    path = LABELS.parents[1] / spec["repo"]
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=spec["na"])
+    truth = {c for c, lab in spec["columns"].items() if lab["direct"]}
+    found = {f.name for f in scan(df, name=table).findings if f.role == "direct_identifier"}
+    assert sorted(truth - found) == [], "missed"
+    assert sorted(found - truth) == [], "false direct identifiers"
