@@ -1,4 +1,5 @@
-"""``synth scan`` and ``synth check`` with and without ``--cluster`` (issue #8).
+"""``synth scan``, ``check``, ``fit``, ``release`` and ``report`` with and without
+``--cluster`` (issue #8).
 
 The real CLI runs on a slice of the sample table, once without a cluster and once on
 Dask; the JSON must be identical (timing aside), with the same exit code, and no
@@ -218,3 +219,90 @@ def test_bad_rows_found_on_a_worker_are_bad_input(
 def test_unknown_cluster_spec_is_bad_input(files: dict[str, Any]) -> None:
     ran = _synth("scan", str(files["scanned"]), "--cluster", "nowhere")
     assert ran.code == 2 and "--cluster 'nowhere'" in ran.flat
+
+
+def _fit(files: dict[str, Any], schema: Path, tag: str, *extra: str) -> tuple[Ran, bytes]:
+    out = files["work"] / f"model-{tag}.synth"
+    ran = _synth(
+        "fit",
+        str(files["train"]),
+        "--schema",
+        str(schema),
+        "--epsilon",
+        "1",
+        "--engine",
+        "mst",
+        "--out",
+        str(out),
+        "--insecure-seed",  # test only: the same draws here and on the cluster
+        "5",
+        *extra,
+    )
+    assert ran.code == 0, ran.printed[-2000:]
+    return ran, out.read_bytes()
+
+
+def test_fit_release_and_report_are_identical_on_a_cluster(
+    files: dict[str, Any], schema_path: Path, scheduler: str
+) -> None:
+    """The same draws give the same model, release and report with ``--cluster``."""
+    work = files["work"]
+    fit_here, model_here = _fit(files, schema_path, "here")
+    _, model_there = _fit(files, schema_path, "dask", "--cluster", scheduler)
+    assert model_here == model_there
+    assert "NOT PRIVATE" in fit_here.flat  # the seeded fit says so
+
+    releases = {}
+    for tag, extra in (("here", ()), ("dask", ("--cluster", scheduler))):
+        out = work / f"release-{tag}"
+        ran = _synth(
+            "release",
+            str(files["train"]),
+            "--schema",
+            str(schema_path),
+            "--epsilon",
+            "1",
+            "--engine",
+            "mst",
+            "--out",
+            str(out),
+            "--seed",
+            "1",
+            "--insecure-seed",
+            "5",
+            *extra,
+        )
+        assert ran.code in (0, 3), ran.printed[-2000:]
+        assert not [v for v in files["needles"] if v in ran.printed]
+        release = _stable(out / "release.json")
+        release.pop("out_dir")
+        releases[tag] = (ran.code, release, (out / "model.synth").read_bytes())
+        if (out / "synthetic.csv").exists():
+            releases[tag] += ((out / "synthetic.csv").read_bytes(),)
+    assert releases["here"] == releases["dask"]
+    assert releases["here"][1]["randomness"]["private"] is False
+
+    reports = {}
+    for tag, extra in (("here", ()), ("dask", ("--cluster", scheduler))):
+        out = work / f"report-{tag}"
+        ran = _synth(
+            "report",
+            "--real",
+            str(files["train"]),
+            "--holdout",
+            str(files["holdout"]),
+            "--synthetic",
+            str(files["synthetic"]),
+            "--model",
+            str(work / "model-here.synth"),
+            "--out",
+            str(out),
+            *extra,
+        )
+        assert ran.code == 3, ran.printed[-2000:]  # the planted copies block the gate
+        report = json.loads((out / "report.json").read_text())
+        for key in ("generated_at", "build_seconds", "timings"):
+            report["meta"].pop(key, None)
+        report["fidelity"]["tstr"].pop("seconds", None)
+        reports[tag] = report
+    assert reports["here"] == reports["dask"]
