@@ -23,7 +23,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import CANARY, SYNTH
 from typer.testing import CliRunner
 
 from synth.cli import app
 from synth.io import tables
 
-SYNTH = str(Path(sys.executable).parent / "synth")
-CANARY = "ZQX-CANARY-7731"
 ROWS = 300
 
 SCHEMA = """dataset: {}

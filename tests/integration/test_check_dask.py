@@ -19,7 +19,6 @@ import pytest
 
 from privacy.leakage import LeakageResult, check_leakage
 from privacy.leakage.chunked import check_leakage_chunks
-from synth.cluster import connect
 from synth.io.chunks import plan_chunks
 from synth.io.tables import read_table
 from synth.schema.io import load_schema
@@ -30,12 +29,6 @@ SCHEMA = ROOT / "schemas" / "patients.yaml"
 #: real rows per task: 4000 training rows make 8 blocks, 1000 holdout rows 2
 REF_ROWS = 512
 BLOCK_ROWS = 512
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with connect("local", workers=2) as runner:
-        yield runner
 
 
 @pytest.fixture(scope="module")

@@ -5,57 +5,31 @@ The real CLI runs on a slice of the sample table, once without a cluster and onc
 Dask; the JSON must be identical (timing aside), with the same exit code, and no
 identifying value of the slice may be printed. To keep the file fast, the commands run
 through typer's runner in this process (the NLP stack is imported once) against one
-LocalCluster of two worker processes started here and joined by its ``tcp://`` address;
+LocalCluster of two worker processes (the session's, from conftest) joined by its address;
 one test runs the ``synth`` console script in a subprocess with ``--cluster local``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import CANARY, SYNTH
 from typer.testing import CliRunner
 
 from synth.cli import app
 
-SYNTH = str(Path(sys.executable).parent / "synth")
 #: columns whose values identify a patient: none of them may appear in any output
 IDENTIFYING = ["patient_id", "mrn", "full_name", "ssn", "phone", "email", "street_address"]
-CANARY = "ZQX-CANARY-7731"
 TRAIN, HOLDOUT, SYNTHETIC, COPIES = 800, 400, 500, 15
 #: rows of the table scanned (the first training rows): the scan's cost is per value
 SCANNED = 400
-
-
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    """A running scheduler with two single-threaded worker processes, as ``connect`` makes."""
-    import dask
-    from distributed import LocalCluster
-
-    env = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    with dask.config.set({"distributed.worker.daemon": False}):
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            env=env,
-            silence_logs=logging.ERROR,
-        )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 @pytest.fixture(scope="module")

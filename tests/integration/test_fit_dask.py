@@ -30,12 +30,6 @@ FAST = {
 }
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with connect("local", workers=2) as runner:
-        yield runner
-
-
 def _fingerprint(model: Synthesizer, tmp: Path) -> tuple[str, str]:
     model.save(tmp)
     sample = model.sample(300, seed=1)

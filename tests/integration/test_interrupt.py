@@ -25,15 +25,14 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import SYNTH
 
-SYNTH = str(Path(sys.executable).parent / "synth")
 ROWS = 1500
 #: seconds the release may take to reach the fit before the test gives up (not a budget of
 #: the release: a deadline so that a hung child fails instead of blocking the suite)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-SYNTH = str(Path(sys.executable).parent / "synth")
+from support import SYNTH
 
 CANARIES = [
     {

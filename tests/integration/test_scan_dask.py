@@ -19,7 +19,6 @@ from privacy.findings import ScanResult
 from privacy.profile import distinct_sketch, merge_sketches, sketch_count
 from privacy.redaction import analyze_fast
 from privacy.scanner import scan
-from synth.cluster import connect
 from synth.io.chunks import plan_chunks
 from synth.io.tables import read_table
 
@@ -31,12 +30,6 @@ NOTES = "clinical_note"
 
 #: the scan samples rows from fresh OS entropy; comparisons across runners fix it (tests only)
 SEED = 0
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with connect("local", workers=2) as runner:
-        yield runner
 
 
 @pytest.fixture(scope="module")

@@ -7,33 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_leakage import make_people
+from support import make_people, people_schema
 
 from privacy.leakage import check_leakage
 from privacy.leakage.attacks import AttackOutcome, _guessed, choose_columns, run_attacks
 from privacy.leakage.columns import prepare_columns
 from privacy.leakage.distance import HOLDOUT, TRAIN, Encoded, Prepared, count_within
 from privacy.leakage.metrics import tie_scores
-from synth.schema.model import Column, Dataset, GateThresholds, Schema
-
-TYPES = {
-    "age": "numerical",
-    "income": "numerical",
-    "bmi": "numerical",
-    "sex": "categorical",
-    "region": "categorical",
-    "smoker": "categorical",
-    "visit": "datetime",
-    "plan": "categorical",
-}
-
-
-def people_schema(roles: dict[str, str] | None = None, target: str | None = None) -> Schema:
-    roles = roles or {}
-    return Schema(
-        dataset=Dataset(target=target),
-        columns=[Column(name=n, type=t, role=roles.get(n, "other")) for n, t in TYPES.items()],
-    )
+from synth.schema.model import GateThresholds
 
 
 @pytest.fixture(scope="module")

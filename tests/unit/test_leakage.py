@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support import make_people
 
 from privacy.leakage import LeakageResult, check_leakage, distance
 from privacy.leakage.distance import Encoded, nearest_two
@@ -14,30 +15,6 @@ from synth.errors import InputError
 from synth.schema.model import Column, GateThresholds, Schema
 
 SECRET = "SECRET-VALUE-42"
-
-
-def make_people(n: int, seed: int) -> pd.DataFrame:
-    """An invented table: numbers, categories and dates, some missing, some structure."""
-    rng = np.random.default_rng(seed)
-    age = rng.integers(18, 90, n)
-    region = rng.choice([f"R{i:02d}" for i in range(12)], n)
-    income = np.round(np.exp(rng.normal(9.5 + 0.01 * age, 0.6)), 2)
-    df = pd.DataFrame(
-        {
-            "age": age,
-            "income": income,
-            "bmi": np.round(rng.normal(26, 4, n), 1),
-            "sex": rng.choice(["F", "M"], n),
-            "region": region,
-            "smoker": rng.choice(["yes", "no"], n, p=[0.2, 0.8]).astype(object),
-            "visit": pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1460, n), "D"),
-            "plan": rng.choice(["basic", "plus", "gold", "none", "other"], n),
-        }
-    )
-    df.loc[rng.random(n) < 0.05, "income"] = np.nan
-    df.loc[rng.random(n) < 0.10, "smoker"] = None
-    df.loc[rng.random(n) < 0.03, "visit"] = pd.NaT
-    return df
 
 
 def as_csv_strings(df: pd.DataFrame) -> pd.DataFrame:

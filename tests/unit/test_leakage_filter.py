@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_attacks import people_schema
-from test_leakage import make_people
+from support import make_people, people_schema
 from typer.testing import CliRunner
 
 from privacy.leakage import check_leakage
