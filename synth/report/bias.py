@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.report.columns import Prepared, numeric_labels
+from synth.report.binning import NumericBins, numeric_bins
+from synth.report.columns import Prepared
 from synth.report.common import RATE_TOLERANCE, SHARE_TOLERANCE, SMALL_GROUP_ROWS
 from synth.report.tstr import MAX_CLASSES, positive_class
 from synth.schema.generalise import AGE_BANDS
@@ -24,21 +25,19 @@ def _bands(c: Prepared, entity: str | None) -> tuple[np.ndarray, np.ndarray, lis
         edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]], dtype=float)
         labels = [label for _, _, label in AGE_BANDS]
         how = "standard age bands"
+        bins = NumericBins(np.zeros(0), edges)
     else:
-        x = c.real.to_numpy(dtype=float)
-        x = x[np.isfinite(x)]
-        qs = np.linspace(0, 1, QUANTILE_BANDS + 1)[1:-1]
-        edges = np.unique(np.quantile(x, qs)) if len(x) else np.zeros(0)
-        labels = numeric_labels(edges, c.kind)[:-1]
-        how = f"{QUANTILE_BANDS} quantile bands of the real data"
+        bins = numeric_bins(c.real.to_numpy(dtype=float), QUANTILE_BANDS)
+        labels = bins.labels(c.kind)[:-1]
+        how = (
+            f"{QUANTILE_BANDS} quantile bands of the real data (a value holding a band's "
+            "share of the rows is a band of its own)"
+        )
     if c.masked:
         labels = [f"band {i + 1}" for i in range(len(labels))]
 
     def codes(s: pd.Series) -> np.ndarray:
-        arr = s.to_numpy(dtype=float)
-        out = np.searchsorted(edges, arr, side="right").astype(np.int64)
-        out[~np.isfinite(arr)] = len(edges) + 1
-        return out
+        return bins.codes(s.to_numpy(dtype=float))
 
     return codes(c.real), codes(c.synth), [*labels, "(missing)"], how
 

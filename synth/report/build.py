@@ -16,7 +16,7 @@ from synth.report import figures as figs
 from synth.report import governance
 from synth.report.bias import bias
 from synth.report.columns import Prepared, prepare
-from synth.report.common import clean, fmt
+from synth.report.common import clean, fmt, pct
 from synth.report.diversity import diversity, row_hashes
 from synth.report.fidelity import column_rows, constraint_rows, marginals
 from synth.report.html import render_html
@@ -121,6 +121,17 @@ def _attention(report: dict[str, Any]) -> list[str]:
     if nb:
         out.append(f"{nb} protected group(s) outside the bias tolerances (Bias).")
     out += report["diversity"].get("warnings", [])[:2]
+    moved = [
+        (r["column"], m) for r in report["fidelity"]["columns"] for m in r.get("moved_values", [])
+    ]
+    moved.sort(key=lambda cm: -abs(cm[1]["share_synthetic"] - cm[1]["share_real"]))
+    for col, m in moved[:3]:
+        out.append(
+            f"{col}: the share of {m['value']} moved from {pct(m['share_real'], 1)} of real "
+            f"rows to {pct(m['share_synthetic'], 1)} of synthetic rows (Fidelity)."
+        )
+    if len(moved) > 3:
+        out.append(f"{len(moved) - 3} more value(s) moved by over 2 points (Fidelity).")
     cols = [r for r in report["fidelity"]["columns"] if r.get("tvd") is not None]
     if cols:
         worst = max(cols, key=lambda r: r["tvd"])

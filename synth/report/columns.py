@@ -3,8 +3,10 @@
 Real rows arrive as read from CSV (strings); generalisation is applied first, since
 the synthetic side holds generalised values. Numbers and dates become floats (dates as
 days since 1970), categories become strings. Every column also gets integer *codes*
-over bins fixed by the real training data: 10 quantile bins for numbers (plus a
-missing bin), the most frequent categories (plus "other" and missing) for categories.
+over bins fixed by the real training data: for numbers, a bin of its own for every value
+holding ≥ 1/10 of the rows and quantile bins of the rest, plus a missing bin
+(:mod:`synth.report.binning`); the most frequent categories (plus "other" and missing)
+for categories.
 Codes drive the k-way marginals, the associations and the plots.
 
 Columns whose role is ``direct_identifier`` or ``free_text`` never show their values:
@@ -13,13 +15,13 @@ their bin labels are neutral ("bin 3", "category 2").
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
+from synth.report.binning import NumericBins, numeric_bins
 from synth.schema.generalise import generalise, generalised_column, looks_generalised
 from synth.schema.model import Column, ColumnType, Role, Schema
 
@@ -45,7 +47,7 @@ class Prepared:
     real_codes: np.ndarray
     synth_codes: np.ndarray
     holdout_codes: np.ndarray | None
-    edges: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bins: NumericBins | None = None
     categories: list[str] = field(default_factory=list)
 
     @property
@@ -62,11 +64,9 @@ class Prepared:
 
     def codes_for(self, values: pd.Series) -> np.ndarray:
         """Codes for already-typed values (same bins as the real data)."""
-        return (
-            _numeric_codes(values, self.edges)
-            if self.numeric
-            else _cat_codes(values, self.categories)
-        )
+        if self.bins is not None:
+            return self.bins.codes(values.to_numpy(dtype=float))
+        return _cat_codes(values, self.categories)
 
 
 def _label(v: object) -> str | None:
@@ -101,35 +101,12 @@ def typed(values: pd.Series, col: Column, gcol: Column, *, raw: bool) -> pd.Seri
     return labels_of(values)
 
 
-def _numeric_codes(x: pd.Series, edges: np.ndarray) -> np.ndarray:
-    arr = x.to_numpy(dtype=float)
-    codes = np.searchsorted(edges, arr, side="right").astype(np.int64)
-    codes[~np.isfinite(arr)] = len(edges) + 1
-    return codes
-
-
 def _cat_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
     other, missing = len(categories), len(categories) + 1
     codes = pd.Categorical(values, categories=categories).codes.astype(np.int64)
     codes[codes < 0] = other
     codes[values.isna().to_numpy()] = missing
     return codes
-
-
-def _edge_text(v: float, kind: str) -> str:
-    if kind == "datetime":
-        return str(np.datetime64("1970-01-01") + np.timedelta64(round(v), "D"))
-    return f"{v:.4g}"
-
-
-def numeric_labels(edges: np.ndarray, kind: str) -> list[str]:
-    if len(edges) == 0:
-        return ["all", MISSING]
-    e = [_edge_text(v, kind) for v in edges]
-    labels = [f"< {e[0]}"]
-    labels += [f"{a} – {b}" for a, b in itertools.pairwise(e)]
-    labels.append(f"≥ {e[-1]}")
-    return [*labels, MISSING]
 
 
 def prepare_column(
@@ -143,13 +120,14 @@ def prepare_column(
     role = str(col.role)
     if gcol.type in (ColumnType.NUMERICAL, ColumnType.DATETIME):
         kind = "datetime" if gcol.type == ColumnType.DATETIME else "numeric"
-        x = real.to_numpy(dtype=float)
-        x = x[np.isfinite(x)]
-        qs = np.linspace(0, 1, NUMERIC_BINS + 1)[1:-1]
-        edges = np.unique(np.quantile(x, qs)) if len(x) else np.zeros(0)
-        labels = numeric_labels(edges, kind)
+        bins = numeric_bins(real.to_numpy(dtype=float), NUMERIC_BINS)
+        labels = bins.labels(kind)
         if role in MASKED_ROLES:
             labels = [*(f"bin {i + 1}" for i in range(len(labels) - 1)), MISSING]
+
+        def codes(v: pd.Series) -> np.ndarray:
+            return bins.codes(v.to_numpy(dtype=float))
+
         return Prepared(
             col.name,
             kind,
@@ -158,10 +136,10 @@ def prepare_column(
             synth,
             hold,
             labels,
-            _numeric_codes(real, edges),
-            _numeric_codes(synth, edges),
-            None if hold is None else _numeric_codes(hold, edges),
-            edges=edges,
+            codes(real),
+            codes(synth),
+            None if hold is None else codes(hold),
+            bins=bins,
         )
     counts = real.dropna().value_counts()
     cats = [str(c) for c in counts.index[:MAX_CODED_CATEGORIES]]

@@ -95,6 +95,27 @@ def _mean(xs: list[float]) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
+#: a value (a category, or a number holding ≥ 1/10 of the rows) whose share of rows moved
+#: by more than this between real and synthetic is flagged
+MOVED_SHARE = 0.02
+
+
+def moved_values(c: Prepared) -> list[dict[str, Any]]:
+    """Values whose share of rows moved by more than MOVED_SHARE: every category, and every
+    point mass of a numeric column (``= 0`` in a zero-inflated one), largest move first."""
+    points = len(c.bins.points) if c.bins is not None else 0
+    values = points if c.numeric else len(c.categories)
+    if values == 0 or not len(c.real_codes) or not len(c.synth_codes):
+        return []
+    real = np.bincount(c.real_codes, minlength=c.n_codes)[:values] / len(c.real_codes)
+    syn = np.bincount(c.synth_codes, minlength=c.n_codes)[:values] / len(c.synth_codes)
+    moved = [
+        {"value": c.labels[i], "share_real": float(real[i]), "share_synthetic": float(syn[i])}
+        for i in np.flatnonzero(np.abs(syn - real) > MOVED_SHARE)
+    ]
+    return sorted(moved, key=lambda m: -abs(m["share_synthetic"] - m["share_real"]))
+
+
 def column_rows(cols: list[Prepared]) -> list[dict[str, Any]]:
     rows = []
     for c in cols:
@@ -118,6 +139,9 @@ def column_rows(cols: list[Prepared]) -> list[dict[str, Any]]:
             row["unseen_share_synthetic"] = (
                 float((~present.isin(seen)).sum() / len(c.synth)) if len(c.synth) else None
             )
+        if c.numeric and c.bins is not None and len(c.bins.points):
+            row["point_masses"] = [c.labels[i] for i in range(len(c.bins.points))]
+        row["moved_values"] = moved_values(c)
         rows.append(row)
     return rows
 

@@ -56,6 +56,11 @@ def fidelity(s: dict[str, Any], figures: dict[str, str]) -> str:
             )
         else:
             detail = f"std ratio {fixed(r.get('std_ratio'), 2)}"
+        for m in r.get("moved_values", [])[:3]:
+            detail += (
+                f"; share of {m['value']}: {pct(m['share_real'], 1)} real, "
+                f"{pct(m['share_synthetic'], 1)} synthetic"
+            )
         rows.append(
             [
                 e(r["column"]),
@@ -65,7 +70,7 @@ def fidelity(s: dict[str, Any], figures: dict[str, str]) -> str:
                 e(detail),
             ]
         )
-        hl.append((num(r.get("tvd")) or 0) >= 0.1)
+        hl.append((num(r.get("tvd")) or 0) >= 0.1 or bool(r.get("moved_values")))
     out.append("<h3>Per column</h3>")
     out.append(
         table(
