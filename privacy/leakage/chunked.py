@@ -36,6 +36,8 @@ from privacy.leakage.columns import (
     FRAMES,
     _generalise,
     _usable,
+    apply_rename,
+    column_contract,
     generalised_counts,
     generalised_state,
     infer_from_uniques,
@@ -237,19 +239,21 @@ def prepare_chunks(
     schema: Schema | None,
     runner: Runner | None = None,
     progress: Progress | None = None,
+    rename: dict[str, str] | None = None,
 ) -> list[Prepared]:
     """:func:`~privacy.leakage.columns.prepare_columns` over chunks, normalised on the runner."""
     runner = runner if runner is not None else InProcess()
+    if rename:
+        if not isinstance(synthetic, pd.DataFrame):
+            raise InputError("--rename needs the synthetic table in memory")
+        synthetic = apply_rename(synthetic, rename)
     syn = [synthetic] if isinstance(synthetic, pd.DataFrame) else list(synthetic)
     frames = [list(train), list(holdout), syn]
     for name, parts in zip(FRAMES, frames, strict=True):
         if not parts or _rows(parts) == 0:
             raise InputError(f"{name}: table has no rows")
     headers = [_header(parts, name) for name, parts in zip(FRAMES, frames, strict=True)]
-    others = set(headers[1]) & set(headers[2])
-    shared = [c for c in headers[0] if c in others]
-    if not shared:
-        raise InputError("train, holdout and synthetic have no column in common")
+    shared = column_contract(dict(zip(FRAMES, headers, strict=True)), schema)
     plans = _plan(runner, frames, shared, schema, _rows(frames[0]) + _rows(frames[1]))
     if not plans:
         why = "not modelled under the schema" if schema is not None else "identifier-like"
@@ -279,6 +283,7 @@ def check_leakage_chunks(
     progress: Progress | None = None,
     attack: bool = True,
     seed: int = 0,
+    rename: dict[str, str] | None = None,
 ) -> LeakageResult:
     """:func:`~privacy.leakage.gate.check_leakage` on chunked inputs, in bounded memory.
 
@@ -302,7 +307,7 @@ def check_leakage_chunks(
     """
     if block_rows < 1:
         raise ValueError("block_rows must be positive")
-    columns = prepare_chunks(train, holdout, synthetic, schema, runner, progress)
+    columns = prepare_chunks(train, holdout, synthetic, schema, runner, progress, rename)
     return check_prepared(
         columns,
         schema,

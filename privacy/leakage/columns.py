@@ -1,8 +1,14 @@
 """The leakage gate's columns: which are compared, and in which form.
 
-Columns used are those present in all three frames; with a schema, only the
-modelled-like ones (categorical/numerical/datetime, not a direct identifier, not
-dropped/replaced/redacted). A generalised column is compared in its generalised
+The column contract (:func:`column_contract`) comes from the schema, or without one from
+the training table: every column the gate compares must be present in all three frames
+under its name, and no frame may hold a column the contract does not know. A missing,
+extra or renamed column is an error that names the columns (exit 2), unless the caller
+maps names explicitly (``rename``): a synthetic table whose columns were renamed or
+dropped would otherwise be compared on what is left, and pass. With a schema the
+compared columns are the modelled-like ones (categorical/numerical/datetime, not a
+direct identifier, not dropped/replaced/redacted); identifier columns the schema
+replaces or drops may be present or absent. A generalised column is compared in its generalised
 form: frames still holding raw values (e.g. 5-digit ZIPs) are generalised first,
 so ZIP3 meets ZIP3. Without a schema a column is numeric when ≥95% of its
 non-missing real values parse as numbers, else datetime when ≥95% parse as
@@ -165,13 +171,75 @@ def _prepare(
     return Prepared(name, True, (parts[0], parts[1], parts[2]))
 
 
+def _names(cols: list[str]) -> str:
+    shown = ", ".join(f"'{c}'" for c in cols[:6])
+    return shown + (f" (and {len(cols) - 6} more)" if len(cols) > 6 else "")
+
+
+def column_contract(headers: dict[str, list[str]], schema: Schema | None) -> list[str]:
+    """The columns the gate compares, in training-table order; raises
+    :class:`InputError` when a frame lacks one of them or holds a column the contract
+    does not know (a rename shows as both, and the message says so)."""
+    train = [str(c) for c in headers["train"]]
+    if schema is not None:
+        expected = [c.name for c in schema.columns if _usable(c)]
+        known = set(schema.names)
+    else:
+        expected, known = train, set(train)
+    problems = []
+    for frame, cols in headers.items():
+        have = [str(c) for c in cols]
+        missing = [c for c in expected if c not in have]
+        extra = [c for c in have if c not in known]
+        if not missing and not extra:
+            continue
+        what = []
+        if missing:
+            what.append(f"lacks compared column(s) {_names(missing)}")
+        if extra:
+            where = "in the schema" if schema is not None else "in the training table"
+            what.append(f"has column(s) {_names(extra)} not {where}")
+        hint = " (renamed?)" if missing and extra else ""
+        problems.append(f"{frame} table {' and '.join(what)}{hint}")
+    if problems:
+        raise InputError(
+            "; ".join(problems) + ". The gate compares every modelled column under its "
+            "name: rename the columns back, or map them explicitly (--rename NEW=OLD)"
+        )
+    if not expected:
+        raise InputError(
+            "train, holdout and synthetic: every column is excluded (not modelled under the "
+            "schema); nothing to compare"
+        )
+    return [c for c in train if c in set(expected)]
+
+
+def apply_rename(frame: pd.DataFrame, rename: dict[str, str] | None) -> pd.DataFrame:
+    """The synthetic frame with columns renamed by an explicit ``{new: old}`` mapping."""
+    if not rename:
+        return frame
+    unknown = [n for n in rename if n not in frame.columns]
+    if unknown:
+        raise InputError(f"--rename names column(s) {_names(unknown)} the synthetic table lacks")
+    return frame.rename(columns=rename)
+
+
 def prepare_columns(
-    train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema | None,
+    rename: dict[str, str] | None = None,
 ) -> list[Prepared]:
-    others = set(holdout.columns) & set(synthetic.columns)
-    shared = [c for c in train.columns if c in others]
-    if not shared:
-        raise InputError("train, holdout and synthetic have no column in common")
+    synthetic = apply_rename(synthetic, rename)
+    shared = column_contract(
+        {
+            "train": list(train.columns),
+            "holdout": list(holdout.columns),
+            "synthetic": list(synthetic.columns),
+        },
+        schema,
+    )
     out: list[Prepared] = []
     for name in shared:
         values = [train[name], holdout[name], synthetic[name]]

@@ -94,6 +94,7 @@ def check_leakage(
     seed: int = 0,
     runner: Runner | None = None,
     ref_rows: int | None = None,
+    rename: dict[str, str] | None = None,
 ) -> LeakageResult:
     """Compare synthetic rows with training rows, against the holdout baseline.
 
@@ -128,14 +129,20 @@ def check_leakage(
     query and one reference block encoded plus the GEMM buffer. For tables larger than
     memory use :func:`privacy.leakage.chunked.check_leakage_chunks`.
 
-    Raises :class:`~synth.errors.InputError` for an empty frame, no shared column,
-    every shared column excluded, or (with a schema) values that do not parse as the
-    declared type; messages name the frame and column, never a value.
+    The columns compared follow :func:`~privacy.leakage.columns.column_contract`: the
+    schema's modelled columns (or, without a schema, the training table's), under their
+    names in all three frames; ``rename`` maps synthetic column names to real ones
+    (``{new: old}``) when a pipeline renamed them on purpose.
+
+    Raises :class:`~synth.errors.InputError` for an empty frame, a column missing from a
+    frame or unknown to the contract (a rename shows as both), every column excluded, or
+    (with a schema) values that do not parse as the declared type; messages name the
+    frame and column, never a value.
     """
     _validate({"train": train, "holdout": holdout, "synthetic": synthetic})
     if block_rows < 1:
         raise ValueError("block_rows must be positive")
-    all_columns = prepare_columns(train, holdout, synthetic, schema)
+    all_columns = prepare_columns(train, holdout, synthetic, schema, rename)
     return check_prepared(
         all_columns,
         schema,

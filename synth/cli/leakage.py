@@ -11,6 +11,29 @@ from rich.table import Table
 
 from synth.cli.common import ClusterOpt, JsonOpt, err, out, progress_display, run, write_json
 
+RenameOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rename",
+        help="NEW=OLD: compare the synthetic column NEW as the real column OLD (repeatable). "
+        "Without it, a synthetic table must hold every compared column under its own name.",
+    ),
+]
+
+
+def _renames(pairs: list[str] | None) -> dict[str, str] | None:
+    from synth.errors import InputError
+
+    if not pairs:
+        return None
+    out: dict[str, str] = {}
+    for pair in pairs:
+        new, sep, old = pair.partition("=")
+        if not sep or not new or not old:
+            raise InputError(f"--rename expects NEW=OLD, got '{pair}'")
+        out[new] = old
+    return out
+
 
 def check(
     real: Annotated[Path, typer.Option("--real", help="Training rows the generator saw.")],
@@ -25,10 +48,12 @@ def check(
             "at real data: the result is outside the DP guarantee.",
         ),
     ] = None,
+    rename: RenameOpt = None,
     cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
 ) -> None:
-    """Leakage gate. Exit 0 when it passes, 3 when it blocks."""
+    """Leakage gate. Exit 0 when it passes, 3 when it blocks, 2 when a compared column is
+    missing, unknown or renamed."""
 
     def body() -> int:
         from synth.cluster import connect
@@ -37,6 +62,7 @@ def check(
         from synth.schema.io import load_schema
 
         sch = load_schema(schema) if schema is not None else None
+        renames = _renames(rename)
         # the real rows: whole frames in this process (as before), else chunks read where
         # they are normalised (workers; or here, one at a time, for tables too large)
         real_frames = None if cluster else _frames_that_fit(real, holdout)
@@ -49,12 +75,18 @@ def check(
             if real_frames is not None:
                 train_df, hold_df = real_frames
                 result = check_leakage(
-                    train_df, hold_df, syn_df, sch, progress=progress, runner=runner
+                    train_df,
+                    hold_df,
+                    syn_df,
+                    sch,
+                    progress=progress,
+                    runner=runner,
+                    rename=renames,
                 )
             else:
                 assert real_chunks is not None
                 result = check_leakage_chunks(
-                    *real_chunks, syn_df, sch, runner=runner, progress=progress
+                    *real_chunks, syn_df, sch, runner=runner, progress=progress, rename=renames
                 )
         if filter_out is not None:
             from privacy.leakage.filter import filter_flagged
@@ -129,6 +161,7 @@ def report(
         Path | None, typer.Option("--model", help="Model file (ledger, schema).")
     ] = None,
     schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    rename: RenameOpt = None,
     cluster: ClusterOpt = None,
 ) -> None:
     """Write report.html and report.json for an existing synthetic table.
@@ -154,6 +187,9 @@ def report(
         else:
             raise InputError("give --schema or --model: the report needs the schema")
         train_df, hold_df, syn_df = read_table(real), read_table(holdout), read_table(synthetic)
+        from privacy.leakage.columns import apply_rename
+
+        syn_df = apply_rename(syn_df, _renames(rename))
         with connect(cluster) as runner, progress_display() as progress:
             leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress, runner=runner)
         write_check_report(

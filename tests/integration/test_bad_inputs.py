@@ -392,7 +392,7 @@ CASES: list[Case] = [
         "check-no-shared-column",
         lambda d, m: _check_args(d, _csv(d / "syn.csv", pd.DataFrame({"zz": [CANARY] * 5}))),
         2,
-        ("no column in common",),
+        ("synthetic table lacks compared column", "'zz'", "--rename"),
     ),
     Case(
         "check-synthetic-contradicts-schema",

@@ -144,3 +144,20 @@ def test_report_without_schema_is_bad_input(split: dict[str, Path]) -> None:
         ],
     )
     assert res.exit_code == 2 and "--schema or --model" in res.output
+
+
+def test_a_copy_with_renamed_columns_cannot_pass(split: dict[str, Path], schema_path: Path) -> None:
+    """A bootstrap copy whose columns were renamed: exit 2 naming them, not exit 0; mapped
+    back with --rename it is blocked (exit 3)."""
+    copy = pd.read_csv(split["copy"], dtype=str, keep_default_na=False)
+    renamed = copy.rename(columns={"age": "age_years", "zip": "zip_code"})
+    path = split["work"] / "renamed.csv"
+    renamed.to_csv(path, index=False)
+    base = ["check", "--real", str(split["train"]), "--holdout", str(split["holdout"])]
+    base += ["--synthetic", str(path), "--schema", str(schema_path)]
+    res = runner.invoke(app, base)
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "'age'" in flat and "'age_years'" in flat and "renamed?" in flat
+    res = runner.invoke(app, [*base, "--rename", "age_years=age", "--rename", "zip_code=zip"])
+    assert res.exit_code == 3, res.output

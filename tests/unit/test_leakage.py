@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from support import make_people
+from support import make_people, people_schema
 
 from privacy.leakage import LeakageResult, check_leakage, distance
 from privacy.leakage.distance import Encoded, nearest_two
@@ -322,9 +322,9 @@ def test_empty_frame_is_an_input_error(real, which: str):
 def test_no_common_column_is_an_input_error(real):
     train, holdout = real
     synthetic = pd.DataFrame({"other": [SECRET] * 10})
-    with pytest.raises(InputError, match="no column in common") as err:
+    with pytest.raises(InputError, match="synthetic table lacks compared column") as err:
         check_leakage(train, holdout, synthetic)
-    assert SECRET not in str(err.value)
+    assert SECRET not in str(err.value) and "'other'" in str(err.value)
 
 
 def test_all_columns_excluded_is_an_input_error():
@@ -342,7 +342,32 @@ def test_unparseable_declared_number_names_frame_not_value(real):
     train, holdout = real
     synthetic = train.head(20).astype(object)
     synthetic.loc[3, "age"] = SECRET
-    schema = Schema(columns=[Column(name="age", type="numerical")])
+    schema = people_schema()  # the contract: every column declared
     with pytest.raises(InputError, match="synthetic: column 'age'") as err:
         check_leakage(train, holdout, synthetic, schema)
     assert SECRET not in str(err.value)
+
+
+def test_renamed_or_dropped_columns_cannot_evade_the_gate(real):
+    """A bootstrap copy of the training rows with columns renamed ('-' → '_', or to
+    anything) or dropped: the gate refuses to compare what is left (issue 18: such copies
+    passed with exit 0). Mapped back explicitly, the copy is blocked."""
+    train, holdout = real
+    copy = train.sample(1500, replace=True, random_state=0).reset_index(drop=True)
+    schema = people_schema({"plan": "sensitive"})
+    renamed = copy.rename(columns={"income": "income_", "visit": "visit_date"})
+    for synthetic, schema_or_none in (
+        (renamed, schema),
+        (renamed, None),
+        (copy[["sex", "region"]], schema),
+        (copy.assign(extra=1), None),
+    ):
+        with pytest.raises(InputError, match="synthetic table") as err:
+            check_leakage(train, holdout, synthetic, schema_or_none)
+        assert SECRET not in str(err.value)
+    with pytest.raises(InputError, match=r"'income'.*'income_'.*renamed\?"):
+        check_leakage(train, holdout, renamed, schema)
+    mapped = check_leakage(
+        train, holdout, renamed, schema, rename={"income_": "income", "visit_date": "visit"}
+    )
+    assert not mapped.passed and set(mapped.columns_used) == set(train.columns)

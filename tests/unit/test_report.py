@@ -467,9 +467,10 @@ def test_tstr_trains_on_the_synthetic_rows(schema: Schema, tables: dict[str, pd.
 
 
 def test_a_smeared_point_mass_scores_badly_and_is_flagged() -> None:
-    """A zero-inflated column (92 % zeros, as capital-gain in Adult) against an honest copy of its distribution and
-    against one whose zeros were smeared over [0, 150] (what uniform decoding inside a bin
-    did): the fidelity metric must tell them apart, and the report must name the value."""
+    """A zero-inflated column (92 % zeros, as capital-gain in Adult) against an honest copy
+    of its distribution and against one whose zeros were smeared over [0, 150] (what uniform
+    decoding inside a bin did): the fidelity metric must tell them apart (the old decile
+    edges scored both 0.0), and the report must name the value."""
     import doctest
 
     from synth.report import binning
