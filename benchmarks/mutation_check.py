@@ -62,7 +62,8 @@ MUTATIONS = [
     Mutation(
         "leave the staging folder behind on an error or interrupt",
         "synth/io/atomic.py",
-        "    except BaseException:\n        shutil.rmtree(stage, ignore_errors=True)\n        raise",
+        "    except BaseException:\n"
+        "        shutil.rmtree(stage, ignore_errors=True)\n        raise",
         "    except BaseException:\n        raise",
     ),
     Mutation(
