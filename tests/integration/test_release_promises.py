@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from support import CANARY
 from typer.testing import CliRunner
 
 import synth.release as release_module
 from synth.cli import app
 from synth.synthesizer import Synthesizer
 
-CANARY = "ZQX-CANARY-4417"
 ROWS = 1200
 
 
