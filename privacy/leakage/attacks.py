@@ -223,6 +223,10 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
     out: list[Metric] = []
     conf = gate.confidence
     if report.inference:
+        # one test per secret, and the gate blocks on the worst: Bonferroni over the
+        # secrets keeps the chance that an honest generator is blocked by any of them
+        # within 1 − confidence (six secrets each at 95 % would allow about six times that)
+        conf = 1.0 - (1.0 - gate.confidence) / len(report.inference)
         worst = max(report.inference, key=lambda o: o.risk(conf)[1][0])
         per = "; ".join(
             f"{o.name}: {o.rate_train:.1%} vs {o.rate_control:.1%}" for o in report.inference
@@ -255,6 +259,7 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
             )
         )
     link = report.linkability
+    conf = gate.confidence
     if link is not None:
         out.append(
             _risk_metric(

@@ -95,6 +95,9 @@ def fitted(request: pytest.FixtureRequest) -> Synthesizer:
 
 def test_budget_and_ledger(fitted: Synthesizer) -> None:
     eps, delta = fitted.ledger.spent()
+    # what the model reports is the ledger's composition, to the last bit, not the budget
+    assert fitted.describe()["spent"] == {"epsilon": eps, "delta": delta}
+    assert eps < fitted.epsilon  # calibrated just inside the budget: the two differ
     assert 0.9 * 2.0 <= eps <= 2.0 and delta <= 1e-6
     purposes = {c.purpose for c in fitted.ledger.charges}
     # sex and zip3 have no public categories, adm and lab no public bounds: all are paid for
