@@ -56,23 +56,7 @@ def test_pickled_array_is_refused(tmp_path: Path) -> None:
     # a weights member holding an object array (pickle) must not load
     buf = io.BytesIO()
     np.savez(buf, w=np.array([{"x": 1}], dtype=object))
-    weights = buf.getvalue()
-    import hashlib
-
-    model = b"{}"
-    manifest = {
-        "format": "steward-synth-model",
-        "format_version": 1,
-        "members": {
-            "model.json": hashlib.sha256(model).hexdigest(),
-            "weights.npz": hashlib.sha256(weights).hexdigest(),
-        },
-    }
-    p = tmp_path / "evil.synth"
-    with zipfile.ZipFile(p, "w") as zf:
-        zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("model.json", model)
-        zf.writestr("weights.npz", weights)
+    p = _write(tmp_path / "evil.synth", b"{}", buf.getvalue())
     with pytest.raises(ArtifactError, match="corrupt"):
         load_artifact(p)
 
