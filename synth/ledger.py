@@ -128,6 +128,12 @@ class PrivacyLedger:
         return {
             "unit": "person" if self.unit else "row",
             "unit_column": self.unit,
+            "unit_words": (
+                f"one person (column '{self.unit}'), at most 1 row each"
+                if self.unit
+                else "one row: no person column is declared, so a person with several rows "
+                "is protected only row by row"
+            ),
             "rows_per_person": 1 if self.unit else None,
             "neighbouring": NEIGHBOURING,
             "statement": statement,

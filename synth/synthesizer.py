@@ -127,7 +127,7 @@ class Synthesizer:
         self.schema = schema
         self.epsilon = float(epsilon if epsilon is not None else schema.dataset.epsilon)
         self.delta = float(delta if delta is not None else schema.dataset.delta)
-        self.ledger = PrivacyLedger(self.epsilon, self.delta, unit=privacy_unit(schema))
+        self.ledger = PrivacyLedger(self.epsilon, self.delta, unit=schema.dataset.privacy_unit)
         self.engine_name = engine
         self.engine_reason = ""
         self.engine_options = dict(engine_options or {})
@@ -585,11 +585,6 @@ def _rebin(codec: Codec, bins: int) -> Codec:
     if isinstance(codec, NumericCodec):
         return NumericCodec(codec.name, codec.low, codec.high, codec.precision, max_bins=bins)
     return codec
-
-
-def privacy_unit(schema: Schema) -> str | None:
-    """The column that identifies a person, or None (the unit is then one row)."""
-    return schema.dataset.privacy_unit
 
 
 def _public(col: Column) -> bool:

@@ -49,13 +49,10 @@ InsecureSeedOpt = Annotated[
 
 def privacy_line(privacy: dict[str, Any], randomness: dict[str, Any]) -> str:
     """One line on the privacy unit and, when seeded for a test, that nothing is private."""
-    unit = (
-        f"one person (column '{privacy['unit_column']}', 1 row each)"
-        if privacy.get("unit_column")
-        else "one row (no person column declared: several rows of a person are each "
-        "protected separately)"
+    line = (
+        f"privacy unit: {privacy.get('unit_words')}; "
+        f"neighbours: {privacy.get('neighbouring', 'add/remove one')}"
     )
-    line = f"privacy unit: {unit}; neighbours: {privacy.get('neighbouring', 'add/remove one')}"
     if randomness and not randomness.get("private", True):
         line += " — [red]NOT PRIVATE: fit seeded with --insecure-seed (tests only)[/red]"
     return line

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.report.binning import NumericBins, numeric_bins
+from synth.report.binning import MISSING, NumericBins, numeric_bins
 from synth.report.columns import Prepared
 from synth.report.common import RATE_TOLERANCE, SHARE_TOLERANCE, SMALL_GROUP_ROWS
 from synth.report.tstr import MAX_CLASSES, positive_class
@@ -39,7 +39,7 @@ def _bands(c: Prepared, entity: str | None) -> tuple[np.ndarray, np.ndarray, lis
     def codes(s: pd.Series) -> np.ndarray:
         return bins.codes(s.to_numpy(dtype=float))
 
-    return codes(c.real), codes(c.synth), [*labels, "(missing)"], how
+    return codes(c.real), codes(c.synth), [*labels, MISSING], how
 
 
 def _outcome(t: Prepared | None) -> tuple[str, pd.Series, pd.Series] | None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
-from synth.report.binning import NumericBins, numeric_bins
+from synth.report.binning import MISSING, NumericBins, numeric_bins
 from synth.schema.generalise import generalise, generalised_column, looks_generalised
 from synth.schema.model import Column, ColumnType, Role, Schema
 
@@ -30,7 +30,6 @@ NUMERIC_BINS = 10
 MAX_CODED_CATEGORIES = 50
 MASKED_ROLES = (Role.DIRECT_IDENTIFIER.value, Role.FREE_TEXT.value)
 OTHER = "(other)"
-MISSING = "(missing)"
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synth.report.common import fixed, fmt
-from synth.report.page.markup import e, kv, table, unit_text
+from synth.report.page.markup import e, kv, table
 
 
 def _params(p: dict[str, Any]) -> str:
@@ -63,7 +63,7 @@ def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
     ]
     g = s.get("privacy") or {}
     if g:
-        facts.append(("privacy unit", e(unit_text(g))))
+        facts.append(("privacy unit", e(g.get("unit_words"))))
         facts.append(("neighbouring relation", e(g.get("neighbouring"))))
     rnd = s.get("randomness") or {}
     if rnd:

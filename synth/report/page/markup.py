@@ -89,13 +89,3 @@ def tile(k: str, v: str, s: str = "", bar: float | None = None) -> str:
         f'<div class="tile"><div class="k">{e(k)}</div><div class="v">{v}</div>'
         f'<div class="s">{s}</div>{b}</div>'
     )
-
-
-def unit_text(privacy: dict[str, Any]) -> str:
-    """The privacy unit in words (plain text; escape it where it goes into markup)."""
-    if privacy.get("unit_column"):
-        return f"one person (column '{privacy['unit_column']}'), at most 1 row each"
-    return (
-        "one row: no person column is declared, so a person with several rows is "
-        "protected only row by row"
-    )

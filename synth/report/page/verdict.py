@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from synth.report.common import fixed, fmt, num, pct
-from synth.report.page.markup import e, tile, unit_text
+from synth.report.page.markup import e, tile
 
 
 def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
@@ -23,7 +23,7 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
         tile(
             "privacy unit",
             "person" if (v.get("privacy") or {}).get("unit_column") else "row",
-            e(unit_text(v.get("privacy") or {})),
+            e((v.get("privacy") or {}).get("unit_words", "")),
         ),
         tile(
             "training rows",
