@@ -65,3 +65,9 @@ def people_schema(roles: dict[str, str] | None = None, target: str | None = None
             Column(name=n, type=t, role=roles.get(n, "other")) for n, t in PEOPLE_TYPES.items()
         ],
     )
+
+
+def sample_head(sample_path: Path, rows: int, out: Path) -> Path:
+    """The first ``rows`` rows of the sample table, as text, written to ``out``."""
+    pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(rows).to_csv(out, index=False)
+    return out

@@ -29,9 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from support import SYNTH
+from support import SYNTH, sample_head
 
 ROWS = 1500
 #: seconds the release may take to reach the fit before the test gives up (not a budget of
@@ -41,9 +40,9 @@ DEADLINE = 600
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> Path:
-    p = tmp_path_factory.mktemp("interrupt") / "patients-small.csv"
-    pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(ROWS).to_csv(p, index=False)
-    return p
+    return sample_head(
+        sample_path, ROWS, tmp_path_factory.mktemp("interrupt") / "patients-small.csv"
+    )
 
 
 def _tree(root: Path) -> dict[str, str]:

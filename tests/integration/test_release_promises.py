@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from support import CANARY
+from support import CANARY, sample_head
 from typer.testing import CliRunner
 
 import synth.release as release_module
@@ -28,9 +28,7 @@ ROWS = 1200
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> Path:
-    p = tmp_path_factory.mktemp("promises") / "patients.csv"
-    pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(ROWS).to_csv(p, index=False)
-    return p
+    return sample_head(sample_path, ROWS, tmp_path_factory.mktemp("promises") / "patients.csv")
 
 
 def test_a_blocked_release_writes_no_synthetic_table(
