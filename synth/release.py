@@ -40,7 +40,7 @@ from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
 from synth.randomness import Randomness
-from synth.schema.io import load_schema, save_schema
+from synth.schema.io import DRAFT, REVIEWED, load_schema, save_schema
 from synth.schema.model import Schema
 from synth.synthesizer import Synthesizer
 
@@ -57,7 +57,7 @@ class ReleaseResult:
     rows: int = 0
     privacy: dict[str, Any] = field(default_factory=dict)
     randomness: dict[str, Any] = field(default_factory=dict)
-    schema_source: str = "reviewed"
+    schema_source: str = REVIEWED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -294,7 +294,7 @@ def _release(
             rows=len(synthetic),
             privacy=described["privacy"],
             randomness=described["randomness"],
-            schema_source="draft (unreviewed)" if scan_dict is not None else "reviewed",
+            schema_source=DRAFT if scan_dict is not None else REVIEWED,
         )
         res.files = sorted([p.name for p in stage.iterdir()] + ["release.json"])
         atomic_write_text(stage / "release.json", _dump(res.to_dict()))

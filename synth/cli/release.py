@@ -82,7 +82,9 @@ def release(
                 insecure_seed=insecure_seed,
             )
         out.print(privacy_line(res.privacy, res.randomness), highlight=False)
-        if res.schema_source != "reviewed":
+        from synth.schema.io import REVIEWED
+
+        if res.schema_source != REVIEWED:
             out.print(
                 "[yellow]schema: the scan's unreviewed draft[/yellow] (types, roles and the "
                 f"privacy unit read from the rows); review {out_dir / 'schema.yaml'} and "

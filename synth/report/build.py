@@ -23,6 +23,7 @@ from synth.report.html import render_html
 from synth.report.limits import limits
 from synth.report.safety import Scrubber
 from synth.report.tstr import tstr
+from synth.schema.io import REVIEWED
 from synth.schema.model import Schema
 
 REPORT_VERSION = 1
@@ -103,7 +104,7 @@ def _attention(report: dict[str, Any]) -> list[str]:
     v = report["verdict"]
     if v.get("randomness") and not v["randomness"].get("private", True):
         out.append("The fit was seeded for a test (--insecure-seed): NOT PRIVATE (Verdict).")
-    if v.get("schema") != "reviewed":
+    if v.get("schema") != REVIEWED:
         out.append(
             "The schema is the scan's unreviewed draft: review schema.yaml and release again "
             "with --schema (Verdict)."

@@ -9,6 +9,7 @@ import numpy as np
 
 from synth.ledger import NOT_COVERED
 from synth.report.common import fmt, num
+from synth.schema.io import DRAFT, REVIEWED
 from synth.schema.model import Action, ColumnType, Schema
 
 #: flagged synthetic row indices listed in the report (the count is always complete)
@@ -307,6 +308,6 @@ def verdict(
         "rows_released": rows_generated if released else 0,
         "privacy": (model or {}).get("privacy"),
         "randomness": (model or {}).get("randomness"),
-        "schema": "draft (unreviewed)" if scan is not None else "reviewed",
+        "schema": DRAFT if scan is not None else REVIEWED,
         "not_covered": ((model or {}).get("privacy") or {}).get("not_covered", NOT_COVERED),
     }

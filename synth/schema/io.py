@@ -13,6 +13,10 @@ from synth.errors import SchemaError
 from synth.io.atomic import atomic_write_text
 from synth.schema.model import Schema
 
+#: where the schema of a release came from, as ``release.json`` and the report say it
+REVIEWED = "reviewed"
+DRAFT = "draft (unreviewed)"
+
 
 def _describe(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
     """Turn a pydantic error location into 'column 'x' → field' wording."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from synth.report.common import fixed, fmt, num, pct
 from synth.report.page.markup import e, tile
+from synth.schema.io import REVIEWED
 
 
 def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
@@ -95,7 +96,7 @@ def _guarantee(v: dict[str, Any], report: dict[str, Any]) -> str:
     g = v.get("privacy") or {}
     if g.get("statement"):
         out.append(f'<p class="guarantee"><b>Guarantee:</b> {e(g["statement"])}</p>')
-    if v.get("schema") and v["schema"] != "reviewed":
+    if v.get("schema") and v["schema"] != REVIEWED:
         out.append(
             '<p class="warnbox"><b>Unreviewed draft schema:</b> the scan chose column types, '
             "roles, actions and the privacy unit from the rows (holdout included), outside "
