@@ -72,6 +72,11 @@ def canary_release(tmp_path_factory: pytest.TempPathFactory, sample_path: Path):
             str(out),
             "--json",
             str(work / "release-summary.json"),
+            # test only: the gate blocks about 1 in 60 genuine ε=1 fits of this table
+            # (DCR share, BENCHMARKS.md; issue 18), and this test needs a released table.
+            # Fresh-noise releases are tested in test_dp_guarantee.py
+            "--insecure-seed",
+            "0",
         ],
         capture_output=True,
         text=True,
