@@ -97,7 +97,8 @@ class AIMEngine(MSTEngine):
         used = rho_1
 
         target = self._target(d)
-        workload = [tuple(p) for p in itertools.combinations(range(d), 2)]
+        # a one-column table has no pairs: its workload is the column itself
+        workload = [tuple(p) for p in itertools.combinations(range(d), 2)] or [(0,)]
         if target is not None and o.get("target_triples", False):
             others = [i for i in range(d) if i != target]
             workload += [

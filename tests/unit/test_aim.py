@@ -95,3 +95,14 @@ def test_too_few_rows_is_a_budget_error() -> None:
     # decided on the DP row estimate (noise s.d. ≈ 5 rows at ε = 5), never on the exact n
     with pytest.raises(BudgetError, match="too few"):
         create_engine("aim", CARDS).fit(_table(20), PrivacyLedger(5.0, 1e-6), Randomness.secret())
+
+
+def test_one_column_table_fits_and_samples() -> None:
+    """A table with one modelled column has no pairs to select: the workload is the column."""
+    tokens = _table()[:, [2]]
+    ledger = PrivacyLedger(1.0, 1e-6)
+    eng = create_engine("aim", [4], round_iters=30, final_iters=100)
+    eng.fit(tokens, ledger, Randomness.secret())
+    out = eng.sample(2000, np.random.default_rng(0))
+    assert out.shape == (2000, 1)
+    assert ledger.spent()[0] <= 1.0 + 1e-9
