@@ -126,16 +126,18 @@ def load_columns() -> list[str]:
 
 
 def discretise(real: pd.DataFrame, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Codes for the marginals: categories as they are, numbers in the release report's
+    bins (``synth.report.binning``: a value holding ≥ 1/10 of the real rows is a bin of
+    its own, the rest is cut at deciles), so a smeared point mass scores badly."""
+    from synth.report.binning import numeric_bins
+
     out = [pd.DataFrame(index=f.index) for f in frames]
     for c in real.columns:
         if c in NUMS:
-            x = pd.to_numeric(real[c], errors="coerce")
-            edges = np.unique(np.nanquantile(x, np.linspace(0, 1, 11))[1:-1])
+            bins = numeric_bins(pd.to_numeric(real[c], errors="coerce").to_numpy(float), 10)
             for o, f in zip(out, frames, strict=True):
                 v = pd.to_numeric(f[c], errors="coerce").to_numpy(float)
-                codes = np.searchsorted(edges, v, side="right").astype(object)
-                codes[np.isnan(v)] = "NA"
-                o[c] = codes.astype(str)
+                o[c] = bins.codes(v).astype(str)
         else:
             for o, f in zip(out, frames, strict=True):
                 o[c] = f[c].astype(object).where(f[c].notna(), "NA").astype(str)
