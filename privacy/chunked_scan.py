@@ -51,9 +51,11 @@ from privacy.header_rules import header_rules, normalise_header
 from privacy.nlp import engine_name
 from privacy.profile import (
     KMV_K,
+    MAX_CODES,
     ColumnTotals,
     distinct_sketch,
     merge_sketches,
+    non_numeric,
     present_values,
     sketch_count,
 )
@@ -61,6 +63,7 @@ from privacy.redaction import analyze_fast
 from synth.cluster import InProcess, Runner
 from synth.errors import InputError
 from synth.io.chunks import Chunk, total_rows
+from synth.io.numbers import to_numbers
 from synth.randomness import Randomness
 
 #: rows the classifier sees (the birth-date check's sample size); the whole table below it
@@ -102,12 +105,14 @@ def chunk_counts(
     missing: list[int] = []
     sketches: list[np.ndarray] = []
     maxima: dict[str, float | None] = {}
+    codes: list[tuple[str, ...] | None] = []
     for col in df.columns:
         present = present_values(df[col])
         missing.append(len(df) - len(present))
         sketches.append(distinct_sketch(present, k))
+        codes.append(non_numeric(present))
         if col in max_cols:
-            top = pd.to_numeric(present, errors="coerce").max()
+            top = to_numbers(present).max()
             maxima[str(col)] = None if pd.isna(top) else float(top)
     return {
         "rows": len(df),
@@ -115,8 +120,17 @@ def chunk_counts(
         "missing": missing,
         "sketches": sketches,
         "maxima": maxima,
+        "codes": codes,
         "sample": df.loc[picks[lo:hi]],
     }
+
+
+def _merge_codes(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Non-numeric codes of two chunks of a column (None: too many, or not codes)."""
+    if a is None or b is None:
+        return None
+    both = tuple(sorted(set(a) | set(b)))
+    return None if len(both) > MAX_CODES else both
 
 
 def _text_counts(values: list[str]) -> tuple[dict[str, int], int]:
@@ -236,6 +250,7 @@ def scan_source(
     rows = 0
     missing: np.ndarray = np.zeros(0, dtype=np.int64)
     sketches: list[np.ndarray] = []
+    codes: list[tuple[str, ...] | None] = []
     samples: list[pd.DataFrame] = []
     for res in _batched(
         runner,
@@ -251,11 +266,13 @@ def scan_source(
             columns = res["columns"]
             missing = np.zeros(len(columns), dtype=np.int64)
             sketches = [np.zeros(0, dtype=np.uint64)] * len(columns)
+            codes = [()] * len(columns)
         elif res["columns"] != columns:
             raise InputError(f"{name}: a chunk's columns differ from the first chunk's")
         rows += res["rows"]
         missing += np.asarray(res["missing"], dtype=np.int64)
         sketches = [merge_sketches([a, b]) for a, b in zip(sketches, res["sketches"], strict=True)]
+        codes = [_merge_codes(a, b) for a, b in zip(codes, res["codes"], strict=True)]
         samples.append(res["sample"])
         for col, top in res["maxima"].items():
             if top is not None:
@@ -284,7 +301,11 @@ def scan_source(
     findings: list[Finding] = []
     for j, col in enumerate(columns):
         totals = ColumnTotals(
-            rows=n, missing=int(missing[j]), distinct=distinct[col], max_value=maxima.get(col)
+            rows=n,
+            missing=int(missing[j]),
+            distinct=distinct[col],
+            max_value=maxima.get(col),
+            codes=codes[j],
         )
         f = classify(col, sample[col], rng, totals=totals)
         if col in estimated:

@@ -68,7 +68,7 @@ def classify(
 ) -> Finding:
     """Classify one column. ``totals``: whole-column counts when ``series`` is a row
     sample of a larger column (rows, missing, distinct values, numeric maximum)."""
-    p = profile(series, rng)
+    p = profile(series, rng, codes=False if totals is None else totals.codes)
     if totals is not None:
         p = totals.apply(p)
     inferred = infer_type(p)
@@ -307,6 +307,7 @@ def _finding(
         generalise=generalise,
         format=fmt,
         precision=precision,
+        missing_values=list(p.codes) if typ == "numerical" else [],
         text_entities=text_entities or {},
         profile=p.to_dict(),
     )

@@ -9,7 +9,8 @@ fact that shapes the model or the output from the values themselves:
   one row; the model learns how often values are missing under DP instead);
 * δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
 
-The structure itself (a column's type, role and action, the privacy unit) is read from
+The structure itself (a column's type, role and action, the missing-value codes of a
+numerical column such as 'N' or '?', the privacy unit) is read from
 the rows without DP; a release on an unreviewed draft says so on its report's first
 screen, and the steward's review makes those choices public.
 """
@@ -41,6 +42,7 @@ def draft_schema(findings: list[Finding], name: str) -> Schema:
             generalise=f.generalise,
             format=f.format,
             nullable=True,
+            missing_values=f.missing_values,
             confidence=f.confidence,
             evidence=f.evidence,
             hipaa=f.hipaa,

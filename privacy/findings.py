@@ -24,6 +24,8 @@ class Finding:
     generalise: str | None = None
     format: str | None = None
     precision: int | None = None
+    #: missing-value codes of a numerical column ('N', '?'), from every row
+    missing_values: list[str] = field(default_factory=list)
     text_entities: dict[str, int] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
     #: free text only, from a scan of every row (``scan_source``): spans per entity type

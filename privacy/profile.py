@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.io.numbers import to_numbers
+
 DATE_FORMATS = [
     "%Y-%m-%d",
     "%m/%d/%Y",
@@ -62,6 +64,8 @@ class Profile:
     top_shape_share: float
     precision: int | None
     max_value: float | None
+    #: non-numeric codes in an otherwise numeric column (e.g. 'N', '?'), from every row
+    codes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,7 +97,39 @@ def present_values(series: pd.Series) -> pd.Series:
     return present[present.astype(str).str.strip() != ""]
 
 
-def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000) -> Profile:
+#: a numeric column may hold at most this many distinct non-numeric codes
+MAX_CODES = 3
+#: a code is short and has no inner space ('N', '?', 'NA', '-', 'N/A', 'unknown')
+_CODE = re.compile(r"^\S{1,12}$")
+
+
+def non_numeric(present: pd.Series, limit: int = MAX_CODES) -> tuple[str, ...] | None:
+    """The distinct non-numeric values (stripped) of a column, or None when more than
+    ``limit`` or any of them is not code-like (then the column is not numbers + codes).
+
+    >>> non_numeric(pd.Series(["1", "2.5", " N", "?", "N"]))
+    ('?', 'N')
+    >>> non_numeric(pd.Series(["1", "two words"])) is None
+    True
+    """
+    text = present.astype(str).str.strip()
+    x = to_numbers(text).to_numpy(dtype=float)
+    bad = text[~np.isfinite(x)]  # 'inf' and 'nan' spelled out are codes too
+    found = sorted(set(bad.unique().tolist()))
+    if len(found) > limit or any(not _CODE.match(v) for v in found):
+        return None
+    return tuple(found)
+
+
+def profile(
+    series: pd.Series,
+    rng: np.random.Generator,
+    sample_size: int = 2000,
+    codes: tuple[str, ...] | bool | None = False,
+) -> Profile:
+    """Profile of a column. ``codes``: the whole column's :func:`non_numeric` values when
+    ``series`` is a sample of it (None: it has other non-numeric values); by default they
+    are read from ``series``."""
     n = len(series)
     present = present_values(series)
     missing = n - len(present)
@@ -104,9 +140,25 @@ def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000
         sample = as_str.iloc[np.sort(idx)].tolist()
     else:
         sample = as_str.tolist()
+    if codes is False:
+        codes = non_numeric(present)
+    # non-numeric values that are not codes somewhere in the column: never numerical
+    mixed = codes is None
+    if codes:
+        # codes count only when numbers outnumber them ten to one or better in kind:
+        # a column of mostly codes with a few numbers is categorical
+        coded = {v for v in sample if v.strip() in codes}
+        rest = [v for v in sample if v not in coded]
+        if len(rest) < 0.1 * len(sample) or not rest:
+            codes = ()
+        else:
+            sample = rest
+    codes = codes or ()
     k = max(1, len(sample))
     numeric = [v for v in sample if _NUM.match(v.strip())]
     numeric_share = len(numeric) / k
+    if mixed:
+        numeric_share = min(numeric_share, 0.5)
     integer_share = sum(1 for v in numeric if "." not in v and "e" not in v.lower()) / k
     leading_zero = sum(1 for v in numeric if len(v) > 1 and v.startswith("0") and "." not in v)
     fmt, date_share = (None, 0.0)
@@ -118,7 +170,7 @@ def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000
     if numeric and numeric_share >= 0.95:
         decimals = [len(v.split(".")[1]) if "." in v else 0 for v in numeric]
         precision = int(min(6, max(decimals)))
-        max_value = float(pd.to_numeric(present, errors="coerce").max())
+        max_value = float(to_numbers(present).max())
     lengths = [len(v) for v in sample]
     return Profile(
         rows=n,
@@ -137,6 +189,7 @@ def profile(series: pd.Series, rng: np.random.Generator, sample_size: int = 2000
         top_shape_share=float(shapes.iloc[0] / k) if len(shapes) else 0.0,
         precision=precision,
         max_value=max_value,
+        codes=tuple(codes) if numeric_share >= 0.95 else (),
     )
 
 
@@ -187,6 +240,8 @@ class ColumnTotals:
     missing: int
     distinct: int
     max_value: float | None = None
+    #: the whole column's :func:`non_numeric` values (None: too many or not code-like)
+    codes: tuple[str, ...] | None = None
 
     def apply(self, p: Profile) -> Profile:
         """``p`` (profiled on a sample of rows) with the whole column's counts."""

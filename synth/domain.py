@@ -53,6 +53,18 @@ class DPBounds:
     low: float
     high: float
     sigma: float
+    #: the noisy grid histogram the bounds were read from (DP; reused for quantiles)
+    noisy: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class DPValues:
+    """Values of a numeric column selected under DP, with their noisy counts."""
+
+    values: np.ndarray
+    noisy: np.ndarray
+    threshold: float
+    sigma: float
 
 
 def threshold_for(sigma: float, delta: float) -> float:
@@ -107,8 +119,10 @@ def select_categories(
 
 
 #: window widths (in grid bins) at which the one noisy histogram is read, finest first:
-#: numbers up to a factor 4 (8 bins of 2^(1/4)), dates up to two years of months
-BOUND_WINDOWS = {False: (1, 2, 4, 8), True: (1, 3, 6, 12, 24)}
+#: numbers up to a factor 256 (32 bins of 2^(1/4): a tail spread thinly over many octaves,
+#: such as the positive part of a zero-inflated income, is hot only in wide windows),
+#: dates up to two years of months
+BOUND_WINDOWS = {False: (1, 2, 4, 8, 16, 32), True: (1, 3, 6, 12, 24)}
 #: chance, over every window of every width, that noise alone makes an empty window "hot"
 BOUND_FALSE_HOT = 1e-4
 #: a reading's range must hold this share of the largest noisy mass any reading found
@@ -174,7 +188,57 @@ def estimate_bounds(
     # width that catches only a few dense windows would cut the column short
     most = max(m for _, _, m in found)
     lo, hi, _ = next(f for f in found if f[2] >= BOUND_MASS_SHARE * most)
-    return DPBounds(float(edges[lo]), float(edges[hi]), sigma)
+    return DPBounds(float(edges[lo]), float(edges[hi]), sigma, noisy)
+
+
+def noisy_histogram(
+    histogram: np.ndarray,
+    *,
+    ledger: PrivacyLedger,
+    sigma: float,
+    rng: np.random.Generator,
+    column: str,
+) -> np.ndarray:
+    """The fixed-grid histogram of a column with public bounds, with Gaussian noise: where
+    its mass lies inside the bounds (for quantile bins). Charged to the ledger."""
+    ledger.charge_gaussian(
+        "shape (noisy histogram)", column, sigma=sigma, details={"grid": "signed 2^(k/4)"}
+    )
+    return histogram.astype(float) + rng.normal(0.0, sigma, size=len(histogram))
+
+
+def value_counts(x: np.ndarray) -> pd.Series:
+    """Counts of the distinct finite values of ``x`` (sums exactly over partitions)."""
+    x = x[np.isfinite(x)]
+    return pd.Series(x).value_counts(sort=False)
+
+
+def select_values(
+    counts: pd.Series,
+    *,
+    ledger: PrivacyLedger,
+    sigma: float,
+    delta: float,
+    rng: np.random.Generator,
+    column: str,
+) -> DPValues:
+    """Gaussian partition selection over the distinct values of a numeric column: the
+    values that hold many rows (zeros, top codes, round numbers, the few values of a
+    discrete column), with their noisy counts. Same mechanism and threshold as
+    :func:`select_categories` (a value held by one person survives with probability ≤ δ)."""
+    tau = threshold_for(sigma, delta)
+    ledger.charge_gaussian(
+        "heavy values (partition selection)",
+        column,
+        sigma=sigma,
+        delta=delta,
+        details={"threshold": round(tau, 3)},
+    )
+    counts = counts.sort_index()
+    noisy = counts.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(counts))
+    keep = noisy >= tau
+    values = counts.index.to_numpy(dtype=float)[keep]
+    return DPValues(values, noisy[keep], tau, sigma)
 
 
 #: decimals a number may need before it counts as "more" (the last bin)

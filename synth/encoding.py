@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from synth.io.numbers import to_numbers
+
 MAX_NUMERIC_BINS = 64
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -92,7 +94,25 @@ class CategoricalCodec(Codec):
 
 
 class NumericCodec(Codec):
-    """Exact values when the range holds few of them at this precision, else uniform bins."""
+    """A number as a mixture: ordered bins of its continuous part, point values, codes.
+
+    Tokens, in order: the ``n_bins`` ordered bins (exact values when the range holds few
+    at this precision; else the DP quantile ``edges`` when given, else equal widths), then
+    one token per ``points`` value (a value holding much of the mass, decoded exactly),
+    then one per missing-value ``codes`` string (written back verbatim), then missing.
+    Engines treat only the first ``n_bins`` tokens as ordered.
+
+    ``support`` (with ``support_weights``): DP-selected values that are not points; when
+    given, a bin decodes to one of the support values inside it (in proportion to its
+    weight), so a discrete column keeps its value set. ``allowed``: a discrete column's
+    selected values; when coded value by value, no other value is emitted.
+
+    >>> c = NumericCodec("g", 0, 1000, precision=0, edges=[-0.5, 99.5, 1000.5], points=[0])
+    >>> c.encode(pd.Series([0, 50, 700, None])).tolist()
+    [2, 0, 1, 3]
+    >>> c.decode(np.array([2, 2]), np.random.default_rng(0)).tolist()
+    [0, 0]
+    """
 
     kind = "numerical"
 
@@ -103,75 +123,155 @@ class NumericCodec(Codec):
         high: float,
         precision: int | None = None,
         max_bins: int = MAX_NUMERIC_BINS,
+        edges: list[float] | None = None,
+        points: list[float] | None = None,
+        codes: list[str] | None = None,
+        support: list[float] | None = None,
+        support_weights: list[float] | None = None,
+        allowed: list[float] | None = None,
     ) -> None:
         self.name = name
+        self.allowed = None if not allowed else sorted(float(v) for v in allowed)
         self.low = float(low)
         self.high = float(high)
         self.precision = precision
         self.max_bins = int(max_bins)
+        self.points = np.asarray(sorted(float(v) for v in points or []), dtype=float)
+        self.codes = [str(c) for c in codes or []]
+        self.support = np.asarray(support or [], dtype=float)
+        self.support_weights = np.asarray(support_weights or [], dtype=float)
+        if len(self.support) != len(self.support_weights):
+            raise ValueError("support and support_weights differ in length")
+        self.edges = None if edges is None else np.asarray(edges, dtype=float)
         if precision is not None:
             step = 10.0 ** (-precision)
             n_values = round((self.high - self.low) / step) + 1
         else:
             step, n_values = 0.0, self.max_bins + 1
-        self.exact = precision is not None and n_values <= self.max_bins
+        self.exact = precision is not None and n_values <= self.max_bins and self.edges is None
         self.step = step
-        self.n_bins = int(n_values) if self.exact else self.max_bins
+        if self.edges is not None:
+            if len(self.edges) < 2 or np.any(np.diff(self.edges) <= 0):
+                raise ValueError("edges must be at least two strictly increasing numbers")
+            if len(self.edges) - 1 > self.max_bins:
+                raise ValueError("more edges than max_bins allows")
+            self.n_bins = len(self.edges) - 1
+        else:
+            self.n_bins = int(n_values) if self.exact else self.max_bins
         if self.high <= self.low:
             self.n_bins = 1
             self.exact = True
+            self.edges = None
 
     @property
     def missing(self) -> int:
-        return self.n_bins
+        return self.n_bins + len(self.points) + len(self.codes)
+
+    def blocked_tokens(self) -> list[int]:
+        """Exact values outside ``allowed`` (a discrete column's DP-selected values): a
+        discrete column never emits a value that was not selected."""
+        if self.allowed is None or not self.exact or self.n_bins <= 1:
+            return []
+        values = self.low + np.arange(self.n_bins) * self.step
+        allowed = np.asarray(self.allowed, dtype=float)
+        pos = np.clip(np.searchsorted(allowed, values), 0, len(allowed) - 1)
+        near = np.minimum(np.abs(allowed[pos] - values), np.abs(allowed[pos - 1] - values))
+        out = near > self.step / 2
+        return [int(t) for t in np.flatnonzero(out)] if not out.all() else []
 
     @property
     def cardinality(self) -> int:
-        return self.n_bins + 1
+        return self.missing + 1
 
     def _bin_width(self) -> float:
         return (self.high - self.low) / self.n_bins
 
-    def encode(self, values: pd.Series) -> np.ndarray:
-        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    def encode(self, values: pd.Series, codes: np.ndarray | None = None) -> np.ndarray:
+        """Tokens of ``values``; ``codes`` (index into :attr:`codes` per row, -1 for none)
+        marks the rows that hold a missing-value code."""
+        x = to_numbers(values).to_numpy(dtype=float)
         miss = ~np.isfinite(x)
         x = np.clip(np.where(miss, self.low, x), self.low, self.high)
         if self.n_bins == 1:
             tok = np.zeros(len(x), dtype=np.int64)
+        elif self.edges is not None:
+            tok = np.searchsorted(self.edges[1:-1], x, side="right").astype(np.int64)
         elif self.exact:
             tok = np.rint((x - self.low) / self.step).astype(np.int64)
         else:
             tok = np.floor((x - self.low) / self._bin_width()).astype(np.int64)
         tok = np.clip(tok, 0, self.n_bins - 1)
+        if len(self.points):
+            pos = np.clip(np.searchsorted(self.points, x), 0, len(self.points) - 1)
+            hit = ~miss & (self.points[pos] == x)
+            tok[hit] = self.n_bins + pos[hit]
         tok[miss] = self.missing
+        if codes is not None and len(self.codes):
+            coded = np.asarray(codes) >= 0
+            tok[coded] = self.n_bins + len(self.points) + np.asarray(codes)[coded]
         return tok
 
+    def _in_bins(self, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Values for bin tokens ``t`` (all < n_bins)."""
+        t = t.astype(np.int64)
+        if self.n_bins == 1 and self.edges is None:
+            return np.full(len(t), self.low)
+        if self.exact:
+            return self.low + t * self.step
+        if self.edges is None:
+            return self.low + (t + rng.random(len(t))) * self._bin_width()
+        lo, hi = self.edges[t], self.edges[t + 1]
+        x = lo + rng.random(len(t)) * (hi - lo)
+        if len(self.support):
+            for b in np.unique(t):
+                inside = (self.support >= self.edges[b]) & (self.support < self.edges[b + 1])
+                w = self.support_weights[inside]
+                if not inside.any() or w.sum() <= 0:
+                    continue
+                rows = np.flatnonzero(t == b)
+                x[rows] = rng.choice(self.support[inside], size=len(rows), p=w / w.sum())
+        return x
+
     def _values(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        t = np.minimum(tokens, self.n_bins - 1).astype(float)
-        if self.n_bins == 1:
-            x = np.full(len(t), self.low)
-        elif self.exact:
-            x = self.low + t * self.step
-        else:
-            w = self._bin_width()
-            x = self.low + (t + rng.random(len(t))) * w
+        tokens = np.asarray(tokens, dtype=np.int64)
+        x = np.full(len(tokens), np.nan)
+        binned = tokens < self.n_bins
+        x[binned] = self._in_bins(tokens[binned], rng)
         x = np.clip(x, self.low, self.high)
         if self.precision is not None:
             x = np.round(x, self.precision)
+            if len(self.points) and not self.exact:
+                # a bin's rows are the values that are not points (those have their own
+                # tokens): a draw that rounds onto a point is drawn again
+                for _ in range(8):
+                    again = binned & np.isin(x, self.points)
+                    if not again.any():
+                        break
+                    y = np.clip(self._in_bins(tokens[again], rng), self.low, self.high)
+                    x[again] = np.round(y, self.precision)
+        pts = (tokens >= self.n_bins) & (tokens < self.n_bins + len(self.points))
+        x[pts] = self.points[tokens[pts] - self.n_bins]
         return x
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.Series:
+        tokens = np.asarray(tokens, dtype=np.int64)
         x = self._values(tokens, rng)
         miss = tokens == self.missing
+        coded = (tokens >= self.n_bins + len(self.points)) & ~miss
         if self.precision == 0:
-            out = pd.Series(pd.array(np.rint(x).astype(np.int64), dtype="Int64"))
-            out[miss] = pd.NA
-            return out
-        x[miss] = np.nan
-        return pd.Series(x)
+            out = pd.Series(pd.array(np.rint(np.nan_to_num(x)).astype(np.int64), dtype="Int64"))
+            out[miss | coded] = pd.NA
+        else:
+            x[miss | coded] = np.nan
+            out = pd.Series(x)
+        if coded.any():
+            out = out.astype(object).where(~(miss | coded), None)
+            first = self.n_bins + len(self.points)
+            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - first]
+        return out
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state: dict[str, Any] = {
             "kind": self.kind,
             "name": self.name,
             "low": self.low,
@@ -179,6 +279,18 @@ class NumericCodec(Codec):
             "precision": self.precision,
             "max_bins": self.max_bins,
         }
+        if self.edges is not None:
+            state["edges"] = [float(e) for e in self.edges]
+        if len(self.points):
+            state["points"] = [float(v) for v in self.points]
+        if self.codes:
+            state["codes"] = list(self.codes)
+        if len(self.support):
+            state["support"] = [float(v) for v in self.support]
+            state["support_weights"] = [float(w) for w in self.support_weights]
+        if self.allowed is not None:
+            state["allowed"] = list(self.allowed)
+        return state
 
 
 class DatetimeCodec(NumericCodec):
@@ -193,8 +305,9 @@ class DatetimeCodec(NumericCodec):
         high: float,
         fmt: str = "%Y-%m-%d",
         max_bins: int = MAX_NUMERIC_BINS,
+        codes: list[str] | None = None,
     ) -> None:
-        super().__init__(name, low, high, precision=0, max_bins=max_bins)
+        super().__init__(name, low, high, precision=0, max_bins=max_bins, codes=codes)
         self.fmt = fmt
 
     @staticmethod
@@ -206,16 +319,21 @@ class DatetimeCodec(NumericCodec):
         days = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
         return (days - pd.Timestamp("1970-01-01")).dt.days.astype(float)
 
-    def encode(self, values: pd.Series) -> np.ndarray:
+    def encode(self, values: pd.Series, codes: np.ndarray | None = None) -> np.ndarray:
         if not pd.api.types.is_numeric_dtype(values):
             values = self.to_days(values, self.fmt)
-        return super().encode(values)
+        return super().encode(values, codes)
 
     def decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.Series:
-        days = np.rint(self._values(tokens, rng)).astype(np.int64)
+        tokens = np.asarray(tokens, dtype=np.int64)
+        days = np.rint(np.nan_to_num(self._values(tokens, rng), nan=self.low)).astype(np.int64)
         dates = pd.to_datetime(EPOCH + days.astype("timedelta64[D]"))
         out = pd.Series(dates.strftime(self.fmt), dtype=object)
         out[tokens == self.missing] = None
+        coded = (tokens >= self.n_bins + len(self.points)) & (tokens < self.missing)
+        if coded.any():
+            first = self.n_bins + len(self.points)
+            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - first]
         return out
 
     def state_dict(self) -> dict[str, Any]:

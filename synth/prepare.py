@@ -10,6 +10,7 @@ import pandas as pd
 
 from synth.encoding import DatetimeCodec
 from synth.errors import BudgetError, SchemaError
+from synth.io.numbers import to_numbers
 from synth.schema.generalise import generalise, generalised_column
 from synth.schema.model import Column, ColumnType, Schema
 
@@ -52,20 +53,52 @@ def bound_contributions(df: pd.DataFrame, schema: Schema, rng: np.random.Generat
     return df[unit_keep_mask(df[unit], schema, rng)]
 
 
+def code_key(name: str) -> str:
+    """Key of a column's missing-value code index (-1: no code) in :func:`model_view`."""
+    return f"{name}\x00code"
+
+
+def code_index(values: pd.Series, codes: list[str]) -> np.ndarray:
+    """Per cell, the index of the missing-value code it holds (-1 for none): text cells
+    equal to a code once stripped; numeric cells equal to a code that is a number.
+
+    >>> code_index(pd.Series(["1", " N", None, "-999"]), ["N", "-999"]).tolist()
+    [-1, 0, -1, 1]
+    """
+    out = np.full(len(values), -1, dtype=np.int64)
+    if not codes or len(values) == 0:
+        return out
+    if pd.api.types.is_numeric_dtype(values):
+        x = values.to_numpy(dtype=float)
+        for i, c in enumerate(codes):
+            num = to_numbers(pd.Series([c])).iloc[0]
+            if pd.notna(num):
+                out[(x == float(num)) & (out < 0)] = i
+        return out
+    present = values.notna().to_numpy()
+    text = values[present].astype(str).str.strip()
+    found = pd.Categorical(text, categories=codes).codes.astype(np.int64)
+    out[present] = found
+    return out
+
+
 def _numeric(values: pd.Series, col: Column, source: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(float)
-    nums = pd.to_numeric(values, errors="coerce")
+    nums = to_numbers(values)
     bad = int((nums.isna() & values.notna()).sum())
     if bad:
         raise SchemaError(
             f"{source}: column '{col.name}' is declared numerical but {bad} value(s) are not "
-            "numbers"
+            "numbers (a code such as 'N' or '?' that stands for a missing value can be "
+            "declared in the column's missing_values)"
         )
     x = nums.astype(float)
     inf = int(np.isinf(x.to_numpy()).sum())
     if inf:
-        raise SchemaError(f"{source}: column '{col.name}' has {inf} infinite value(s)")
+        raise SchemaError(
+            f"{source}: column '{col.name}' has {inf} infinite or out-of-range value(s)"
+        )
     return x
 
 
@@ -92,9 +125,17 @@ def model_view(df: pd.DataFrame, schema: Schema, source: str) -> tuple[list[Colu
     out: dict[str, pd.Series] = {}
     for col in schema.modelled:
         values = df[col.name]
+        gcol = generalised_column(col)
+        codes = schema.missing_codes(gcol)
+        if codes:
+            idx = code_index(values, codes)
+            values = values.where(idx < 0)
+            out[code_key(col.name)] = pd.Series(idx, index=df.index)
+        if gcol.type in (ColumnType.NUMERICAL, ColumnType.DATETIME) and values.dtype == object:
+            # a blank cell is missing, as the scan reads it
+            values = values.where(values.astype(str).str.strip() != "")
         if col.generalise is not None:
             values = generalise(values, col.generalise)
-        gcol = generalised_column(col)
         if gcol.type == ColumnType.NUMERICAL:
             out[col.name] = _numeric(values, gcol, source)
         elif gcol.type == ColumnType.DATETIME:

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from synth.cluster import Runner, resolve
-from synth.domain import bound_histogram, category_counts, decimals_histogram
-from synth.prepare import check_columns, model_view
+from synth.domain import bound_histogram, category_counts, decimals_histogram, value_counts
+from synth.numeric_shape import EXACT_VALUES
+from synth.prepare import check_columns, code_key, model_view
 from synth.schema.model import Column, ColumnType, Schema
 
 
@@ -40,6 +41,7 @@ class Counts:
     categories: dict[str, pd.Series] = field(default_factory=dict)
     histograms: dict[str, np.ndarray] = field(default_factory=dict)
     decimals: dict[str, np.ndarray] = field(default_factory=dict)
+    values: dict[str, pd.Series] = field(default_factory=dict)
 
 
 def _kept(df: pd.DataFrame, keep: np.ndarray | None) -> pd.DataFrame:
@@ -61,8 +63,10 @@ def partition_counts(
     source: str,
     private: list[Column],
     keep: np.ndarray | None = None,
+    shaped: list[Column] | None = None,
 ) -> Counts:
-    """Counts of one partition for the ``private`` columns (those the schema leaves open)."""
+    """Counts of one partition for the ``private`` columns (those the schema leaves open)
+    and the ``shaped`` ones (numeric columns whose heavy values and quantiles are measured)."""
     check_columns(df, schema, source)
     _, view = model_view(_kept(df, keep), schema, source)
     out = Counts(rows=len(view))
@@ -74,7 +78,25 @@ def partition_counts(
             out.histograms[col.name] = bound_histogram(x, datetime=col.type == ColumnType.DATETIME)
             if needs_precision(col):
                 out.decimals[col.name] = decimals_histogram(x)
+    for col in shaped or []:
+        x = view[col.name].to_numpy(dtype=float)
+        out.values[col.name] = value_counts(x)
+        if col.name not in out.histograms:
+            out.histograms[col.name] = bound_histogram(x)
     return out
+
+
+def needs_shape(col: Column) -> bool:
+    """A numeric column whose public domain does not already list few exact values
+    (``EXACT_VALUES``, the marginal engines' resolution): its heavy values and quantiles
+    may be measured under DP (:mod:`synth.numeric_shape`)."""
+    if col.type != ColumnType.NUMERICAL:
+        return False
+    dom = col.domain
+    if dom is None or not dom.has_bounds or dom.precision is None:
+        return True
+    n_values = round((float(dom.max) - float(dom.min)) * 10.0**dom.precision) + 1  # type: ignore[arg-type]
+    return n_values > EXACT_VALUES
 
 
 def needs_precision(col: Column) -> bool:
@@ -99,6 +121,9 @@ def merge_counts(parts: list[Counts]) -> Counts:
         for name, h in p.decimals.items():
             prev_d = out.decimals.get(name)
             out.decimals[name] = h.copy() if prev_d is None else prev_d + h
+        for name, v in p.values.items():
+            prev_v = out.values.get(name)
+            out.values[name] = v if prev_v is None else prev_v.add(v, fill_value=0).astype(np.int64)
     return out
 
 
@@ -113,7 +138,14 @@ def partition_tokens(
     _, view = model_view(_kept(df, keep), schema, source)
     if len(view) == 0:
         return np.zeros((0, len(codecs)), dtype=np.int64)
-    return np.column_stack([c.encode(view[c.name]) for c in codecs]).astype(np.int64)
+    cols = []
+    for c in codecs:
+        key = code_key(c.name)
+        if key in view:
+            cols.append(c.encode(view[c.name], view[key].to_numpy()))
+        else:
+            cols.append(c.encode(view[c.name]))
+    return np.column_stack(cols).astype(np.int64)
 
 
 def _marginal_counts(

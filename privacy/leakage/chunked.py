@@ -66,6 +66,7 @@ class ColumnPlan:
     top_code: bool
     generalise: Generalisation | None  # applied to the frames in ``raw``
     raw: tuple[bool, bool, bool]
+    missing_codes: tuple[str, ...] = ()  # declared codes: compared as missing
 
 
 # -- tasks (module level: imported by name on Dask workers) ------------------------------
@@ -103,7 +104,7 @@ def _normalise_task(
             codes, uniq = pd.factorize(cats)
             out.append((codes.astype(np.int64), np.asarray(uniq, dtype=object)))
         else:
-            x, n_bad = _numbers(v, p.kind, p.fmt)
+            x, n_bad = _numbers(v, p.kind, p.fmt, p.missing_codes)
             out.append((np.minimum(x, 90.0) if p.top_code else x, n_bad))
     return out
 
@@ -192,7 +193,8 @@ def _plan(
                 raw = (st[0] is not True, st[1] is not True, st[2] is not True)
             fmt = None if kind != col.type else fmt
         top = col.generalise == Generalisation.TOP_CODE_89
-        plans.append(ColumnPlan(str(name), kind, fmt, True, top, method, raw))
+        codes = tuple(schema.missing_codes(col.model_copy(update={"type": kind})))
+        plans.append(ColumnPlan(str(name), kind, fmt, True, top, method, raw, codes))
     return plans
 
 

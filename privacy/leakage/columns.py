@@ -34,6 +34,7 @@ from privacy.leakage.normalise import (
     _per_row,
 )
 from synth.errors import InputError
+from synth.io.numbers import to_numbers
 from synth.schema.generalise import AGE_BANDS, generalise, generalised_column
 from synth.schema.model import Column, ColumnType, Generalisation, Role, Schema
 
@@ -113,7 +114,7 @@ def generalised_counts(s: pd.Series, method: Generalisation) -> tuple[int, int]:
     elif method == Generalisation.AGE_BAND:
         ok = [c in _AGE_LABELS for c in canon]
     else:  # YEAR: whole numbers
-        nums = pd.to_numeric(pd.Series(canon, dtype=object), errors="coerce").to_numpy(float)
+        nums = to_numbers(pd.Series(canon, dtype=object)).to_numpy(float)
         ok = list(np.isfinite(nums) & (nums == np.round(nums)))
     return int(counts[np.array(ok, dtype=bool)].sum()), int(counts.sum())
 
@@ -151,6 +152,7 @@ def _prepare(
     fmt: str | None,
     strict: bool,
     top_code: bool = False,
+    missing_codes: list[str] | None = None,
 ) -> Prepared:
     if kind == ColumnType.CATEGORICAL:
         cats = np.concatenate([_categories(v) for v in values])
@@ -161,7 +163,7 @@ def _prepare(
         return Prepared(name, False, (tr, ho, syn))
     parts: list[np.ndarray] = []
     for frame, v in zip(FRAMES, values, strict=True):
-        x, n_bad = _numbers(v, kind, fmt)
+        x, n_bad = _numbers(v, kind, fmt, missing_codes or ())
         if n_bad and strict:
             what = "cannot be parsed as dates" if kind == ColumnType.DATETIME else "are not numbers"
             raise InputError(
@@ -251,7 +253,12 @@ def prepare_columns(
                 kind, values = _align_generalised(col, values)
                 fmt = None if kind != col.type else fmt
             top = col.generalise == Generalisation.TOP_CODE_89
-            out.append(_prepare(str(name), kind, values, fmt, strict=True, top_code=top))
+            codes = schema.missing_codes(col.model_copy(update={"type": kind}))
+            out.append(
+                _prepare(
+                    str(name), kind, values, fmt, strict=True, top_code=top, missing_codes=codes
+                )
+            )
             continue
         inferred = _infer(pd.concat(values[:2], ignore_index=True))
         if inferred is not None:

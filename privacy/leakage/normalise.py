@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synth.io.numbers import to_numbers
 from synth.schema.model import ColumnType
 
 SIG_DIGITS = 12
@@ -93,7 +95,7 @@ def _parse_numbers(u: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(u) or pd.api.types.is_numeric_dtype(u):
         return u.to_numpy(dtype=float, na_value=np.nan)
     stripped = u.map(lambda v: v.strip() if isinstance(v, str) else v)
-    parsed = pd.to_numeric(stripped, errors="coerce")
+    parsed = to_numbers(stripped)
     return pd.Series(parsed, dtype=object).astype(float).to_numpy()
 
 
@@ -121,11 +123,18 @@ def _parse_dates(u: pd.Series, fmt: str | None) -> np.ndarray:
     return out
 
 
-def _numbers(s: pd.Series, kind: ColumnType, fmt: str | None) -> tuple[np.ndarray, int]:
-    """Float values per row (NaN = missing) and the number of unparseable cells."""
+def _numbers(
+    s: pd.Series, kind: ColumnType, fmt: str | None, missing_codes: Sequence[str] = ()
+) -> tuple[np.ndarray, int]:
+    """Float values per row (NaN = missing, or a declared missing-value code) and the
+    number of unparseable cells."""
     codes, u = _factorize(s)
     vals = _parse_dates(u, fmt) if kind == ColumnType.DATETIME else _parse_numbers(u)
     present = u.notna().to_numpy()
+    if len(missing_codes) and len(u):
+        coded = u.map(lambda v: str(v).strip()).isin(list(missing_codes)).to_numpy()
+        vals = np.where(coded, np.nan, vals)
+        present &= ~coded
     bad_u = np.isnan(vals) & present
     n_bad = int(np.bincount(codes[codes >= 0], minlength=len(u))[bad_u].sum())
     return canonical_floats(_per_row(codes, vals, np.nan)), n_bad

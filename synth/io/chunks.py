@@ -24,7 +24,13 @@ import pandas as pd
 
 from synth.cluster import Chunkish
 from synth.errors import InputError
-from synth.io.tables import CSV_SUFFIXES, PARQUET_SUFFIXES, _check_header, _read_csv_text
+from synth.io.tables import (
+    COMPRESSED_SUFFIXES,
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    _check_header,
+    _read_csv_text,
+)
 
 #: default CSV bytes per chunk (≈ 0.5–1 GB of pandas memory for text columns)
 CHUNK_BYTES = 64 << 20
@@ -190,6 +196,11 @@ def plan_chunks(path: str | Path, chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]
             return _csv_chunks(p, chunk_bytes)
     except PermissionError:
         raise InputError(f"{p}: permission denied") from None
+    if p.suffix.lower() in COMPRESSED_SUFFIXES:
+        raise InputError(
+            f"{p}: compressed files are not read directly (the passes over the rows seek "
+            "inside the file); decompress it first, e.g. gunzip -k"
+        )
     raise InputError(f"{p}: unknown file type '{p.suffix}' (expected .csv or .parquet)")
 
 

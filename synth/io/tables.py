@@ -25,6 +25,7 @@ from synth.io.atomic import atomic_path
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+COMPRESSED_SUFFIXES = {".gz", ".bz2", ".xz", ".zip", ".zst"}
 
 #: bytes per cell of a text column in pandas (str object ~50 B + pointer + short payload);
 #: measured: a 200k × 30 CSV read to 352 MB (59 B/cell), patients.csv to 58 B/cell
@@ -207,6 +208,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{p}: is a folder") from None
     except OSError as exc:  # e.g. an I/O error; strerror never holds file content
         raise InputError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if p.suffix.lower() in COMPRESSED_SUFFIXES:
+        raise InputError(
+            f"{p}: compressed files are not read directly (the passes over the rows seek "
+            "inside the file); decompress it first, e.g. gunzip -k"
+        )
     raise InputError(f"{p}: unknown file type '{p.suffix}' (expected .csv or .parquet)")
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
+from synth.io.numbers import to_numbers
 from synth.report.binning import MISSING, NumericBins, numeric_bins
 from synth.schema.generalise import generalise, generalised_column, looks_generalised
 from synth.schema.model import Column, ColumnType, Role, Schema
@@ -96,7 +97,7 @@ def typed(values: pd.Series, col: Column, gcol: Column, *, raw: bool) -> pd.Seri
     if gcol.type == ColumnType.NUMERICAL:
         if pd.api.types.is_bool_dtype(values):
             values = values.astype(float)
-        return pd.to_numeric(values, errors="coerce").astype("float64")
+        return to_numbers(values).astype("float64")
     return labels_of(values)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synth.io.numbers import to_numbers
 from synth.schema.model import Column, ColumnType, Domain, Generalisation
 
 YEAR_MIN, YEAR_MAX = 1900, 2030
@@ -37,7 +38,7 @@ def generalise(values: pd.Series, method: Generalisation | str) -> pd.Series:
     if method == Generalisation.YEAR:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
         return dates.dt.year.astype(float)
-    nums = pd.to_numeric(values, errors="coerce")
+    nums = to_numbers(values)
     if method == Generalisation.TOP_CODE_89:
         return nums.clip(upper=90)
     labels = pd.Series(np.nan, index=values.index, dtype=object)
@@ -61,7 +62,7 @@ def looks_generalised(values: pd.Series, method: Generalisation | str) -> bool:
     if method == Generalisation.ZIP3:
         return bool((present.str.len() <= 3).all())
     if method == Generalisation.YEAR:
-        return bool(pd.to_numeric(present, errors="coerce").notna().all())
+        return bool(to_numbers(present).notna().all())
     labels = {label for _, _, label in AGE_BANDS}
     return bool(present.isin(labels).all())
 

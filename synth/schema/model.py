@@ -115,12 +115,21 @@ class Column(_Frozen):
         description="Whether values may be missing; when false the generator never emits a "
         "missing value (structural, confirmed by the steward like the type).",
     )
+    missing_values: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Codes that stand for a missing value in this column (e.g. 'N', '?', "
+        "'-999'). In a numerical or datetime column a cell holding a code is modelled as its "
+        "own state, jointly with the numbers, and written back verbatim; in a categorical "
+        "column a code is an ordinary category. Public, like the type.",
+    )
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     evidence: list[str] = Field(default_factory=list)
     hipaa: str | None = Field(default=None, description="HIPAA Safe Harbor identifier class.")
 
     @model_validator(mode="after")
     def _check(self) -> Column:
+        _check_codes(self.missing_values, f"column '{self.name}'")
         if self.action == Action.GENERALISE and self.generalise is None:
             raise ValueError("action 'generalise' needs a 'generalise' method")
         if self.action == Action.REDACT and self.type != ColumnType.TEXT:
@@ -145,6 +154,13 @@ class Column(_Frozen):
         if self.action in (Action.DROP, Action.REPLACE, Action.REDACT):
             return False
         return self.type not in (ColumnType.IDENTIFIER, ColumnType.TEXT)
+
+
+def _check_codes(codes: list[str], where: str) -> None:
+    if any(not c.strip() or c != c.strip() for c in codes):
+        raise ValueError(f"{where}: a missing-value code is empty or has surrounding spaces")
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{where}: missing_values contains duplicates")
 
 
 class Inequality(_Frozen):
@@ -229,7 +245,18 @@ class Dataset(_Frozen):
     holdout_fraction: float = Field(default=0.2, gt=0, lt=0.9)
     target: str | None = None
     protected: list[str] = Field(default_factory=list)
+    missing_values: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Missing-value codes of every numerical and datetime column, added to "
+        "each column's own missing_values.",
+    )
     gate: GateThresholds = Field(default_factory=GateThresholds)
+
+    @model_validator(mode="after")
+    def _codes(self) -> Dataset:
+        _check_codes(self.missing_values, "dataset")
+        return self
 
 
 class Schema(_Frozen):
@@ -279,6 +306,13 @@ class Schema(_Frozen):
                             "wrong length"
                         )
         return self
+
+    def missing_codes(self, col: Column) -> list[str]:
+        """The missing-value codes of a numerical or datetime column (its own, then the
+        dataset's); none for other types, where a code is an ordinary value."""
+        if col.type not in (ColumnType.NUMERICAL, ColumnType.DATETIME):
+            return []
+        return list(dict.fromkeys([*col.missing_values, *self.dataset.missing_values]))
 
     def column(self, name: str) -> Column:
         for col in self.columns:

@@ -148,7 +148,13 @@ def test_hostile_model_json_with_recomputed_checksum(tmp_path: Path) -> None:
         config, weights = json.loads(zf.read("model.json")), zf.read("weights.npz")
     edits = {
         "huge cardinality": lambda c: c["engine"].update(cardinalities=[10**12, 10**12]),
-        "huge bins": lambda c: c["codecs"][1].update(max_bins=10**12, precision=None),
+        "huge bins": lambda c: (
+            c["codecs"][1].update(max_bins=10**12, precision=None),
+            [
+                c["codecs"][1].pop(k, None)
+                for k in ("edges", "points", "support", "support_weights", "allowed")
+            ],
+        ),
         "overflowing range": lambda c: c["codecs"][1].update(high=1e308, low=-1e308),
         "unknown engine": lambda c: c["engine"].update(name="__import__('os')"),
         "huge network": lambda c: c["engine"]["options"].update(hidden=10**9),
