@@ -128,29 +128,28 @@ class AIMEngine(MSTEngine):
                 final = True
             used += 1.0 / (2.0 * sigma**2) + eps**2 / 8.0
             limit = o["max_model_cells"] * used / rho
-            live = self._fitting(model, [c for c, _y, _s in meas], candidates, limit)
-            if not live:
-                live = [k for k, c in enumerate(candidates) if len(c) == 1]
             scores = np.array(
                 [
                     weights[k]
                     * (
-                        float(np.abs(truth[candidates[k]] - model.project(candidates[k])).sum())
-                        - math.sqrt(2.0 / math.pi) * sigma * truth[candidates[k]].size
+                        float(np.abs(truth[c] - model.project(c)).sum())
+                        - math.sqrt(2.0 / math.pi) * sigma * truth[c].size
                     )
-                    for k in live
+                    for k, c in enumerate(candidates)
                 ]
             )
-            sens = float(weights[live].max())
+            sens = float(weights.max())
             ledger.charge_zcdp(
                 "marginal selection (exponential mechanism, AIM)",
-                f"round {t}: 1 of {len(live)} candidates",
+                f"round {t}: 1 of the candidates within the model size limit",
                 rho=eps**2 / 8.0,
                 details={"round": t, "epsilon": eps, "sensitivity": sens},
             )
-            logits = eps / (2.0 * sens) * (scores - scores.max())
-            p = np.exp(logits)
-            pick = candidates[live[int(rand.rng.choice(len(live), p=p / p.sum()))]]
+            cliques = [c for c, _y, _s in meas]
+            k = self._draw_fitting(
+                model, cliques, candidates, limit, eps / (2.0 * sens) * scores, rand
+            )
+            pick = candidates[k]
             ledger.charge_gaussian(
                 "marginal measurement (Gaussian, AIM)",
                 f"round {t}: {len(pick)}-way marginal",
@@ -183,24 +182,33 @@ class AIMEngine(MSTEngine):
             "factors": [list(map(int, c)) for c in self.factor_cols],
         }
 
-    def _fitting(
+    def _draw_fitting(
         self,
         model: Model,
         cliques: list[tuple[int, ...]],
         candidates: list[tuple[int, ...]],
         limit: float,
-    ) -> list[int]:
-        """Candidates whose addition keeps the model's junction tree within ``limit`` cells
-        (one already inside a tree clique leaves the tree as it is)."""
+        logits: np.ndarray,
+        rand: Randomness,
+    ) -> int:
+        """The exponential mechanism over the candidates whose addition keeps the model's
+        junction tree within ``limit`` cells, drawn by the Gumbel-max trick: every
+        candidate gets ``logit + Gumbel noise`` and the best key among those that fit wins,
+        which is a draw from ``softmax(logits)`` restricted to them. Candidates are tested
+        for fit in key order only until one fits, instead of building a junction tree for
+        each of them every round (diabetes130, 48 columns: 84 % of the fit went there).
+        When none fits, the best-keyed 1-way marginal (always inside the model) wins."""
+        keys = logits + rand.rng.gumbel(size=len(candidates))
         nodes = [set(c) for c in model.tree.nodes]
         now = model.tree.cells
-        out = []
-        for k, c in enumerate(candidates):
+        for k in np.argsort(-keys, kind="stable"):
+            c = candidates[int(k)]
             inside = any(set(c) <= v for v in nodes)
             size = now if inside else model_cells(self.compressed_cards, [*cliques, c])
             if size <= limit:
-                out.append(k)
-        return out
+                return int(k)
+        ones = [k for k, c in enumerate(candidates) if len(c) == 1]
+        return max(ones, key=lambda k: keys[k])
 
     def _build_from(self, model: Model) -> None:
         root, root_marginal, factors = model.factors()

@@ -216,6 +216,9 @@ class Model:
     total: float
     beliefs: list[np.ndarray] = field(default_factory=list)  # counts per tree clique
     plan: _Plan | None = None
+    #: per tree clique, its conditional given its separator (built on first use by
+    #: :meth:`project`, which asks for the same ones for every candidate of an AIM round)
+    _conditionals: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def calibrate(self) -> Model:
         """Two-pass sum-product over the tree (Hugin updates, in probability space: each
@@ -243,6 +246,7 @@ class Model:
                 down = _rescaled(own.sum(axis=axes) if axes else own)
                 psi[k] *= down.reshape(plan.sep_in_self[k])
         self.beliefs = [p * (self.total / max(float(p.sum()), 1e-300)) for p in psi]
+        self._conditionals = {}
         return self
 
     def clique_marginals(self) -> list[np.ndarray]:
@@ -289,15 +293,25 @@ class Model:
         operands: list[object] = []
         for j in sorted(sub):
             cols_j = t.nodes[j]
-            table = self.beliefs[j] / self.total
-            if j != top:
-                sep = t.separator(j)
-                p_sep = marginalise(table, cols_j, sep)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    table = np.nan_to_num(table / _expand(p_sep, sep, cols_j, t.cards))
+            table = self.beliefs[j] / self.total if j == top else self._conditional(j)
             operands += [table, [letters.setdefault(v, len(letters)) for v in cols_j]]
-        out = np.einsum(*operands, [letters[v] for v in q], optimize="greedy")
+        # two tables contract directly; longer chains need a contraction order
+        out = np.einsum(*operands, [letters[v] for v in q], optimize=len(sub) > 2 and "greedy")
         return self.total * out
+
+    def _conditional(self, j: int) -> np.ndarray:
+        """Tree clique ``j``'s table divided by its separator's marginal (0 where that is 0)."""
+        got = self._conditionals.get(j)
+        if got is None:
+            t = self.tree
+            cols_j = t.nodes[j]
+            table = self.beliefs[j] / self.total
+            sep = t.separator(j)
+            p_sep = marginalise(table, cols_j, sep)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                got = np.nan_to_num(table / _expand(p_sep, sep, cols_j, t.cards))
+            self._conditionals[j] = got
+        return got
 
     def factors(self) -> tuple[int, np.ndarray, list[tuple[Clique, np.ndarray]]]:
         """The model as ancestral-sampling factors (:mod:`synth.engines.factors`): the root
