@@ -58,6 +58,8 @@ class ReleaseResult:
     privacy: dict[str, Any] = field(default_factory=dict)
     randomness: dict[str, Any] = field(default_factory=dict)
     schema_source: str = REVIEWED
+    #: wall seconds per stage (read, scan, fit, sample, check, report, write)
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ class ReleaseResult:
             "blocked_by": self.blocked_by,
             "files": self.files,
             "seconds": round(self.seconds, 2),
+            "stages": {k: round(v, 2) for k, v in self.stages.items()},
         }
 
 
@@ -174,12 +177,14 @@ def run_release(
     _check_out_dir(out_dir, overwrite)
     data = read_table(data_path)
     schema = load_schema(schema_path) if schema_path is not None else None
+    clock = {"read": time.perf_counter() - start}
     with connect(cluster) as runner:
         return _release(
             data_path,
             data,
             schema,
             start=start,
+            clock=clock,
             epsilon=epsilon,
             out_dir=out_dir,
             delta=delta,
@@ -201,6 +206,7 @@ def _release(
     schema: Schema | None,
     *,
     start: float,
+    clock: dict[str, float],
     epsilon: float,
     out_dir: Path,
     delta: float | None,
@@ -219,6 +225,14 @@ def _release(
     from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
     from synth.report import write_check_report
 
+    lap = time.perf_counter()
+
+    def stage_done(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        clock[name] = clock.get(name, 0.0) + now - lap
+        lap = now
+
     scan_dict: dict[str, Any] | None = None
     if schema is None:
         # chunks read where the scan runs (a worker, or here one at a time): the same
@@ -229,6 +243,7 @@ def _release(
         )
         schema = result.schema
         scan_dict = result.to_dict()
+        stage_done("scan")
     check_columns(data, schema, str(data_path))
     split_rand = Randomness.create(None if insecure_seed is None else insecure_seed + 7919)
     train, holdout = split_holdout(data, schema, split_rand.rng)
@@ -251,6 +266,7 @@ def _release(
             insecure_fit_seed=insecure_seed,
         )
         model.fit(train, source=str(data_path), progress=progress, runner=runner)
+        stage_done("fit")
         model.save(stage / "model.synth")
         described = model.describe()
         atomic_write_text(stage / "ledger.json", _dump(described["ledger"]))
@@ -258,6 +274,7 @@ def _release(
         progress("sampling", 0, 1)
         synthetic = model.sample(rows)  # default: the model's DP estimate of the rows
         progress("sampling", 1, 1)
+        stage_done("sample")
 
         leak = check_leakage(train, holdout, synthetic, schema, progress=progress, runner=runner)
         if filter_flagged:  # looks at real data: outside the DP guarantee (said in the report)
@@ -267,6 +284,7 @@ def _release(
         leak_dict = leak.to_dict()
         atomic_write_text(stage / "leakage.json", _dump(leak_dict))
         passed = bool(leak.passed)
+        stage_done("check")
 
         progress("report", 0, 1)
         write_check_report(
@@ -280,8 +298,10 @@ def _release(
             holdout=holdout,
         )
         progress("report", 1, 1)
+        stage_done("report")
         if passed:
             write_table(synthetic, stage / "synthetic.csv")
+        stage_done("write")
 
         eps, dlt = model.ledger.spent()
         res = ReleaseResult(
@@ -295,6 +315,7 @@ def _release(
             privacy=described["privacy"],
             randomness=described["randomness"],
             schema_source=DRAFT if scan_dict is not None else REVIEWED,
+            stages=dict(clock),
         )
         res.files = sorted([p.name for p in stage.iterdir()] + ["release.json"])
         atomic_write_text(stage / "release.json", _dump(res.to_dict()))

@@ -84,6 +84,7 @@ def _stable(path: Path) -> dict[str, Any]:
     """The JSON without its timing."""
     payload = json.loads(path.read_text())
     payload.pop("seconds", None)
+    payload.pop("stages", None)
     return payload
 
 

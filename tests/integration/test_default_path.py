@@ -135,4 +135,5 @@ def test_release_with_no_schema_on_codes_and_zeros(tmp_path: Path) -> None:
     share = (syn["WAGP"] == "N").mean()
     assert abs(share - (frame["WAGP"] == "N").mean()) < 0.05
     info = json.loads((out / "release.json").read_text())
-    assert info["schema"]
+    assert info["schema"] == "draft (unreviewed)"
+    assert {"read", "scan", "fit", "sample", "check", "report"} <= set(info["stages"])
