@@ -216,6 +216,30 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raise InputError(f"{p}: unknown file type '{p.suffix}' (expected .csv or .parquet)")
 
 
+def _parquet_ready(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A column mixing numbers and text (a numeric column with missing-value codes such
+    as 'N') is written as text, as it reads in a CSV; Parquet has no mixed type."""
+    mixed = [
+        c
+        for c in df.columns
+        if df[c].dtype == object
+        and len({type(v) for v in df[c].dropna().head(100_000)} - {str}) > 0
+        and df[c].map(lambda v: isinstance(v, str)).any()
+    ]
+    if not mixed:
+        return df, {}
+    import pyarrow as pa
+
+    fields = [
+        pa.field(str(c), pa.string()) if c in mixed else pa.Schema.from_pandas(df[[c]]).field(0)
+        for c in df.columns
+    ]
+    df = df.copy()
+    for c in mixed:
+        df[c] = df[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    return df, {"schema": pa.schema(fields)}
+
+
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
     """Write CSV or Parquet atomically; format chosen by suffix."""
     p = Path(path)
@@ -224,7 +248,8 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
         raise InputError(f"{p}: unknown output type '{p.suffix}' (use .csv or .parquet)")
     with atomic_path(p) as tmp:
         if suffix in PARQUET_SUFFIXES:
-            df.to_parquet(tmp, index=False)
+            ready, options = _parquet_ready(df)
+            ready.to_parquet(tmp, index=False, **options)
         else:
             # with "\n" line ends the csv module leaves a lone "\r" unquoted, and readers
             # take it for a line break: quote every field when any text holds one

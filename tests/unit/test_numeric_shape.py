@@ -128,3 +128,14 @@ def test_fit_keeps_zero_share_codes_and_discrete_values(engine: str) -> None:
     assert out <= {0, 1, 2, 3, 5, 8, 10}
     purposes = {c.purpose for c in model.ledger.charges}
     assert "heavy values (partition selection)" in purposes
+
+
+def test_codes_beside_numbers_write_to_parquet_and_csv(tmp_path) -> None:
+    from synth.io.tables import read_table, write_table
+
+    frame = pd.DataFrame({"x": pd.Series([1, "N", None, 3], dtype=object), "y": [1.5, 2, 3, 4]})
+    for name in ("out.parquet", "out.csv"):
+        write_table(frame, tmp_path / name)
+        back = read_table(tmp_path / name)
+        assert back["x"].tolist()[:2] == ["1", "N"] and pd.isna(back["x"].iloc[2])
+    assert frame["x"].tolist()[0] == 1  # the caller's frame is left as it was
