@@ -1,27 +1,35 @@
-"""The default path on UCI Adult: scan → the scan's draft schema, no hand edits → fit →
-sample, as a steward runs it on a table nobody prepared.
+"""The default path: scan → the scan's draft schema, no hand edits → fit → sample, as a
+steward runs it on a table nobody prepared (UCI Adult, diabetes130).
 
-    # fit on the raw training file with the draft schema, write the synthetic rows
-    .venv/bin/python benchmarks/default_path_bench.py fit --epsilon 1 --out out/adult-default.csv
-    # score a synthetic file against the training rows (both metrics below)
-    .venv/bin/python benchmarks/default_path_bench.py score out/adult-default.csv
+    # fit on the raw table with the draft schema, write the synthetic rows
+    .venv/bin/python benchmarks/default_path_bench.py fit --data adult --epsilon 1 --out out/a.csv
+    # score a synthetic file against the real rows
+    .venv/bin/python benchmarks/default_path_bench.py score --data adult out/a.csv
+    # the whole `synth release` (no schema) as a process, with its stage timings
+    .venv/bin/python benchmarks/default_path_bench.py release --data diabetes130 --epsilon 1
 
-``fit`` reads ``adult_train.csv`` as ``synth`` reads any CSV, drafts the schema with
-``privacy.scan`` and fits ``Synthesizer(draft, epsilon=E)`` with every default (engine
-``auto``, δ from the draft); the synthetic table has the model's default number of rows.
-It uses only APIs that predate issue 15, so the same command runs on an older checkout
-(``PYTHONPATH=OLD_TREE``) for a before/after. ``score`` cleans both sides as
-``adult_bench.load`` does (strip, ``?`` → missing) and reports the mean 2-way TVD on
-``adult_bench``'s metric (numeric columns at unique deciles: blind to point masses,
-issue 16) and on the report's binning (a value holding ≥ 1/10 of the rows is its own
-bin), the zero shares of capital-gain/-loss, and TSTR AUC on the test split.
+``fit`` reads the raw file as ``synth`` reads any CSV (``adult_train.csv`` with its ``?``
+and leading spaces; ``diabetic_data.csv``, decompressed once into ``out/``), drafts the
+schema with the scan ``synth release`` runs (``scan_source``) and fits
+``Synthesizer(draft, epsilon=E)`` with every default (engine ``auto``, δ from the draft);
+the synthetic table has the model's default number of rows. ``score`` reports the mean
+2-way TVD over all column pairs, numbers in the release
+report's point-aware bins (``synth.report.binning``: a value holding ≥ 1/10 of the real
+rows is a bin of its own, the rest is cut at deciles), the zero shares of Adult's
+capital-gain/-loss, TSTR AUC on Adult's test split, and, per numeric column of the draft,
+the largest share error over values holding ≥ 1 % of real rows and the share of output
+rows whose value never occurs in the real column.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
+import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,36 +40,67 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adult_bench as ab
 
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("STEWARD_SHARED", ROOT.parent / "shared")) / "datasets"
+OUT = ROOT / "out"
+SYNTH = str(Path(sys.executable).parent / "synth")
 
-def fit(epsilon: float, out: Path, seed: int = 0, delta: float | None = None) -> dict:
-    from privacy import scan
+
+def data_path(name: str) -> Path:
+    """The raw table a steward would hand to ``synth`` (decompressed once when shipped gz)."""
+    if name == "adult":
+        return ab.DATA / "adult_train.csv"
+    if name == "diabetes130":
+        plain = OUT / "diabetic_data.csv"
+        if not plain.exists():
+            OUT.mkdir(exist_ok=True)
+            with gzip.open(SHARED / "diabetes130" / "diabetic_data.csv.gz", "rb") as src:
+                tmp = plain.with_suffix(".tmp")
+                with open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                tmp.rename(plain)
+        return plain
+    raise SystemExit(f"unknown data set {name!r} (adult, diabetes130)")
+
+
+def draft_schema(name: str):
+    """The draft ``synth release``/``synth scan`` write for the file (the chunked scan)."""
+    from privacy.chunked_scan import scan_source
+    from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
+
+    return scan_source(plan_chunks(data_path(name), SCAN_CHUNK_BYTES), name=name).schema
+
+
+def fit(name: str, epsilon: float, out: Path, seed: int = 0) -> dict:
     from synth.io.tables import read_table
     from synth.synthesizer import Synthesizer
 
-    raw = read_table(ab.DATA / "adult_train.csv")
+    raw = read_table(data_path(name))
     start = time.perf_counter()
-    draft = scan(raw, name="adult_train").schema
+    draft = draft_schema(name)
     scanned = time.perf_counter()
-    # seed: the fit's seed before issue 15, the sampling seed since; delta: a diagnostic
-    # override of the draft's (not the default path)
-    model = Synthesizer(draft, epsilon=epsilon, delta=delta, seed=seed).fit(raw)
+    model = Synthesizer(draft, epsilon=epsilon, seed=seed).fit(raw)
     fitted = time.perf_counter()
-    rows = getattr(model, "rows_estimate", None) or len(raw)  # the default of each version
-    syn = model.sample(rows, seed=0)
+    syn = model.sample(seed=seed)
     syn.to_csv(out, index=False)
     return {
+        "data": name,
         "epsilon": epsilon,
         "engine": model.engine_name,
         "delta": model.delta,
         "scan_s": round(scanned - start, 1),
         "fit_s": round(fitted - scanned, 1),
         "synthetic_rows": len(syn),
+        "numeric": [c.name for c in draft.modelled if c.type == "numerical"],
         "modelled": [c.name for c in draft.modelled],
     }
 
 
-def _clean(df: pd.DataFrame) -> pd.DataFrame:
+def _clean(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Adult as ``adult_bench.load`` cleans it (strip, ``?`` → missing); others as read."""
     out = df.astype(object).copy()
+    if name != "adult":
+        return out.where(out.notna(), None)
     for c in out.columns:
         s = out[c].where(out[c].notna(), None)
         s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -71,47 +110,115 @@ def _clean(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _tvd_point_aware(real: pd.DataFrame, syn: pd.DataFrame) -> float:
+def _codes(real: pd.DataFrame, syn: pd.DataFrame, numeric: list[str]):
+    from synth.io.numbers import to_numbers
     from synth.report.binning import numeric_bins
 
     codes_r, codes_s = pd.DataFrame(index=real.index), pd.DataFrame(index=syn.index)
     for c in real.columns:
-        if c in ab.NUMS:
-            xr = pd.to_numeric(real[c], errors="coerce").to_numpy(float)
-            xs = pd.to_numeric(syn[c], errors="coerce").to_numpy(float)
+        if c in numeric:
+            xr = to_numbers(real[c]).to_numpy(float)
+            xs = to_numbers(syn[c]).to_numpy(float)
             bins = numeric_bins(xr, 10)
             codes_r[c], codes_s[c] = bins.codes(xr), bins.codes(xs)
         else:
             codes_r[c] = real[c].astype(object).where(real[c].notna(), "NA").astype(str)
             codes_s[c] = syn[c].astype(object).where(syn[c].notna(), "NA").astype(str)
+    return codes_r, codes_s
+
+
+def mean_tvd_2way(real: pd.DataFrame, syn: pd.DataFrame, numeric: list[str]) -> float:
+    codes_r, codes_s = _codes(real, syn, numeric)
+    fr_cols, fs_cols = [], []
+    for c in codes_r.columns:
+        codes, uniques = pd.factorize(codes_r[c])
+        index = {u: k for k, u in enumerate(uniques)}
+        fr_cols.append(codes)
+        fs_cols.append(codes_s[c].map(index).fillna(-1).to_numpy(int))  # -1: unseen in real
+    fr, fs = np.column_stack(fr_cols), np.column_stack(fs_cols)
     vals = []
-    for cols in itertools.combinations(real.columns, 2):
-        p = codes_r.groupby(list(cols)).size() / len(codes_r)
-        q = codes_s.groupby(list(cols)).size() / len(codes_s)
-        vals.append(0.5 * p.subtract(q, fill_value=0).abs().sum())
+    for i, j in itertools.combinations(range(fr.shape[1]), 2):
+        ki = max(fr[:, i].max(), 0) + 2  # one more for synthetic values unseen in real
+        kj = max(fr[:, j].max(), 0) + 2
+        p = np.bincount((fr[:, i] + 1) * kj + fr[:, j] + 1, minlength=ki * kj) / len(fr)
+        q = np.bincount((fs[:, i] + 1) * kj + fs[:, j] + 1, minlength=ki * kj) / len(fs)
+        vals.append(0.5 * float(np.abs(p - q).sum()))
     return float(np.mean(vals))
 
 
-def score(path: Path) -> dict:
-    train, test = ab.load()
-    syn = _clean(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]))
-    syn = syn[[c for c in train.columns if c in syn.columns]]
-    real_d, syn_d = ab.discretise(train, [train, syn])
-    zeros = {}
-    for c in ("capital-gain", "capital-loss"):
-        r = pd.to_numeric(train[c], errors="coerce")
-        s = pd.to_numeric(syn[c], errors="coerce")
-        zeros[c] = {
-            "real": round(float((r == 0).mean()), 3),
-            "synthetic": round(float((s == 0).mean()), 3),
+def heavy_values(real: pd.DataFrame, syn: pd.DataFrame, numeric: list[str]) -> dict:
+    """Per numeric column: worst share error over values holding ≥ 1 % of real rows, and the
+    share of synthetic rows whose value never occurs in the real column."""
+    from synth.io.numbers import to_numbers
+
+    out = {}
+    for c in numeric:
+        xr, xs = to_numbers(real[c]), to_numbers(syn[c])
+        pr = xr.value_counts(normalize=True, dropna=False)
+        ps = xs.value_counts(normalize=True, dropna=False)
+        heavy = pr[pr >= 0.01]
+        err = (heavy - ps.reindex(heavy.index).fillna(0.0)).abs()
+        unseen = ~xs.isin(set(xr.dropna())) & xs.notna()
+        out[c] = {
+            "heavy_values": len(heavy),
+            "worst_share_error": round(float(err.max()) if len(err) else 0.0, 4),
+            "unseen_value_share": round(float(unseen.mean()), 4),
         }
-    return {
+    return out
+
+
+def score(name: str, path: Path, numeric: list[str] | None = None) -> dict:
+    from synth.io.tables import read_table
+
+    raw = read_table(data_path(name))
+    if numeric is None:  # the draft's numeric columns
+        numeric = [c.name for c in draft_schema(name).modelled if c.type == "numerical"]
+    syn = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    real = _clean(raw, name)
+    syn = _clean(syn, name)
+    cols = [c for c in real.columns if c in syn.columns]
+    real, syn = real[cols], syn[cols]
+    result = {
         "file": str(path),
         "rows": len(syn),
-        "tvd_2way_bench_metric": round(ab.mean_tvd(real_d, syn_d, 2), 4),
-        "tvd_2way_point_aware": round(_tvd_point_aware(train, syn), 4),
-        "zero_share": zeros,
-        "auc": round(ab.auc(syn, test), 4),
+        "tvd_2way": round(mean_tvd_2way(real, syn, numeric), 4),
+        "heavy_values": heavy_values(real, syn, numeric),
+    }
+    if name == "adult":
+        _train, test = ab.load()
+        from synth.io.numbers import to_numbers
+
+        result["zero_share"] = {
+            c: {
+                "real": round(float((to_numbers(real[c]) == 0).mean()), 3),
+                "synthetic": round(float((to_numbers(syn[c]) == 0).mean()), 3),
+            }
+            for c in ("capital-gain", "capital-loss")
+        }
+        result["auc"] = round(ab.auc(syn, test), 4)
+    return result
+
+
+def release(name: str, epsilon: float, out: Path) -> dict:
+    """``synth release DATA --epsilon E`` with no schema, as a process; its release.json."""
+    if out.exists():
+        shutil.rmtree(out)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [SYNTH, "release", str(data_path(name)), "--out", str(out), "--epsilon", str(epsilon)],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    info = json.loads((out / "release.json").read_text()) if (out / "release.json").exists() else {}
+    return {
+        "data": name,
+        "epsilon": epsilon,
+        "exit": done.returncode,
+        "wall_s": round(wall, 1),
+        "stages": info.get("stages"),
+        "blocked_by": info.get("blocked_by"),
+        "error": done.stderr.strip().splitlines()[-1] if done.returncode not in (0, 3) else None,
     }
 
 
@@ -119,17 +226,27 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit")
+    f.add_argument("--data", default="adult")
     f.add_argument("--epsilon", type=float, default=1.0)
     f.add_argument("--out", type=Path, required=True)
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--delta", type=float, help="override the draft's δ (diagnostic only)")
+    f.add_argument("--seed", type=int, default=0, help="sampling seed (the fit is always fresh)")
     s = sub.add_parser("score")
+    s.add_argument("--data", default="adult")
     s.add_argument("file", type=Path)
+    r = sub.add_parser("release")
+    r.add_argument("--data", default="diabetes130")
+    r.add_argument("--epsilon", type=float, default=1.0)
+    r.add_argument("--out", type=Path, default=OUT / "default-path-release")
     args = ap.parse_args()
+    if not SHARED.is_dir():
+        print(f"skipped: {SHARED} not present")
+        return 0
     if args.cmd == "fit":
-        result = fit(args.epsilon, args.out, args.seed, args.delta)
+        result = fit(args.data, args.epsilon, args.out, args.seed)
+    elif args.cmd == "score":
+        result = score(args.data, args.file)
     else:
-        result = score(args.file)
+        result = release(args.data, args.epsilon, args.out)
     print(json.dumps(result))
     return 0
 
