@@ -171,12 +171,14 @@ def score(name: str, path: Path, numeric: list[str] | None = None) -> dict:
     from synth.io.tables import read_table
 
     raw = read_table(data_path(name))
+    draft = draft_schema(name)
     if numeric is None:  # the draft's numeric columns
-        numeric = [c.name for c in draft_schema(name).modelled if c.type == "numerical"]
+        numeric = [c.name for c in draft.modelled if c.type == "numerical"]
     syn = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     real = _clean(raw, name)
     syn = _clean(syn, name)
-    cols = [c for c in real.columns if c in syn.columns]
+    # the modelled columns (identifiers come back as fresh surrogates, text is not released)
+    cols = [c.name for c in draft.modelled if c.name in syn.columns]
     real, syn = real[cols], syn[cols]
     result = {
         "file": str(path),
