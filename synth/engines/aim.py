@@ -132,10 +132,12 @@ class AIMEngine(MSTEngine):
                 [
                     weights[k]
                     * (
-                        float(np.abs(truth[c] - model.project(c)).sum())
+                        float(np.abs(truth[c] - fitted).sum())
                         - math.sqrt(2.0 / math.pi) * sigma * truth[c].size
                     )
-                    for k, c in enumerate(candidates)
+                    for k, (c, fitted) in enumerate(
+                        zip(candidates, model.projections(candidates), strict=True)
+                    )
                 ]
             )
             sens = float(weights.max())
