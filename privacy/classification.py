@@ -8,6 +8,7 @@ entities, the header, lexicon names, keys, quasi-identifiers by name).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from privacy.header_rules import match_header, normalise_header
 from privacy.profile import ColumnTotals, Profile, profile
 from privacy.shapes import geo_precision, name_share, opaque_share
 from privacy.value_entities import DIRECT_ENTITIES, _clinical, _direct_values, _text_entities
+from privacy.vocabularies import public_vocabulary
 
 SAMPLE_VALUES = 100
 SAMPLE_TEXTS = 200
@@ -74,12 +76,20 @@ def classify(
     inferred = infer_type(p)
     norm = normalise_header(name)
     present, values = _sample_values(series, rng)
+    if inferred == "categorical" and p.distinct <= 2:
+        vocab = public_vocabulary(values)
+        if vocab is not None:
+            p = replace(p, vocabulary=tuple(vocab))
     rule = match_header(name, inferred, values, p)
     # a share, not counts: the number of present values (or of distinct values of a key) is
     # the number of rows, which is private under the DP guarantee; few categories are shown
     share = f"{p.unique_ratio:.0%} of present values distinct"
     few = p.distinct <= FEW_DISTINCT and p.unique_ratio < 0.5
     evidence: list[str] = [f"{p.distinct} distinct values ({share})" if few else share]
+    if p.vocabulary:
+        evidence.append(
+            f"values are the public vocabulary {'/'.join(p.vocabulary)}: drafted as its domain"
+        )
     if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
         evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
     if rule is not None:
@@ -308,6 +318,7 @@ def _finding(
         format=fmt,
         precision=precision,
         missing_values=list(p.codes) if typ == "numerical" else [],
+        categories=list(p.vocabulary) if typ == "categorical" and p.vocabulary else None,
         text_entities=text_entities or {},
         profile=p.to_dict(),
     )

@@ -4,7 +4,9 @@ It records structure only (types, roles, actions, formats, identifier shapes), n
 fact that shapes the model or the output from the values themselves:
 
 * no category lists, bounds or decimal places: the fit estimates them under DP and
-  charges the ledger (:mod:`synth.domain`);
+  charges the ledger (:mod:`synth.domain`). The one exception is a column holding only
+  values of a public vocabulary (yes/no, F/M: :mod:`privacy.vocabularies`), which gets
+  the whole vocabulary, whichever of its values occur;
 * ``nullable: true`` on every column (whether a value is missing somewhere is a fact of
   one row; the model learns how often values are missing under DP instead);
 * δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
@@ -21,7 +23,7 @@ import re
 
 from privacy.findings import Finding
 from privacy.header_rules import normalise_header
-from synth.schema.model import Column, Dataset, Schema
+from synth.schema.model import Column, Dataset, Domain, Schema
 
 #: δ of a draft: the schema's documented default, chosen without looking at n. It is
 #: ≤ 1/(10·n) up to 100,000 persons (what the draft gave every such table before); for a
@@ -43,6 +45,7 @@ def draft_schema(findings: list[Finding], name: str) -> Schema:
             format=f.format,
             nullable=True,
             missing_values=f.missing_values,
+            domain=Domain(categories=f.categories) if f.categories else None,
             confidence=f.confidence,
             evidence=f.evidence,
             hipaa=f.hipaa,

@@ -26,6 +26,8 @@ class Finding:
     precision: int | None = None
     #: missing-value codes of a numerical column ('N', '?'), from every row
     missing_values: list[str] = field(default_factory=list)
+    #: a public vocabulary (yes/no, F/M) declared as the category list, never values seen
+    categories: list[str] | None = None
     text_entities: dict[str, int] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
     #: free text only, from a scan of every row (``scan_source``): spans per entity type

@@ -66,6 +66,8 @@ class Profile:
     max_value: float | None
     #: non-numeric codes in an otherwise numeric column (e.g. 'N', '?'), from every row
     codes: tuple[str, ...] = ()
+    #: the public vocabulary (yes/no, F/M, ...) that holds every value, if one does
+    vocabulary: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

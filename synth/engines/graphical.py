@@ -219,9 +219,7 @@ class Model:
     #: per tree clique, its conditional given its separator (built on first use by
     #: :meth:`project`, which asks for the same ones for every candidate of an AIM round)
     _conditionals: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _conditionals_by: dict[tuple[int, Clique], np.ndarray] = field(
-        default_factory=dict, repr=False
-    )
+    _conditionals_by: dict[tuple[int, Clique], np.ndarray] = field(default_factory=dict, repr=False)
 
     def calibrate(self) -> Model:
         """Two-pass sum-product over the tree (Hugin updates, in probability space: each

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,8 +63,31 @@ def test_draft_schema_has_no_values(result, sample: pd.DataFrame) -> None:
             # value), as a token: not inside a longer word or number
             token = rf"(?<![\w.]){re.escape(str(v))}(?![\w])"
             assert not re.search(token, text), col
+    from privacy.vocabularies import VOCABULARIES
+
     for c in result.schema.columns:
-        assert c.domain is None or (c.domain.categories is None and c.domain.min is None)
+        # no domain read from the values: at most a whole public vocabulary (yes/no, F/M)
+        assert c.domain is None or c.domain.min is None
+        if c.domain is not None and c.domain.categories is not None:
+            assert tuple(c.domain.categories) in VOCABULARIES, c.name
+
+
+def test_yes_no_column_gets_its_whole_public_vocabulary() -> None:
+    from privacy import scan
+
+    rng = np.random.default_rng(0)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "smoker": rng.choice(["Yes", "No"], n),
+            "sex": np.full(n, "F"),  # only one value occurs: the vocabulary has both
+            "grade": rng.choice(["low", "high"], n),
+        }
+    )
+    draft = scan(frame, name="t").schema
+    assert draft.column("smoker").domain.categories == ["No", "Yes"]
+    assert draft.column("sex").domain.categories == ["F", "M"]
+    assert draft.column("grade").domain is None
 
 
 def test_generic_unique_key_is_identifier() -> None:
