@@ -143,6 +143,10 @@ class NumericCodec(Codec):
         if len(self.support) != len(self.support_weights):
             raise ValueError("support and support_weights differ in length")
         self.edges = None if edges is None else np.asarray(edges, dtype=float)
+        if not np.isfinite(self.high - self.low):
+            raise ValueError("the range [low, high] is not finite")
+        if self.edges is not None and not np.isfinite(self.edges).all():
+            raise ValueError("edges must be finite")
         if precision is not None:
             step = 10.0 ** (-precision)
             n_values = round((self.high - self.low) / step) + 1

@@ -149,7 +149,8 @@ def test_hostile_model_json_with_recomputed_checksum(tmp_path: Path) -> None:
     edits = {
         "huge cardinality": lambda c: c["engine"].update(cardinalities=[10**12, 10**12]),
         "huge bins": lambda c: (
-            c["codecs"][1].update(max_bins=10**12, precision=None),
+            # a range too (the fit may have found no bounds: one bin whatever max_bins says)
+            c["codecs"][1].update(max_bins=10**12, precision=None, low=0.0, high=50.0),
             [
                 c["codecs"][1].pop(k, None)
                 for k in ("edges", "points", "support", "support_weights", "allowed")
