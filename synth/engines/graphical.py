@@ -113,12 +113,14 @@ class JunctionTree:
     edges: list[tuple[int, int]]
     parent: list[int] = field(init=False)
     order: list[int] = field(init=False)  # pre-order from the root
+    neighbours: dict[int, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         adj: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
         for a, b in self.edges:
             adj[a].append(b)
             adj[b].append(a)
+        self.neighbours = adj
         self.parent = [-1] * len(self.nodes)
         self.order = []
         stack = [0]
@@ -216,10 +218,10 @@ class Model:
     total: float
     beliefs: list[np.ndarray] = field(default_factory=list)  # counts per tree clique
     plan: _Plan | None = None
-    #: per tree clique, its conditional given its separator (built on first use by
-    #: :meth:`project`, which asks for the same ones for every candidate of an AIM round)
-    _conditionals: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _conditionals_by: dict[tuple[int, Clique], np.ndarray] = field(default_factory=dict, repr=False)
+    #: tree cliques' conditionals given a separator, built on first use by
+    #: :meth:`project` and :meth:`projections` (an AIM round asks for the same ones for
+    #: every candidate)
+    _conditionals: dict[tuple[int, Clique], np.ndarray] = field(default_factory=dict, repr=False)
 
     def calibrate(self) -> Model:
         """Two-pass sum-product over the tree (Hugin updates, in probability space: each
@@ -248,7 +250,6 @@ class Model:
                 psi[k] *= down.reshape(plan.sep_in_self[k])
         self.beliefs = [p * (self.total / max(float(p.sum()), 1e-300)) for p in psi]
         self._conditionals = {}
-        self._conditionals_by = {}
         return self
 
     def clique_marginals(self) -> list[np.ndarray]:
@@ -295,7 +296,7 @@ class Model:
         operands: list[object] = []
         for j in sorted(sub):
             cols_j = t.nodes[j]
-            table = self.beliefs[j] / self.total if j == top else self._conditional(j)
+            table = self.beliefs[j] / self.total if j == top else self._given(j, t.separator(j))
             operands += [table, [letters.setdefault(v, len(letters)) for v in cols_j]]
         # two tables contract directly; longer chains need a contraction order
         out = np.einsum(*operands, [letters[v] for v in q], optimize=len(sub) > 2 and "greedy")
@@ -333,10 +334,6 @@ class Model:
         """Counts of (i, j) for every j in ``targets`` (axes sorted), by carrying column
         i's joint with each tree clique from i's home clique outwards."""
         t = self.tree
-        adj: dict[int, list[int]] = {j: [] for j in range(len(t.nodes))}
-        for a, b in t.edges:
-            adj[a].append(b)
-            adj[b].append(a)
         home = t.home((i,))
         found: dict[int, np.ndarray] = {}
         stack = [(home, -1, self.beliefs[home] / self.total, t.nodes[home])]
@@ -345,7 +342,7 @@ class Model:
             for j in targets.intersection(cols):
                 if j != i and j not in found:
                     found[j] = self.total * marginalise(joint, cols, (i, j))
-            for n in adj[c]:
+            for n in t.neighbours[c]:
                 if n == came_from:
                     continue
                 sep = tuple(v for v in t.nodes[n] if v in t.nodes[c])
@@ -366,7 +363,7 @@ class Model:
     def _given(self, j: int, sep: Clique) -> np.ndarray:
         """Tree clique ``j``'s table divided by its marginal on ``sep`` (0 where that is 0)."""
         key = (j, sep)
-        got = self._conditionals_by.get(key)
+        got = self._conditionals.get(key)
         if got is None:
             t = self.tree
             cols_j = t.nodes[j]
@@ -374,21 +371,7 @@ class Model:
             p_sep = marginalise(table, cols_j, sep)
             with np.errstate(divide="ignore", invalid="ignore"):
                 got = np.nan_to_num(table / _expand(p_sep, sep, cols_j, t.cards))
-            self._conditionals_by[key] = got
-        return got
-
-    def _conditional(self, j: int) -> np.ndarray:
-        """Tree clique ``j``'s table divided by its separator's marginal (0 where that is 0)."""
-        got = self._conditionals.get(j)
-        if got is None:
-            t = self.tree
-            cols_j = t.nodes[j]
-            table = self.beliefs[j] / self.total
-            sep = t.separator(j)
-            p_sep = marginalise(table, cols_j, sep)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                got = np.nan_to_num(table / _expand(p_sep, sep, cols_j, t.cards))
-            self._conditionals[j] = got
+            self._conditionals[key] = got
         return got
 
     def factors(self) -> tuple[int, np.ndarray, list[tuple[Clique, np.ndarray]]]:
