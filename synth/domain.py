@@ -103,19 +103,32 @@ def select_categories(
         if values is None:
             raise ValueError("select_categories needs values or counts")
         counts = category_counts(values)
+    index, noisy, tau = _partition_selection(
+        counts, "category set (partition selection)", ledger, sigma, delta, rng, column
+    )
+    keep = [str(c) for c, n in zip(index, noisy, strict=True) if n >= tau]
+    return DPCategories(sorted(keep), tau, sigma, len(counts))
+
+
+def _partition_selection(
+    counts: pd.Series,
+    purpose: str,
+    ledger: PrivacyLedger,
+    sigma: float,
+    delta: float,
+    rng: np.random.Generator,
+    column: str,
+) -> tuple[pd.Index, np.ndarray, float]:
+    """Gaussian partition selection, charged: the candidates (sorted), their noisy counts
+    and the threshold ``τ = 1 + σ·Φ⁻¹(1 − δ)`` a kept candidate's noisy count clears."""
     tau = threshold_for(sigma, delta)
     ledger.charge_gaussian(
-        "category set (partition selection)",
-        column,
-        sigma=sigma,
-        delta=delta,
-        details={"threshold": round(tau, 3)},
+        purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
     )
     # sort candidates so the noise draw does not depend on pandas' hash order
     counts = counts.sort_index()
     noisy = counts.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(counts))
-    keep = [str(c) for c, n in zip(counts.index, noisy, strict=True) if n >= tau]
-    return DPCategories(sorted(keep), tau, sigma, len(counts))
+    return counts.index, noisy, tau
 
 
 #: window widths (in grid bins) at which the one noisy histogram is read, finest first:
@@ -226,19 +239,11 @@ def select_values(
     values that hold many rows (zeros, top codes, round numbers, the few values of a
     discrete column), with their noisy counts. Same mechanism and threshold as
     :func:`select_categories` (a value held by one person survives with probability ≤ δ)."""
-    tau = threshold_for(sigma, delta)
-    ledger.charge_gaussian(
-        "heavy values (partition selection)",
-        column,
-        sigma=sigma,
-        delta=delta,
-        details={"threshold": round(tau, 3)},
+    index, noisy, tau = _partition_selection(
+        counts, "heavy values (partition selection)", ledger, sigma, delta, rng, column
     )
-    counts = counts.sort_index()
-    noisy = counts.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(counts))
     keep = noisy >= tau
-    values = counts.index.to_numpy(dtype=float)[keep]
-    return DPValues(values, noisy[keep], tau, sigma)
+    return DPValues(index.to_numpy(dtype=float)[keep], noisy[keep], tau, sigma)
 
 
 #: decimals a number may need before it counts as "more" (the last bin)
