@@ -25,6 +25,15 @@ MAX_NUMERIC_BINS = 64
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
+def value_count(low: float, high: float, precision: int) -> int:
+    """How many numbers with ``precision`` decimals lie in [low, high] (on the grid from low).
+
+    >>> value_count(0, 10, 0), value_count(0.5, 1.0, 1)
+    (11, 6)
+    """
+    return round((float(high) - float(low)) / 10.0 ** (-precision)) + 1
+
+
 class Codec(ABC):
     kind: ClassVar[str]
     name: str
@@ -148,8 +157,7 @@ class NumericCodec(Codec):
         if self.edges is not None and not np.isfinite(self.edges).all():
             raise ValueError("edges must be finite")
         if precision is not None:
-            step = 10.0 ** (-precision)
-            n_values = round((self.high - self.low) / step) + 1
+            step, n_values = 10.0 ** (-precision), value_count(self.low, self.high, precision)
         else:
             step, n_values = 0.0, self.max_bins + 1
         self.exact = precision is not None and n_values <= self.max_bins and self.edges is None

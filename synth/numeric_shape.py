@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.domain import DPValues
-from synth.encoding import NumericCodec
+from synth.encoding import NumericCodec, value_count
 
 #: a column whose range holds at most this many values at its precision is coded exactly
 #: by the marginal engines (one token per value), so it needs no shape measurement
@@ -69,7 +69,7 @@ class NumericShape:
         """How many values the range holds at the precision (None when unrounded)."""
         if self.precision is None:
             return None
-        return round((self.high - self.low) * 10.0**self.precision) + 1
+        return value_count(self.low, self.high, self.precision)
 
     def codec(self, name: str, bins: int, codes: list[str] | None = None) -> NumericCodec:
         """The codec with at most ``bins`` ordered bins: exact values when the range holds

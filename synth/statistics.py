@@ -28,6 +28,7 @@ import pandas as pd
 
 from synth.cluster import Runner, resolve
 from synth.domain import bound_histogram, category_counts, decimals_histogram, value_counts
+from synth.encoding import value_count
 from synth.numeric_shape import EXACT_VALUES
 from synth.prepare import check_columns, code_key, model_view
 from synth.schema.model import Column, ColumnType, Schema
@@ -95,8 +96,7 @@ def needs_shape(col: Column) -> bool:
     dom = col.domain
     if dom is None or not dom.has_bounds or dom.precision is None:
         return True
-    n_values = round((float(dom.max) - float(dom.min)) * 10.0**dom.precision) + 1  # type: ignore[arg-type]
-    return n_values > EXACT_VALUES
+    return value_count(dom.min, dom.max, dom.precision) > EXACT_VALUES  # type: ignore[arg-type]
 
 
 def needs_precision(col: Column) -> bool:
