@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synth.io.numbers import to_numbers
+from synth.prepare import code_index
 from synth.schema.model import ColumnType
 
 SIG_DIGITS = 12
@@ -132,7 +133,7 @@ def _numbers(
     vals = _parse_dates(u, fmt) if kind == ColumnType.DATETIME else _parse_numbers(u)
     present = u.notna().to_numpy()
     if len(missing_codes) and len(u):
-        coded = u.map(lambda v: str(v).strip()).isin(list(missing_codes)).to_numpy()
+        coded = code_index(u, list(missing_codes)) >= 0
         vals = np.where(coded, np.nan, vals)
         present &= ~coded
     bad_u = np.isnan(vals) & present
