@@ -276,7 +276,15 @@ def _release(
         progress("sampling", 1, 1)
         stage_done("sample")
 
-        leak = check_leakage(train, holdout, synthetic, schema, progress=progress, runner=runner)
+        leak = check_leakage(
+            train,
+            holdout,
+            synthetic,
+            schema,
+            progress=progress,
+            runner=runner,
+            seed=insecure_seed,  # None: fresh OS entropy, as every draw touching real rows
+        )
         if filter_flagged:  # looks at real data: outside the DP guarantee (said in the report)
             from privacy.leakage.filter import filter_flagged as drop_flagged
 

@@ -28,7 +28,7 @@ The nearest-neighbour search is :func:`privacy.leakage.distance.nearest_two`, ex
 the same mixed-type distance as the DCR metrics. The synthetic rows are shuffled first so
 that ties between equally near synthetic rows are broken at random, not by row order.
 Targets are at most ``attack_rows`` training rows and as many holdout rows (random,
-seeded): at 2,000 the Wilson half-width of a rate is ≤ 2.2 points.
+drawn from fresh OS entropy): at 2,000 the Wilson half-width of a rate is ≤ 2.2 points.
 """
 
 from __future__ import annotations
@@ -180,13 +180,14 @@ def run_attacks(
     schema: Schema | None,
     *,
     attack_rows: int = 2000,
-    seed: int = 0,
+    rng: np.random.Generator | None = None,
     block_rows: int = 4096,
 ) -> AttackReport:
-    """Run the inference and linkability attacks (see the module docstring)."""
+    """Run the inference and linkability attacks (see the module docstring); ``rng`` draws
+    the targets and breaks ties (default: fresh OS entropy)."""
     secrets, aux, skipped = choose_columns(columns, schema)
     n_tr, n_ho, n_syn = (len(columns[0].parts[i]) for i in (TRAIN, HOLDOUT, SYNTHETIC))
-    rng = np.random.default_rng(seed)
+    rng = rng if rng is not None else np.random.default_rng()
     n_targets = min(attack_rows, n_tr, n_ho)
     tr = np.sort(rng.choice(n_tr, n_targets, replace=False))
     ho = np.sort(rng.choice(n_ho, n_targets, replace=False))

@@ -284,7 +284,7 @@ def check_leakage_chunks(
     ref_rows: int | None = None,
     progress: Progress | None = None,
     attack: bool = True,
-    seed: int = 0,
+    seed: int | None = None,
     rename: dict[str, str] | None = None,
 ) -> LeakageResult:
     """:func:`~privacy.leakage.gate.check_leakage` on chunked inputs, in bounded memory.

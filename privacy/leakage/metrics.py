@@ -118,25 +118,34 @@ def share_test(
     confidence: float,
     what: str = "synthetic rows",
     relation: str = "are closer to a training row than to a holdout row (ties count 1/2)",
+    *,
+    gating: bool = True,
 ) -> Metric:
-    """Block when the lower Wilson bound of ``mean(scores)`` exceeds ``p0 + margin``."""
+    """Block when the lower Wilson bound of ``mean(scores)`` exceeds ``p0 + margin``
+    (``gating=False``: the same figures, for information)."""
     n = len(scores)
     p = float(scores.mean())
     lo, hi = wilson(p, n, confidence)
     block = lo - p0 > margin
+    verdict: Verdict = ("block" if block else "pass") if gating else "info"
     return Metric(
         name=name,
         value=p,
         baseline=p0,
         interval=(lo, hi),
-        threshold=p0 + margin,
-        verdict="block" if block else "pass",
+        threshold=p0 + margin if gating else None,
+        verdict=verdict,
         explanation=(
             f"{p:.1%} of {n} {what} {relation}; an honest generator gives about {p0:.1%}, "
             "the training share "
-            f"of the real rows. The {confidence:.0%} lower bound {lo:.1%} "
-            + ("exceeds" if block else "does not exceed")
-            + f" that by more than the margin {margin:.1%}."
+            f"of the real rows. "
+            + (
+                f"The {confidence:.0%} lower bound {lo:.1%} "
+                + ("exceeds" if block else "does not exceed")
+                + f" that by more than the margin {margin:.1%}."
+                if gating
+                else "For information: near_copy_share tests it against the random split."
+            )
         ),
     )
 
@@ -160,15 +169,15 @@ def tie_scores(k_train: np.ndarray, m_holdout: np.ndarray) -> np.ndarray:
     return np.divide(k, total, out=np.full(len(k), 0.5), where=total > 0)
 
 
-def dcr_share(
+def dcr_scores(
     sq_train: np.ndarray,
     sq_holdout: np.ndarray,
-    p0: float,
-    gate: GateThresholds,
     tie_counts: tuple[np.ndarray, np.ndarray] | None = None,
-) -> Metric:
-    """``tie_counts``: per tied row (in order of :func:`tied`), the number of training and
-    holdout rows at the common nearest distance; without them a tie scores ½."""
+) -> tuple[np.ndarray, str]:
+    """Per synthetic row, 1 when its nearest real row is a training row, 0 when a holdout
+    row; a tie scores k/(k+m) with ``tie_counts`` (per tied row, in order of :func:`tied`,
+    the numbers of training and holdout rows at the common distance), else ½. Also the
+    rule in words."""
     tie = tied(sq_train, sq_holdout)
     scores = (sq_train < sq_holdout).astype(float)
     scores[tie] = 0.5 if tie_counts is None else tie_scores(*tie_counts)
@@ -177,8 +186,29 @@ def dcr_share(
         if tie_counts is None
         else "a tie with k training and m holdout rows counts k/(k+m))"
     )
+    return scores, relation
+
+
+def dcr_share(
+    sq_train: np.ndarray,
+    sq_holdout: np.ndarray,
+    p0: float,
+    gate: GateThresholds,
+    tie_counts: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Metric:
+    """The share of synthetic rows nearer a training than a holdout row, for information:
+    the gate's test of it is :func:`privacy.leakage.near_copies.near_copy_share`, which
+    needs no fixed margin."""
+    scores, relation = dcr_scores(sq_train, sq_holdout, tie_counts)
     return share_test(
-        "dcr_share", scores, p0, gate.dcr_margin, gate.confidence, "synthetic rows", relation
+        "dcr_share",
+        scores,
+        p0,
+        gate.dcr_margin,
+        gate.confidence,
+        "synthetic rows",
+        relation,
+        gating=False,
     )
 
 
@@ -327,6 +357,7 @@ class LeakageResult:
     dcr_holdout: np.ndarray
     flagged: np.ndarray
     attacks: dict[str, Any] | None = None
+    near_copies: dict[str, Any] | None = None
     sampling: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     filter: dict[str, Any] | None = None
@@ -337,6 +368,7 @@ class LeakageResult:
             "passed": bool(self.passed),
             "warnings": list(self.warnings),
             "attacks": _clean(self.attacks),
+            "near_copies": _clean(self.near_copies),
             "sampling": _clean(self.sampling),
             "filter": _clean(self.filter),
             "metrics": [m.to_dict() for m in self.metrics],

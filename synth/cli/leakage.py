@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from synth.cli.common import ClusterOpt, JsonOpt, err, out, progress_display, run, write_json
+from synth.cli.common import (
+    ClusterOpt,
+    InsecureSeedOpt,
+    JsonOpt,
+    err,
+    out,
+    progress_display,
+    run,
+    write_json,
+)
 
 RenameOpt = Annotated[
     list[str] | None,
@@ -51,6 +60,7 @@ def check(
     rename: RenameOpt = None,
     cluster: ClusterOpt = None,
     json_out: JsonOpt = None,
+    insecure_seed: InsecureSeedOpt = None,
 ) -> None:
     """Leakage gate. Exit 0 when it passes, 3 when it blocks, 2 when a compared column is
     missing, unknown or renamed."""
@@ -82,11 +92,18 @@ def check(
                     progress=progress,
                     runner=runner,
                     rename=renames,
+                    seed=insecure_seed,
                 )
             else:
                 assert real_chunks is not None
                 result = check_leakage_chunks(
-                    *real_chunks, syn_df, sch, runner=runner, progress=progress, rename=renames
+                    *real_chunks,
+                    syn_df,
+                    sch,
+                    runner=runner,
+                    progress=progress,
+                    rename=renames,
+                    seed=insecure_seed,
                 )
         if filter_out is not None:
             from privacy.leakage.filter import filter_flagged
@@ -163,6 +180,7 @@ def report(
     schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
     rename: RenameOpt = None,
     cluster: ClusterOpt = None,
+    insecure_seed: InsecureSeedOpt = None,
 ) -> None:
     """Write report.html and report.json for an existing synthetic table.
 
@@ -191,7 +209,15 @@ def report(
 
         syn_df = apply_rename(syn_df, _renames(rename))
         with connect(cluster) as runner, progress_display() as progress:
-            leak = check_leakage(train_df, hold_df, syn_df, sch, progress=progress, runner=runner)
+            leak = check_leakage(
+                train_df,
+                hold_df,
+                syn_df,
+                sch,
+                progress=progress,
+                runner=runner,
+                seed=insecure_seed,
+            )
         write_check_report(
             out_dir,
             leak=leak,

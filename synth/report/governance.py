@@ -236,6 +236,7 @@ def leakage(
         "dcr": {"train": _dcr_summary(dcr_train), "holdout": _dcr_summary(dcr_holdout)},
         "exact_copies": exact_copies,
         "attacks": leak.get("attacks"),
+        "near_copies": leak.get("near_copies"),
         "sampling": leak.get("sampling"),
         "warnings": list(leak.get("warnings", []) or []),
         "filter": leak.get("filter"),

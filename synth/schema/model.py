@@ -195,8 +195,18 @@ class GateThresholds(_Frozen):
         default=0.05,
         gt=0,
         lt=1,
-        description="Block when the lower confidence bound of (share of synthetic rows whose "
-        "nearest real row is a training row) exceeds the fair share p0 by more than this.",
+        description="Informational since the near-copy test gates (kept so schemas that set "
+        "it still load): the margin over the fair share p0 that dcr_share's interval is "
+        "shown against.",
+    )
+    near_copy_min: float = Field(
+        default=0.01,
+        ge=0,
+        lt=1,
+        description="Block when the lower confidence bound of the estimated share of "
+        "synthetic rows that copy a training row closely (near_copy_share: nearest real row "
+        "a training row more often than the random train/holdout split allows, among the "
+        "rows nearest to real rows) exceeds this.",
     )
     exact_match_margin: float = Field(
         default=0.05,

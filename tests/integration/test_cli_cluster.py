@@ -129,6 +129,8 @@ def _check(
         str(work / f"check-{tag}.json"),
         "--filter",
         str(work / f"kept-{tag}.csv"),
+        "--insecure-seed",  # the attack targets, so that two runs can be compared
+        "0",
         *extra,
     )
     assert ran.code in (0, 3), ran.printed[-2000:]
@@ -272,6 +274,8 @@ def test_fit_release_and_report_are_identical_on_a_cluster(
             str(work / "model-here.synth"),
             "--out",
             str(out),
+            "--insecure-seed",
+            "0",
             *extra,
         )
         assert ran.code == 3, ran.printed[-2000:]  # the planted copies block the gate

@@ -47,7 +47,7 @@ def test_copying_generator_is_blocked(real):
     synthetic = train.sample(2000, replace=True, random_state=3).reset_index(drop=True)
     result = check_leakage(as_csv_strings(train), as_csv_strings(holdout), synthetic)
     assert not result.passed
-    assert metric(result, "dcr_share").verdict == "block"
+    assert metric(result, "near_copy_share").verdict == "block"
     assert metric(result, "exact_match_share").verdict == "block"
     assert metric(result, "exact_copies_train").value == pytest.approx(1.0)
     assert len(result.flagged) == 2000
@@ -65,7 +65,7 @@ def test_near_copies_are_blocked(real):
         synthetic.loc[rows, name] = train[name].to_numpy()[donors]
     result = check_leakage(train, holdout, synthetic)
     assert not result.passed
-    assert metric(result, "dcr_share").verdict == "block"
+    assert metric(result, "near_copy_share").verdict == "block"
 
 
 def test_near_copies_without_exact_copies_are_blocked(real):
@@ -75,7 +75,7 @@ def test_near_copies_without_exact_copies_are_blocked(real):
     synthetic["bmi"] = np.round(synthetic["bmi"] + rng.choice([-0.3, 0.3], 2000), 1)
     result = check_leakage(train, holdout, synthetic)
     assert metric(result, "exact_copies_train").value == 0.0
-    assert metric(result, "dcr_share").verdict == "block"
+    assert metric(result, "near_copy_share").verdict == "block"
     assert not result.passed
 
 
@@ -277,7 +277,7 @@ def test_thresholds_override_and_result_is_json(real):
         train,
         holdout,
         synthetic,
-        thresholds=GateThresholds(dcr_margin=0.5, confidence=0.9),
+        thresholds=GateThresholds(near_copy_min=0.5, confidence=0.9),
         progress=lambda stage, done, total: calls.append((stage, done, total)),
     )
     data = json.loads(json.dumps(result.to_dict()))
@@ -289,6 +289,7 @@ def test_thresholds_override_and_result_is_json(real):
         "flagged_rows",
         "dcr_quantiles",
         "attacks",
+        "near_copies",
         "sampling",
         "warnings",
         "filter",
@@ -299,8 +300,9 @@ def test_thresholds_override_and_result_is_json(real):
     assert data["sizes"] == {"synthetic": 1000, "train_share": 0.75}
     assert set(data["dcr_quantiles"]) == {"train", "holdout"}
     assert set(data["dcr_quantiles"]["train"]) == {"0.01", "0.05", "0.25", "0.5"}
-    share = next(m for m in data["metrics"] if m["name"] == "dcr_share")
-    assert share["threshold"] == pytest.approx(0.75 + 0.5)
+    share = next(m for m in data["metrics"] if m["name"] == "near_copy_share")
+    assert share["threshold"] == pytest.approx(0.5)
+    assert [lv["nearest"] for lv in data["near_copies"]["levels"]] == [0.02, 0.05, 0.1, 0.25, 1.0]
     assert {"name", "value", "baseline", "interval", "threshold", "verdict", "explanation"} <= set(
         share
     )

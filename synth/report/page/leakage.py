@@ -71,6 +71,39 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
     )
 
 
+def _near_copies_table(n: dict[str, Any] | None) -> str:
+    """The near-copy test per level, and what it can find at this table size."""
+    if not n:
+        return ""
+    rows = [
+        [
+            "all rows" if lv.get("nearest", 1) >= 1 else f"nearest {pct(lv.get('nearest'))}",
+            pct(lv.get("share_to_train")),
+            pct(lv.get("copies")),
+            pct(lv.get("copies_lower")),
+        ]
+        for lv in n.get("levels") or []
+    ]
+    power = n.get("power") or {}
+
+    def found(key: str) -> str:
+        v = power.get(key)
+        return "not at this table size" if v is None else f"from {pct(v)} of the rows"
+
+    intro = (
+        "Near-copies: among the synthetic rows nearest to some real row, how many are nearest "
+        "a <i>training</i> row, against the share a random train/holdout split gives. "
+        f"Power ({pct(power.get('probability'))} detection): copies that sit nearer their "
+        f"training row than honest output are found {found('copies_nearest')}; copies "
+        f"anywhere {found('copies_anywhere')}."
+    )
+    return f'<h3>Near-copy test</h3><p class="note">{intro}</p>' + table(
+        ["synthetic rows", "nearest a training row", "copies (estimate)", "lower bound"],
+        rows,
+        numeric={1, 2, 3},
+    )
+
+
 def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
     lede = (
         "Does any synthetic row sit closer to a training row than chance allows? Each "
@@ -165,6 +198,7 @@ def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
         facts.append(("columns compared", e(", ".join(s["columns_used"]))))
     facts += _leakage_scope(s)
     out.append(kv(facts))
+    out.append(_near_copies_table(s.get("near_copies")))
     out.append(_attacks_table(s.get("attacks")))
     q = s.get("dcr_quantiles") or {}
     if q:
