@@ -1,28 +1,31 @@
-"""Attacks with a control set: inference and linkability, after Anonymeter's method.
+"""Attacks with a control set: inference, linkability and singling-out, after Anonymeter.
 
 An attacker who knows some columns of a real person's record looks the record up in the
 synthetic table (nearest synthetic row on the columns they know) and reads off what they
-want. The attack is run twice: on *training* rows (people whose data the generator saw)
-and on *control* rows (the holdout, people it never saw). The control success rate is what
-the synthetic data reveals about anybody from the population; only the excess on training
-rows is a privacy leak. Anonymeter's risk is
-
-    risk = (rate_train − rate_control) / (1 − rate_control)
-
-(0 for an honest generator, 1 when every training record is betrayed beyond what the
-population reveals). Its interval combines the two Wilson intervals at the gate's
-confidence monotonically: the lower bound is ``risk(train_lo, control_hi)``, the upper
-``risk(train_hi, control_lo)`` — conservative, each rate carries its own full interval.
+want. Every attack runs on *training* targets (people the generator saw) and on
+*control* targets (the holdout, people it never saw); only the excess on training
+targets is a leak (:mod:`privacy.leakage.risk`).
 
 Inference
-    Secrets are the schema's columns with role ``sensitive``, else ``dataset.target``, else
-    the attack is skipped (stated in the result). The attacker knows the quasi-identifiers
-    (or, when none are declared, every other compared column). One nearest-neighbour search
-    serves every secret. A categorical guess succeeds when equal; a numeric one within 5% of
-    the true value (Anonymeter's default tolerance); missing guesses missing.
+    Secrets are the schema's columns with role ``sensitive``. When none is declared,
+    every compared column that is not a quasi-identifier is a secret in turn (the target
+    first; at most ``MAX_SECRETS``, the rest listed as not attacked); without a schema,
+    every compared column. Two attackers, Anonymeter's weak and strong settings:
+
+    * ``quasi-identifiers``: knows the declared quasi-identifiers (one search serves every
+      secret); only when some are declared;
+    * ``all other columns``: knows every other compared column of the record (one search
+      per secret) — what a bootstrap copy gives away whatever the schema says.
+
+    A categorical guess succeeds when equal; a numeric one within 5% of the true value
+    (Anonymeter's default tolerance); missing guesses missing. The gate blocks on the worst
+    (secret, attacker) pair, Bonferroni-corrected over all pairs.
 Linkability
-    The compared columns (secrets included) are split in two halves, alternately; a record
-    is linked when its nearest synthetic row on one half is its nearest on the other.
+    The compared columns are split in two halves, alternately; a record is linked when its
+    nearest synthetic row on one half is its nearest on the other.
+Singling-out
+    Predicates read off the synthetic rows that isolate one real row
+    (:mod:`privacy.leakage.singling_out`).
 
 The nearest-neighbour search is :func:`privacy.leakage.distance.nearest_two`, exact, over
 the same mixed-type distance as the DCR metrics. The synthetic rows are shuffled first so
@@ -33,74 +36,37 @@ drawn from fresh OS entropy): at 2,000 the Wilson half-width of a rate is ≤ 2.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared, encode, nearest_two
-from privacy.leakage.metrics import Metric, wilson
+from privacy.leakage.metrics import Metric
+from privacy.leakage.risk import AttackOutcome, risk_metric
+from privacy.leakage.singling_out import singling_out
 from synth.schema.model import GateThresholds, Role, Schema
+
+__all__ = ["AttackOutcome", "AttackReport", "attack_metrics", "choose_columns", "run_attacks"]
 
 #: relative tolerance for a numeric guess (Anonymeter's default)
 NUMERIC_TOLERANCE = 0.05
+#: secrets attacked in turn when the schema declares none (bounded work)
+MAX_SECRETS = 12
+QI_ATTACKER = "quasi-identifiers"
+FULL_ATTACKER = "all other columns"
 
 
 @dataclass(frozen=True)
-class AttackOutcome:
-    """Success counts of one attack on training targets and on control targets."""
+class AttackPlan:
+    """What is attacked: secrets, the attacker's knowledge, what is left out and why."""
 
-    name: str
-    success_train: int
-    n_train: int
-    success_control: int
-    n_control: int
-
-    @property
-    def rate_train(self) -> float:
-        return self.success_train / self.n_train if self.n_train else math.nan
-
-    @property
-    def rate_control(self) -> float:
-        return self.success_control / self.n_control if self.n_control else math.nan
-
-    def risk(self, confidence: float) -> tuple[float, tuple[float, float]]:
-        """Anonymeter's risk and its conservative interval (see the module docstring)."""
-        t, c = self.rate_train, self.rate_control
-        t_lo, t_hi = wilson(t, self.n_train, confidence)
-        c_lo, c_hi = wilson(c, self.n_control, confidence)
-        return _risk(t, c), (max(-1.0, _risk(t_lo, c_hi)), min(1.0, _risk(t_hi, c_lo)))
-
-    def to_dict(self, confidence: float, attack_rows: int | None = None) -> dict[str, Any]:
-        """JSON-able outcome. The number of targets is shown when it is the public
-        ``attack_rows``; when the table had fewer rows it would be a real count, so it is
-        withheld (None), and rates are rounded to 4 decimals for the same reason."""
-        value, (lo, hi) = self.risk(confidence)
-
-        def shown(n: int) -> int | None:
-            return n if attack_rows is None or n == attack_rows else None
-
-        return {
-            "name": self.name,
-            "success_rate_train": _round(self.rate_train),
-            "success_rate_control": _round(self.rate_control),
-            "n_train_targets": shown(self.n_train),
-            "n_control_targets": shown(self.n_control),
-            "risk": _round(value),
-            "risk_interval": [_round(lo), _round(hi)],
-        }
-
-
-def _round(x: float) -> float:
-    return x if not math.isfinite(x) else round(x, 4)
-
-
-def _risk(rate_train: float, rate_control: float) -> float:
-    if rate_control >= 1.0:
-        return 0.0  # the population reveals everything: nothing left to leak
-    return (rate_train - rate_control) / (1.0 - rate_control)
+    secrets: list[str]
+    quasi_identifiers: list[str]
+    attackers: list[str]
+    not_attacked: list[str]
+    skipped: str | None
 
 
 @dataclass(frozen=True)
@@ -109,45 +75,53 @@ class AttackReport:
 
     inference: list[AttackOutcome]
     linkability: AttackOutcome | None
-    secrets: list[str]
-    auxiliary: list[str]
-    skipped: str | None
+    singling_out: list[AttackOutcome]
+    plan: AttackPlan
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.plan.secrets
 
     def to_dict(self, confidence: float, attack_rows: int | None = None) -> dict[str, Any]:
         return {
             "method": "Anonymeter-style attacks, training targets vs holdout (control) targets",
-            "secrets": list(self.secrets),
-            "auxiliary_columns": list(self.auxiliary),
+            "secrets": list(self.plan.secrets),
+            "not_attacked": list(self.plan.not_attacked),
+            "auxiliary_columns": list(self.plan.quasi_identifiers),
+            "attackers": list(self.plan.attackers),
             "inference": [o.to_dict(confidence, attack_rows) for o in self.inference],
             "linkability": None
             if self.linkability is None
             else self.linkability.to_dict(confidence, attack_rows),
-            "skipped": self.skipped,
+            "singling_out": [o.to_dict(confidence) for o in self.singling_out],
+            "skipped": self.plan.skipped,
         }
 
 
-def choose_columns(
-    columns: Sequence[Prepared], schema: Schema | None
-) -> tuple[list[str], list[str], str | None]:
-    """(secrets, auxiliary columns, reason when the inference attack is skipped)."""
+def choose_columns(columns: Sequence[Prepared], schema: Schema | None) -> AttackPlan:
+    """The secrets and the attackers (see the module docstring)."""
     names = [c.name for c in columns]
-    if schema is None:
-        return [], [], "no schema: no sensitive attribute or target is declared"
-    roles = {c.name: c.role for c in schema.columns}
-    secrets = [n for n in names if roles.get(n) == Role.SENSITIVE]
-    if not secrets and schema.dataset.target in names:
-        secrets = [str(schema.dataset.target)]
+    roles = {c.name: c.role for c in schema.columns} if schema is not None else {}
+    qi = [n for n in names if roles.get(n) == Role.QUASI_IDENTIFIER]
+    declared = [n for n in names if roles.get(n) == Role.SENSITIVE]
+    if declared:
+        secrets, rest = declared, []
+    else:
+        target = schema.dataset.target if schema is not None else None
+        turn = [n for n in names if n not in qi]
+        turn = sorted(turn, key=lambda n: n != target)  # the target first, else table order
+        secrets, rest = turn[:MAX_SECRETS], turn[MAX_SECRETS:]
+    attackers = []
+    if qi and any(s not in qi for s in secrets):
+        attackers.append(QI_ATTACKER)
+    if len(names) >= 2:
+        attackers.append(FULL_ATTACKER)
+    skipped = None
     if not secrets:
-        return (
-            [],
-            [],
-            ("the schema declares no sensitive column and no target among the compared columns"),
-        )
-    qi = [n for n in names if roles.get(n) == Role.QUASI_IDENTIFIER and n not in secrets]
-    aux = qi or [n for n in names if n not in secrets]
-    if not aux:
-        return secrets, [], "no column is left for the attacker to know besides the secrets"
-    return secrets, aux, None
+        skipped = "every compared column is a quasi-identifier: nothing is secret"
+    elif not attackers:
+        skipped = "no column is left for the attacker to know besides the secret"
+    return AttackPlan(secrets if skipped is None else [], qi, attackers, rest, skipped)
 
 
 def _subset(col: Prepared, tr: np.ndarray, ho: np.ndarray, syn: np.ndarray) -> Prepared:
@@ -175,6 +149,14 @@ def _guessed(col: Prepared, part: int, nearest: np.ndarray) -> np.ndarray:
     return both_missing | close
 
 
+def _infer(
+    cols: dict[str, Prepared], secret: str, near: tuple[np.ndarray, np.ndarray], knows: str
+) -> AttackOutcome:
+    ok_tr = _guessed(cols[secret], TRAIN, near[0])
+    ok_ho = _guessed(cols[secret], HOLDOUT, near[1])
+    return AttackOutcome(secret, int(ok_tr.sum()), len(ok_tr), int(ok_ho.sum()), len(ok_ho), knows)
+
+
 def run_attacks(
     columns: Sequence[Prepared],
     schema: Schema | None,
@@ -183,30 +165,31 @@ def run_attacks(
     rng: np.random.Generator | None = None,
     block_rows: int = 4096,
 ) -> AttackReport:
-    """Run the inference and linkability attacks (see the module docstring); ``rng`` draws
-    the targets and breaks ties (default: fresh OS entropy)."""
-    secrets, aux, skipped = choose_columns(columns, schema)
-    n_tr, n_ho, n_syn = (len(columns[0].parts[i]) for i in (TRAIN, HOLDOUT, SYNTHETIC))
+    """Run the inference, linkability and singling-out attacks (see the module docstring);
+    ``rng`` draws the targets and breaks ties (default: fresh OS entropy)."""
+    plan = choose_columns(columns, schema)
     rng = rng if rng is not None else np.random.default_rng()
+    n_tr, n_ho, n_syn = (len(columns[0].parts[i]) for i in (TRAIN, HOLDOUT, SYNTHETIC))
     n_targets = min(attack_rows, n_tr, n_ho)
     tr = np.sort(rng.choice(n_tr, n_targets, replace=False))
     ho = np.sort(rng.choice(n_ho, n_targets, replace=False))
     syn = rng.permutation(n_syn)  # random tie-breaking among equally near synthetic rows
     cols = {c.name: _subset(c, tr, ho, syn) for c in columns}
+    names = [c.name for c in columns]
 
     inference: list[AttackOutcome] = []
-    if skipped is None:
-        near_tr, near_ho = _nearest([cols[n] for n in aux], block_rows)
-        for s in secrets:
-            ok_tr = _guessed(cols[s], TRAIN, near_tr)
-            ok_ho = _guessed(cols[s], HOLDOUT, near_ho)
-            inference.append(
-                AttackOutcome(s, int(ok_tr.sum()), n_targets, int(ok_ho.sum()), n_targets)
-            )
+    if QI_ATTACKER in plan.attackers:
+        near = _nearest([cols[n] for n in plan.quasi_identifiers], block_rows)
+        for s in plan.secrets:
+            if s not in plan.quasi_identifiers:
+                inference.append(_infer(cols, s, near, QI_ATTACKER))
+    if FULL_ATTACKER in plan.attackers:
+        for s in plan.secrets:
+            near = _nearest([cols[n] for n in names if n != s], block_rows)
+            inference.append(_infer(cols, s, near, FULL_ATTACKER))
 
     linkability = None
     if len(columns) >= 2:
-        names = [c.name for c in columns]
         halves = [[cols[n] for n in names[0::2]], [cols[n] for n in names[1::2]]]
         (a_tr, a_ho), (b_tr, b_ho) = (_nearest(h, block_rows) for h in halves)
         linkability = AttackOutcome(
@@ -216,38 +199,45 @@ def run_attacks(
             int((a_ho == b_ho).sum()),
             n_targets,
         )
-    return AttackReport(inference, linkability, secrets, aux, skipped)
+    singled = singling_out(columns, attack_rows, rng)
+    return AttackReport(inference, linkability, singled, plan)
+
+
+def _bonferroni(confidence: float, tests: int) -> float:
+    """Per-test confidence so that ``tests`` tests together err within 1 − confidence."""
+    return 1.0 - (1.0 - confidence) / max(tests, 1)
 
 
 def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
-    """``inference_risk`` (the worst secret, gating) and ``linkability_risk`` (gating)."""
+    """``inference_risk`` (the worst secret and attacker), ``linkability_risk`` and
+    ``singling_out_risk`` (the worse of univariate and multivariate), all gating."""
     out: list[Metric] = []
-    conf = gate.confidence
     if report.inference:
-        # one test per secret, and the gate blocks on the worst: Bonferroni over the
-        # secrets keeps the chance that an honest generator is blocked by any of them
-        # within 1 − confidence (six secrets each at 95 % would allow about six times that)
-        conf = 1.0 - (1.0 - gate.confidence) / len(report.inference)
-        worst = max(report.inference, key=lambda o: o.risk(conf)[1][0])
+        # the gate blocks on the worst of many tests: Bonferroni over them keeps the chance
+        # that an honest generator is blocked by any within 1 − confidence
+        conf = _bonferroni(gate.confidence, len(report.inference))
+        ranked = sorted(report.inference, key=lambda o: o.risk(conf)[1][0], reverse=True)
+        worst = ranked[0]
         per = "; ".join(
-            f"{o.name}: {o.rate_train:.1%} vs {o.rate_control:.1%}" for o in report.inference
+            f"{o.name} ({o.knows}): {o.rate_train:.1%} vs {o.rate_control:.1%}" for o in ranked[:4]
         )
         out.append(
-            _risk_metric(
+            risk_metric(
                 "inference_risk",
                 worst,
                 gate.inference_risk_max,
                 conf,
                 lambda value: (
-                    f"An attacker who knows {len(report.auxiliary)} column(s) of a real record "
-                    "guesses a secret from its nearest synthetic row. Success on training vs "
-                    f"control (holdout) rows, up to {gate.attack_rows} each: {per}. Worst secret "
-                    f"'{worst.name}': risk {value:.1%} = excess over control / (1 − control); "
+                    f"An attacker who knows {worst.knows} of a real record guesses a secret "
+                    f"from its nearest synthetic row ({len(report.secrets)} secret(s), "
+                    f"{len(report.inference)} tests). Success on training vs control (holdout) "
+                    f"rows, up to {gate.attack_rows} each, worst first: {per}. Worst: "
+                    f"'{worst.name}', risk {value:.1%} = excess over control / (1 − control); "
                     "an honest generator gives about 0."
                 ),
             )
         )
-    elif report.skipped:
+    elif report.plan.skipped:
         out.append(
             Metric(
                 name="inference_risk",
@@ -256,18 +246,17 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                 interval=None,
                 threshold=None,
                 verdict="info",
-                explanation=f"Inference attack skipped: {report.skipped}.",
+                explanation=f"Inference attack skipped: {report.plan.skipped}.",
             )
         )
     link = report.linkability
-    conf = gate.confidence
     if link is not None:
         out.append(
-            _risk_metric(
+            risk_metric(
                 "linkability_risk",
                 link,
                 gate.linkability_risk_max,
-                conf,
+                gate.confidence,
                 lambda value: (
                     "An attacker holding two halves of a real record's columns links them "
                     "through the synthetic rows (same nearest synthetic row on both halves): "
@@ -276,29 +265,25 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                 ),
             )
         )
+    if report.singling_out:
+        conf = _bonferroni(gate.confidence, len(report.singling_out))
+        worst = max(report.singling_out, key=lambda o: o.risk(conf)[1][0])
+        per = "; ".join(
+            f"{o.name.split(':')[1]}: {o.rate_train:.1%} of {o.n_train} vs {o.rate_control:.1%}"
+            for o in report.singling_out
+        )
+        out.append(
+            risk_metric(
+                "singling_out_risk",
+                worst,
+                gate.singling_out_risk_max,
+                conf,
+                lambda value: (
+                    "Predicates read off the synthetic rows (a value only one synthetic row "
+                    "has, or three of a row's values) that isolate exactly one real row, in "
+                    "equal-size samples of training and control rows: "
+                    f"{per}. Worst: {worst.name.split(':')[1]}, risk {value:.1%}."
+                ),
+            )
+        )
     return out
-
-
-def _risk_metric(
-    name: str,
-    outcome: AttackOutcome,
-    threshold: float,
-    confidence: float,
-    story: Callable[[float], str],
-) -> Metric:
-    """A gating risk metric: blocks when the lower confidence bound exceeds ``threshold``."""
-    value, (lo, hi) = outcome.risk(confidence)
-    block = lo > threshold
-    return Metric(
-        name=name,
-        value=value,
-        baseline=0.0,
-        interval=(lo, hi),
-        threshold=threshold,
-        verdict="block" if block else "pass",
-        explanation=(
-            f"{story(value)} The {confidence:.0%} lower bound {lo:.1%} "
-            + ("exceeds" if block else "does not exceed")
-            + f" the threshold {threshold:.1%}."
-        ),
-    )

@@ -229,6 +229,14 @@ class GateThresholds(_Frozen):
         description="Block when the lower confidence bound of the linkability-attack risk "
         "exceeds this.",
     )
+    singling_out_risk_max: float = Field(
+        default=0.10,
+        gt=0,
+        lt=1,
+        description="Block when the lower confidence bound of the singling-out risk "
+        "(predicates read off the synthetic rows that isolate one training row, in excess of "
+        "holdout rows) exceeds this.",
+    )
     attack_rows: int = Field(
         default=2000,
         ge=10,

@@ -42,44 +42,65 @@ def test_copying_generator_fails_inference_and_linkability(real):
     result = check_leakage(train, holdout, synthetic, schema)
     inf, link = metric(result, "inference_risk"), metric(result, "linkability_risk")
     assert inf.verdict == "block" and link.verdict == "block"
+    assert metric(result, "singling_out_risk").verdict == "block"
     # a bootstrap copy holds ~63% of the training rows, each betrayed exactly
     assert 0.45 < inf.value < 0.8 and inf.interval[0] > 0.3
     assert result.attacks["secrets"] == ["smoker", "plan"]
-    assert result.attacks["auxiliary_columns"] == ["age", "income", "bmi", "sex", "region", "visit"]
+    assert result.attacks["attackers"] == ["all other columns"]  # no quasi-identifier
     assert {o["name"] for o in result.attacks["inference"]} == {"smoker", "plan"}
 
 
-def test_independent_marginals_pass_the_attacks(real):
+def test_independent_draws_pass_the_attacks_and_resampled_unique_values_single_out(real):
     train, holdout = real
-    synthetic = marginals(train, 3000, seed=2)
-    result = check_leakage(train, holdout, synthetic, people_schema({"plan": "sensitive"}))
-    inf, link = metric(result, "inference_risk"), metric(result, "linkability_risk")
-    assert inf.verdict == "pass" and link.verdict == "pass"
-    assert inf.interval[0] <= 0.0 <= inf.interval[1]
-    assert abs(inf.value) < 0.1
-    assert result.passed
+    schema = people_schema({"plan": "sensitive"})
+    honest = check_leakage(train, holdout, make_people(3000, seed=77), schema)
+    assert honest.passed, [m.to_dict() for m in honest.metrics]
+    inf = metric(honest, "inference_risk")
+    assert inf.interval[0] <= 0.0 <= inf.interval[1] and abs(inf.value) < 0.1
+    # columns resampled independently keep no row, but copy exact values: an income held
+    # by one training person isolates that person (Anonymeter's univariate singling-out)
+    resampled = check_leakage(train, holdout, marginals(train, 3000, seed=2), schema)
+    verdicts = {m.name: m.verdict for m in resampled.metrics}
+    assert verdicts["inference_risk"] == verdicts["linkability_risk"] == "pass"
+    assert verdicts["singling_out_risk"] == "block"
+    uni = next(o for o in resampled.attacks["singling_out"] if o["name"].endswith("univariate"))
+    assert uni["success_rate_train"] > uni["success_rate_control"] + 0.1
 
 
-def test_quasi_identifiers_are_the_attackers_knowledge(real):
+def test_quasi_identifiers_are_the_weaker_attackers_knowledge(real):
     train, holdout = real
     schema = people_schema({"age": "quasi_identifier", "sex": "quasi_identifier"}, target="plan")
     cols = prepare_columns(train, holdout, train.iloc[:100], schema)
-    secrets, aux, skipped = choose_columns(cols, schema)
-    assert (secrets, aux, skipped) == (["plan"], ["age", "sex"], None)
+    plan = choose_columns(cols, schema)
+    assert plan.secrets == ["plan", "income", "bmi", "region", "smoker", "visit"]  # target first
+    assert plan.quasi_identifiers == ["age", "sex"]
+    assert plan.attackers == ["quasi-identifiers", "all other columns"]
 
 
-def test_without_secret_or_schema_inference_is_skipped_with_a_reason(real):
+def test_without_a_declared_secret_every_column_is_attacked_in_turn(real):
+    """A bootstrap copy with no sensitive column and no schema is caught by inference."""
     train, holdout = real
-    synthetic = marginals(train, 500, seed=3)
-    for schema, why in ((None, "no schema"), (people_schema(), "no sensitive column")):
-        result = check_leakage(train, holdout, synthetic, schema)
+    copy = train.sample(3000, replace=True, random_state=8).reset_index(drop=True)
+    for schema in (None, people_schema()):
+        result = check_leakage(train, holdout, copy, schema)
         inf = metric(result, "inference_risk")
-        assert inf.verdict == "info" and inf.value is None
-        assert why in inf.explanation and why in result.attacks["skipped"]
-        link = metric(result, "linkability_risk")  # still gates, and independent
-        assert link.verdict == "pass" and link.value is not None  # marginals link nothing
-    result = check_leakage(train, holdout, synthetic, attack=False)
+        assert inf.verdict == "block", inf.explanation
+        assert result.attacks["secrets"] == list(train.columns)
+        knows = {o["knows"] for o in result.attacks["inference"]}
+        assert knows == {"all other columns"}
+    result = check_leakage(train, holdout, marginals(train, 500, seed=3), attack=False)
     assert result.attacks is None and "inference_risk" not in [m.name for m in result.metrics]
+
+
+def test_secrets_in_turn_are_bounded():
+    from privacy.leakage.attacks import MAX_SECRETS
+
+    cols = [
+        Prepared(f"c{i}", False, tuple(np.zeros(3, dtype=np.int64) for _ in range(3)))
+        for i in range(MAX_SECRETS + 5)
+    ]
+    plan = choose_columns(cols, None)
+    assert len(plan.secrets) == MAX_SECRETS and len(plan.not_attacked) == 5
 
 
 def test_risk_formula_and_interval():

@@ -86,7 +86,11 @@ def test_independent_marginals_pass(real):
         {name: train[name].to_numpy()[rng.integers(0, len(train), 2000)] for name in train}
     )
     result = check_leakage(train, holdout, synthetic)
-    assert result.passed, [m.to_dict() for m in result.metrics]
+    # no row is copied; only the exact values resampled from training rows (an income
+    # held by one person) isolate people, which singling-out finds
+    blocked = [m.name for m in result.metrics if m.verdict == "block"]
+    assert blocked in ([], ["singling_out_risk"]), [m.to_dict() for m in result.metrics]
+    assert metric(result, "near_copy_share").verdict == "pass"
 
 
 def test_honest_generator_passes(real):

@@ -39,9 +39,13 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
     if not a:
         return ""
     rows = []
-    outcomes = [(f"inference: {o.get('name')}", o) for o in a.get("inference") or []]
+    outcomes = [
+        (f"inference: {o.get('name')}" + (f" (knows {o['knows']})" if o.get("knows") else ""), o)
+        for o in a.get("inference") or []
+    ]
     if a.get("linkability"):
         outcomes.append(("linkability", a["linkability"]))
+    outcomes += [(str(o.get("name", "")).replace("_", "-"), o) for o in a.get("singling_out") or []]
     for label, o in outcomes:
         iv = o.get("risk_interval") or [None, None]
         rows.append(
@@ -54,12 +58,17 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
                 f"{fmt(iv[0])} – {fmt(iv[1])}",
             ]
         )
+    qi = ", ".join(a.get("auxiliary_columns") or [])
+    knows = "the quasi-identifiers (" + qi + ") or " if qi else ""
     intro = (
-        "Attacks with a control set (Anonymeter's method): an attacker knowing "
-        f"{e(', '.join(a.get('auxiliary_columns') or [])) or 'some columns'} of a real record "
-        "finds its nearest synthetic row and reads off the secret; the same attack on holdout "
-        "rows (never seen) is the control. Risk = (train − control) / (1 − control)."
+        f"Attacks with a control set (Anonymeter's method): an attacker knowing {e(knows)}"
+        "every other column of a real record finds its nearest synthetic row and reads off "
+        "the secret; predicates read off the synthetic rows try to isolate one real person "
+        "(singling-out). The same attacks on holdout rows (never seen) are the control. "
+        "Risk = (train − control) / (1 − control)."
     )
+    if a.get("not_attacked"):
+        intro += f" Not attacked as secrets (bounded work): {e(', '.join(a['not_attacked']))}."
     if a.get("skipped"):
         intro += f" Inference attack skipped: {e(a['skipped'])}."
     if not rows:
