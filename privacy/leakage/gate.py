@@ -47,14 +47,13 @@ from privacy.leakage.metrics import (
     TIE_RTOL,
     LeakageResult,
     dcr_p5,
-    dcr_scores,
     dcr_share,
     exact_copies,
     exact_match_share,
     nndr,
     tied,
 )
-from privacy.leakage.near_copies import near_copy_share
+from privacy.leakage.near_copies import K, near_copy_share, tie_offsets
 from privacy.leakage.partitioned import BlockSearch
 from privacy.leakage.quasi_identifiers import quasi_identifier_view
 from synth.cluster import Runner
@@ -221,8 +220,24 @@ def check_prepared(
     ) -> Neighbours:
         return search.nearest(query, ref, two=two, progress=progress, stage=stage, rows=rows)
 
-    to_tr = nn(SYNTHETIC, TRAIN, "leakage: synthetic vs train")
-    to_ho = nn(SYNTHETIC, HOLDOUT, "leakage: synthetic vs holdout")
+    offsets = tie_offsets(n_tr, n_ho, gate_rng(seed, 4))
+    knn_tr = search.nearest_k(
+        SYNTHETIC,
+        TRAIN,
+        K,
+        progress=progress,
+        stage="leakage: synthetic vs train",
+        offset=offsets[:n_tr],
+    )
+    knn_ho = search.nearest_k(
+        SYNTHETIC,
+        HOLDOUT,
+        K,
+        progress=progress,
+        stage="leakage: synthetic vs holdout",
+        offset=offsets[n_tr:],
+    )
+    to_tr, to_ho = _top_two(*knn_tr), _top_two(*knn_ho)
     d1_tr, d2_tr, d1_ho, d2_ho = (
         np.sqrt(x / k) for x in (to_tr.sq1, to_tr.sq2, to_ho.sq1, to_ho.sq2)
     )
@@ -255,9 +270,8 @@ def check_prepared(
     p0 = n_tr / (n_tr + n_ho)
     ties = tie_counter(search)
     tie_counts = ties(to_tr.sq1, to_ho.sq1)
-    scores, _ = dcr_scores(to_tr.sq1, to_ho.sq1, tie_counts)
     near, near_evidence = near_copy_share(
-        to_tr.sq1, to_ho.sq1, scores, to_tr.idx1, to_ho.idx1, n_tr, n_ho, gate
+        knn_tr, knn_ho, n_tr, n_ho, gate, gate_rng(seed, 3), offsets
     )
     metrics = [
         near,
@@ -302,6 +316,14 @@ def check_prepared(
         sampling=sampling,
         warnings=tuple(warn),
     )
+
+
+def _top_two(sq: np.ndarray, idx: np.ndarray) -> Neighbours:
+    """The nearest two of a sorted k-nearest list (the second +inf when there is none)."""
+    if sq.shape[1] < 2:
+        return Neighbours(sq[:, 0], idx[:, 0], np.full(len(sq), np.inf), idx[:, 0].copy())
+    second = np.where(idx[:, 1] >= 0, idx[:, 1], idx[:, 0])
+    return Neighbours(sq[:, 0], idx[:, 0], sq[:, 1], second)
 
 
 def gate_rng(seed: int | None, stream: int) -> np.random.Generator:

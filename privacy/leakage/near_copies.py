@@ -1,38 +1,45 @@
-"""Near-copies: a holdout-calibrated test that a small share of synthetic rows copies
-training rows closely (a cell changed, numbers jittered).
+"""Near-copies: a test, calibrated by the random train/holdout split, that a few percent
+of synthetic rows copy training rows closely (a cell changed, numbers jittered).
 
 The null hypothesis is the one the holdout makes testable: the generator's output does
 not depend on *which* real rows were drawn for training. Then, given the pooled real rows
 (train ∪ holdout) and the synthetic rows, the train/holdout labels are a uniformly random
-split, and a synthetic row's nearest real row is a training row with probability
-``p0 = n_train / (n_train + n_holdout)`` whatever the generator's distribution is — so
-the test needs no margin fitted to a particular generator. Copies break it: a copied row
-sits next to its training row.
+split of the pooled rows — whatever the generator's distribution is. So any statistic of
+the labels can be compared with its distribution over random relabellings of the same
+pooled rows (a permutation test): no margin fitted to one generator, and synthetic rows
+that crowd the same real rows (which share one label) are accounted for exactly.
 
-A few copies among many honest rows move the share of the whole table little (5 % of
-copies lift it by 5 % × (1 − p0)), but they are *near*: so the test looks at nested sets
-of the synthetic rows nearest to any real row (``LEVELS``: the nearest 2 %, 5 %, 10 %,
-25 % and all of them, cut on the pooled distance, which does not depend on the labels).
-For each set ``C`` it estimates the share of *all* synthetic rows that are copies,
+The statistic. For every synthetic row take its ``K`` nearest pooled real rows (exact,
+ties broken by random tie-breakers fixed per real row, the same in every search and block,
+so that the cut at ``K`` keeps a random subset of equally near rows; a cut that kept the
+lowest row numbers of each part would favour a label). Let ``a`` be the distance to the first
+*training* row in that list and ``b`` to the first *holdout* row (the K-th distance when
+there is none). A near-copy sits next to its training row and far from everything else,
+so ``b > c·a`` for a large factor ``c``; an honest row in a dense region has ``b ≈ a``
+whatever the labels, and adds no noise. For each factor ``c`` in ``FACTORS`` the test
+counts the rows with ``b > c·a`` (``c = 1``: the row is nearer a training row than any
+holdout row, the classic DCR share), and compares the count with its mean and spread
+over ``PERMUTATIONS`` random relabellings. A copy's own training row is its nearest real
+row, which a relabelling makes a training row with probability ``p0 = n_train / (n_train
++ n_holdout)`` anyway, so each copy lifts the count by ``1 − p0`` on average: the excess
+over the mean divided by ``(1 − p0)·n_synthetic`` estimates the share of near-copies (a
+lower estimate: a copy that does not stand out counts as honest). The factors do not
+raise that per-copy signal; they remove the noise of honest rows in dense regions.
 
-    f = (S − p0·|C|) / ((1 − p0)·n_synthetic),    S = Σ_{i∈C} score_i
+The gate blocks when, for some factor, the count is rare among the relabellings (Monte
+Carlo p-value at most the gate's one-sided level, Bonferroni over the factors: the
+permutation distribution is lumpy when synthetic rows crowd a few real rows, so its tail is
+not read off a normal curve) *and* the lower bound of the excess (normal approximation,
+same level) exceeds ``GateThresholds.near_copy_min``. The margin matters: any generator
+that learnt from the training rows, DP or not, follows their sampling noise a little, so
+its rows sit a little nearer training rows than a random split predicts (measured on
+genuine DP output: BENCHMARKS.md, "Gate power"). The power statement gives, per
+table, the smallest share of copies found with 80 % probability.
 
-(``score_i`` = 1 when row i's nearest real row is a training row, 0 when a holdout row,
-``k/(k+m)`` for a tie between k training and m holdout rows): if a fraction f of the rows
-were copies and the rest honest, ``E[S] = f·n + p0·(|C| − f·n)``.
-
-The variance is the exact permutation variance of ``S`` under the random split,
-``n_tr·n_ho / (N(N−1)) · Σ_j (c_j − c̄)²``, where ``c_j`` counts the rows of ``C`` whose
-nearest real row is row j of the N pooled rows: many synthetic rows next to the *same*
-real row share one label, which a binomial interval would ignore (it would block honest
-generators that favour common records). A tied row is counted at its nearest training
-row (conservative: its score averages several labels, its variance is smaller).
-
-The gate blocks when, at any level, the lower bound of ``f`` (one-sided, Bonferroni over
-the levels at the gate's confidence) exceeds ``GateThresholds.near_copy_min``. The power
-statement gives, per table, the smallest share of copies the test finds with 80 %
-probability: copies nearer their training row than the honest rows are found at the
-lowest level they fill, copies anywhere at the level of all rows.
+>>> dist = np.array([[0.0, 1.0], [1.0, 1.0]])
+>>> is_train = np.array([[True, False], [False, True]])
+>>> stand_out(dist, is_train, (1.0, 2.0)).tolist()
+[[True, False], [True, False]]
 """
 
 from __future__ import annotations
@@ -43,145 +50,180 @@ from statistics import NormalDist
 
 import numpy as np
 
+from privacy.leakage.knn import top_sorted
 from privacy.leakage.metrics import Metric
 from synth.schema.model import GateThresholds
 
-#: nested close sets: the nearest q of the synthetic rows (by pooled distance)
-LEVELS = (0.02, 0.05, 0.1, 0.25, 1.0)
+#: nearest pooled real rows kept per synthetic row
+K = 16
+#: how much nearer the training row must be than any holdout row
+FACTORS = (1.0, 2.0, 4.0, 8.0)
+#: random relabellings that give the statistic's null distribution
+PERMUTATIONS = 1000
+#: scale of the random tie-breakers added to squared distances (they only order ties)
+TIE_BREAK = 1e-6
 #: the detection probability the power statement is for
 POWER = 0.8
 
 
-@dataclass(frozen=True)
-class Level:
-    """The test on the synthetic rows nearest to a real row (the nearest ``q``)."""
+def tie_offsets(n_tr: int, n_ho: int, rng: np.random.Generator) -> np.ndarray:
+    """One random tie-breaker per pooled real row (training rows first), far below any
+    distance gap that matters: the searches order by distance + offset, so a list cut at
+    ``K`` holds a random subset of equally near rows, whatever their labels."""
+    return rng.random(n_tr + n_ho) * TIE_BREAK
 
-    q: float
-    rows: int
+
+def pooled(
+    sq_tr: np.ndarray,
+    idx_tr: np.ndarray,
+    sq_ho: np.ndarray,
+    idx_ho: np.ndarray,
+    n_tr: int,
+    offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each synthetic row's ``K`` nearest pooled real rows: distances (not squared) and
+    pooled ids (training rows ``0…n_tr−1``, holdout rows after), from the two searches
+    made with ``offsets`` (:func:`tie_offsets`)."""
+    ids = np.concatenate([idx_tr, np.where(idx_ho >= 0, idx_ho + n_tr, -1)], axis=1)
+    sq, ids = top_sorted(np.concatenate([sq_tr, sq_ho], axis=1), ids, K, offsets)
+    return np.sqrt(sq), ids
+
+
+def stand_out(dist: np.ndarray, is_train: np.ndarray, factors: tuple[float, ...]) -> np.ndarray:
+    """(rows, factors): the first training row of the list is nearer than the first
+    holdout row by more than the factor (``b > c·a``)."""
+    finite = np.where(np.isfinite(dist), dist, -np.inf)
+    last = finite.max(axis=1)
+    rows = np.arange(len(dist))
+    has_tr, has_ho = is_train.any(axis=1), (~is_train & np.isfinite(dist)).any(axis=1)
+    a = np.where(has_tr, dist[rows, is_train.argmax(axis=1)], last)
+    b = np.where(has_ho, dist[rows, (~is_train).argmax(axis=1)], last)
+    return b[:, None] > np.asarray(factors)[None, :] * a[:, None]
+
+
+@dataclass(frozen=True)
+class FactorTest:
+    """The count of rows that stand out by ``factor``, against the relabellings."""
+
+    factor: float
     share: float
-    copies: float
-    copies_lo: float
+    expected: float
+    excess: float
+    excess_lo: float
     se: float
+    #: Monte Carlo p-value: (1 + relabellings with a count at least as high) / (1 + all)
+    p_value: float
 
     def detectable(self, z: float, minimum: float) -> float:
-        """Smallest copy share found with probability :data:`POWER` at this level."""
+        """Smallest share of copies (each standing out) found with probability POWER."""
         return minimum + (z + NormalDist().inv_cdf(POWER)) * self.se
 
 
-def permutation_variance(clusters: np.ndarray, weights: np.ndarray, n_tr: int, n_ho: int) -> float:
-    """Var(Σ c_j L_j) when ``n_tr`` of the ``N = n_tr + n_ho`` labels L_j are 1 at random;
-    ``c_j`` is the sum of ``weights`` of the rows in cluster ``j`` (``clusters``: 0…N−1)."""
-    n = n_tr + n_ho
-    if n < 2 or len(clusters) == 0:
-        return 0.0
-    c = np.bincount(clusters, weights=weights)
-    total = float(c.sum())
-    sum_sq = float(np.square(c).sum()) - total * total / n
-    return n_tr * n_ho / (n * (n - 1.0)) * max(sum_sq, 0.0)
-
-
-def levels(
-    pooled: np.ndarray,
-    scores: np.ndarray,
-    clusters: np.ndarray,
-    n_tr: int,
-    n_ho: int,
-    z: float,
-) -> list[Level]:
-    """The test at each of :data:`LEVELS` (see the module doc)."""
-    n = len(pooled)
-    p0 = n_tr / (n_tr + n_ho)
-    order = np.argsort(pooled, kind="stable")
+def permutation_tests(
+    dist: np.ndarray, ids: np.ndarray, n_tr: int, n_ho: int, z: float, rng: np.random.Generator
+) -> list[FactorTest]:
+    """The observed counts against ``PERMUTATIONS`` random train/holdout relabellings."""
+    n = len(dist)
+    # a copy stands out when its training row is its nearest real row: under a random
+    # split that row is a training row with probability p0 anyway, so each copy lifts the
+    # count by 1 − p0 on average; dividing by it turns the excess into a share of copies
+    gain = n * n_ho / (n_tr + n_ho)
+    seen = stand_out(dist, (ids >= 0) & (ids < n_tr), FACTORS).sum(axis=0)
+    null = np.empty((PERMUTATIONS, len(FACTORS)))
+    valid = ids >= 0
+    safe = np.where(valid, ids, 0)
+    for p in range(PERMUTATIONS):
+        labels = rng.permutation(n_tr + n_ho) < n_tr
+        null[p] = stand_out(dist, labels[safe] & valid, FACTORS).sum(axis=0)
     out = []
-    for q in LEVELS:
-        if q >= 1.0:
-            take = order
-        else:
-            cut = pooled[order[max(0, math.ceil(q * n) - 1)]]
-            take = order[pooled[order] <= cut]  # rows tied at the cut go in together
-        m = len(take)
-        s = float(scores[take].sum())
-        var = permutation_variance(clusters[take], np.ones(m), n_tr, n_ho)
-        se = math.sqrt(var) / ((1.0 - p0) * n)
-        f = (s - p0 * m) / ((1.0 - p0) * n)
-        out.append(Level(q, m, s / m if m else math.nan, f, f - z * se, se))
+    for f, c in enumerate(FACTORS):
+        mu, sd = float(null[:, f].mean()), float(null[:, f].std(ddof=1))
+        excess = (seen[f] - mu) / gain
+        se = sd / gain
+        p = (1 + int((null[:, f] >= seen[f]).sum())) / (1 + PERMUTATIONS)
+        out.append(FactorTest(c, seen[f] / n, mu / n, excess, excess - z * se, se, p))
     return out
 
 
 def near_copy_share(
-    sq_tr: np.ndarray,
-    sq_ho: np.ndarray,
-    scores: np.ndarray,
-    nearest_tr: np.ndarray,
-    nearest_ho: np.ndarray,
+    knn_tr: tuple[np.ndarray, np.ndarray],
+    knn_ho: tuple[np.ndarray, np.ndarray],
     n_tr: int,
     n_ho: int,
     gate: GateThresholds,
+    rng: np.random.Generator,
+    offsets: np.ndarray,
 ) -> tuple[Metric, dict[str, object]]:
-    """The gating metric and its evidence (levels, power) for the report and JSON.
+    """The gating metric and its evidence (factors, power) for the report and JSON.
 
-    ``sq_*`` are each synthetic row's squared distances to its nearest training / holdout
-    row, ``nearest_*`` those rows' indices, ``scores`` the DCR scores (ties k/(k+m))."""
-    alpha = (1.0 - gate.confidence) / 2.0 / len(LEVELS)
+    ``knn_*`` are each synthetic row's ``K`` nearest training / holdout rows (squared
+    distances, indices) from :meth:`~privacy.leakage.partitioned.BlockSearch.nearest_k`
+    with the tie-breakers ``offsets`` (:func:`tie_offsets`)."""
+    alpha = (1.0 - gate.confidence) / 2.0 / len(FACTORS)
     z = NormalDist().inv_cdf(1.0 - alpha)
-    to_train = sq_tr <= sq_ho  # a tie is counted at its training row (conservative)
-    clusters = np.where(to_train, nearest_tr, n_tr + nearest_ho).astype(np.int64)
-    tests = levels(np.minimum(sq_tr, sq_ho), scores, clusters, n_tr, n_ho, z)
-    worst = max(tests, key=lambda t: t.copies_lo)
-    block = worst.copies_lo > gate.near_copy_min
-    fillable = [t for t in tests if t.detectable(z, gate.near_copy_min) <= t.rows / len(sq_tr)]
-    nearest_power = min((t.detectable(z, gate.near_copy_min) for t in fillable), default=None)
-    anywhere_power = tests[-1].detectable(z, gate.near_copy_min)
+    dist, ids = pooled(*knn_tr, *knn_ho, n_tr, offsets)
+    tests = permutation_tests(dist, ids, n_tr, n_ho, z, rng)
+    # block on a factor whose count is rare among the relabellings (the Monte Carlo
+    # p-value is exact; the permutation distribution can be lumpy when synthetic rows crowd
+    # a few real rows, so its tail is not read off a normal curve) and whose normal lower
+    # bound clears the minimum share (every generator that learnt from the training rows,
+    # DP or not, sits a little nearer them: the margin is for copies, not for learning)
+    blocking = [t for t in tests if t.p_value <= alpha and t.excess_lo > gate.near_copy_min]
+    worst = max(blocking or tests, key=lambda t: t.excess_lo)
+    block = bool(blocking)
+    nearest = min(t.detectable(z, gate.near_copy_min) for t in tests if t.factor > 1.0)
+    anywhere = tests[0].detectable(z, gate.near_copy_min)
     power = {
-        "copies_nearest": _share(nearest_power),
-        "copies_anywhere": _share(anywhere_power),
+        "copies_nearest": _share(nearest),
+        "copies_anywhere": _share(anywhere),
         "probability": POWER,
     }
     evidence: dict[str, object] = {
-        "method": "share of synthetic rows whose nearest real row is a training row, in the "
-        "nested sets nearest to a real row, against the random train/holdout split "
-        "(permutation variance, Bonferroni over the levels)",
-        "levels": [
+        "method": f"rows whose nearest training row is nearer than any holdout row by a "
+        f"factor, among each synthetic row's {K} nearest real rows, against "
+        f"{PERMUTATIONS} random train/holdout relabellings (Bonferroni over the factors)",
+        "factors": [
             {
-                "nearest": t.q,
-                "share_to_train": round(t.share, 4),
-                "copies": round(t.copies, 4),
-                "copies_lower": round(t.copies_lo, 4),
+                "factor": t.factor,
+                "share": round(t.share, 4),
+                "expected": round(t.expected, 4),
+                "excess": round(t.excess, 4),
+                "excess_lower": round(t.excess_lo, 4),
+                "p_value": round(t.p_value, 4),
             }
             for t in tests
         ],
         "power": power,
     }
-    p0 = n_tr / (n_tr + n_ho)
-    where = "all synthetic rows" if worst.q >= 1.0 else f"the {worst.q:.0%} nearest a real row"
-    found = (
-        f"copies that sit nearer their training row than honest output are found from "
-        f"{_pct(nearest_power)} of the rows, copies anywhere from {_pct(anywhere_power)} "
-        f"(with {POWER:.0%} probability at this table size)"
+    by = "nearer a training row than any holdout row" + (
+        "" if worst.factor == 1.0 else f" by a factor {worst.factor:g}"
     )
     metric = Metric(
         name="near_copy_share",
-        value=worst.copies,
+        value=worst.excess,
         baseline=0.0,
-        interval=(worst.copies_lo, worst.copies + (worst.copies - worst.copies_lo)),
+        interval=(worst.excess_lo, worst.excess + (worst.excess - worst.excess_lo)),
         threshold=gate.near_copy_min,
         verdict="block" if block else "pass",
         explanation=(
-            f"Estimated share of synthetic rows that copy a training row closely: "
-            f"{worst.copies:.1%} (from {where}, where {worst.share:.1%} are nearest a training "
-            f"row against {p0:.1%} for output that does not depend on the training rows). Its "
-            f"lower bound {worst.copies_lo:.1%} ({1 - alpha * len(LEVELS):.0%} one-sided over "
-            f"{len(LEVELS)} levels) "
+            f"{worst.share:.1%} of synthetic rows sit {by}; random train/holdout splits "
+            f"give {worst.expected:.1%}. The excess estimates that {worst.excess:.1%} of the "
+            f"rows copy a training row closely; its lower bound "
+            f"{worst.excess_lo:.1%} ({1 - alpha * len(FACTORS):.0%} one-sided over "
+            f"{len(FACTORS)} factors) "
             + ("exceeds" if block else "does not exceed")
-            + f" {gate.near_copy_min:.1%}. Power: {found}."
+            + f" {gate.near_copy_min:.1%}"
+            + f" (permutation p = {worst.p_value:.3g}, needed ≤ {alpha:.3g})"
+            + f". Power ({POWER:.0%}): copies that stand out are "
+            f"found from {_pct(nearest)} of the rows, copies anywhere from {_pct(anywhere)}."
         ),
     )
     return metric, evidence
 
 
-def _share(x: float | None) -> float | None:
-    return None if x is None or x > 1.0 else round(x, 4)
+def _share(x: float) -> float | None:
+    return None if not math.isfinite(x) or x > 1.0 else round(x, 4)
 
 
-def _pct(x: float | None) -> str:
-    return "— (too few rows)" if x is None or x > 1.0 else f"{x:.1%}"
+def _pct(x: float) -> str:
+    return "— (too few rows)" if not math.isfinite(x) or x > 1.0 else f"{x:.1%}"

@@ -50,6 +50,7 @@ from privacy.leakage.distance import (
     count_within,
     nearest_two,
 )
+from privacy.leakage.knn import merge_k, nearest_k
 from synth.cluster import InProcess, Runner
 
 #: reference (and query) rows per task, in units of ``block_rows``
@@ -192,6 +193,19 @@ def _nearest_task(
     return Neighbours(nb.sq1, nb.idx1 + ref.start, nb.sq2, nb.idx2 + ref.start)
 
 
+def _knn_task(
+    ref: RowBlock,
+    query: Encoded,
+    layout: Layout,
+    k: int,
+    block_rows: int,
+    offset: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    off = None if offset is None else offset[ref.start : ref.start + ref.rows]
+    sq, idx = nearest_k(query, layout.encode(ref.arrays), k, block_rows=block_rows, offset=off)
+    return sq, np.where(idx >= 0, idx + ref.start, -1)
+
+
 def _count_task(
     ref: RowBlock, query: Encoded, layout: Layout, radius: np.ndarray, rtol: float, block_rows: int
 ) -> np.ndarray:
@@ -298,6 +312,48 @@ class BlockSearch:
             )
             pieces.append(merge_neighbours(parts))
         return Neighbours(*(np.concatenate(x) for x in zip(*_fields(pieces), strict=True)))
+
+    def nearest_k(
+        self,
+        query: int,
+        ref: int,
+        k: int,
+        *,
+        progress: Progress | None = None,
+        stage: str = "",
+        offset: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact k nearest ``ref`` rows (squared, un-normalised distances; indices) of every
+        row of part ``query``, sorted by (distance + ``offset`` of the row, index)."""
+        cols = list(range(len(self.columns)))
+        q_arrays = self._query(query, None)
+        local = self.layout(cols, q_arrays, ref)
+        layout = self.runner.place([local])[0]
+        blocks = self._blocks[ref]
+        nq = len(q_arrays[0])
+        starts = range(0, nq, self.ref_rows)
+        total = len(starts) * len(blocks)
+        out_d, out_i = [], []
+        for n, s in enumerate(starts):
+            enc = local.encode([a[s : s + self.ref_rows] for a in q_arrays])
+            report = _offset(progress, stage, n * len(blocks), total)
+            parts = self.runner.map(
+                _knn_task,
+                blocks,
+                enc,
+                layout,
+                k,
+                self.block_rows,
+                offset,
+                progress=report,
+                stage=stage,
+            )
+            d, i = parts[0]
+            for e, j in parts[1:]:
+                d, i = merge_k(d, i, e, j, k, offset)
+            out_d.append(d)
+            out_i.append(i)
+        return np.concatenate(out_d), np.concatenate(out_i)
 
     def count_within(
         self, rows: np.ndarray, ref: int, radius: np.ndarray, *, rtol: float, query: int

@@ -129,7 +129,7 @@ def test_chunked_check_without_schema_infers_the_same_columns(frames, tmp_path):
     holdout.to_parquet(paths[1], row_group_size=300, index=False)
     chunks = plan_chunks(paths[0], 64 * 500), plan_chunks(paths[1], 64 * 300)
     assert len(chunks[0]) >= 4 and len(chunks[1]) >= 2
-    kw: dict[str, Any] = {"attack": False, "ref_rows": 1024}
+    kw: dict[str, Any] = {"attack": False, "ref_rows": 1024, "seed": 2}
     whole = check_leakage(read_table(paths[0]), read_table(paths[1]), synthetic, **kw)
     chunked = check_leakage_chunks(*chunks, synthetic, **kw)
     assert_identical(whole, chunked)
@@ -139,7 +139,7 @@ def test_chunked_check_without_schema_infers_the_same_columns(frames, tmp_path):
 def test_chunked_check_on_dask_equals_in_process(files, frames, cluster):
     schema = load_schema(SCHEMA)
     train, holdout = _chunks(files)
-    kw: dict[str, Any] = {"ref_rows": 2048, "block_rows": BLOCK_ROWS, "attack": False}
+    kw: dict[str, Any] = {"ref_rows": 2048, "block_rows": BLOCK_ROWS, "attack": False, "seed": 3}
     local = check_leakage_chunks(train, holdout, frames[2], schema, **kw)
     on_dask = check_leakage_chunks(train, holdout, frames[2], schema, runner=cluster, **kw)
     assert_identical(local, on_dask)

@@ -306,7 +306,7 @@ def test_thresholds_override_and_result_is_json(real):
     assert set(data["dcr_quantiles"]["train"]) == {"0.01", "0.05", "0.25", "0.5"}
     share = next(m for m in data["metrics"] if m["name"] == "near_copy_share")
     assert share["threshold"] == pytest.approx(0.5)
-    assert [lv["nearest"] for lv in data["near_copies"]["levels"]] == [0.02, 0.05, 0.1, 0.25, 1.0]
+    assert [f["factor"] for f in data["near_copies"]["factors"]] == [1.0, 2.0, 4.0, 8.0]
     assert {"name", "value", "baseline", "interval", "threshold", "verdict", "explanation"} <= set(
         share
     )

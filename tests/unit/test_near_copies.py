@@ -9,59 +9,55 @@ from support import make_people
 
 from privacy.leakage import check_leakage
 from privacy.leakage.metrics import dcr_share
-from privacy.leakage.near_copies import near_copy_share, permutation_variance
+from privacy.leakage.near_copies import K, near_copy_share, stand_out
 from synth.schema.model import GateThresholds
 
 
-def test_permutation_variance_is_the_variance_under_random_splits():
-    rng = np.random.default_rng(0)
-    n_tr, n_ho = 30, 10
-    clusters = rng.integers(0, 8, 200)  # 200 synthetic rows next to 8 of the 40 real rows
-    weights = np.ones(200)
-    sums = []
-    for _ in range(20_000):
-        labels = np.zeros(n_tr + n_ho)
-        labels[rng.choice(n_tr + n_ho, n_tr, replace=False)] = 1
-        sums.append(labels[clusters].sum())
-    formula = permutation_variance(clusters, weights, n_tr, n_ho)
-    assert abs(np.var(sums) / formula - 1) < 0.05
-
-
-def _split_scores(rng, n_tr, n_ho, nearest_pooled):
-    """The DCR scores and nearest indices of synthetic rows whose nearest pooled real row
-    is ``nearest_pooled``, under one random train/holdout split of the pooled rows."""
+def _crowded(rng, n_tr, n_ho, n_syn, popular):
+    """K-nearest lists of synthetic rows that crowd a few real rows, independent of the
+    split: every row's list is the same ``K`` popular real rows at random distances."""
     n = n_tr + n_ho
     is_train = np.zeros(n, dtype=bool)
     is_train[rng.choice(n, n_tr, replace=False)] = True
-    position = np.empty(n, dtype=np.int64)
-    position[is_train] = np.arange(n_tr)
-    position[~is_train] = np.arange(n_ho)
-    to_train = is_train[nearest_pooled]
-    sq_tr = np.where(to_train, 0.1, 0.2)
-    sq_ho = np.where(to_train, 0.2, 0.1)
-    idx = position[nearest_pooled]
-    return sq_tr, sq_ho, to_train.astype(float), idx, idx
+    pos = np.cumsum(is_train) - 1, np.cumsum(~is_train) - 1
+    chosen = np.stack([rng.choice(popular, K, replace=False) for _ in range(n_syn)])
+    sq = np.sort(rng.random((n_syn, K)), axis=1)
+    tr_mask = is_train[chosen]
+    lists = []
+    for want, index in ((True, pos[0]), (False, pos[1])):
+        d = np.where(tr_mask == want, sq, np.inf)
+        i = np.where(tr_mask == want, index[chosen], -1)
+        o = np.argsort(d, axis=1, kind="stable")
+        lists.append((np.take_along_axis(d, o, 1), np.take_along_axis(i, o, 1)))
+    return lists
 
 
 def test_crowded_honest_output_is_not_blocked_where_a_binomial_interval_would_be():
-    # an honest generator that favours common records: 4,000 synthetic rows whose nearest
-    # real rows are 40 of 5,000, independent of the split
+    # an honest generator that favours common records: 1,000 synthetic rows whose nearest
+    # real rows are 40 of 5,000, independent of the split; the share nearest a training
+    # row swings with the labels of those 40, which a binomial interval would ignore
     rng = np.random.default_rng(1)
     n_tr, n_ho = 4000, 1000
     popular = rng.choice(n_tr + n_ho, 40, replace=False)
     gate = GateThresholds()
     blocked = binomial_blocked = 0
-    for _ in range(200):
-        nearest = popular[rng.integers(0, 40, 4000)]
-        pooled = rng.random(4000)  # the distance to the nearest real row, label-free
-        sq_tr, sq_ho, scores, i_tr, i_ho = _split_scores(rng, n_tr, n_ho, nearest)
-        sq_tr, sq_ho = sq_tr * pooled, sq_ho * pooled
-        metric, _ = near_copy_share(sq_tr, sq_ho, scores, i_tr, i_ho, n_tr, n_ho, gate)
+    for _ in range(30):
+        knn_tr, knn_ho = _crowded(rng, n_tr, n_ho, 1000, popular)
+        metric, _ = near_copy_share(knn_tr, knn_ho, n_tr, n_ho, gate, rng, np.zeros(n_tr + n_ho))
         blocked += metric.verdict == "block"
-        wilson = dcr_share(sq_tr, sq_ho, n_tr / (n_tr + n_ho), gate)
-        binomial_blocked += wilson.interval[0] > n_tr / (n_tr + n_ho)
+        share = dcr_share(knn_tr[0][:, 0], knn_ho[0][:, 0], n_tr / (n_tr + n_ho), gate)
+        binomial_blocked += share.interval[0] > n_tr / (n_tr + n_ho)
     assert blocked == 0
-    assert binomial_blocked > 20  # what ignoring the shared labels would do
+    assert binomial_blocked >= 3  # what ignoring the shared labels would do
+
+
+def test_stand_out_reads_the_first_training_and_holdout_rows_of_the_list():
+    dist = np.array([[0.1, 0.5, 0.9], [0.2, 0.3, np.inf], [0.0, 0.0, 1.0]])
+    is_train = np.array([[True, True, False], [True, True, False], [True, False, True]])
+    got = stand_out(dist, is_train, (1.0, 4.0, 10.0))
+    # row 0: a = 0.1, b = 0.9; row 1: no holdout in the list, b = the last distance 0.3;
+    # row 2: a training and a holdout row at distance 0 — nobody stands out
+    assert got.tolist() == [[True, True, False], [True, False, False], [False, False, False]]
 
 
 def test_a_few_percent_of_near_copies_are_blocked_and_honest_output_passes():

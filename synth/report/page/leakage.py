@@ -81,17 +81,20 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
 
 
 def _near_copies_table(n: dict[str, Any] | None) -> str:
-    """The near-copy test per level, and what it can find at this table size."""
+    """The near-copy test per factor, and what it can find at this table size."""
     if not n:
         return ""
     rows = [
         [
-            "all rows" if lv.get("nearest", 1) >= 1 else f"nearest {pct(lv.get('nearest'))}",
-            pct(lv.get("share_to_train")),
-            pct(lv.get("copies")),
-            pct(lv.get("copies_lower")),
+            "nearer a training row than any holdout row"
+            + ("" if f.get("factor") == 1 else f" by ×{fmt(f.get('factor'))}"),
+            pct(f.get("share")),
+            pct(f.get("expected")),
+            pct(f.get("excess")),
+            pct(f.get("excess_lower")),
+            fmt(f.get("p_value")),
         ]
-        for lv in n.get("levels") or []
+        for f in n.get("factors") or []
     ]
     power = n.get("power") or {}
 
@@ -100,16 +103,16 @@ def _near_copies_table(n: dict[str, Any] | None) -> str:
         return "not at this table size" if v is None else f"from {pct(v)} of the rows"
 
     intro = (
-        "Near-copies: among the synthetic rows nearest to some real row, how many are nearest "
-        "a <i>training</i> row, against the share a random train/holdout split gives. "
-        f"Power ({pct(power.get('probability'))} detection): copies that sit nearer their "
-        f"training row than honest output are found {found('copies_nearest')}; copies "
-        f"anywhere {found('copies_anywhere')}."
+        "Near-copies: how many synthetic rows sit nearer a <i>training</i> row than any "
+        "holdout row (by a factor), against random train/holdout relabellings of the same "
+        "real rows; the excess estimates the share of rows that copy a training row. "
+        f"Power ({pct(power.get('probability'))} detection): copies that stand out are found "
+        f"{found('copies_nearest')}; copies anywhere {found('copies_anywhere')}."
     )
     return f'<h3>Near-copy test</h3><p class="note">{intro}</p>' + table(
-        ["synthetic rows", "nearest a training row", "copies (estimate)", "lower bound"],
+        ["synthetic rows", "share", "random splits", "copies (estimate)", "lower bound", "p"],
         rows,
-        numeric={1, 2, 3},
+        numeric={1, 2, 3, 4, 5},
     )
 
 

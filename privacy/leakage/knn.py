@@ -1,0 +1,119 @@
+"""Exact k nearest reference rows of every query row, over the gate's distance.
+
+The same blocked GEMM as :func:`privacy.leakage.distance.nearest_two` selects the
+candidates (``|q|² + |r|² − 2 q·r`` plus one per mismatching wide category code); a running
+top-k per query row is kept with ``argpartition``, and the k winners' squared distances
+are then recomputed directly (:func:`~privacy.leakage.distance.exact_sq`), so the
+reported distances are exact sums of squares. Rows are sorted by (distance, index): a tie
+goes to the lower reference index, as in the top-2 search, whatever the blocking. With an
+``offset`` per reference row (tiny, e.g. random ×1e-6) the order is by distance + offset:
+ties are broken by the offsets, the same way in every block, so a list cut at k holds
+the offset-smallest of the tied rows (the near-copy test needs that cut to be random).
+
+>>> q = np.array([[0.0], [10.0]])
+>>> r = np.array([[1.0], [9.0], [0.5], [20.0]])
+>>> sq, idx = nearest_k(q, r, 2)
+>>> idx.tolist(), sq.tolist()
+([[2, 0], [1, 0]], [[0.25, 1.0], [1.0, 81.0]])
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from privacy.leakage.distance import _WORKERS, Encoded, _augmented, exact_sq
+
+
+def _block_topk(g: np.ndarray, k: int, q_codes: np.ndarray, r_codes: np.ndarray, offset=None):
+    """Row-wise k smallest entries of ``g`` (columns, values); ``g`` is clobbered."""
+    for qc, rc in zip(q_codes, r_codes, strict=True):
+        g += np.not_equal(qc[:, None], rc[None, :])
+    if offset is not None:
+        g += offset[None, :]
+    kk = min(k, g.shape[1])
+    cols = (
+        np.argpartition(g, kk - 1, axis=1)[:, :kk]
+        if kk < g.shape[1]
+        else np.tile(np.arange(g.shape[1]), (len(g), 1))
+    )
+    return cols, np.take_along_axis(g, cols, axis=1)
+
+
+def _topk(g, k, q_codes, r_codes, pool, offset=None):
+    if _WORKERS < 2 or len(g) < 512:
+        return _block_topk(g, k, q_codes, r_codes, offset)
+    cuts = np.linspace(0, len(g), _WORKERS + 1).astype(int)
+    parts = list(
+        pool.map(
+            lambda a, b: _block_topk(g[a:b], k, q_codes[:, a:b], r_codes, offset),
+            cuts[:-1],
+            cuts[1:],
+        )
+    )
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def merge_k(
+    d: np.ndarray, i: np.ndarray, e: np.ndarray, j: np.ndarray, k: int, offset=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise k smallest of two (distance, index) lists, ties to the lower index."""
+    dist = np.concatenate([d, e], axis=1)
+    idx = np.concatenate([i, j], axis=1)
+    return top_sorted(dist, idx, k, offset)
+
+
+def top_sorted(
+    dist: np.ndarray, idx: np.ndarray, k: int, offset: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k smallest (distance, index) pairs, sorted by distance (+ the index's
+    ``offset``) then index (missing entries: distance +inf, index −1, last)."""
+    key_idx = np.where(idx < 0, np.iinfo(np.int64).max, idx)
+    key = dist if offset is None else dist + np.where(idx < 0, 0.0, offset[np.maximum(idx, 0)])
+    order = np.lexsort((key_idx, key), axis=1)[:, :k]
+    return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+def nearest_k(
+    q: np.ndarray | Encoded,
+    r: np.ndarray | Encoded,
+    k: int,
+    *,
+    block_rows: int = 4096,
+    offset: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact squared distances and indices of the ``k`` nearest rows of ``r`` for every
+    row of ``q``, sorted; when ``r`` has fewer than ``k`` rows the rest is (+inf, −1).
+    ``offset`` (one small number per row of ``r``) breaks ties (module doc)."""
+    q, r = Encoded.of(q), Encoded.of(r)
+    nq, nr = len(q.dense), len(r.dense)
+    if nr == 0:
+        raise ValueError("reference set is empty")
+    qa, ra = _augmented(q.dense, r.dense)
+    q_codes, r_codes = np.ascontiguousarray(q.codes.T), np.ascontiguousarray(r.codes.T)
+    out_d = np.full((nq, k), np.inf)
+    out_i = np.full((nq, k), -1, dtype=np.int64)
+    buf = np.empty(min(block_rows, nq) * min(block_rows, nr))
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        for qs in range(0, nq, block_rows):
+            qb = qa[qs : qs + block_rows]
+            m = len(qb)
+            best_d = np.full((m, k), np.inf)
+            best_i = np.full((m, k), -1, dtype=np.int64)
+            for rs in range(0, nr, block_rows):
+                rb = ra[rs : rs + block_rows]
+                g = buf[: m * len(rb)].reshape(m, len(rb))
+                np.matmul(qb, rb.T, out=g)
+                qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
+                off = None if offset is None else offset[rs : rs + len(rb)]
+                cols, vals = _topk(g, k, qc, rc, pool, off)
+                best_d, best_i = merge_k(best_d, best_i, vals, cols + rs, k)
+            out_i[qs : qs + m] = best_i
+    # exact distances of the winners, then the final order
+    for c in range(k):
+        have = out_i[:, c] >= 0
+        if have.any():
+            sub = Encoded(q.dense[have], q.codes[have])
+            out_d[have, c] = exact_sq(sub, r, out_i[have, c])
+    return top_sorted(out_d, out_i, k, offset)
