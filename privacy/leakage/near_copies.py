@@ -169,7 +169,13 @@ def near_copy_share(
     # bound clears the minimum share (every generator that learnt from the training rows,
     # DP or not, sits a little nearer them: the margin is for copies, not for learning)
     blocking = [t for t in tests if t.p_value <= alpha and t.excess_lo > gate.near_copy_min]
-    worst = max(blocking or tests, key=lambda t: t.excess_lo)
+    # the headline: the strongest blocking factor, else the most surprising one (a factor
+    # no row reaches under any relabelling, p = 1, is never the headline)
+    worst = (
+        max(blocking, key=lambda t: t.excess_lo)
+        if blocking
+        else min(tests, key=lambda t: (t.p_value, t.factor))
+    )
     block = bool(blocking)
     nearest = min(t.detectable(z, gate.near_copy_min) for t in tests if t.factor > 1.0)
     anywhere = tests[0].detectable(z, gate.near_copy_min)
