@@ -45,7 +45,7 @@ import numpy as np
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared, encode, nearest_two
 from privacy.leakage.metrics import Metric
 from privacy.leakage.risk import AttackOutcome, risk_metric
-from privacy.leakage.singling_out import singling_out
+from privacy.leakage.singling_out import SinglingOut, singling_out
 from synth.schema.model import GateThresholds, Role, Schema
 
 __all__ = ["AttackOutcome", "AttackReport", "attack_metrics", "choose_columns", "run_attacks"]
@@ -75,7 +75,7 @@ class AttackReport:
 
     inference: list[AttackOutcome]
     linkability: AttackOutcome | None
-    singling_out: list[AttackOutcome]
+    singling_out: list[SinglingOut]
     plan: AttackPlan
 
     @property
@@ -267,22 +267,24 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
         )
     if report.singling_out:
         conf = _bonferroni(gate.confidence, len(report.singling_out))
-        worst = max(report.singling_out, key=lambda o: o.risk(conf)[1][0])
+        worst_so = max(report.singling_out, key=lambda o: o.risk(conf)[1][0])
         per = "; ".join(
-            f"{o.name.split(':')[1]}: {o.rate_train:.1%} of {o.n_train} vs {o.rate_control:.1%}"
+            f"{o.name.split(':')[1]}: {o.singled} singled out by {o.predicates} predicates, "
+            f"{o.share:.1%} of them training rows"
             for o in report.singling_out
         )
         out.append(
             risk_metric(
                 "singling_out_risk",
-                worst,
+                worst_so,  # type: ignore[arg-type]  # same risk() contract
                 gate.singling_out_risk_max,
                 conf,
                 lambda value: (
                     "Predicates read off the synthetic rows (a value only one synthetic row "
-                    "has, or three of a row's values) that isolate exactly one real row, in "
-                    "equal-size samples of training and control rows: "
-                    f"{per}. Worst: {worst.name.split(':')[1]}, risk {value:.1%}."
+                    "has, or three of a row's values) that match exactly one real person: "
+                    f"{per}; a random train/holdout split gives {worst_so.p0:.1%}. Worst: "
+                    f"{worst_so.name.split(':')[1]}, risk {value:.1%} = excess share of "
+                    "training rows / (1 − expected)."
                 ),
             )
         )

@@ -6,16 +6,24 @@ widower in region R07"). Predicates come from the synthetic table only:
 
 * **univariate**: a value held by exactly one synthetic row (``col == v``), a missing
   value held by one row, and the synthetic minimum and maximum (``col <= min``,
-  ``col >= max``);
+  ``col >= max``) — every one of them (they are counted by sorting each column once);
 * **multivariate**: a random synthetic row and ``WIDTH`` random columns of it, each a
   condition (``==`` for categories; for numbers ``>=`` the value when it is at least the
   column's synthetic median, else ``<=``; missing stays missing), kept when it isolates
   that row among the synthetic rows (up to ``TRIES`` candidates per query).
 
-Each predicate is evaluated on an equal-size sample of training rows and of holdout
-rows (the control): a predicate isolates a row more easily in a smaller set, so equal
-sizes make the two rates comparable, and under a random train/holdout split the two
-samples are exchangeable. The risk is Anonymeter's (:mod:`privacy.leakage.risk`).
+Each predicate is evaluated on the pooled real rows (training ∪ holdout; above
+``MAX_ROWS`` a uniform sample of the same fraction of each). A predicate that matches
+exactly one real row singles that person out. Under a random train/holdout split the
+people singled out by predicates read off an honest generator's rows are training rows
+with probability ``p0 = n_train / (n_train + n_holdout)``; a generator that copies
+rows or rare values singles out its training people more often. So the attack's outcome
+is the share of training rows among the distinct people singled out, and its risk
+``(share − p0) / (1 − p0)``: 0 for an honest generator, 1 when everybody singled out is
+singled out *because* they were trained on. Counting distinct people keeps a row that
+many predicates isolate from counting many times. (Anonymeter compares success rates on
+training and control sets of different sizes, where a predicate isolates a row more
+easily in the smaller set; comparing labels in one pooled set needs no size correction.)
 """
 
 from __future__ import annotations
@@ -26,14 +34,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared
-from privacy.leakage.risk import AttackOutcome
+from privacy.leakage.metrics import wilson
 
 #: columns in a multivariate predicate (Anonymeter's default)
 WIDTH = 3
 #: candidate multivariate predicates drawn per query wanted, at most
 TRIES = 10
-#: real rows per side evaluated (an equal-size sample of train and of holdout)
-MAX_ROWS = 20_000
+#: pooled real rows the predicates are evaluated on (above it, the same fraction of each side)
+MAX_ROWS = 200_000
 #: synthetic rows the multivariate predicates are drawn from and checked against
 MAX_SYNTHETIC = 20_000
 #: predicates evaluated per batch (a batch × rows boolean matrix)
@@ -73,7 +81,13 @@ def _condition(x: np.ndarray, op: np.ndarray, value: np.ndarray) -> np.ndarray:
 def match_counts(preds: Predicates, data: Sequence[np.ndarray]) -> np.ndarray:
     """How many rows of ``data`` (one float array per column) each predicate matches,
     capped at 2 (only "exactly one" matters)."""
+    return matches(preds, data)[0]
+
+
+def matches(preds: Predicates, data: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_counts` and, per predicate, the first row it matches (−1: none)."""
     out = np.zeros(len(preds), dtype=np.int64)
+    first = np.full(len(preds), -1, dtype=np.int64)
     for start in range(0, len(preds), BATCH):
         batch = preds.take(np.arange(start, min(start + BATCH, len(preds))))
         mask = np.ones((len(batch), len(data[0])), dtype=bool)
@@ -81,8 +95,44 @@ def match_counts(preds: Predicates, data: Sequence[np.ndarray]) -> np.ndarray:
             for c in np.unique(batch.columns[:, slot]):
                 sel = np.flatnonzero(batch.columns[:, slot] == c)
                 mask[sel] &= _condition(data[c], batch.ops[sel, slot], batch.values[sel, slot])
-        out[start : start + len(batch)] = np.minimum(mask.sum(axis=1), 2)
-    return out
+        hits = mask.sum(axis=1)
+        out[start : start + len(batch)] = np.minimum(hits, 2)
+        first[start : start + len(batch)] = np.where(hits > 0, mask.argmax(axis=1), -1)
+    return out, first
+
+
+def univariate_matches(
+    preds: Predicates, data: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`matches` for one-condition predicates, by sorting each column once instead
+    of comparing every predicate with every row (so every candidate can be tried)."""
+    count = np.zeros(len(preds), dtype=np.int64)
+    first = np.full(len(preds), -1, dtype=np.int64)
+    for j in np.unique(preds.columns[:, 0]):
+        sel = np.flatnonzero(preds.columns[:, 0] == j)
+        x = data[j]
+        order = np.argsort(x, kind="stable")  # NaN last
+        xs = x[order]
+        finite = int((~np.isnan(xs)).sum())
+        xs_f = xs[:finite]
+        ops, vals = preds.ops[sel, 0], preds.values[sel, 0]
+        lo = np.searchsorted(xs_f, vals, side="left")
+        hi = np.searchsorted(xs_f, vals, side="right")
+        n_le, n_ge = hi, finite - lo
+        c = np.select(
+            [ops == NAN, ops == LE, ops == GE],
+            [np.full(len(sel), len(x) - finite), n_le, n_ge],
+            hi - lo,
+        )
+        at = np.select(
+            [ops == NAN, ops == LE, ops == GE],
+            [np.full(len(sel), finite), np.zeros(len(sel), dtype=np.int64), lo],
+            lo,
+        )
+        count[sel] = np.minimum(c, 2)
+        ok = c > 0
+        first[sel[ok]] = order[np.minimum(at[ok], len(x) - 1)]
+    return count, first
 
 
 def _floats(col: Prepared, part: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -152,30 +202,75 @@ def multivariate(
     return allp.take(np.arange(min(wanted, len(allp))))
 
 
+@dataclass(frozen=True)
+class SinglingOut:
+    """Distinct training and holdout rows singled out by one kind of predicate."""
+
+    name: str
+    predicates: int
+    singled_train: int
+    singled_holdout: int
+    p0: float
+
+    @property
+    def singled(self) -> int:
+        return self.singled_train + self.singled_holdout
+
+    @property
+    def share(self) -> float:
+        return self.singled_train / self.singled if self.singled else float("nan")
+
+    def risk(self, confidence: float) -> tuple[float, tuple[float, float]]:
+        """``(share − p0) / (1 − p0)`` and its Wilson interval (hypergeometric labels have
+        at most the binomial variance, so the interval is conservative)."""
+        lo, hi = wilson(self.share, self.singled, confidence)
+        scale = 1.0 - self.p0
+
+        def risk(x: float) -> float:
+            return (x - self.p0) / scale if scale > 0 else 0.0
+
+        return risk(self.share), (risk(lo), risk(hi))
+
+    def to_dict(self, confidence: float) -> dict[str, object]:
+        value, (lo, hi) = self.risk(confidence)
+        return {
+            "name": self.name,
+            "predicates": self.predicates,
+            "share_train_of_singled_out": _round(self.share),
+            "expected_share": _round(self.p0),
+            "risk": _round(value),
+            "risk_interval": [_round(lo), _round(hi)],
+        }
+
+
+def _round(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), 4)
+
+
 def singling_out(
     columns: Sequence[Prepared], queries: int, rng: np.random.Generator
-) -> list[AttackOutcome]:
-    """Univariate and multivariate singling-out on equal-size train and control samples."""
+) -> list[SinglingOut]:
+    """Univariate and multivariate singling-out of the pooled real rows (module doc)."""
     n_tr, n_ho, n_syn = (len(columns[0].parts[p]) for p in (TRAIN, HOLDOUT, SYNTHETIC))
-    m = min(n_tr, n_ho, MAX_ROWS)
-    if m < 2 or n_syn == 0:
+    if n_tr + n_ho < 2 or n_syn == 0:
         return []
-    tr = rng.choice(n_tr, m, replace=False)
-    ho = rng.choice(n_ho, m, replace=False)
+    keep = min(1.0, MAX_ROWS / (n_tr + n_ho))  # the same fraction of each side
+    tr = np.sort(rng.choice(n_tr, max(1, round(keep * n_tr)), replace=False))
+    ho = np.sort(rng.choice(n_ho, max(1, round(keep * n_ho)), replace=False))
     syn_rows = rng.choice(n_syn, min(n_syn, MAX_SYNTHETIC), replace=False)
     numeric = [c.numeric for c in columns]
     syn_all = [_floats(c, SYNTHETIC) for c in columns]
     syn_view = [x[syn_rows] for x in syn_all]
-    train = [_floats(c, TRAIN, tr) for c in columns]
-    control = [_floats(c, HOLDOUT, ho) for c in columns]
-    out = []
-    uni = univariate(syn_all, numeric)
-    uni = uni.take(rng.permutation(len(uni))[:queries])
+    real = [np.concatenate([_floats(c, TRAIN, tr), _floats(c, HOLDOUT, ho)]) for c in columns]
+    uni = univariate(syn_all, numeric)  # every candidate: counted by sorting, cheap
     multi = multivariate(syn_view, numeric, queries, rng)
+    p0 = len(tr) / (len(tr) + len(ho))
+    out = []
     for name, preds in (("singling_out:univariate", uni), ("singling_out:multivariate", multi)):
         if len(preds) == 0:
             continue
-        hit_tr = int((match_counts(preds, train) == 1).sum())
-        hit_ho = int((match_counts(preds, control) == 1).sum())
-        out.append(AttackOutcome(name, hit_tr, len(preds), hit_ho, len(preds)))
+        count, first = (univariate_matches if preds.columns.shape[1] == 1 else matches)(preds, real)
+        people = np.unique(first[count == 1])
+        k_tr = int((people < len(tr)).sum())
+        out.append(SinglingOut(name, len(preds), k_tr, len(people) - k_tr, p0))
     return out

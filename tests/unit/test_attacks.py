@@ -64,7 +64,9 @@ def test_independent_draws_pass_the_attacks_and_resampled_unique_values_single_o
     assert verdicts["inference_risk"] == verdicts["linkability_risk"] == "pass"
     assert verdicts["singling_out_risk"] == "block"
     uni = next(o for o in resampled.attacks["singling_out"] if o["name"].endswith("univariate"))
-    assert uni["success_rate_train"] > uni["success_rate_control"] + 0.1
+    # nearly everybody a copied unique value isolates is a training person
+    assert uni["share_train_of_singled_out"] > uni["expected_share"] + 0.1
+    assert uni["risk_interval"][0] > 0.1
 
 
 def test_quasi_identifiers_are_the_weaker_attackers_knowledge(real):
@@ -90,6 +92,41 @@ def test_without_a_declared_secret_every_column_is_attacked_in_turn(real):
         assert knows == {"all other columns"}
     result = check_leakage(train, holdout, marginals(train, 500, seed=3), attack=False)
     assert result.attacks is None and "inference_risk" not in [m.name for m in result.metrics]
+
+
+def test_singling_out_counts_people_once_and_compares_labels_in_one_pool():
+    from privacy.leakage.singling_out import Predicates, SinglingOut, matches
+
+    data = [np.array([1.0, 2.0, 2.0, 3.0]), np.array([0.0, 0.0, 1.0, 1.0])]
+    preds = Predicates(
+        np.array([[0], [0], [1], [0]]),
+        np.array([[0], [0], [0], [1]]),
+        np.array([[1.0], [2.0], [1.0], [1.0]]),
+    )
+    count, first = matches(preds, data)
+    assert count.tolist() == [1, 2, 2, 1] and first.tolist() == [0, 1, 2, 0]
+    honest = SinglingOut("singling_out:univariate", 400, 160, 40, 0.8)
+    value, (lo, hi) = honest.risk(0.95)
+    assert value == pytest.approx(0.0) and lo < 0 < hi
+    leaky = SinglingOut("singling_out:univariate", 400, 190, 10, 0.8)
+    assert leaky.risk(0.95)[0] == pytest.approx(0.75) and leaky.risk(0.95)[1][0] > 0.4
+
+
+def test_univariate_matches_by_sorting_equal_the_row_by_row_count():
+    from privacy.leakage.singling_out import Predicates, matches, univariate_matches
+
+    rng = np.random.default_rng(0)
+    data = [rng.integers(0, 50, 500).astype(float), rng.random(500)]
+    data[0][rng.random(500) < 0.1] = np.nan
+    cols, ops = rng.integers(0, 2, 300), rng.integers(0, 4, 300)
+    vals = np.where(cols == 0, rng.integers(-2, 52, 300).astype(float), rng.random(300))
+    exact = rng.random(300) < 0.3
+    vals[exact & (cols == 1)] = data[1][rng.integers(0, 500, int((exact & (cols == 1)).sum()))]
+    preds = Predicates(cols[:, None], ops[:, None], vals[:, None])
+    (count, first), (fast_count, fast_first) = matches(preds, data), univariate_matches(preds, data)
+    assert count.tolist() == fast_count.tolist()
+    one = count == 1
+    assert one.sum() > 5 and first[one].tolist() == fast_first[one].tolist()
 
 
 def test_secrets_in_turn_are_bounded():

@@ -45,7 +45,19 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
     ]
     if a.get("linkability"):
         outcomes.append(("linkability", a["linkability"]))
-    outcomes += [(str(o.get("name", "")).replace("_", "-"), o) for o in a.get("singling_out") or []]
+    # singling-out: share of training rows among the people singled out vs the split's share
+    outcomes += [
+        (
+            str(o.get("name", "")).replace("_", "-"),
+            {
+                **o,
+                "success_rate_train": o.get("share_train_of_singled_out"),
+                "success_rate_control": o.get("expected_share"),
+                "n_train_targets": o.get("predicates"),
+            },
+        )
+        for o in a.get("singling_out") or []
+    ]
     for label, o in outcomes:
         iv = o.get("risk_interval") or [None, None]
         rows.append(
@@ -64,8 +76,9 @@ def _attacks_table(a: dict[str, Any] | None) -> str:
         f"Attacks with a control set (Anonymeter's method): an attacker knowing {e(knows)}"
         "every other column of a real record finds its nearest synthetic row and reads off "
         "the secret; predicates read off the synthetic rows try to isolate one real person "
-        "(singling-out). The same attacks on holdout rows (never seen) are the control. "
-        "Risk = (train − control) / (1 − control)."
+        "(singling-out: the share of training rows among the people isolated, against the "
+        "split's share; 'targets' is then the number of predicates). The same attacks on "
+        "holdout rows (never seen) are the control. Risk = (train − control) / (1 − control)."
     )
     if a.get("not_attacked"):
         intro += f" Not attacked as secrets (bounded work): {e(', '.join(a['not_attacked']))}."
