@@ -254,11 +254,13 @@ def typed(df: pd.DataFrame, nums: list[str]) -> pd.DataFrame:
 
 
 def anonymeter(name: str, save: Path, cases: list[str], n_attacks: int, timeout: float):
-    """Anonymeter's three evaluators on the saved sets (inference: the attacker knows
-    every other column, our strong attacker), in the peers' venv."""
-    from synth.schema.io import load_schema  # noqa: F401  (keeps the import path warm)
+    """Our whole gate, then Anonymeter's three evaluators, on each saved set (inference:
+    the attacker knows every other column, our strong attacker); Anonymeter runs in the
+    peers' venv."""
 
-    draft = draft_of(pd.read_parquet(save / "train.parquet"), save)
+    train = pd.read_parquet(save / "train.parquet")
+    holdout = pd.read_parquet(save / "holdout.parquet")
+    draft = draft_of(train, save)
     nums = numeric_columns(draft)
     cols = [c.name for c in draft.modelled]
     typed_dir = save / "typed"
@@ -266,8 +268,11 @@ def anonymeter(name: str, save: Path, cases: list[str], n_attacks: int, timeout:
     for key in ("train", "holdout", *cases):
         df = pd.read_parquet(save / f"{key}.parquet")[cols]
         typed(df, nums).to_parquet(typed_dir / f"{key}.parquet", index=False)
-    rows = []
+    rows: list[dict] = []
     for case in cases:
+        # ours first, on the very set, in the same run
+        ours = gate(case, train, holdout, pd.read_parquet(save / f"{case}.parquet"), draft, rows)
+        ours["who"] = "ours"
         job = {
             "train": str(typed_dir / "train.parquet"),
             "control": str(typed_dir / "holdout.parquet"),
