@@ -11,7 +11,7 @@ blocks when any one blocks:
 
 * ``near_copy_share``: lower bound of the estimated share of synthetic rows that copy a
   training row closely, from the rows nearest to real rows, against the random
-  train/holdout split (:mod:`privacy.leakage.near_copies`), above 1 %;
+  train/holdout split (:mod:`privacy.leakage.near_copies`), above 3 % (``near_copy_min``);
 * ``exact_match_share``: lower 95% Wilson bound of the share of synthetic rows identical to
   a real row that copy a training row, above ``p0 + 0.05``;
 * ``inference_risk``: lower bound of the worst secret's Anonymeter risk above 0.10;

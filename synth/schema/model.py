@@ -200,13 +200,15 @@ class GateThresholds(_Frozen):
         "shown against.",
     )
     near_copy_min: float = Field(
-        default=0.01,
+        default=0.03,
         ge=0,
         lt=1,
         description="Block when the lower confidence bound of the estimated share of "
         "synthetic rows that copy a training row closely (near_copy_share: nearest real row "
         "a training row more often than the random train/holdout split allows, among the "
-        "rows nearest to real rows) exceeds this.",
+        "rows nearest to real rows) exceeds this. Genuine DP output of the default path "
+        "on Adult showed estimates up to 6.7 % with lower bounds up to 1.6 % (a generator "
+        "that learnt from the training rows follows their sampling noise a little).",
     )
     exact_match_margin: float = Field(
         default=0.05,
