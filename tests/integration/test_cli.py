@@ -78,9 +78,18 @@ def test_copying_generator_is_blocked(split: dict[str, Path], schema_path: Path)
     assert uniq["verdict"] == "info" and uniq["value"] > uniq["baseline"] + 0.3
 
 
-def test_independent_marginals_pass(split: dict[str, Path], schema_path: Path) -> None:
+def test_independent_marginals_copy_no_row_but_their_unique_values_single_out(
+    split: dict[str, Path], schema_path: Path
+) -> None:
+    """Columns resampled from the training rows keep each training value exactly: a value
+    only one training person has isolates that person (singling-out, exit 3); the attacks
+    that need a whole row find nothing."""
     code, payload = _check(split, "marginals", schema_path)
-    assert code == 0 and payload["passed"] is True
+    verdicts = {m["name"]: m["verdict"] for m in payload["metrics"]}
+    assert code == 3 and payload["passed"] is False
+    assert verdicts["singling_out_risk"] == "block"
+    assert verdicts["inference_risk"] == verdicts["linkability_risk"] == "pass"
+    assert verdicts["exact_match_share"] == "pass"
     assert any(m["name"] == "qi_unique_reproduced" for m in payload["metrics"])
 
 
