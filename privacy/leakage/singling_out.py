@@ -226,8 +226,8 @@ class SinglingOut:
         lo, hi = wilson(self.share, self.singled, confidence)
         scale = 1.0 - self.p0
 
-        def risk(x: float) -> float:
-            return (x - self.p0) / scale if scale > 0 else 0.0
+        def risk(x: float) -> float:  # in [−1, 1], as Anonymeter's
+            return min(1.0, max(-1.0, (x - self.p0) / scale)) if scale > 0 else 0.0
 
         return risk(self.share), (risk(lo), risk(hi))
 
