@@ -36,10 +36,13 @@ its rows sit a little nearer training rows than a random split predicts (measure
 genuine DP output: BENCHMARKS.md, "Gate power"). The power statement gives, per
 table, the smallest share of copies found with 80 % probability.
 
+A row whose training row sits at distance 0 and holdout row at 1 stands out by any
+factor; a row whose training and holdout rows are equally near does not:
+
 >>> dist = np.array([[0.0, 1.0], [1.0, 1.0]])
 >>> is_train = np.array([[True, False], [False, True]])
 >>> stand_out(dist, is_train, (1.0, 2.0)).tolist()
-[[True, False], [True, False]]
+[[True, True], [False, False]]
 """
 
 from __future__ import annotations
