@@ -216,6 +216,28 @@ def exact_sq(q: Encoded, r: Encoded, idx: np.ndarray) -> np.ndarray:
     return out
 
 
+def add_mismatches(g: np.ndarray, q_codes: np.ndarray, r_codes: np.ndarray) -> None:
+    """Add 1 to ``g`` (query × reference) per wide category code that differs; the codes
+    are column-major (``c × rows``)."""
+    for qc, rc in zip(q_codes, r_codes, strict=True):
+        g += np.not_equal(qc[:, None], rc[None, :])
+
+
+def search_setup(
+    q: np.ndarray | Encoded, r: np.ndarray | Encoded, block_rows: int
+) -> tuple[Encoded, Encoded, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What a blocked GEMM search needs: both sides as :class:`Encoded`, the augmented
+    coordinates (:func:`_augmented`), the wide codes column-major, and the block buffer."""
+    q, r = Encoded.of(q), Encoded.of(r)
+    nq, nr = len(q.dense), len(r.dense)
+    if nr == 0:
+        raise ValueError("reference set is empty")
+    qa, ra = _augmented(q.dense, r.dense)
+    q_codes, r_codes = np.ascontiguousarray(q.codes.T), np.ascontiguousarray(r.codes.T)
+    buf = np.empty(min(block_rows, nq) * min(block_rows, nr))
+    return q, r, qa, ra, q_codes, r_codes, buf
+
+
 def _block_top2(
     g: np.ndarray, two: bool, q_codes: np.ndarray, r_codes: np.ndarray
 ) -> tuple[np.ndarray, ...]:
@@ -223,8 +245,7 @@ def _block_top2(
 
     ``q_codes`` (c × m) and ``r_codes`` (c × n) are wide category codes, column-major.
     """
-    for qc, rc in zip(q_codes, r_codes, strict=True):
-        g += np.not_equal(qc[:, None], rc[None, :])
+    add_mismatches(g, q_codes, r_codes)
     rows = np.arange(len(g))
     j1 = g.argmin(axis=1)
     v1 = g[rows, j1]
@@ -285,15 +306,10 @@ def nearest_two(
 
     With ``two=False`` only the nearest row is searched (``sq2`` is then +inf).
     """
-    q, r = Encoded.of(q), Encoded.of(r)
+    q, r, qa, ra, q_codes, r_codes, buf = search_setup(q, r, block_rows)
     nq, nr = len(q.dense), len(r.dense)
-    if nr == 0:
-        raise ValueError("reference set is empty")
-    qa, ra = _augmented(q.dense, r.dense)
-    q_codes, r_codes = np.ascontiguousarray(q.codes.T), np.ascontiguousarray(r.codes.T)
     idx1 = np.zeros(nq, dtype=np.int64)
     idx2 = np.zeros(nq, dtype=np.int64)
-    buf = np.empty(min(block_rows, nq) * min(block_rows, nr))
     n_blocks = -(-nq // block_rows)
     with ThreadPoolExecutor(_WORKERS) as pool:
         for k, qs in enumerate(range(0, nq, block_rows)):

@@ -23,13 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from privacy.leakage.distance import _WORKERS, Encoded, _augmented, exact_sq
+from privacy.leakage.distance import _WORKERS, Encoded, add_mismatches, exact_sq, search_setup
 
 
 def _block_topk(g: np.ndarray, k: int, q_codes: np.ndarray, r_codes: np.ndarray, offset=None):
     """Row-wise k smallest entries of ``g`` (columns, values); ``g`` is clobbered."""
-    for qc, rc in zip(q_codes, r_codes, strict=True):
-        g += np.not_equal(qc[:, None], rc[None, :])
+    add_mismatches(g, q_codes, r_codes)
     if offset is not None:
         g += offset[None, :]
     kk = min(k, g.shape[1])
@@ -86,15 +85,10 @@ def nearest_k(
     """Exact squared distances and indices of the ``k`` nearest rows of ``r`` for every
     row of ``q``, sorted; when ``r`` has fewer than ``k`` rows the rest is (+inf, −1).
     ``offset`` (one small number per row of ``r``) breaks ties (module doc)."""
-    q, r = Encoded.of(q), Encoded.of(r)
+    q, r, qa, ra, q_codes, r_codes, buf = search_setup(q, r, block_rows)
     nq, nr = len(q.dense), len(r.dense)
-    if nr == 0:
-        raise ValueError("reference set is empty")
-    qa, ra = _augmented(q.dense, r.dense)
-    q_codes, r_codes = np.ascontiguousarray(q.codes.T), np.ascontiguousarray(r.codes.T)
     out_d = np.full((nq, k), np.inf)
     out_i = np.full((nq, k), -1, dtype=np.int64)
-    buf = np.empty(min(block_rows, nq) * min(block_rows, nr))
     with ThreadPoolExecutor(_WORKERS) as pool:
         for qs in range(0, nq, block_rows):
             qb = qa[qs : qs + block_rows]

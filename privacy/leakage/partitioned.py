@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -275,6 +276,35 @@ class BlockSearch:
     def _query(self, part: int, rows: np.ndarray | None) -> list[np.ndarray]:
         return [c.parts[part] if rows is None else c.parts[part][rows] for c in self.columns]
 
+    def _scatter(
+        self,
+        query: int,
+        ref: int,
+        cols: Sequence[int],
+        rows: np.ndarray | None,
+        task: Callable[..., Any],
+        args: tuple[Any, ...],
+        merge: Callable[[list[Any]], Any],
+        progress: Progress | None,
+        stage: str,
+    ) -> list[Any]:
+        """Run ``task(block, encoded query chunk, layout, *args)`` over every reference
+        block, per chunk of ``ref_rows`` query rows, and ``merge`` each chunk's per-block
+        results before the next chunk (only merged results are held)."""
+        q_arrays = self._query(query, rows)
+        local = self.layout(cols, q_arrays, ref)
+        layout = self.runner.place([local])[0]
+        blocks = self._blocks[ref]
+        starts = range(0, len(q_arrays[0]), self.ref_rows)
+        total = len(starts) * len(blocks)
+        out = []
+        for n, s in enumerate(starts):
+            enc = local.encode([a[s : s + self.ref_rows] for a in q_arrays])
+            report = _offset(progress, stage, n * len(blocks), total)
+            parts = self.runner.map(task, blocks, enc, layout, *args, progress=report, stage=stage)
+            out.append(merge(parts))
+        return out
+
     def nearest(
         self,
         query: int,
@@ -289,28 +319,17 @@ class BlockSearch:
         """Exact top-2 (squared, un-normalised) of every row of part ``query`` (or of its
         ``rows``) in ``ref``."""
         cols = list(range(len(self.columns))) if cols is None else list(cols)
-        q_arrays = self._query(query, rows)
-        local = self.layout(cols, q_arrays, ref)
-        layout = self.runner.place([local])[0]
-        blocks = self._blocks[ref]
-        nq = len(q_arrays[0])
-        starts = range(0, nq, self.ref_rows)
-        total = len(starts) * len(blocks)
-        pieces: list[Neighbours] = []
-        for k, s in enumerate(starts):
-            enc = local.encode([a[s : s + self.ref_rows] for a in q_arrays])
-            report = _offset(progress, stage, k * len(blocks), total)
-            parts = self.runner.map(
-                _nearest_task,
-                blocks,
-                enc,
-                layout,
-                two,
-                self.block_rows,
-                progress=report,
-                stage=stage,
-            )
-            pieces.append(merge_neighbours(parts))
+        pieces = self._scatter(
+            query,
+            ref,
+            cols,
+            rows,
+            _nearest_task,
+            (two, self.block_rows),
+            merge_neighbours,
+            progress,
+            stage,
+        )
         return Neighbours(*(np.concatenate(x) for x in zip(*_fields(pieces), strict=True)))
 
     def nearest_k(
@@ -325,35 +344,18 @@ class BlockSearch:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact k nearest ``ref`` rows (squared, un-normalised distances; indices) of every
         row of part ``query``, sorted by (distance + ``offset`` of the row, index)."""
-        cols = list(range(len(self.columns)))
-        q_arrays = self._query(query, None)
-        local = self.layout(cols, q_arrays, ref)
-        layout = self.runner.place([local])[0]
-        blocks = self._blocks[ref]
-        nq = len(q_arrays[0])
-        starts = range(0, nq, self.ref_rows)
-        total = len(starts) * len(blocks)
-        out_d, out_i = [], []
-        for n, s in enumerate(starts):
-            enc = local.encode([a[s : s + self.ref_rows] for a in q_arrays])
-            report = _offset(progress, stage, n * len(blocks), total)
-            parts = self.runner.map(
-                _knn_task,
-                blocks,
-                enc,
-                layout,
-                k,
-                self.block_rows,
-                offset,
-                progress=report,
-                stage=stage,
-            )
+
+        def merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
             d, i = parts[0]
             for e, j in parts[1:]:
                 d, i = merge_k(d, i, e, j, k, offset)
-            out_d.append(d)
-            out_i.append(i)
-        return np.concatenate(out_d), np.concatenate(out_i)
+            return d, i
+
+        cols = list(range(len(self.columns)))
+        pieces = self._scatter(
+            query, ref, cols, None, _knn_task, (k, self.block_rows, offset), merge, progress, stage
+        )
+        return np.concatenate([d for d, _ in pieces]), np.concatenate([i for _, i in pieces])
 
     def count_within(
         self, rows: np.ndarray, ref: int, radius: np.ndarray, *, rtol: float, query: int
