@@ -95,13 +95,30 @@ def pooled(
 def stand_out(dist: np.ndarray, is_train: np.ndarray, factors: tuple[float, ...]) -> np.ndarray:
     """(rows, factors): the first training row of the list is nearer than the first
     holdout row by more than the factor (``b > c·a``)."""
-    finite = np.where(np.isfinite(dist), dist, -np.inf)
-    last = finite.max(axis=1)
-    rows = np.arange(len(dist))
-    has_tr, has_ho = is_train.any(axis=1), (~is_train & np.isfinite(dist)).any(axis=1)
-    a = np.where(has_tr, dist[rows, is_train.argmax(axis=1)], last)
-    b = np.where(has_ho, dist[rows, (~is_train).argmax(axis=1)], last)
-    return b[:, None] > np.asarray(factors)[None, :] * a[:, None]
+    return Lists.of(dist).stand_out(is_train, factors)
+
+
+@dataclass(frozen=True)
+class Lists:
+    """Sorted nearest-row distances, with what every relabelling reuses: which entries
+    exist (a part with fewer than ``K`` rows leaves +inf) and each row's last distance."""
+
+    dist: np.ndarray
+    present: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def of(cls, dist: np.ndarray) -> Lists:
+        present = np.isfinite(dist)
+        return cls(dist, present, np.where(present, dist, -np.inf).max(axis=1))
+
+    def stand_out(self, is_train: np.ndarray, factors: tuple[float, ...]) -> np.ndarray:
+        """:func:`stand_out` for one labelling."""
+        rows = np.arange(len(self.dist))
+        has_tr, has_ho = is_train.any(axis=1), (~is_train & self.present).any(axis=1)
+        a = np.where(has_tr, self.dist[rows, is_train.argmax(axis=1)], self.last)
+        b = np.where(has_ho, self.dist[rows, (~is_train).argmax(axis=1)], self.last)
+        return b[:, None] > np.asarray(factors)[None, :] * a[:, None]
 
 
 @dataclass(frozen=True)
@@ -131,13 +148,14 @@ def permutation_tests(
     # split that row is a training row with probability p0 anyway, so each copy lifts the
     # count by 1 − p0 on average; dividing by it turns the excess into a share of copies
     gain = n * n_ho / (n_tr + n_ho)
-    seen = stand_out(dist, (ids >= 0) & (ids < n_tr), FACTORS).sum(axis=0)
+    lists = Lists.of(dist)  # computed once, reused by every relabelling
+    seen = lists.stand_out((ids >= 0) & (ids < n_tr), FACTORS).sum(axis=0)
     null = np.empty((PERMUTATIONS, len(FACTORS)))
     valid = ids >= 0
     safe = np.where(valid, ids, 0)
     for p in range(PERMUTATIONS):
         labels = rng.permutation(n_tr + n_ho) < n_tr
-        null[p] = stand_out(dist, labels[safe] & valid, FACTORS).sum(axis=0)
+        null[p] = lists.stand_out(labels[safe] & valid, FACTORS).sum(axis=0)
     out = []
     for f, c in enumerate(FACTORS):
         mu, sd = float(null[:, f].mean()), float(null[:, f].std(ddof=1))

@@ -176,13 +176,14 @@ def multivariate(
         float(np.nanmedian(x)) if is_num and np.isfinite(x).any() else np.nan
         for x, is_num in zip(syn, numeric, strict=True)
     ]
+    table = np.asarray(syn)  # columns × rows, built once for every batch of candidates
     kept: list[Predicates] = []
     have = 0
     for _ in range(TRIES):
         m = min(BATCH * 4, max(wanted - have, 1) * 2)
         rows = rng.integers(0, n, m)
         cols = np.argsort(rng.random((m, k)), axis=1)[:, :width]
-        vals = np.stack([np.asarray(syn)[cols[:, s], rows] for s in range(width)], axis=1)
+        vals = np.stack([table[cols[:, s], rows] for s in range(width)], axis=1)
         ops = np.full((m, width), EQ, dtype=np.int64)
         for s in range(width):
             num = np.array([numeric[c] for c in cols[:, s]])
