@@ -6,7 +6,7 @@ The columns compared and their normalised form are chosen by
 
 The decision and its measured error rates
 -----------------------------------------
-Four metrics gate (defaults in :class:`~synth.schema.model.GateThresholds`); the gate
+Five metrics gate (defaults in :class:`~synth.schema.model.GateThresholds`); the gate
 blocks when any one blocks:
 
 * ``near_copy_share``: lower bound of the estimated share of synthetic rows that copy a
@@ -15,7 +15,9 @@ blocks when any one blocks:
 * ``exact_match_share``: lower 95% Wilson bound of the share of synthetic rows identical to
   a real row that copy a training row, above ``p0 + 0.05``;
 * ``inference_risk``: lower bound of the worst secret's Anonymeter risk above 0.10;
-* ``linkability_risk``: lower bound of the linkability risk above 0.02.
+* ``linkability_risk``: lower bound of the linkability risk above 0.02;
+* ``singling_out_risk``: lower bound of the singling-out risk above 0.10
+  (:mod:`privacy.leakage.singling_out`).
 
 ``dcr_share`` (the share over all rows) is shown for information: ``near_copy_share``
 tests it, and the nearer subsets, without a fixed margin.
@@ -118,13 +120,13 @@ def check_leakage(
     1% of an honest generator's rows can meet the second rule; the gate does not use
     ``flagged``, the optional :func:`privacy.leakage.filter.filter_flagged` removes them.
 
-    ``attack`` runs the inference and linkability attacks of
-    :mod:`privacy.leakage.attacks`. Their targets, their tie-breaking and every sample
-    below are drawn from fresh OS entropy, never stored or printed (the draws touch real
-    rows: a known seed would tell an attacker which rows were attacked); ``seed`` fixes
-    them for tests only, and the result then says ``"seeded": true``. Above
-    ``exact_max_rows`` synthetic rows (``GateThresholds``), the distance metrics use a
-    seeded uniform sample of that many synthetic rows — never of train or holdout —
+    ``attack`` runs the inference, linkability and singling-out attacks of
+    :mod:`privacy.leakage.attacks`. Their targets, the near-copy test's tie-breakers and
+    relabellings and every sample below are drawn from fresh OS entropy, never stored or
+    printed (the draws touch real rows: a known seed would tell an attacker which rows were
+    attacked); ``seed`` fixes them for tests only, and ``sampling["randomness"]`` then says
+    so. Above ``exact_max_rows`` synthetic rows (``GateThresholds``), the distance metrics
+    use a uniform random sample of that many synthetic rows — never of train or holdout —
     stated in ``sampling`` and ``warnings``; exact copies and the attacks still cover
     every synthetic row.
 
@@ -215,11 +217,6 @@ def check_prepared(
     )
     search = BlockSearch(columns, runner, block_rows=block_rows, ref_rows=ref_rows)
 
-    def nn(
-        query: int, ref: int, stage: str, two: bool = True, rows: np.ndarray | None = None
-    ) -> Neighbours:
-        return search.nearest(query, ref, two=two, progress=progress, stage=stage, rows=rows)
-
     offsets = tie_offsets(n_tr, n_ho, gate_rng(seed, 4))
     knn_tr = search.nearest_k(
         SYNTHETIC,
@@ -241,7 +238,7 @@ def check_prepared(
     d1_tr, d2_tr, d1_ho, d2_ho = (
         np.sqrt(x / k) for x in (to_tr.sq1, to_tr.sq2, to_ho.sq1, to_ho.sq2)
     )
-    # the flagging threshold is a quantile of holdout-to-train distances: a seeded sample
+    # the flagging threshold is a quantile of holdout-to-train distances: a random sample
     # of holdout rows estimates it (a search of every holdout row of a 1M-row holdout in a
     # 10M-row training table is 10¹³ distances)
     base_rows = None
@@ -252,9 +249,15 @@ def check_prepared(
             f"1st percentile of the nearest-training-row distance of a uniform random sample "
             f"of {BASELINE_ROWS} holdout rows"
         )
-    base = np.sqrt(
-        nn(HOLDOUT, TRAIN, "leakage: holdout vs train", two=False, rows=base_rows).sq1 / k
+    to_base = search.nearest(
+        HOLDOUT,
+        TRAIN,
+        two=False,
+        progress=progress,
+        stage="leakage: holdout vs train",
+        rows=base_rows,
     )
+    base = np.sqrt(to_base.sq1 / k)
 
     if progress is not None:
         progress("leakage: exact matches", 0, 1)
@@ -319,9 +322,8 @@ def check_prepared(
 
 
 def _top_two(sq: np.ndarray, idx: np.ndarray) -> Neighbours:
-    """The nearest two of a sorted k-nearest list (the second +inf when there is none)."""
-    if sq.shape[1] < 2:
-        return Neighbours(sq[:, 0], idx[:, 0], np.full(len(sq), np.inf), idx[:, 0].copy())
+    """The nearest two of a sorted k-nearest list (k ≥ 2; the second +inf, at the first's
+    index, when the part has one row)."""
     second = np.where(idx[:, 1] >= 0, idx[:, 1], idx[:, 0])
     return Neighbours(sq[:, 0], idx[:, 0], sq[:, 1], second)
 
