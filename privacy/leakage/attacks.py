@@ -269,8 +269,9 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
         conf = _bonferroni(gate.confidence, len(report.singling_out))
         worst_so = max(report.singling_out, key=lambda o: o.risk(conf)[1][0])
         per = "; ".join(
-            f"{o.name.split(':')[1]}: {o.singled} singled out by {o.predicates} predicates, "
-            f"{o.share:.1%} of them training rows"
+            # the number of people singled out is a count of real rows: not printed
+            f"{o.name.split(':')[1]} ({o.predicates} predicates): {o.share:.1%} of the people "
+            "singled out are training rows"
             for o in report.singling_out
         )
         out.append(

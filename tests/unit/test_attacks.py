@@ -110,6 +110,21 @@ def test_singling_out_counts_people_once_and_compares_labels_in_one_pool():
     assert value == pytest.approx(0.0) and lo < 0 < hi
     leaky = SinglingOut("singling_out:univariate", 400, 190, 10, 0.8)
     assert leaky.risk(0.95)[0] == pytest.approx(0.75) and leaky.risk(0.95)[1][0] > 0.4
+    # how many real people were singled out is a count of real rows: never printed
+    from privacy.leakage.attacks import AttackPlan, AttackReport, attack_metrics
+
+    plan = AttackPlan([], [], [], [], "test")
+    report = AttackReport([], None, [leaky], plan)
+    (metric,) = [m for m in attack_metrics(report, GateThresholds()) if "singling" in m.name]
+    assert metric.verdict == "block" and "200" not in metric.explanation
+    assert set(leaky.to_dict(0.95)) == {
+        "name",
+        "predicates",
+        "share_train_of_singled_out",
+        "expected_share",
+        "risk",
+        "risk_interval",
+    }
 
 
 def test_univariate_matches_by_sorting_equal_the_row_by_row_count():
