@@ -123,6 +123,12 @@ class Column(_Frozen):
         "own state, jointly with the numbers, and written back verbatim; in a categorical "
         "column a code is an ordinary category. Public, like the type.",
     )
+    static: bool = Field(
+        default=False,
+        description="Constant for each person (privacy_unit), e.g. race or birth year: every "
+        "row of a synthetic person gets the same value. Structural, like the type: the scan "
+        "drafts it and the steward confirms it.",
+    )
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     evidence: list[str] = Field(default_factory=list)
     hipaa: str | None = Field(default=None, description="HIPAA Safe Harbor identifier class.")
@@ -254,12 +260,21 @@ class GateThresholds(_Frozen):
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
 
 
+#: the largest per-person row bound (noise grows with it: L2 sensitivity k per marginal)
+MAX_ROWS_PER_UNIT = 100
+
+
 class Dataset(_Frozen):
     name: str = "dataset"
     privacy_unit: str | None = Field(
         default=None, description="Column identifying the person when rows repeat per person."
     )
-    max_rows_per_unit: int = Field(default=1, ge=1, le=100)
+    max_rows_per_unit: int | Literal["auto"] = Field(
+        default=1,
+        description="Rows of one person (privacy_unit) the fit keeps at most (a random "
+        "choice among more); every mechanism is calibrated for a person with this many "
+        "rows. 'auto' chooses it under DP from the rows-per-person histogram (charged).",
+    )
     epsilon: float = Field(default=1.0, gt=0, le=100)
     delta: float = Field(default=1e-6, gt=0, lt=1e-2)
     holdout_fraction: float = Field(default=0.2, gt=0, lt=0.9)
@@ -276,6 +291,11 @@ class Dataset(_Frozen):
     @model_validator(mode="after")
     def _codes(self) -> Dataset:
         _check_codes(self.missing_values, "dataset")
+        k = self.max_rows_per_unit
+        if k != "auto" and not 1 <= k <= MAX_ROWS_PER_UNIT:
+            raise ValueError(
+                f"max_rows_per_unit must be 'auto' or between 1 and {MAX_ROWS_PER_UNIT}, got {k}"
+            )
         return self
 
 
@@ -307,6 +327,12 @@ class Schema(_Frozen):
         for c in self.constraints:
             cols = [c.low, c.high] if isinstance(c, Inequality) else c.columns
             refs += [(f"constraints.{c.kind}", n) for n in cols]
+        static = [c.name for c in self.columns if c.static]
+        if static and not self.dataset.privacy_unit:
+            raise ValueError(
+                f"column '{static[0]}' is static (constant per person) but the dataset declares "
+                "no privacy_unit"
+            )
         for where, name in refs:
             if name not in names:
                 raise ValueError(f"{where} names column '{name}', which the schema does not have")
