@@ -15,7 +15,6 @@ exact number of training rows never leaves the fit: the model keeps a DP estimat
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -26,37 +25,26 @@ import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
 from synth.cluster import InProcess, Runner
-from synth.domain import (
-    NUMERIC_EDGES,
-    estimate_bounds,
-    estimate_precision,
-    noisy_histogram,
-    select_categories,
-    select_values,
-)
 from synth.encoding import (
     MAX_NUMERIC_BINS,
     CategoricalCodec,
     Codec,
-    DatetimeCodec,
-    NumericCodec,
     codec_from_state,
 )
 from synth.engines import create_engine
 from synth.engines.base import Engine, Progress, no_progress
 from synth.errors import ArtifactError, InputError
 from synth.io.numbers import to_numbers
-from synth.ledger import PrivacyLedger, zcdp_rho_for
-from synth.numeric_shape import NumericShape, numeric_shape
+from synth.ledger import PrivacyLedger
+from synth.numeric_shape import NumericShape
 from synth.prepare import modelled_columns, unit_keep_mask
+from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
 from synth.schema.model import Action, Column, ColumnType, FixedCombinations, Inequality, Schema
 from synth.statistics import (
-    Counts,
     PartitionedTokens,
     merge_counts,
-    needs_precision,
     needs_shape,
     partition_counts,
     partition_tokens,
@@ -64,25 +52,6 @@ from synth.statistics import (
 )
 from synth.surrogates import surrogate_series
 
-#: DP domain estimation (category sets, bounds, precision, heavy values) gets this share
-#: of the privacy budget (as zCDP ρ) per unit of measurement weight, at least
-#: PREPROCESSING_FLOOR (a narrow table's few measurements still find its domain: with
-#: 1.25 % for weight 2.25, a 300-row integer column's bounds went unfound) and at most
-#: PREPROCESSING_SHARE in all. On UCI Adult's default path (15 open columns, weight 16.5)
-#: at ε = 1, 0.2 in all with bounds and heavy values at half weight gave a mean 2-way TVD
-#: of 0.0376 over four fits, against 0.0429 with 0.1 in all and full weights
-#: (BENCHMARKS.md, issue 16).
-PREPROCESSING_PER_WEIGHT = 0.0125
-PREPROCESSING_FLOOR = 0.1
-PREPROCESSING_SHARE = 0.2
-#: weight of a precision estimate against a category set (8 bins, coarse use)
-PRECISION_WEIGHT = 0.25
-#: weight of a numeric or datetime column's bounds histogram against a category set
-BOUNDS_WEIGHT = 0.5
-#: weight of a numeric column's heavy-value selection (and of its shape histogram when
-#: its bounds are public) against a category set
-SHAPE_WEIGHT = 0.5
-MAX_CATEGORIES = 1000
 CONSTRAINT_ROUNDS = 20
 #: rows per partition when an in-memory frame is fitted on a cluster
 PART_ROWS = 250_000
@@ -90,10 +59,6 @@ PART_ROWS = 250_000
 #: DP-SGD counts 1-way marginals and fetches its Poisson batches by row index); the tokens
 #: of any other engine are gathered to the driver
 PARTITIONED_ENGINES = frozenset({"mst", "aim", "dpsgd"})
-
-
-def _to_days(value: Any) -> float:
-    return float((pd.Timestamp(value) - pd.Timestamp("1970-01-01")).days)
 
 
 #: largest 2-way table (cells) the marginal engines measure; wider pairs go to DP-SGD
@@ -206,7 +171,7 @@ class Synthesizer:
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
         keep = self._unit_mask(parts, runner, rand.rng, source)
-        private = [c for c in cols if not _public(c)]
+        private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
         counts = merge_counts(
             runner.map(
@@ -225,13 +190,15 @@ class Synthesizer:
             raise InputError(f"{source}: table has no rows")
         self.columns = cols
         progress("private domains", 0, 1)
-        self.codecs = self._build_codecs(cols, counts, rand.rng)
+        domains = build_codecs(self.schema, cols, counts, self.ledger, rand.rng)
+        self.codecs, self._shapes = domains.codecs, domains.shapes
+        self.domain_notes.extend(domains.notes)
         progress("private domains", 1, 1)
         name, reason = choose_engine(self.engine_name, [c.cardinality for c in self.codecs])
         self.engine_name, self.engine_reason = name, reason
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
-            self.codecs = [self._rebin(c, int(bins)) for c in self.codecs]
+            self.codecs = [rebin(c, int(bins), self._shapes) for c in self.codecs]
         tokens = self._tokens(
             parts, runner, source, keep, counts.rows, gather=name not in PARTITIONED_ENGINES
         )
@@ -285,160 +252,6 @@ class Synthesizer:
             blocks = runner.map(encode, parts)
             return np.vstack(blocks)
         return PartitionedTokens(runner, runner.persist(encode, parts), (rows, len(self.codecs)))
-
-    def _build_codecs(
-        self, cols: list[Column], counts: Counts, rng: np.random.Generator
-    ) -> list[Codec]:
-        needs = [c for c in cols if not _public(c)]
-        shaped = [c for c in cols if needs_shape(c)]
-        sigma = sigma_bounds = sigma_precision = sigma_shape = 0.0
-        part_delta = 0.0
-        if needs or shaped:
-            rho_total = zcdp_rho_for(self.epsilon, self.ledger.conversion_delta)
-            n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
-            weight = (
-                n_cat
-                + BOUNDS_WEIGHT * (len(needs) - n_cat)
-                + PRECISION_WEIGHT * sum(needs_precision(c) for c in needs)
-                + SHAPE_WEIGHT * sum(1 + _public(c) for c in shaped)
-            )
-            share = min(
-                PREPROCESSING_SHARE, max(PREPROCESSING_FLOOR, PREPROCESSING_PER_WEIGHT * weight)
-            )
-            rho_each = share * rho_total / weight
-            sigma = math.sqrt(1.0 / (2.0 * rho_each))
-            sigma_bounds = math.sqrt(1.0 / (2.0 * BOUNDS_WEIGHT * rho_each))
-            sigma_precision = math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
-            sigma_shape = math.sqrt(1.0 / (2.0 * SHAPE_WEIGHT * rho_each))
-            n_sel = n_cat + len(shaped)
-            part_delta = self.ledger.partition_delta / max(1, n_sel)
-        codecs: list[Codec] = []
-        for col in cols:
-            dom = col.domain
-            public = _public(col)
-            if col.type == ColumnType.CATEGORICAL:
-                if public:
-                    cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
-                else:
-                    sel = select_categories(
-                        counts=counts.categories[col.name],
-                        ledger=self.ledger,
-                        sigma=sigma,
-                        delta=part_delta,
-                        rng=rng,
-                        column=col.name,
-                    )
-                    cats = sel.categories
-                    if len(cats) > MAX_CATEGORIES:
-                        raise InputError(
-                            f"column '{col.name}': {len(cats)} categories survive DP selection "
-                            f"(limit {MAX_CATEGORIES}); generalise it or declare it an identifier"
-                        )
-                    self.domain_notes.append(
-                        {
-                            "column": col.name,
-                            "kind": "categories",
-                            "candidates_hidden": True,
-                            "kept": len(cats),
-                        }
-                    )
-                codecs.append(CategoricalCodec(col.name, cats))
-                continue
-            is_dt = col.type == ColumnType.DATETIME
-            codes = self.schema.missing_codes(col) or None
-            noisy = None
-            if public:
-                lo, hi = dom.min, dom.max  # type: ignore[union-attr]
-                low, high = (_to_days(lo), _to_days(hi)) if is_dt else (float(lo), float(hi))
-            else:
-                b = estimate_bounds(
-                    histogram=counts.histograms[col.name],
-                    ledger=self.ledger,
-                    sigma=sigma_bounds,
-                    rng=rng,
-                    column=col.name,
-                    datetime=is_dt,
-                )
-                low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
-                noisy = None if b is None else b.noisy
-                if is_dt:
-                    low, high = math.floor(low), math.ceil(high)
-                self.domain_notes.append(
-                    {"column": col.name, "kind": "bounds", "found": b is not None}
-                )
-            if is_dt:
-                codecs.append(
-                    DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d", codes=codes)
-                )
-                continue
-            precision = dom.precision if dom is not None else None
-            if not public and needs_precision(col):
-                p = estimate_precision(
-                    counts.decimals[col.name],
-                    ledger=self.ledger,
-                    sigma=sigma_precision,
-                    rng=rng,
-                    column=col.name,
-                )
-                precision = p.precision
-                self.domain_notes.append(
-                    {"column": col.name, "kind": "precision", "decimals": precision}
-                )
-            if not needs_shape(col):
-                codecs.append(NumericCodec(col.name, low, high, precision, codes=codes))
-                continue
-            hist_sigma = sigma_bounds
-            if noisy is None:
-                hist_sigma = sigma_shape
-                noisy = noisy_histogram(
-                    counts.histograms[col.name],
-                    ledger=self.ledger,
-                    sigma=sigma_shape,
-                    rng=rng,
-                    column=col.name,
-                )
-            heavy = select_values(
-                counts.values[col.name],
-                ledger=self.ledger,
-                sigma=sigma_shape,
-                delta=part_delta,
-                rng=rng,
-                column=col.name,
-            )
-            shape = numeric_shape(
-                low, high, precision, NUMERIC_EDGES, noisy, heavy, sigma=hist_sigma
-            )
-            self._shapes[col.name] = shape
-            self.domain_notes.append(
-                {
-                    "column": col.name,
-                    "kind": "shape",
-                    "points": len(shape.points),
-                    "discrete": shape.discrete,
-                }
-            )
-            codecs.append(shape.codec(col.name, MAX_NUMERIC_BINS, codes))
-        return codecs
-
-    def _rebin(self, codec: Codec, bins: int) -> Codec:
-        """The same public/DP domain at another resolution (no new look at the data)."""
-        if isinstance(codec, DatetimeCodec):
-            return DatetimeCodec(
-                codec.name, codec.low, codec.high, codec.fmt, max_bins=bins, codes=codec.codes
-            )
-        if isinstance(codec, NumericCodec):
-            shape = self._shapes.get(codec.name)
-            if shape is not None:
-                return shape.codec(codec.name, bins, codec.codes)
-            return NumericCodec(
-                codec.name,
-                codec.low,
-                codec.high,
-                codec.precision,
-                max_bins=bins,
-                codes=codec.codes,
-            )
-        return codec
 
     # -- sampling -----------------------------------------------------------------------
     def _require_fitted(self) -> Engine:

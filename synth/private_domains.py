@@ -1,0 +1,235 @@
+"""The private domains of the modelled columns: what the fit must know about each
+column's values before it can encode them, from the schema when declared public, else
+estimated under DP (category sets by partition selection, bounds, precision, numeric
+shape), each estimate charged to the ledger.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.domain import (
+    NUMERIC_EDGES,
+    estimate_bounds,
+    estimate_precision,
+    noisy_histogram,
+    select_categories,
+    select_values,
+)
+from synth.encoding import (
+    MAX_NUMERIC_BINS,
+    CategoricalCodec,
+    Codec,
+    DatetimeCodec,
+    NumericCodec,
+)
+from synth.errors import InputError
+from synth.ledger import PrivacyLedger, zcdp_rho_for
+from synth.numeric_shape import NumericShape, numeric_shape
+from synth.schema.model import Column, ColumnType, Schema
+from synth.statistics import Counts, needs_precision, needs_shape
+
+#: DP domain estimation (category sets, bounds, precision, heavy values) gets this share
+#: of the privacy budget (as zCDP ρ) per unit of measurement weight, at least
+#: PREPROCESSING_FLOOR (a narrow table's few measurements still find its domain: with
+#: 1.25 % for weight 2.25, a 300-row integer column's bounds went unfound) and at most
+#: PREPROCESSING_SHARE in all. On UCI Adult's default path (15 open columns, weight 16.5)
+#: at ε = 1, 0.2 in all with bounds and heavy values at half weight gave a mean 2-way TVD
+#: of 0.0376 over four fits, against 0.0429 with 0.1 in all and full weights
+#: (BENCHMARKS.md, issue 16).
+PREPROCESSING_PER_WEIGHT = 0.0125
+PREPROCESSING_FLOOR = 0.1
+PREPROCESSING_SHARE = 0.2
+#: weight of a precision estimate against a category set (8 bins, coarse use)
+PRECISION_WEIGHT = 0.25
+#: weight of a numeric or datetime column's bounds histogram against a category set
+BOUNDS_WEIGHT = 0.5
+#: weight of a numeric column's heavy-value selection (and of its shape histogram when
+#: its bounds are public) against a category set
+SHAPE_WEIGHT = 0.5
+MAX_CATEGORIES = 1000
+
+
+@dataclass(frozen=True)
+class Domains:
+    """The codecs of the modelled columns, the numeric shapes behind them (to re-bin
+    without a new look at the rows) and notes for the report (no exact count)."""
+
+    codecs: list[Codec]
+    shapes: dict[str, NumericShape]
+    notes: list[dict[str, Any]]
+
+
+def build_codecs(
+    schema: Schema,
+    cols: list[Column],
+    counts: Counts,
+    ledger: PrivacyLedger,
+    rng: np.random.Generator,
+) -> Domains:
+    """Codecs for the modelled columns: public domains as declared, the rest estimated
+    under DP (category sets, bounds, precision, numeric shape) and charged to ``ledger``."""
+    notes: list[dict[str, Any]] = []
+    shapes: dict[str, NumericShape] = {}
+    needs = [c for c in cols if not is_public(c)]
+    shaped = [c for c in cols if needs_shape(c)]
+    sigma = sigma_bounds = sigma_precision = sigma_shape = 0.0
+    part_delta = 0.0
+    if needs or shaped:
+        rho_total = zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
+        n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
+        weight = (
+            n_cat
+            + BOUNDS_WEIGHT * (len(needs) - n_cat)
+            + PRECISION_WEIGHT * sum(needs_precision(c) for c in needs)
+            + SHAPE_WEIGHT * sum(1 + is_public(c) for c in shaped)
+        )
+        share = min(
+            PREPROCESSING_SHARE, max(PREPROCESSING_FLOOR, PREPROCESSING_PER_WEIGHT * weight)
+        )
+        rho_each = share * rho_total / weight
+        sigma = math.sqrt(1.0 / (2.0 * rho_each))
+        sigma_bounds = math.sqrt(1.0 / (2.0 * BOUNDS_WEIGHT * rho_each))
+        sigma_precision = math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
+        sigma_shape = math.sqrt(1.0 / (2.0 * SHAPE_WEIGHT * rho_each))
+        n_sel = n_cat + len(shaped)
+        part_delta = ledger.partition_delta / max(1, n_sel)
+    codecs: list[Codec] = []
+    for col in cols:
+        dom = col.domain
+        public = is_public(col)
+        if col.type == ColumnType.CATEGORICAL:
+            if public:
+                cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
+            else:
+                sel = select_categories(
+                    counts=counts.categories[col.name],
+                    ledger=ledger,
+                    sigma=sigma,
+                    delta=part_delta,
+                    rng=rng,
+                    column=col.name,
+                )
+                cats = sel.categories
+                if len(cats) > MAX_CATEGORIES:
+                    raise InputError(
+                        f"column '{col.name}': {len(cats)} categories survive DP selection "
+                        f"(limit {MAX_CATEGORIES}); generalise it or declare it an identifier"
+                    )
+                notes.append(
+                    {
+                        "column": col.name,
+                        "kind": "categories",
+                        "candidates_hidden": True,
+                        "kept": len(cats),
+                    }
+                )
+            codecs.append(CategoricalCodec(col.name, cats))
+            continue
+        is_dt = col.type == ColumnType.DATETIME
+        codes = schema.missing_codes(col) or None
+        noisy = None
+        if public:
+            lo, hi = dom.min, dom.max  # type: ignore[union-attr]
+            low, high = (_to_days(lo), _to_days(hi)) if is_dt else (float(lo), float(hi))
+        else:
+            b = estimate_bounds(
+                histogram=counts.histograms[col.name],
+                ledger=ledger,
+                sigma=sigma_bounds,
+                rng=rng,
+                column=col.name,
+                datetime=is_dt,
+            )
+            low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
+            noisy = None if b is None else b.noisy
+            if is_dt:
+                low, high = math.floor(low), math.ceil(high)
+            notes.append({"column": col.name, "kind": "bounds", "found": b is not None})
+        if is_dt:
+            codecs.append(DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d", codes=codes))
+            continue
+        precision = dom.precision if dom is not None else None
+        if not public and needs_precision(col):
+            p = estimate_precision(
+                counts.decimals[col.name],
+                ledger=ledger,
+                sigma=sigma_precision,
+                rng=rng,
+                column=col.name,
+            )
+            precision = p.precision
+            notes.append({"column": col.name, "kind": "precision", "decimals": precision})
+        if not needs_shape(col):
+            codecs.append(NumericCodec(col.name, low, high, precision, codes=codes))
+            continue
+        hist_sigma = sigma_bounds
+        if noisy is None:
+            hist_sigma = sigma_shape
+            noisy = noisy_histogram(
+                counts.histograms[col.name],
+                ledger=ledger,
+                sigma=sigma_shape,
+                rng=rng,
+                column=col.name,
+            )
+        heavy = select_values(
+            counts.values[col.name],
+            ledger=ledger,
+            sigma=sigma_shape,
+            delta=part_delta,
+            rng=rng,
+            column=col.name,
+        )
+        shape = numeric_shape(low, high, precision, NUMERIC_EDGES, noisy, heavy, sigma=hist_sigma)
+        shapes[col.name] = shape
+        notes.append(
+            {
+                "column": col.name,
+                "kind": "shape",
+                "points": len(shape.points),
+                "discrete": shape.discrete,
+            }
+        )
+        codecs.append(shape.codec(col.name, MAX_NUMERIC_BINS, codes))
+    return Domains(codecs, shapes, notes)
+
+
+def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
+    """The same public/DP domain at another resolution (no new look at the data)."""
+    if isinstance(codec, DatetimeCodec):
+        return DatetimeCodec(
+            codec.name, codec.low, codec.high, codec.fmt, max_bins=bins, codes=codec.codes
+        )
+    if isinstance(codec, NumericCodec):
+        shape = shapes.get(codec.name)
+        if shape is not None:
+            return shape.codec(codec.name, bins, codec.codes)
+        return NumericCodec(
+            codec.name,
+            codec.low,
+            codec.high,
+            codec.precision,
+            max_bins=bins,
+            codes=codec.codes,
+        )
+    return codec
+
+
+def is_public(col: Column) -> bool:
+    """Whether the schema declares the whole domain (nothing to estimate from the rows)."""
+    dom = col.domain
+    if dom is None:
+        return False
+    if col.type == ColumnType.CATEGORICAL:
+        return dom.categories is not None
+    return dom.has_bounds
+
+
+def _to_days(value: Any) -> float:
+    return float((pd.Timestamp(value) - pd.Timestamp("1970-01-01")).days)
