@@ -67,8 +67,19 @@ class DPValues:
     sigma: float
 
 
-def threshold_for(sigma: float, delta: float) -> float:
-    return 1.0 + sigma * float(norm.isf(delta))
+def threshold_for(sigma: float, delta: float, k: int = 1) -> float:
+    """Partition-selection threshold on row counts of noise ``sigma`` when one person holds
+    at most ``k`` rows: ``k + σ·Φ⁻¹(1 − δ/k)``.
+
+    A person alone in up to k candidates adds v_i ≥ 0 rows to each (Σ v_i ≤ k); the chance
+    that one of them clears τ, Σ Φ̄((τ − v_i)/σ), is convex in v, so it is largest at a
+    corner: one candidate with all k rows (chance δ/k) and k − 1 barely touched (each
+    below δ/k), δ in all.
+
+    >>> round(threshold_for(1.0, 1e-6), 2), round(threshold_for(2.0, 1e-6, k=2), 2)
+    (5.75, 11.78)
+    """
+    return k + sigma * float(norm.isf(delta / k))
 
 
 def category_counts(values: pd.Series) -> pd.Series:
@@ -120,8 +131,9 @@ def _partition_selection(
     column: str,
 ) -> tuple[pd.Index, np.ndarray, float]:
     """Gaussian partition selection, charged: the candidates (sorted), their noisy counts
-    and the threshold ``τ = 1 + σ·Φ⁻¹(1 − δ)`` a kept candidate's noisy count clears."""
-    tau = threshold_for(sigma, delta)
+    and the threshold ``τ = k + σ·Φ⁻¹(1 − δ/k)`` a kept candidate's noisy count clears (k:
+    the rows one person may hold; the ledger charges the k-fold sensitivity)."""
+    tau = threshold_for(sigma, delta, ledger.rows_per_unit)
     ledger.charge_gaussian(
         purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
     )

@@ -93,24 +93,51 @@ def zcdp_rho_for(epsilon: float, delta: float) -> float:
 class PrivacyLedger:
     """Composes the costs of every mechanism and refuses to exceed the budget.
 
-    ``unit`` names the column that identifies a person (each person bounded to one row
-    before any mechanism runs), or None: then the unit is one row. Every mechanism is
-    calibrated for add/remove-one neighbours of that unit, so the number of persons is
-    itself private.
+    ``unit`` names the column that identifies a person (each person bounded to
+    ``rows_per_unit`` rows before any mechanism runs, see :meth:`bound_rows`), or None:
+    then the unit is one row. Every mechanism is calibrated for add/remove-one neighbours
+    of that unit (a whole person), so the number of persons is itself private.
     """
 
-    def __init__(self, epsilon: float, delta: float, *, unit: str | None = None) -> None:
+    def __init__(
+        self, epsilon: float, delta: float, *, unit: str | None = None, rows_per_unit: int = 1
+    ) -> None:
         check_budget(epsilon, delta)
         self.epsilon = float(epsilon)
         self.delta = float(delta)
         self.unit = unit
+        self.rows_per_unit = 1
         self.charges: list[Charge] = []
+        self.bound_rows(rows_per_unit)
+
+    def bound_rows(self, k: int) -> None:
+        """Each person holds at most ``k`` rows from now on: every later charge made for a
+        mechanism calibrated per row is multiplied by k² (group privacy of zCDP, exact
+        for a Gaussian mechanism: k rows move a sum by at most k times one row's
+        sensitivity; the exponential mechanism's score likewise).
+
+        >>> led = PrivacyLedger(1.0, 1e-6, unit="patient")
+        >>> led.bound_rows(3)
+        >>> led.charge_gaussian("count", "rows", sigma=30.0)
+        >>> round(led.charges[0].rho * 2 * 30.0**2, 6)
+        9.0
+        """
+        if not isinstance(k, int) or k < 1:
+            raise BudgetError(f"rows per person must be a positive integer, got {k}")
+        if k > 1 and self.unit is None:
+            raise BudgetError("rows per person above 1 needs a privacy unit (a person column)")
+        self.rows_per_unit = k
+
+    def per_row(self, rho: float) -> float:
+        """The ρ a per-row-calibrated mechanism may use so that it costs ``rho`` per person."""
+        return rho / self.rows_per_unit**2
 
     def guarantee(self) -> dict[str, Any]:
         """The privacy unit, the neighbouring relation and the sentence they make."""
         eps, dlt = f"{self.epsilon:g}", f"{self.delta:.0e}"
         if self.unit:
-            who = f"per person (column '{self.unit}', one row kept per person)"
+            rows = "one row" if self.rows_per_unit == 1 else f"up to {self.rows_per_unit} rows"
+            who = f"per person (column '{self.unit}', {rows} kept per person)"
             whose, count = "any one person's data", "persons"
         else:
             who, whose, count = "per row", "any one row", "rows"
@@ -129,12 +156,13 @@ class PrivacyLedger:
             "unit": "person" if self.unit else "row",
             "unit_column": self.unit,
             "unit_words": (
-                f"one person (column '{self.unit}'), at most 1 row each"
+                f"one person (column '{self.unit}'), at most {self.rows_per_unit} "
+                f"row{'s' if self.rows_per_unit > 1 else ''} each"
                 if self.unit
                 else "one row: no person column is declared, so a person with several rows "
                 "is protected only row by row"
             ),
-            "rows_per_person": 1 if self.unit else None,
+            "rows_per_person": self.rows_per_unit if self.unit else None,
             "neighbouring": NEIGHBOURING,
             "statement": statement,
             "not_covered": NOT_COVERED,
@@ -170,17 +198,24 @@ class PrivacyLedger:
         sensitivity: float = 1.0,
         delta: float = 0.0,
         details: dict[str, Any] | None = None,
+        per_person: bool = False,
     ) -> None:
-        rho = (sensitivity**2) / (2.0 * sigma**2)
+        """A Gaussian mechanism of noise ``sigma`` and L2 ``sensitivity`` for one row
+        (for one person with ``per_person``: then it is not multiplied by the rows each
+        person may hold)."""
+        k = 1 if per_person else self.rows_per_unit
+        rho = ((k * sensitivity) ** 2) / (2.0 * sigma**2)
         self._record(
-            Charge("gaussian", purpose, target, rho=rho, delta=delta, details=details or {})
+            Charge("gaussian", purpose, target, rho=rho, delta=delta, details=_rows(details, k))
         )
 
     def charge_zcdp(
         self, purpose: str, target: str, *, rho: float, details: dict[str, Any] | None = None
     ) -> None:
-        """A mechanism known to be ρ-zCDP (e.g. the exponential mechanism: ρ = ε²/8)."""
-        self._record(Charge("zcdp", purpose, target, rho=rho, details=details or {}))
+        """A mechanism known to be ρ-zCDP for one row (e.g. the exponential mechanism:
+        ρ = ε²/8); a person of k rows costs k²ρ."""
+        k = self.rows_per_unit
+        self._record(Charge("zcdp", purpose, target, rho=rho * k * k, details=_rows(details, k)))
 
     def charge_dpsgd(
         self,
@@ -234,12 +269,22 @@ class PrivacyLedger:
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> PrivacyLedger:
-        unit = (state.get("privacy") or {}).get("unit_column")
-        led = cls(state["budget"]["epsilon"], state["budget"]["delta"], unit=unit)
+        privacy = state.get("privacy") or {}
+        unit = privacy.get("unit_column")
+        k = int(privacy.get("rows_per_person") or 1) if unit else 1
+        led = cls(state["budget"]["epsilon"], state["budget"]["delta"], unit=unit, rows_per_unit=k)
         for row in state["charges"]:
             row = {k: v for k, v in row.items() if k != "epsilon_alone"}
             led.charges.append(Charge(**row))
         return led
+
+
+def _rows(details: dict[str, Any] | None, k: int) -> dict[str, Any]:
+    """The charge's details, with the rows per person it was multiplied for (when > 1)."""
+    out = dict(details or {})
+    if k > 1:
+        out["rows_per_person"] = k
+    return out
 
 
 def _compose(charges: list[Charge], conversion_delta: float) -> tuple[float, float]:
@@ -299,10 +344,13 @@ def calibrate_noise(
 
 
 def calibrate_rho(ledger: PrivacyLedger) -> float:
-    """Largest zCDP ρ that can still be spent without exceeding the budget (bisection)."""
+    """Largest zCDP ρ per row that can still be spent without exceeding the budget
+    (bisection); a person's k rows make it k²ρ in the ledger."""
+
+    k2 = ledger.rows_per_unit**2
 
     def eps_for(rho: float) -> float:
-        return ledger.epsilon_with(Charge("zcdp", "trial", "trial", rho=rho))
+        return ledger.epsilon_with(Charge("zcdp", "trial", "trial", rho=rho * k2))
 
     if eps_for(1e-9) > ledger.epsilon:
         raise BudgetError(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
-from synth.errors import BudgetError, SchemaError
+from synth.errors import SchemaError
 from synth.io.numbers import to_numbers
 from synth.schema.generalise import generalise, generalised_column
 from synth.schema.model import Column, ColumnType, Schema
@@ -29,28 +29,6 @@ def check_columns(df: pd.DataFrame, schema: Schema, source: str) -> None:
             f"{source}: column '{extra[0]}' is in the data but not in the schema; declare it "
             "(e.g. with action: drop)" + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
         )
-
-
-def unit_keep_mask(units: pd.Series, schema: Schema, rng: np.random.Generator) -> np.ndarray:
-    """Rows kept so that each person (``privacy_unit``) has at most one (random, seeded)."""
-    k = schema.dataset.max_rows_per_unit
-    if k != 1:
-        raise BudgetError(
-            f"max_rows_per_unit={k}: this version bounds each person to one row; set it to 1"
-        )
-    order = rng.permutation(len(units))
-    first = ~units.iloc[order].astype(str).duplicated(keep="first").to_numpy()
-    keep = np.zeros(len(units), dtype=bool)
-    keep[order[first]] = True
-    return keep
-
-
-def bound_contributions(df: pd.DataFrame, schema: Schema, rng: np.random.Generator) -> pd.DataFrame:
-    """Keep at most ``max_rows_per_unit`` rows per person (random, seeded)."""
-    unit = schema.dataset.privacy_unit
-    if unit is None:
-        return df
-    return df[unit_keep_mask(df[unit], schema, rng)]
 
 
 def code_key(name: str) -> str:

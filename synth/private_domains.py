@@ -81,7 +81,7 @@ def build_codecs(
     sigma = sigma_bounds = sigma_precision = sigma_shape = 0.0
     part_delta = 0.0
     if needs or shaped:
-        rho_total = zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
+        rho_total = ledger.per_row(zcdp_rho_for(ledger.epsilon, ledger.conversion_delta))
         n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
         weight = (
             n_cat

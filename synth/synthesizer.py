@@ -37,7 +37,14 @@ from synth.errors import ArtifactError, InputError
 from synth.io.numbers import to_numbers
 from synth.ledger import PrivacyLedger
 from synth.numeric_shape import NumericShape
-from synth.prepare import modelled_columns, unit_keep_mask
+from synth.persons import (
+    RowsPerPerson,
+    assemble_persons,
+    bound_mask,
+    measure_rows_per_person,
+    person_sizes,
+)
+from synth.prepare import modelled_columns
 from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
@@ -129,6 +136,10 @@ class Synthesizer:
         self.domain_notes: list[dict[str, Any]] = []
         self.rows_estimate: int | None = None
         self._shapes: dict[str, NumericShape] = {}
+        #: the DP rows-per-person model (None without a privacy unit)
+        self.persons: RowsPerPerson | None = None
+        #: share of synthetic rows whose static columns were set rather than matched
+        self.static_fallback_share = 0.0
         self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
 
     # -- fitting ------------------------------------------------------------------------
@@ -226,12 +237,20 @@ class Synthesizer:
     def _unit_mask(
         self, parts: list[Any], runner: Runner, rng: np.random.Generator, source: str
     ) -> np.ndarray | None:
-        """Global keep-mask bounding each person to one row (the unit column is gathered)."""
+        """Global keep-mask bounding each person to k rows (the unit column is gathered),
+        after the DP rows-per-person measurement that gives k (or checks the declared k);
+        from here on the ledger charges every per-row mechanism for k rows."""
         unit = self.schema.dataset.privacy_unit
         if unit is None:
             return None
-        units = runner.map(partition_units, parts, self.schema, source)
-        return unit_keep_mask(pd.concat(units, ignore_index=True), self.schema, rng)
+        units = pd.concat(
+            runner.map(partition_units, parts, self.schema, source), ignore_index=True
+        )
+        self.persons = measure_rows_per_person(
+            units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit
+        )
+        self.ledger.bound_rows(self.persons.k)
+        return bound_mask(units, self.persons.k, rng)
 
     def _tokens(
         self,
@@ -259,7 +278,7 @@ class Synthesizer:
             raise InputError("the synthesizer is not fitted yet")
         return self.engine
 
-    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
         engine = self._require_fitted()
         blocked = []
         for c, col in zip(self.codecs, self.columns, strict=True):
@@ -267,10 +286,33 @@ class Synthesizer:
             if len(set(block)) >= c.cardinality:  # nothing left to emit: allow missing
                 block = c.blocked_tokens()
             blocked.append(block)
-        tokens = engine.sample(n, rng, blocked=blocked)
+        return engine.sample(n, rng, blocked=blocked)
+
+    def _decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
         return pd.DataFrame(
             {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.codecs)}
         )
+
+    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        return self._decode(self._draw_tokens(n, rng), rng)
+
+    def _draw_persons(self, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+        """``n`` rows grouped into synthetic persons (sizes from the DP rows-per-person
+        model), static columns equal within a person; returns the rows and each row's
+        person number."""
+        assert self.persons is not None
+        sizes = person_sizes(n, self.persons, rng)
+        static = [i for i, c in enumerate(self.columns) if c.static]
+        tokens, self.static_fallback_share = assemble_persons(
+            sizes, static, lambda m: self._draw_tokens(m, rng), rng
+        )
+        frame = self._enforce(self._decode(tokens, rng), rng)
+        person = np.repeat(np.arange(len(sizes)), sizes)
+        heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for i in static:  # a bin decodes to a fresh value per row: copy the first row's
+            name = self.columns[i].name
+            frame[name] = frame[name].to_numpy()[heads][person]
+        return frame, person
 
     def sample(
         self,
@@ -296,10 +338,14 @@ class Synthesizer:
         if n <= 0:
             raise InputError(f"number of rows must be positive, got {n}")
         rng = np.random.default_rng(self.seed if seed is None else seed)
-        frame = self._enforce(self._draw(n, rng), rng)
+        person = None
+        if self.persons is not None and self.persons.k > 1 and not conditions:
+            frame, person = self._draw_persons(n, rng)
+        else:
+            frame = self._enforce(self._draw(n, rng), rng)
         if conditions:
             frame = self._condition(frame, n, conditions, rng)
-        return self._assemble(frame, n, int(rng.integers(2**31)))
+        return self._assemble(frame, n, int(rng.integers(2**31)), person)
 
     def _condition(
         self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator
@@ -366,16 +412,26 @@ class Synthesizer:
             if len(good) == 0:
                 raise InputError("the model cannot produce rows that satisfy the constraints")
             fill = good.sample(int(bad.sum()), replace=True, random_state=int(rng.integers(2**31)))
-            frame = pd.concat([good, fill], ignore_index=True)
+            fill.index = frame.index[bad.to_numpy()]  # in place: row positions carry persons
+            frame.loc[bad, :] = fill
         return frame
 
-    def _assemble(self, frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    def _assemble(
+        self, frame: pd.DataFrame, n: int, seed: int, person: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The output table: modelled columns, surrogates for replaced identifiers (the
+        privacy unit's surrogate shared by the rows of one synthetic person)."""
         out: dict[str, pd.Series] = {}
+        unit = self.schema.dataset.privacy_unit
         for i, col in enumerate(self.schema.columns):
             if col.modelled:
                 out[col.name] = frame[col.name].reset_index(drop=True)
             elif col.action == Action.REPLACE and col.type != ColumnType.TEXT:
-                out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
+                if col.name == unit and person is not None:
+                    ids = surrogate_series(col.entity, int(person.max()) + 1, seed + i, col.format)
+                    out[col.name] = ids.iloc[person].reset_index(drop=True)
+                else:
+                    out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
         return pd.DataFrame(out)
 
     # -- description and persistence ----------------------------------------------------
@@ -403,6 +459,7 @@ class Synthesizer:
             "spent": {"epsilon": eps, "delta": dlt},
             "ledger": self.ledger.state_dict(),
             "domains": self.domain_notes,
+            "persons": None if self.persons is None else self.persons.describe(),
             "not_released": [
                 {"column": c.name, "action": c.action}
                 for c in self.schema.columns
@@ -424,6 +481,7 @@ class Synthesizer:
             "domains": self.domain_notes,
             "randomness": self.randomness,
             "rows_estimate": self.rows_estimate,
+            "persons": None if self.persons is None else self.persons.state_dict(),
         }
         save_artifact(Path(path), config, arrays)
 
@@ -448,6 +506,8 @@ class Synthesizer:
             self.randomness = dict(config.get("randomness", {}))
             estimate = config.get("rows_estimate")
             self.rows_estimate = None if estimate is None else int(estimate)
+            persons = config.get("persons")
+            self.persons = None if persons is None else RowsPerPerson.from_state(persons)
             _check_loadable(config, [c.cardinality for c in self.codecs])
             eng = create_engine(
                 config["engine"]["name"],

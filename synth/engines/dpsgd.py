@@ -64,6 +64,7 @@ from synth.engines.poisson import (
     validate_optimizer,
 )
 from synth.engines.registry import register_engine
+from synth.errors import BudgetError
 from synth.ledger import PrivacyLedger, calibrate_noise, zcdp_rho_for
 from synth.randomness import Randomness
 
@@ -165,6 +166,13 @@ class DPSGDEngine(Engine):
         progress: Progress = no_progress,
     ) -> None:
         """Train on ``tokens``: a matrix in memory or partitions on a cluster (same model)."""
+        if ledger.rows_per_unit > 1:
+            raise BudgetError(
+                f"the DP-SGD engine clips one row per person, but the schema keeps up to "
+                f"{ledger.rows_per_unit} rows per person (max_rows_per_unit); set "
+                "max_rows_per_unit: 1, or generalise the widest columns so that a marginal "
+                "engine (aim, mst) can model the table"
+            )
         o = self.options
         q, steps = self._plan()
         # initial weights come from torch's global generator (public, data-independent);

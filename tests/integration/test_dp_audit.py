@@ -72,11 +72,26 @@ def _table(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return tokens, canary
 
 
+def _ledger(epsilon: float, bound: int) -> PrivacyLedger:
+    """A ledger for persons of at most ``bound`` rows (a plain per-row ledger for 1)."""
+    ledger = PrivacyLedger(epsilon=epsilon, delta=DELTA, unit="person" if bound > 1 else None)
+    ledger.bound_rows(bound)
+    return ledger
+
+
 def _statistic(
-    tokens: np.ndarray, canary: np.ndarray, with_canary: bool, rng, epsilon: float, rho: float
+    tokens: np.ndarray,
+    canary: np.ndarray,
+    with_canary: bool,
+    rng,
+    epsilon: float,
+    rho: float,
+    rows: int = 1,
+    bound: int = 1,
 ) -> tuple[float, float]:
-    data = np.vstack([tokens, canary]) if with_canary else tokens
-    ledger = PrivacyLedger(epsilon=epsilon, delta=DELTA)
+    """The attacker's statistic on one trial; the canary is a person of ``rows`` rows."""
+    data = np.vstack([tokens, np.tile(canary, (rows, 1))]) if with_canary else tokens
+    ledger = _ledger(epsilon, bound)
     noisy, _ = noisy_one_way(data, CARDS, ledger, rng, rho=rho, purpose="audit")
     known = [marginal(tokens, (i,), CARDS) for i in range(len(CARDS))]
     t = sum(float(y[c] - k[c]) for y, k, c in zip(noisy, known, canary, strict=True))
@@ -102,18 +117,27 @@ def epsilon_lower_bound(tp: int, fp: int, n: int, delta: float = DELTA) -> float
     return max(bounds)
 
 
-def run_audit(trials: int, epsilon: float, noise_scale: float = 1.0) -> Audit:
-    """Trials of the secret path (OpenDP's discrete Gaussian, fresh OS entropy)."""
+def run_audit(
+    trials: int,
+    epsilon: float,
+    noise_scale: float = 1.0,
+    rows: int = 1,
+    bound: int | None = None,
+) -> Audit:
+    """Trials of the secret path (OpenDP's discrete Gaussian, fresh OS entropy). The
+    canary is a person with ``rows`` identical rows (the worst case: every row in the same
+    cells) and the ledger is told persons hold ``bound`` rows (default: ``rows``)."""
+    bound = rows if bound is None else bound
     tokens, canary = _table()
     secret = Randomness.secret()
     noise = secret if noise_scale == 1.0 else ScaledNoise(secret.rng, True, noise_scale)
-    rho = calibrate_rho(PrivacyLedger(epsilon=epsilon, delta=DELTA))  # the whole budget
+    rho = calibrate_rho(_ledger(epsilon, bound))  # the whole budget, per row
     claimed = 0.0
     out: dict[bool, np.ndarray] = {}
     for member in (False, True):
         ts = []
         for _ in range(2 * trials):
-            t, spent = _statistic(tokens, canary, member, noise, epsilon, rho)
+            t, spent = _statistic(tokens, canary, member, noise, epsilon, rho, rows, bound)
             ts.append(t)
             claimed = max(claimed, spent)
         out[member] = np.asarray(ts)
@@ -154,6 +178,21 @@ def test_broken_configuration_is_detected(scale: float) -> None:
     one that adds none."""
     audit = run_audit(trials=1000, epsilon=1.0, noise_scale=scale)
     assert audit.epsilon_claimed <= 1.0 + 1e-9  # the ledger still believes σ was added
+    assert audit.epsilon_lb > audit.epsilon_claimed, audit
+
+
+def test_person_level_configuration_stays_within_claimed_epsilon() -> None:
+    """A canary *person* with 10 rows, the bound 10 and the claimed ε (issue 17)."""
+    audit = run_audit(trials=1000, epsilon=1.0, rows=10)
+    assert audit.epsilon_claimed <= 1.0 + 1e-9
+    assert audit.epsilon_lb <= audit.epsilon_claimed, audit
+
+
+def test_rows_per_person_left_out_of_the_calibration_is_detected() -> None:
+    """The bug the k² in the ledger exists to prevent: persons of 10 rows, noise calibrated
+    (and charged) as if each held one."""
+    audit = run_audit(trials=1000, epsilon=1.0, rows=10, bound=1)
+    assert audit.epsilon_claimed <= 1.0 + 1e-9
     assert audit.epsilon_lb > audit.epsilon_claimed, audit
 
 

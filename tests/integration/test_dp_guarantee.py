@@ -50,6 +50,7 @@ DP_DERIVED_KEYS = {
     "flagged_rows",
     "indices",
     "count",
+    "persons_estimate",
 }
 #: largest share of stored noisy values a replay may reproduce: chance coincidences of
 #: integer noise (a real replay reproduces 100 %)

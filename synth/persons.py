@@ -1,0 +1,258 @@
+"""The privacy unit as persons: how many rows each person keeps, and synthetic persons.
+
+A table may hold several rows per person (encounters of a patient). The fit protects
+the person (the schema's ``privacy_unit``):
+
+1. :func:`measure_rows_per_person` takes one Gaussian measurement of the histogram of
+   rows per person (a person adds 1 to one bin: sensitivity 1, charged per person). It
+   chooses the bound k when the schema says ``max_rows_per_unit: auto`` (the smallest k
+   covering :data:`AUTO_COVER` of the persons by the noisy histogram, at most
+   :data:`AUTO_MAX`), and it is the model of how many rows a synthetic person has.
+2. :func:`bound_mask` keeps at most k random rows per person; from then on the ledger
+   multiplies every per-row mechanism's cost by k² (:meth:`PrivacyLedger.bound_rows`).
+3. At sampling, :func:`person_sizes` draws the number of rows of each synthetic person
+   from the noisy histogram (truncated at k) and :func:`assemble_persons` gives the rows
+   of a person equal static columns (``static: true``) by drawing them from the model
+   given the person's first row (rejection on the static tokens: exact).
+
+Every figure kept (the noisy histogram, the persons estimate, the share of persons above
+the bound) is DP; the exact counts never leave the fit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.errors import InputError
+from synth.ledger import PrivacyLedger, zcdp_rho_for
+from synth.schema.model import MAX_ROWS_PER_UNIT
+
+#: share of the budget (zCDP ρ) spent on the rows-per-person histogram
+ROWS_SHARE = 0.03
+#: ``auto`` bounds persons to the fewest rows that cover this share of them
+AUTO_COVER = 0.9
+#: ... but never more rows than this (noise grows with k: a marginal's L2 sensitivity is k)
+AUTO_MAX = 10
+#: rounds of model draws looking for rows that match a person's static columns
+MATCH_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class RowsPerPerson:
+    """The DP rows-per-person model: bound ``k`` (declared or chosen), the share of
+    synthetic persons with 1..k rows, the persons estimate and the share of persons whose
+    rows were cut to k (all from one noisy histogram)."""
+
+    k: int
+    chosen: str
+    shares: tuple[float, ...]
+    persons_estimate: int
+    above_bound_share: float
+    sigma: float
+
+    def state_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> RowsPerPerson:
+        k = int(state["k"])
+        shares = tuple(float(x) for x in state["shares"])
+        if not 1 <= k <= MAX_ROWS_PER_UNIT or len(shares) != k:
+            raise ValueError("rows-per-person model: bound and shares disagree")
+        return cls(
+            k=k,
+            chosen=str(state["chosen"]),
+            shares=shares,
+            persons_estimate=int(state["persons_estimate"]),
+            above_bound_share=float(state["above_bound_share"]),
+            sigma=float(state["sigma"]),
+        )
+
+    @property
+    def mean_rows(self) -> float:
+        return float(np.dot(np.arange(1, self.k + 1), self.shares))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "rows_per_person_bound": self.k,
+            "bound_chosen": self.chosen,
+            "persons_estimate": self.persons_estimate,
+            "above_bound_share": round(self.above_bound_share, 4),
+            "rows_per_person_shares": [round(s, 4) for s in self.shares],
+            "mean_rows_per_person": round(self.mean_rows, 3),
+            "sigma": round(self.sigma, 3),
+        }
+
+
+def check_units(units: pd.Series, column: str) -> None:
+    """A missing person id would merge unrelated rows into one 'person' (or split one):
+    refuse it, without quoting a value or a count."""
+    if units.isna().any():
+        raise InputError(
+            f"privacy unit column '{column}' has missing values: every row must name its "
+            "person; fill them, drop those rows, or choose another privacy_unit"
+        )
+
+
+def rows_per_person_counts(units: pd.Series) -> np.ndarray:
+    """Rows of each person (exact: stays inside the fit)."""
+    return units.astype(str).value_counts(sort=False).to_numpy(dtype=np.int64)
+
+
+def measure_rows_per_person(
+    units: pd.Series,
+    declared: int | str,
+    ledger: PrivacyLedger,
+    rng: np.random.Generator,
+    column: str,
+) -> RowsPerPerson:
+    """One Gaussian measurement of the rows-per-person histogram; the bound k from it."""
+    check_units(units, column)
+    auto = declared == "auto"
+    top = AUTO_MAX if auto else int(declared)  # bins 1..top and 'more'; k ≤ top
+    counts = rows_per_person_counts(units)
+    # bins 1..top and "more than top"
+    hist = np.bincount(np.minimum(counts, top + 1), minlength=top + 2)[1:].astype(float)
+    rho = ROWS_SHARE * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
+    sigma = math.sqrt(1.0 / (2.0 * rho))
+    ledger.charge_gaussian(
+        "rows per person (histogram)",
+        column,
+        sigma=sigma,
+        per_person=True,
+        details={"bins": f"1-{top} rows, more", "bound": "auto" if auto else top},
+    )
+    noisy = hist + rng.normal(0.0, sigma, size=len(hist))
+    # sums of the unclipped noisy bins are unbiased; clipping each of ~100 bins at 0
+    # first would add ~0.4σ of phantom persons per empty bin
+    total = float(noisy.sum())
+    if total < 1.0:  # nothing measurable: one row each
+        noisy, total = np.eye(1, len(hist)).ravel(), 1.0
+    k = top
+    if auto:
+        cover = np.cumsum(noisy) / total
+        k = int(min(top, 1 + int(np.searchsorted(cover, AUTO_COVER))))
+    tail = max(0.0, float(noisy[k:].sum()))
+    within = np.clip(noisy[:k], 0.0, None)
+    within[k - 1] += tail  # a person with more rows keeps k
+    if within.sum() <= 0:
+        within[0] = 1.0
+    shares = within / within.sum()
+    return RowsPerPerson(
+        k=k,
+        chosen="auto" if auto else "declared",
+        shares=tuple(float(s) for s in shares),
+        persons_estimate=max(1, round(total)),
+        above_bound_share=min(1.0, tail / total),
+        sigma=sigma,
+    )
+
+
+def bound_mask(units: pd.Series, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Rows kept so that each person has at most ``k`` (a random choice among more).
+
+    >>> m = bound_mask(pd.Series(["a", "a", "a", "b"]), 2, np.random.default_rng(0))
+    >>> int(m[:3].sum()), bool(m[3])
+    (2, True)
+    """
+    order = rng.permutation(len(units))
+    shuffled = units.iloc[order].astype(str)
+    rank = shuffled.groupby(shuffled.to_numpy(), sort=False).cumcount().to_numpy()
+    keep = np.zeros(len(units), dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def person_sizes(rows: int, model: RowsPerPerson, rng: np.random.Generator) -> np.ndarray:
+    """Rows of each synthetic person, from the DP shares, adding up to ``rows``.
+
+    >>> m = RowsPerPerson(2, "declared", (0.5, 0.5), 10, 0.0, 1.0)
+    >>> int(person_sizes(101, m, np.random.default_rng(0)).sum())
+    101
+    """
+    sizes: list[np.ndarray] = []
+    have = 0
+    while have < rows:
+        draw = 1 + rng.choice(
+            model.k, size=max(16, int((rows - have) / model.mean_rows) + 16), p=model.shares
+        )
+        sizes.append(draw)
+        have += int(draw.sum())
+    out = np.concatenate(sizes)
+    ends = np.cumsum(out)
+    last = int(np.searchsorted(ends, rows))
+    out = out[: last + 1].copy()
+    out[-1] -= int(ends[last] - rows)
+    return out
+
+
+def assemble_persons(
+    sizes: np.ndarray,
+    static: list[int],
+    draw: Callable[[int], np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """Token rows of the synthetic persons, person after person: each person's first row
+    from the model, and its other rows from the model given the first row's ``static``
+    tokens (rejection: draws whose static tokens match). Returns the rows and the share of
+    rows that found no match within :data:`MATCH_ROUNDS` rounds (their static tokens are
+    then set to the person's: the model's conditional, approximated).
+    """
+    n, persons = int(sizes.sum()), len(sizes)
+    heads = draw(persons)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    owner = np.repeat(np.arange(persons), sizes - 1)  # the person of each further row
+    if len(owner) == 0:
+        return heads, 0.0
+    if not static:
+        rows = np.empty((n, heads.shape[1]), dtype=heads.dtype)
+        rows[starts] = heads
+        rows[np.setdiff1d(np.arange(n), starts)] = draw(len(owner))
+        return rows, 0.0
+    want = _keys(heads[:, static])[owner]
+    found = np.full(len(owner), -1, dtype=np.int64)
+    pool_rows: list[np.ndarray] = []
+    offset = 0
+    for _ in range(MATCH_ROUNDS):
+        pending = np.flatnonzero(found < 0)
+        if len(pending) == 0:
+            break
+        pool = draw(max(1000, 2 * len(pending)))
+        pool_rows.append(pool)
+        pool_keys = _keys(pool[:, static])
+        hit_rows, pool_idx = _match(want[pending], pool_keys)
+        found[pending[hit_rows]] = offset + pool_idx
+        offset += len(pool)
+    pooled = np.vstack(pool_rows)
+    missing = found < 0
+    if missing.any():
+        found[missing] = rng.integers(0, len(pooled), size=int(missing.sum()))
+    further = pooled[found]
+    if missing.any():
+        further[np.ix_(np.flatnonzero(missing), static)] = heads[owner[missing]][:, static]
+    rows = np.empty((n, heads.shape[1]), dtype=heads.dtype)
+    rows[starts] = heads
+    rows[np.setdiff1d(np.arange(n), starts)] = further
+    return rows, float(missing.mean())
+
+
+def _keys(block: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row of token columns."""
+    return pd.util.hash_pandas_object(pd.DataFrame(block), index=False).to_numpy()
+
+
+def _match(want: np.ndarray, have: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) with ``want[i] == have[j]``, each i and j used at most once: the r-th
+    row wanting a key gets the r-th pool row holding it."""
+    w = pd.DataFrame({"key": want, "i": np.arange(len(want))})
+    h = pd.DataFrame({"key": have, "j": np.arange(len(have))})
+    w["r"] = w.groupby("key", sort=False).cumcount()
+    h["r"] = h.groupby("key", sort=False).cumcount()
+    pairs = w.merge(h, on=["key", "r"], how="inner")
+    return pairs["i"].to_numpy(), pairs["j"].to_numpy()
