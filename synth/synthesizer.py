@@ -443,6 +443,32 @@ class Synthesizer:
             if c.modelled or (c.action == Action.REPLACE and c.type != ColumnType.TEXT)
         ]
 
+    def privacy(self) -> dict[str, Any]:
+        """The guarantee (:meth:`PrivacyLedger.guarantee`) with the person counts behind
+        it, all DP: persons estimate, the bound and how it was chosen, the share of
+        persons whose rows were cut to the bound, and whether synthetic rows form persons."""
+        out = self.ledger.guarantee()
+        if self.persons is None:
+            return out
+        p = self.persons
+        cut = p.above_bound_share
+        out["persons"] = p.describe()
+        out["unit_words"] += (
+            f" ({'chosen under DP' if p.chosen == 'auto' else 'declared'}); "
+            f"≈ {p.persons_estimate:,} persons (DP estimate); "
+            + (
+                f"≈ {cut:.1%} of persons had more than one row and kept one at random"
+                if p.k == 1
+                else f"≈ {cut:.1%} of persons had more than {p.k} rows and kept {p.k} at random"
+            )
+            + (
+                "; synthetic rows come as persons with the same number of rows"
+                if p.k > 1
+                else "; each synthetic row is its own person"
+            )
+        )
+        return out
+
     def describe(self) -> dict[str, Any]:
         """What the model is and what it cost: engine, DP row estimate, budget and spend,
         ledger, privacy unit and neighbouring relation, randomness, domains, and the
@@ -453,7 +479,7 @@ class Synthesizer:
             "engine": engine.describe(),
             "engine_reason": self.engine_reason,
             "rows_estimate": self.rows_estimate,
-            "privacy": self.ledger.guarantee(),
+            "privacy": self.privacy(),
             "randomness": self.randomness,
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
