@@ -32,6 +32,10 @@ the same mixed-type distance as the DCR metrics. The synthetic rows are shuffled
 that ties between equally near synthetic rows are broken at random, not by row order.
 Targets are at most ``attack_rows`` training rows and as many holdout rows (random,
 drawn from fresh OS entropy): at 2,000 the Wilson half-width of a rate is ≤ 2.2 points.
+With a privacy unit (:mod:`privacy.leakage.units`) the targets are persons, at most
+``attack_rows`` of each side, each attacked through one random row of theirs: a person's
+rows are alike, and counting each as an independent success would narrow the intervals
+beyond what the persons support.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared, encode
 from privacy.leakage.metrics import Metric
 from privacy.leakage.risk import AttackOutcome, risk_metric
 from privacy.leakage.singling_out import SinglingOut, singling_out
+from privacy.leakage.units import Units, one_row_each
 from synth.schema.model import GateThresholds, Role, Schema
 
 __all__ = ["AttackOutcome", "AttackReport", "attack_metrics", "choose_columns", "run_attacks"]
@@ -77,6 +82,8 @@ class AttackReport:
     linkability: AttackOutcome | None
     singling_out: list[SinglingOut]
     plan: AttackPlan
+    #: the targets are persons (one random row each), not rows
+    per_person: bool = False
 
     @property
     def secrets(self) -> list[str]:
@@ -84,7 +91,8 @@ class AttackReport:
 
     def to_dict(self, confidence: float, attack_rows: int | None = None) -> dict[str, Any]:
         return {
-            "method": "Anonymeter-style attacks, training targets vs holdout (control) targets",
+            "method": "Anonymeter-style attacks, training targets vs holdout (control) targets"
+            + (", one random row per person" if self.per_person else ""),
             "secrets": list(self.plan.secrets),
             "not_attacked": list(self.plan.not_attacked),
             "auxiliary_columns": list(self.plan.quasi_identifiers),
@@ -164,15 +172,24 @@ def run_attacks(
     attack_rows: int = 2000,
     rng: np.random.Generator | None = None,
     block_rows: int = 4096,
+    units: Units | None = None,
 ) -> AttackReport:
     """Run the inference, linkability and singling-out attacks (see the module docstring);
-    ``rng`` draws the targets and breaks ties (default: fresh OS entropy)."""
+    ``rng`` draws the targets and breaks ties (default: fresh OS entropy); with ``units``
+    the targets are persons, one random row each."""
     plan = choose_columns(columns, schema)
     rng = rng if rng is not None else np.random.default_rng()
     n_tr, n_ho, n_syn = (len(columns[0].parts[i]) for i in (TRAIN, HOLDOUT, SYNTHETIC))
-    n_targets = min(attack_rows, n_tr, n_ho)
-    tr = np.sort(rng.choice(n_tr, n_targets, replace=False))
-    ho = np.sort(rng.choice(n_ho, n_targets, replace=False))
+    if units is None:
+        n_targets = min(attack_rows, n_tr, n_ho)
+        tr = np.sort(rng.choice(n_tr, n_targets, replace=False))
+        ho = np.sort(rng.choice(n_ho, n_targets, replace=False))
+    else:
+        n_targets = min(attack_rows, units.n_train, units.n_holdout)
+        tr, ho = (
+            one_row_each(codes, n, rng.choice(n, n_targets, replace=False), rng)
+            for codes, n in ((units.train, units.n_train), (units.holdout, units.n_holdout))
+        )
     syn = rng.permutation(n_syn)  # random tie-breaking among equally near synthetic rows
     cols = {c.name: _subset(c, tr, ho, syn) for c in columns}
     names = [c.name for c in columns]
@@ -199,8 +216,8 @@ def run_attacks(
             int((a_ho == b_ho).sum()),
             n_targets,
         )
-    singled = singling_out(columns, attack_rows, rng)
-    return AttackReport(inference, linkability, singled, plan)
+    singled = singling_out(columns, attack_rows, rng, units)
+    return AttackReport(inference, linkability, singled, plan, units is not None)
 
 
 def _bonferroni(confidence: float, tests: int) -> float:
@@ -212,6 +229,9 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
     """``inference_risk`` (the worst secret and attacker), ``linkability_risk`` and
     ``singling_out_risk`` (the worse of univariate and multivariate), all gating."""
     out: list[Metric] = []
+    # what a target is: a real row, or a person attacked through one random row of theirs
+    targets = "persons (one random row each)" if report.per_person else "rows"
+    people = "persons" if report.per_person else "rows"
     if report.inference:
         # the gate blocks on the worst of many tests: Bonferroni over them keeps the chance
         # that an honest generator is blocked by any within 1 − confidence
@@ -231,7 +251,7 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                     f"An attacker who knows {worst.knows} of a real record guesses a secret "
                     f"from its nearest synthetic row ({len(report.secrets)} secret(s), "
                     f"{len(report.inference)} tests). Success on training vs control (holdout) "
-                    f"rows, up to {gate.attack_rows} each, worst first: {per}. Worst: "
+                    f"{targets}, up to {gate.attack_rows} each, worst first: {per}. Worst: "
                     f"'{worst.name}', risk {value:.1%} = excess over control / (1 − control); "
                     "an honest generator gives about 0."
                 ),
@@ -261,7 +281,7 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                     "An attacker holding two halves of a real record's columns links them "
                     "through the synthetic rows (same nearest synthetic row on both halves): "
                     f"{link.rate_train:.1%} of training vs {link.rate_control:.1%} of control "
-                    f"rows linked (up to {gate.attack_rows} each); risk {value:.1%}."
+                    f"{targets} linked (up to {gate.attack_rows} each); risk {value:.1%}."
                 ),
             )
         )
@@ -270,8 +290,8 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
         worst_so = max(report.singling_out, key=lambda o: o.risk(conf)[1][0])
         per = "; ".join(
             # the number of people singled out is a count of real rows: not printed
-            f"{o.name.split(':')[1]} ({o.predicates} predicates): {o.share:.1%} of the people "
-            "singled out are training rows"
+            f"{o.name.split(':')[1]} ({o.predicates} predicates): {o.share:.1%} of the "
+            f"{'persons' if report.per_person else 'people'} singled out are training {people}"
             for o in report.singling_out
         )
         out.append(
@@ -282,10 +302,13 @@ def attack_metrics(report: AttackReport, gate: GateThresholds) -> list[Metric]:
                 conf,
                 lambda value: (
                     "Predicates read off the synthetic rows (a value only one synthetic row "
-                    "has, or three of a row's values) that match exactly one real person: "
-                    f"{per}; a random train/holdout split gives {worst_so.p0:.1%}. Worst: "
+                    "has, or three of a row's values) that match exactly one real person"
+                    + (" (rows of one person only)" if report.per_person else "")
+                    + f": {per}; a random train/holdout split "
+                    + ("of the persons " if report.per_person else "")
+                    + f"gives {worst_so.p0:.1%}. Worst: "
                     f"{worst_so.name.split(':')[1]}, risk {value:.1%} = excess share of "
-                    "training rows / (1 − expected)."
+                    f"training {people} / (1 − expected)."
                 ),
             )
         )

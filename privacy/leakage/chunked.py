@@ -46,6 +46,7 @@ from privacy.leakage.distance import Prepared
 from privacy.leakage.gate import check_prepared
 from privacy.leakage.metrics import LeakageResult
 from privacy.leakage.normalise import _MISSING, _categories, _factorize, _numbers
+from privacy.leakage.units import Units, merge_unit_chunks, unit_chunk_task, unit_column
 from synth.cluster import InProcess, Runner
 from synth.errors import InputError
 from synth.io.chunks import Chunk
@@ -272,6 +273,20 @@ def prepare_chunks(
     return _assemble(plans, results)
 
 
+def chunk_units(
+    train: Sequence[Chunk], holdout: Sequence[Chunk], schema: Schema | None, runner: Runner | None
+) -> Units | None:
+    """:func:`~privacy.leakage.units.units_of` over chunks: the person codes (8 B per row)
+    computed where the chunks are read, merged here in row order."""
+    name = unit_column(schema)
+    if name is None:
+        return None
+    runner = runner if runner is not None else InProcess()
+    return merge_unit_chunks(
+        name, [runner.map(unit_chunk_task, list(parts), name) for parts in (train, holdout)]
+    )
+
+
 def check_leakage_chunks(
     train: Sequence[Chunk],
     holdout: Sequence[Chunk],
@@ -313,6 +328,7 @@ def check_leakage_chunks(
     return check_prepared(
         columns,
         schema,
+        units=chunk_units(train, holdout, schema, runner),
         thresholds=thresholds,
         block_rows=block_rows,
         progress=progress,

@@ -22,6 +22,13 @@ blocks when any one blocks:
 ``dcr_share`` (the share over all rows) is shown for information: ``near_copy_share``
 tests it, and the nearer subsets, without a fixed margin.
 
+Persons. When the schema declares ``dataset.privacy_unit``, the null hypothesis is that the
+synthetic data does not depend on which *persons* were in training
+(:mod:`privacy.leakage.units`): the near-copy test relabels persons, ``p0`` is the persons'
+training share, the attacks take one row per attacked person, singling-out counts
+persons, and ``exact_match_share``'s interval is over the persons copied. The result's
+``unit`` says which (``{"column": ..., "kind": "person"}``; ``"row"`` without a unit).
+
 Measured error rates: BENCHMARKS.md, "Gate power (issue 18)".
 """
 
@@ -58,6 +65,7 @@ from privacy.leakage.metrics import (
 from privacy.leakage.near_copies import K, near_copy_share, tie_offsets
 from privacy.leakage.partitioned import BlockSearch
 from privacy.leakage.quasi_identifiers import quasi_identifier_view
+from privacy.leakage.units import Units, effective_persons, unit_summary, units_of
 from synth.cluster import Runner
 from synth.errors import InputError
 from synth.schema.model import GateThresholds, Schema
@@ -143,14 +151,20 @@ def check_leakage(
     frame or unknown to the contract (a rename shows as both), every column excluded, or
     (with a schema) values that do not parse as the declared type; messages name the
     frame and column, never a value.
+
+    With a schema that declares ``dataset.privacy_unit`` the gate works per person (module
+    doc): train and holdout must hold that column (:class:`~synth.errors.InputError`
+    otherwise), the synthetic table need not; the column is never compared.
     """
     _validate({"train": train, "holdout": holdout, "synthetic": synthetic})
     if block_rows < 1:
         raise ValueError("block_rows must be positive")
+    units = units_of(train, holdout, schema)
     all_columns = prepare_columns(train, holdout, synthetic, schema, rename)
     return check_prepared(
         all_columns,
         schema,
+        units=units,
         thresholds=thresholds,
         block_rows=block_rows,
         progress=progress,
@@ -172,10 +186,16 @@ def check_prepared(
     seed: int | None = None,
     runner: Runner | None = None,
     ref_rows: int | None = None,
+    units: Units | None = None,
 ) -> LeakageResult:
-    """:func:`check_leakage` on columns already normalised by :func:`prepare_columns`."""
+    """:func:`check_leakage` on columns already normalised by :func:`prepare_columns`;
+    ``units``: the persons of the training and holdout rows
+    (:func:`~privacy.leakage.units.units_of`), required when the schema declares a
+    privacy unit."""
     if block_rows < 1:
         raise ValueError("block_rows must be positive")
+    if units is None and schema is not None and schema.dataset.privacy_unit:
+        raise ValueError("the schema declares a privacy unit: pass the persons (units=)")
     gate = thresholds or (schema.dataset.gate if schema is not None else GateThresholds())
     parts = all_columns[0].parts
     n_tr, n_ho, n_syn, k = (
@@ -185,6 +205,14 @@ def check_prepared(
         len(all_columns),
     )
     warn: list[str] = []
+    if units is not None and (len(units.train), len(units.holdout)) != (n_tr, n_ho):
+        raise ValueError("units: one person code per training and holdout row")
+    if units is not None and units.overlap:
+        warn.append(
+            f"some persons ('{units.column}') have rows in both the training and the holdout "
+            "table: the split was not made per person; each side's rows of such a person are "
+            "relabelled as one group"
+        )
 
     # distances: every synthetic row up to gate.exact_max_rows, else a uniform sample of
     # synthetic rows (never of train/holdout, which would hide copies)
@@ -266,26 +294,36 @@ def check_prepared(
     cnt_tr = identical_counts(codes[SYNTHETIC], hashes[SYNTHETIC], codes[TRAIN], hashes[TRAIN])
     cnt_ho = identical_counts(codes[SYNTHETIC], hashes[SYNTHETIC], codes[HOLDOUT], hashes[HOLDOUT])
     in_tr, in_ho = cnt_tr > 0, cnt_ho > 0
+    copied_persons = None
+    if units is not None:
+        syn_hash, real_hash = hashes[SYNTHETIC], np.concatenate(hashes[:SYNTHETIC])
+        person = units.pooled()
+
+        def copied_persons(matched: np.ndarray) -> float:
+            return effective_persons(matched, syn_hash, real_hash, person)
+
     del codes, hashes
     if progress is not None:
         progress("leakage: exact matches", 1, 1)
 
-    p0 = n_tr / (n_tr + n_ho)
+    # the fair share: every row is a training row with the training share of the rows, or
+    # with a privacy unit of the persons (a random split of persons labels rows with it)
+    p0 = n_tr / (n_tr + n_ho) if units is None else units.share
     ties = tie_counter(search)
     tie_counts = ties(to_tr.sq1, to_ho.sq1)
     near, near_evidence = near_copy_share(
-        knn_tr, knn_ho, n_tr, n_ho, gate, gate_rng(seed, 3), offsets
+        knn_tr, knn_ho, n_tr, n_ho, gate, gate_rng(seed, 3), offsets, units
     )
     metrics = [
         near,
-        dcr_share(to_tr.sq1, to_ho.sq1, p0, gate, tie_counts),
-        exact_match_share(in_tr, in_ho, p0, gate, (cnt_tr, cnt_ho)),
+        dcr_share(to_tr.sq1, to_ho.sq1, p0, gate, tie_counts, persons=units is not None),
+        exact_match_share(in_tr, in_ho, p0, gate, (cnt_tr, cnt_ho), copied_persons),
         *exact_copies(in_tr, in_ho, n_tr, n_ho, gate.confidence),
         nndr(d1_tr, d2_tr, d1_ho, d2_ho, gate.confidence),
         dcr_p5(d1_tr, d1_ho, n_tr, n_ho, gate.confidence),
     ]
     if schema is not None:
-        metrics += quasi_identifier_view(columns, schema, nn_subset(search), p0, gate)
+        metrics += quasi_identifier_view(columns, schema, nn_subset(search), p0, gate, units)
     attacks = None
     if attack:
         if progress is not None:
@@ -296,6 +334,7 @@ def check_prepared(
             attack_rows=gate.attack_rows,
             rng=gate_rng(seed, 2),
             block_rows=block_rows,
+            units=units,
         )
         metrics += attack_metrics(report, gate)
         attacks = report.to_dict(gate.confidence, gate.attack_rows)
@@ -318,6 +357,8 @@ def check_prepared(
         near_copies=near_evidence,
         sampling=sampling,
         warnings=tuple(warn),
+        unit=unit_summary(units),
+        train_share=None if units is None else units.share,
     )
 
 

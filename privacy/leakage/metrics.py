@@ -5,7 +5,10 @@ seen by the generator. So for an honest generator a synthetic row is as likely t
 sit next to any real row as to any other: the share whose nearest real row is a
 training row is ``p0 = n_train / (n_train + n_holdout)``. A generator that memorises
 pushes that share above ``p0``; the gate blocks when the lower Wilson bound of the
-share exceeds ``p0`` by more than the schema's margin.
+share exceeds ``p0`` by more than the schema's margin. With a privacy unit (persons of
+several rows, all on one side of the split) ``p0`` is the persons' training share instead:
+under a random split of the persons every row is a training row with that probability
+(:mod:`privacy.leakage.units`).
 
 Ties: a synthetic row whose nearest training and nearest holdout rows are equally near,
 with ``k`` training and ``m`` holdout rows at that distance, scores ``k / (k + m)`` (its
@@ -17,6 +20,7 @@ with k and m the numbers of identical training and holdout rows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Literal
@@ -30,6 +34,8 @@ Verdict = Literal["pass", "block", "info"]
 #: two squared distances this close (relative) count as a tie
 TIE_RTOL = 1e-12
 DCR_QUANTILES = (0.01, 0.05, 0.25, 0.5)
+#: what ``p0`` is with a privacy unit, in the explanations
+PERSONS_P0 = "persons (every row carries its person's label)"
 
 
 @dataclass(frozen=True)
@@ -120,12 +126,18 @@ def share_test(
     relation: str = "are closer to a training row than to a holdout row (ties count 1/2)",
     *,
     gating: bool = True,
+    independent: float | None = None,
+    p0_of: str = "rows",
+    note: str = "",
 ) -> Metric:
     """Block when the lower Wilson bound of ``mean(scores)`` exceeds ``p0 + margin``
-    (``gating=False``: the same figures, for information)."""
+    (``gating=False``: the same figures, for information). ``independent``: the number
+    of independent units the Wilson interval is over (default: one per score); ``p0_of``:
+    whose training share ``p0`` is (the real rows', or persons'); ``note`` ends the
+    explanation."""
     n = len(scores)
     p = float(scores.mean())
-    lo, hi = wilson(p, n, confidence)
+    lo, hi = wilson(p, n if independent is None else independent, confidence)
     block = lo - p0 > margin
     verdict: Verdict = ("block" if block else "pass") if gating else "info"
     return Metric(
@@ -138,7 +150,7 @@ def share_test(
         explanation=(
             f"{p:.1%} of {n} {what} {relation}; an honest generator gives about {p0:.1%}, "
             "the training share "
-            f"of the real rows. "
+            f"of the real {p0_of}. "
             + (
                 f"The {confidence:.0%} lower bound {lo:.1%} "
                 + ("exceeds" if block else "does not exceed")
@@ -146,6 +158,7 @@ def share_test(
                 if gating
                 else "For information: near_copy_share tests it against the random split."
             )
+            + note
         ),
     )
 
@@ -195,10 +208,13 @@ def dcr_share(
     p0: float,
     gate: GateThresholds,
     tie_counts: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    persons: bool = False,
 ) -> Metric:
     """The share of synthetic rows nearer a training than a holdout row, for information:
     the gate's test of it is :func:`privacy.leakage.near_copies.near_copy_share`, which
-    needs no fixed margin."""
+    needs no fixed margin. ``persons``: ``p0`` is the persons' training share (its
+    interval stays over the synthetic rows)."""
     scores, relation = dcr_scores(sq_train, sq_holdout, tie_counts)
     return share_test(
         "dcr_share",
@@ -209,6 +225,7 @@ def dcr_share(
         "synthetic rows",
         relation,
         gating=False,
+        p0_of=PERSONS_P0 if persons else "rows",
     )
 
 
@@ -218,9 +235,15 @@ def exact_match_share(
     p0: float,
     gate: GateThresholds,
     counts: tuple[np.ndarray, np.ndarray] | None = None,
+    independent: Callable[[np.ndarray], float] | None = None,
 ) -> Metric:
     """``counts``: per synthetic row, how many training / holdout rows are identical to it;
-    a row identical to k training and m holdout rows then scores k/(k+m) (else ½)."""
+    a row identical to k training and m holdout rows then scores k/(k+m) (else ½).
+
+    ``independent`` (with a privacy unit): given the mask of synthetic rows identical to a
+    real row, the effective number of persons they copy, the independent units of the
+    Wilson interval (many rows copying one person are one person's label, not many);
+    ``p0`` is then the persons' training share."""
     either = in_train | in_holdout
     if not either.any():
         return Metric(
@@ -247,6 +270,12 @@ def exact_match_share(
         gate.confidence,
         "synthetic rows identical to a real row",
         f"copy a training row rather than a holdout row ({rule})",
+        independent=None if independent is None else independent(either),
+        p0_of="rows" if independent is None else PERSONS_P0,
+        note=""
+        if independent is None
+        else " The interval treats the persons those rows copy as the independent units "
+        "(an effective number, weighted by how many of the rows copy each person; not shown).",
     )
 
 
@@ -361,11 +390,21 @@ class LeakageResult:
     sampling: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     filter: dict[str, Any] | None = None
+    #: the unit of privacy: ``{"column": name or None, "kind": "person" or "row"}``
+    unit: dict[str, Any] | None = None
+    #: the training share the baselines use: the persons' with a unit (None: the rows')
+    train_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: distances only as quantiles, flagged rows only as indices."""
+        share = (
+            self.n_train / max(1, self.n_train + self.n_holdout)
+            if self.train_share is None
+            else self.train_share
+        )
         return {
             "passed": bool(self.passed),
+            "unit": dict(self.unit) if self.unit else {"column": None, "kind": "row"},
             "warnings": list(self.warnings),
             "attacks": _clean(self.attacks),
             "near_copies": _clean(self.near_copies),
@@ -373,10 +412,11 @@ class LeakageResult:
             "filter": _clean(self.filter),
             "metrics": [m.to_dict() for m in self.metrics],
             # real-row counts are never printed (the number of persons is private under
-            # the DP guarantee); the training share, to two decimals, sets the baselines
+            # the DP guarantee); the training share (of the persons, with a privacy unit),
+            # to two decimals, sets the baselines
             "sizes": {
                 "synthetic": int(self.n_synthetic),
-                "train_share": round(self.n_train / max(1, self.n_train + self.n_holdout), 2),
+                "train_share": round(share, 2),
             },
             "columns_used": list(self.columns_used),
             "flagged_rows": [int(i) for i in self.flagged],

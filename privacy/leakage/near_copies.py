@@ -26,6 +26,15 @@ over the mean divided by ``(1 − p0)·n_synthetic`` estimates the share of near
 lower estimate: a copy that does not stand out counts as honest). The factors do not
 raise that per-copy signal; they remove the noise of honest rows in dense regions.
 
+Persons. When the schema declares a privacy unit (a person may have several rows, all on
+one side of the split), the null is that the output does not depend on which *persons*
+were drawn for training, and the relabellings are of persons: every row of a person gets
+the same label, with the observed number of training persons (:mod:`privacy.leakage.units`).
+A relabelling of single rows would split a person's rows between the labels, so the
+nearest rows of a synthetic row close to one person (all that person's, all one label in
+truth) would rarely stand out together, and an honest generator would look like a copier.
+Each copy then lifts the count by ``1 − q`` on average, ``q`` the persons' training share.
+
 The gate blocks when, for some factor, the count is rare among the relabellings (Monte
 Carlo p-value at most the gate's one-sided level, Bonferroni over the factors: the
 permutation distribution is lumpy when synthetic rows crowd a few real rows, so its tail is
@@ -55,6 +64,7 @@ import numpy as np
 
 from privacy.leakage.knn import top_sorted
 from privacy.leakage.metrics import Metric
+from privacy.leakage.units import Units
 from synth.schema.model import GateThresholds
 
 #: nearest pooled real rows kept per synthetic row
@@ -140,22 +150,34 @@ class FactorTest:
 
 
 def permutation_tests(
-    dist: np.ndarray, ids: np.ndarray, n_tr: int, n_ho: int, z: float, rng: np.random.Generator
+    dist: np.ndarray,
+    ids: np.ndarray,
+    n_tr: int,
+    n_ho: int,
+    z: float,
+    rng: np.random.Generator,
+    units: Units | None = None,
 ) -> list[FactorTest]:
-    """The observed counts against ``PERMUTATIONS`` random train/holdout relabellings."""
+    """The observed counts against ``PERMUTATIONS`` random train/holdout relabellings: of
+    the rows, or with ``units`` of the persons (every row of a person one label)."""
     n = len(dist)
-    # a copy stands out when its training row is its nearest real row: under a random
-    # split that row is a training row with probability p0 anyway, so each copy lifts the
-    # count by 1 − p0 on average; dividing by it turns the excess into a share of copies
-    gain = n * n_ho / (n_tr + n_ho)
-    lists = Lists.of(dist)  # computed once, reused by every relabelling
-    seen = lists.stand_out((ids >= 0) & (ids < n_tr), FACTORS).sum(axis=0)
-    null = np.empty((PERMUTATIONS, len(FACTORS)))
     valid = ids >= 0
     safe = np.where(valid, ids, 0)
+    if units is None:
+        groups, g_tr, g_ho = safe, n_tr, n_ho
+    else:
+        groups, g_tr, g_ho = units.pooled()[safe], units.n_train, units.n_holdout
+    # a copy stands out when its training row is its nearest real row: under a random
+    # split that row is a training row with probability q (the training share of the rows,
+    # or of the persons) anyway, so each copy lifts the count by 1 − q on average;
+    # dividing by it turns the excess into a share of copies
+    gain = n * g_ho / (g_tr + g_ho)
+    lists = Lists.of(dist)  # computed once, reused by every relabelling
+    seen = lists.stand_out(valid & (ids < n_tr), FACTORS).sum(axis=0)
+    null = np.empty((PERMUTATIONS, len(FACTORS)))
     for p in range(PERMUTATIONS):
-        labels = rng.permutation(n_tr + n_ho) < n_tr
-        null[p] = lists.stand_out(labels[safe] & valid, FACTORS).sum(axis=0)
+        labels = rng.permutation(g_tr + g_ho) < g_tr
+        null[p] = lists.stand_out(labels[groups] & valid, FACTORS).sum(axis=0)
     out = []
     for f, c in enumerate(FACTORS):
         mu, sd = float(null[:, f].mean()), float(null[:, f].std(ddof=1))
@@ -174,16 +196,18 @@ def near_copy_share(
     gate: GateThresholds,
     rng: np.random.Generator,
     offsets: np.ndarray,
+    units: Units | None = None,
 ) -> tuple[Metric, dict[str, object]]:
     """The gating metric and its evidence (factors, power) for the report and JSON.
 
     ``knn_*`` are each synthetic row's ``K`` nearest training / holdout rows (squared
     distances, indices) from :meth:`~privacy.leakage.partitioned.BlockSearch.nearest_k`
-    with the tie-breakers ``offsets`` (:func:`tie_offsets`)."""
+    with the tie-breakers ``offsets`` (:func:`tie_offsets`). With ``units`` the
+    relabellings are of persons (module doc)."""
     alpha = (1.0 - gate.confidence) / 2.0 / len(FACTORS)
     z = NormalDist().inv_cdf(1.0 - alpha)
     dist, ids = pooled(*knn_tr, *knn_ho, n_tr, offsets)
-    tests = permutation_tests(dist, ids, n_tr, n_ho, z, rng)
+    tests = permutation_tests(dist, ids, n_tr, n_ho, z, rng, units)
     # block on a factor whose count is rare among the relabellings (the Monte Carlo
     # p-value is exact; the permutation distribution can be lumpy when synthetic rows crowd
     # a few real rows, so its tail is not read off a normal curve) and whose normal lower
@@ -205,10 +229,15 @@ def near_copy_share(
         "copies_anywhere": _share(anywhere),
         "probability": POWER,
     }
+    relabel = (
+        "random train/holdout relabellings"
+        if units is None
+        else "random train/holdout relabellings of the persons (all rows of a person one label)"
+    )
     evidence: dict[str, object] = {
         "method": f"rows whose nearest training row is nearer than any holdout row by a "
         f"factor, among each synthetic row's {K} nearest real rows, against "
-        f"{PERMUTATIONS} random train/holdout relabellings (Bonferroni over the factors)",
+        f"{PERMUTATIONS} {relabel} (Bonferroni over the factors)",
         "factors": [
             {
                 "factor": t.factor,
@@ -234,7 +263,8 @@ def near_copy_share(
         verdict="block" if block else "pass",
         explanation=(
             f"{worst.share:.1%} of synthetic rows sit {by}; random train/holdout splits "
-            f"give {worst.expected:.1%}. The excess estimates that {worst.excess:.1%} of the "
+            + ("" if units is None else "of the persons ")
+            + f"give {worst.expected:.1%}. The excess estimates that {worst.excess:.1%} of the "
             f"rows copy a training row closely; its lower bound "
             f"{worst.excess_lo:.1%} ({1 - alpha * len(FACTORS):.0%} one-sided over "
             f"{len(FACTORS)} factors) "

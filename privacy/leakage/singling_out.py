@@ -24,17 +24,24 @@ singled out *because* they were trained on. Counting distinct people keeps a row
 many predicates isolate from counting many times. (Anonymeter compares success rates on
 training and control sets of different sizes, where a predicate isolates a row more
 easily in the smaller set; comparing labels in one pooled set needs no size correction.)
+
+With a privacy unit (:mod:`privacy.leakage.units`) the people are persons: a predicate
+singles out a person when every real row it matches is that person's (one row or
+several), the share is of training persons among the distinct persons singled out, and
+``p0`` is the persons' training share. Above ``MAX_ROWS`` the sample keeps whole persons
+(the same fraction of each side's persons).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared
 from privacy.leakage.metrics import wilson
+from privacy.leakage.units import Units, rows_of
 
 #: columns in a multivariate predicate (Anonymeter's default)
 WIDTH = 3
@@ -84,10 +91,8 @@ def match_counts(preds: Predicates, data: Sequence[np.ndarray]) -> np.ndarray:
     return matches(preds, data)[0]
 
 
-def matches(preds: Predicates, data: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`match_counts` and, per predicate, the first row it matches (−1: none)."""
-    out = np.zeros(len(preds), dtype=np.int64)
-    first = np.full(len(preds), -1, dtype=np.int64)
+def _batches(preds: Predicates, data: Sequence[np.ndarray]) -> Iterator[tuple[slice, np.ndarray]]:
+    """Per batch of predicates, its slice and its (batch, rows) mask of matched rows."""
     for start in range(0, len(preds), BATCH):
         batch = preds.take(np.arange(start, min(start + BATCH, len(preds))))
         mask = np.ones((len(batch), len(data[0])), dtype=bool)
@@ -95,19 +100,51 @@ def matches(preds: Predicates, data: Sequence[np.ndarray]) -> tuple[np.ndarray, 
             for c in np.unique(batch.columns[:, slot]):
                 sel = np.flatnonzero(batch.columns[:, slot] == c)
                 mask[sel] &= _condition(data[c], batch.ops[sel, slot], batch.values[sel, slot])
+        yield slice(start, start + len(batch)), mask
+
+
+def matches(preds: Predicates, data: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_counts` and, per predicate, the first row it matches (−1: none)."""
+    out = np.zeros(len(preds), dtype=np.int64)
+    first = np.full(len(preds), -1, dtype=np.int64)
+    for at, mask in _batches(preds, data):
         hits = mask.sum(axis=1)
-        out[start : start + len(batch)] = np.minimum(hits, 2)
-        first[start : start + len(batch)] = np.where(hits > 0, mask.argmax(axis=1), -1)
+        out[at] = np.minimum(hits, 2)
+        first[at] = np.where(hits > 0, mask.argmax(axis=1), -1)
     return out, first
 
 
-def univariate_matches(
-    preds: Predicates, data: Sequence[np.ndarray]
+def person_matches(
+    preds: Predicates, data: Sequence[np.ndarray], person: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`matches` for one-condition predicates, by sorting each column once instead
-    of comparing every predicate with every row (so every candidate can be tried)."""
-    count = np.zeros(len(preds), dtype=np.int64)
+    """Per predicate, whether it matches rows of exactly one person, and the first row it
+    matches (−1: none); ``person`` (one per row of ``data``) must not decrease, so a
+    person's rows are contiguous and the first and last matched rows tell."""
+    one = np.zeros(len(preds), dtype=bool)
     first = np.full(len(preds), -1, dtype=np.int64)
+    for at, mask in _batches(preds, data):
+        hit = mask.any(axis=1)
+        lo = mask.argmax(axis=1)
+        hi = mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1)
+        one[at] = hit & (person[lo] == person[hi])
+        first[at] = np.where(hit, lo, -1)
+    return one, first
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    """One column's rows sorted (stable, missing last) and, for some one-condition
+    predicates on it, the range ``[start, start + count)`` of sorted rows each matches."""
+
+    sel: np.ndarray  # the predicates
+    order: np.ndarray  # rows in sorted order
+    finite: int  # rows with a value (the rest, missing, sort last)
+    ops: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+
+
+def _ranges(preds: Predicates, data: Sequence[np.ndarray]) -> Iterator[_Ranges]:
     for j in np.unique(preds.columns[:, 0]):
         sel = np.flatnonzero(preds.columns[:, 0] == j)
         x = data[j]
@@ -129,10 +166,52 @@ def univariate_matches(
             [np.full(len(sel), finite), np.zeros(len(sel), dtype=np.int64), lo],
             lo,
         )
-        count[sel] = np.minimum(c, 2)
-        ok = c > 0
-        first[sel[ok]] = order[np.minimum(at[ok], len(x) - 1)]
+        yield _Ranges(sel, order, finite, ops, at, c)
+
+
+def univariate_matches(
+    preds: Predicates, data: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`matches` for one-condition predicates, by sorting each column once instead
+    of comparing every predicate with every row (so every candidate can be tried)."""
+    count = np.zeros(len(preds), dtype=np.int64)
+    first = np.full(len(preds), -1, dtype=np.int64)
+    for r in _ranges(preds, data):
+        count[r.sel] = np.minimum(r.count, 2)
+        ok = r.count > 0
+        first[r.sel[ok]] = r.order[np.minimum(r.start[ok], len(r.order) - 1)]
     return count, first
+
+
+def univariate_person_matches(
+    preds: Predicates, data: Sequence[np.ndarray], person: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`person_matches` for one-condition predicates, from the sorted columns.
+
+    ``person`` does not decrease along the rows, so the stable sort keeps each value's
+    rows (and the missing ones) in person order: an equality or missing-value range holds
+    one person when its first and last rows do; a ``<=`` range is a prefix of the sorted
+    values and a ``>=`` range a suffix, read off running minima and maxima."""
+    one = np.zeros(len(preds), dtype=bool)
+    first = np.full(len(preds), -1, dtype=np.int64)
+    for r in _ranges(preds, data):
+        ok = r.count > 0
+        s, e = r.start, r.start + np.maximum(r.count, 1) - 1  # first and last sorted row
+        s, e = np.minimum(s, len(r.order) - 1), np.minimum(e, len(r.order) - 1)
+        p = person[r.order]
+        same = p[s] == p[e]  # EQ and NAN ranges: persons sorted within the range
+        if r.finite:
+            values = p[: r.finite]
+            low, high = np.minimum.accumulate(values), np.maximum.accumulate(values)
+            le = np.flatnonzero(ok & (r.ops == LE))
+            same[le] = low[e[le]] == high[e[le]]
+            low = np.minimum.accumulate(values[::-1])[::-1]
+            high = np.maximum.accumulate(values[::-1])[::-1]
+            ge = np.flatnonzero(ok & (r.ops == GE))
+            same[ge] = low[s[ge]] == high[s[ge]]
+        one[r.sel] = ok & same
+        first[r.sel[ok]] = r.order[s[ok]]
+    return one, first
 
 
 def _floats(col: Prepared, part: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -249,15 +328,32 @@ def _round(x: float) -> float | None:
 
 
 def singling_out(
-    columns: Sequence[Prepared], queries: int, rng: np.random.Generator
+    columns: Sequence[Prepared],
+    queries: int,
+    rng: np.random.Generator,
+    units: Units | None = None,
 ) -> list[SinglingOut]:
-    """Univariate and multivariate singling-out of the pooled real rows (module doc)."""
+    """Univariate and multivariate singling-out of the pooled real rows, or with
+    ``units`` of the persons (module doc)."""
     n_tr, n_ho, n_syn = (len(columns[0].parts[p]) for p in (TRAIN, HOLDOUT, SYNTHETIC))
     if n_tr + n_ho < 2 or n_syn == 0:
         return []
     keep = min(1.0, MAX_ROWS / (n_tr + n_ho))  # the same fraction of each side
-    tr = np.sort(rng.choice(n_tr, max(1, round(keep * n_tr)), replace=False))
-    ho = np.sort(rng.choice(n_ho, max(1, round(keep * n_ho)), replace=False))
+    person, train_persons = None, 0
+    if units is None:
+        tr = np.sort(rng.choice(n_tr, max(1, round(keep * n_tr)), replace=False))
+        ho = np.sort(rng.choice(n_ho, max(1, round(keep * n_ho)), replace=False))
+        p0 = len(tr) / (len(tr) + len(ho))
+    else:  # whole persons; their rows ordered by person (holdout persons after)
+        chosen = [
+            rng.choice(n, max(1, round(keep * n)), replace=False)
+            for n in (units.n_train, units.n_holdout)
+        ]
+        tr = rows_of(units.train, chosen[0], units.n_train)
+        ho = rows_of(units.holdout, chosen[1], units.n_holdout)
+        person = np.concatenate([units.train[tr], units.holdout[ho] + units.n_train])
+        train_persons = units.n_train  # codes below it are training persons
+        p0 = len(chosen[0]) / (len(chosen[0]) + len(chosen[1]))
     syn_rows = rng.choice(n_syn, min(n_syn, MAX_SYNTHETIC), replace=False)
     numeric = [c.numeric for c in columns]
     syn_all = [_floats(c, SYNTHETIC) for c in columns]
@@ -265,13 +361,19 @@ def singling_out(
     real = [np.concatenate([_floats(c, TRAIN, tr), _floats(c, HOLDOUT, ho)]) for c in columns]
     uni = univariate(syn_all, numeric)  # every candidate: counted by sorting, cheap
     multi = multivariate(syn_view, numeric, queries, rng)
-    p0 = len(tr) / (len(tr) + len(ho))
     out = []
     for name, preds in (("singling_out:univariate", uni), ("singling_out:multivariate", multi)):
         if len(preds) == 0:
             continue
-        count, first = (univariate_matches if preds.columns.shape[1] == 1 else matches)(preds, real)
-        people = np.unique(first[count == 1])
-        k_tr = int((people < len(tr)).sum())
+        single = preds.columns.shape[1] == 1
+        if person is None:
+            count, first = (univariate_matches if single else matches)(preds, real)
+            people = np.unique(first[count == 1])
+            k_tr = int((people < len(tr)).sum())
+        else:
+            find = univariate_person_matches if single else person_matches
+            one, first = find(preds, real, person)
+            people = np.unique(person[first[one]])
+            k_tr = int((people < train_persons).sum())
         out.append(SinglingOut(name, len(preds), k_tr, len(people) - k_tr, p0))
     return out

@@ -299,7 +299,9 @@ def test_thresholds_override_and_result_is_json(real):
         "sampling",
         "warnings",
         "filter",
+        "unit",
     }
+    assert data["unit"] == {"column": None, "kind": "row"}  # no privacy unit: rows
     assert data["sampling"]["exact"] is True and data["warnings"] == []
     assert data["filter"] is None
     # real-row counts are private: only the training share (2 decimals) is shown
