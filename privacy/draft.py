@@ -12,17 +12,20 @@ fact that shapes the model or the output from the values themselves:
 * δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
 
 The structure itself (a column's type, role and action, the missing-value codes of a
-numerical column such as 'N' or '?', the privacy unit) is read from
-the rows without DP; a release on an unreviewed draft says so on its report's first
-screen, and the steward's review makes those choices public.
+numerical column such as 'N' or '?', the privacy unit, whether rows repeat per person,
+which columns are constant within each person) is read from the rows without DP; a
+release on an unreviewed draft says so on its report's first screen, and the steward's
+review makes those choices public.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from privacy.findings import Finding
 from privacy.header_rules import normalise_header
+from privacy.units import UnitChoice, choose_unit
 from synth.schema.model import Column, Dataset, Domain, Schema
 
 #: δ of a draft: the schema's documented default, chosen without looking at n. It is
@@ -33,7 +36,23 @@ from synth.schema.model import Column, Dataset, Domain, Schema
 DRAFT_DELTA = Dataset().delta
 
 
-def draft_schema(findings: list[Finding], name: str) -> Schema:
+def draft_schema(
+    findings: list[Finding],
+    name: str,
+    unit: UnitChoice | None = None,
+    static: Collection[str] = (),
+) -> Schema:
+    """The draft schema of a scan's ``findings``.
+
+    ``unit``: the privacy unit (:func:`privacy.units.choose_unit` on exact counts from
+    every row; None: chosen here from the findings' profiles). When its values repeat,
+    rows per person are bounded by a DP choice (``max_rows_per_unit: auto``) and the
+    ``static`` columns (constant within each person) are marked so.
+    """
+    if unit is None:
+        unit = choose_unit(findings, {})
+    if not unit.rows_repeat:
+        static = ()
     cols = [
         Column(
             name=f.name,
@@ -49,14 +68,10 @@ def draft_schema(findings: list[Finding], name: str) -> Schema:
             confidence=f.confidence,
             evidence=f.evidence,
             hipaa=f.hipaa,
+            static=f.name in static,
         )
         for f in findings
     ]
-    unit = None
-    for f in findings:
-        if f.entity == "MEDICAL_RECORD_NUMBER" and f.profile.get("unique_ratio", 1.0) < 0.999:
-            unit = f.name
-            break
     protected = [
         f.name
         for f in findings
@@ -64,6 +79,12 @@ def draft_schema(findings: list[Finding], name: str) -> Schema:
         and f.type != "identifier"
     ]
     return Schema(
-        dataset=Dataset(name=name, privacy_unit=unit, delta=DRAFT_DELTA, protected=protected),
+        dataset=Dataset(
+            name=name,
+            privacy_unit=unit.column,
+            max_rows_per_unit="auto" if unit.rows_repeat else 1,
+            delta=DRAFT_DELTA,
+            protected=protected,
+        ),
         columns=cols,
     )

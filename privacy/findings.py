@@ -6,9 +6,12 @@ Findings carry counts, shapes and evidence phrases only; never a real value.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synth.schema.model import Schema
+
+if TYPE_CHECKING:
+    from privacy.units import UnitChoice
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class ScanResult:
     seconds: float
     #: how a chunked scan read the table (sample size, what is exact, what is estimated)
     method: dict[str, Any] | None = None
+    #: the privacy unit the draft chose, and why (:func:`privacy.units.choose_unit`)
+    unit: UnitChoice | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from synth.schema.io import schema_to_dict
@@ -65,6 +70,7 @@ class ScanResult:
             "seconds": round(self.seconds, 3),
             "columns": [f.to_dict() for f in self.findings],
             "summary": summarise(self.findings),
+            "unit": None if self.unit is None else self.unit.to_dict(),
             "schema": schema_to_dict(self.schema),
         }
         if self.method is not None:

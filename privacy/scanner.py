@@ -8,8 +8,9 @@ it never copies category lists or bounds from the data, since those would leak
 outside the DP guarantee. Nothing here prints or stores a real value.
 
 The pieces: :mod:`privacy.classification` (one column), :mod:`privacy.header_rules`,
-:mod:`privacy.value_entities`, :mod:`privacy.birth_dates`, :mod:`privacy.draft` (the
-schema) and :mod:`privacy.findings` (what a scan returns).
+:mod:`privacy.value_entities`, :mod:`privacy.birth_dates`, :mod:`privacy.units` (the
+privacy unit and the columns constant within each person, from every row),
+:mod:`privacy.draft` (the schema) and :mod:`privacy.findings` (what a scan returns).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from privacy.classification import classify
 from privacy.draft import draft_schema
 from privacy.findings import ScanResult
 from privacy.nlp import engine_name
+from privacy.units import (
+    KeyCounts,
+    PersonValues,
+    choose_unit,
+    key_columns,
+    mark_static,
+    static_candidates,
+    static_columns,
+)
 
 
 def scan(
@@ -50,7 +60,14 @@ def scan(
         if progress is not None:
             progress("scanning columns", i + 1, total)
     findings = _birth_dates(data, findings, rng)
-    schema = draft_schema(findings, name)
+    keys = {c: KeyCounts.of(data[c]) for c in key_columns([str(c) for c in data.columns])}
+    unit = choose_unit(findings, keys)
+    static: list[str] = []
+    if unit.rows_repeat and unit.column is not None:
+        people = PersonValues.of(data, unit.column, static_candidates(findings, unit.column))
+        static = static_columns(people, keys[unit.column])
+        findings = mark_static(findings, static)
+    schema = draft_schema(findings, name, unit, static)
     return ScanResult(
         source=name,
         rows=len(data),
@@ -58,4 +75,5 @@ def scan(
         schema=schema,
         nlp_engine=engine_name(),
         seconds=time.perf_counter() - start,
+        unit=unit,
     )
