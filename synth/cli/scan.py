@@ -134,6 +134,13 @@ def scan(
             table.add_row(f.name, f.type, f.role, f.entity or "", f"{f.confidence:.2f}", action)
         out.print(table)
         out.print(method, highlight=False)
+        unit, static = result.unit, [c.name for c in result.schema.columns if c.static]
+        out.print(
+            f"privacy unit: {unit.reason if unit else 'none'}; max_rows_per_unit: "
+            f"{result.schema.dataset.max_rows_per_unit}"
+            + (f"; static columns: {', '.join(static)}" if static else ""),
+            highlight=False,
+        )
         out.print(f"NLP engine: {result.nlp_engine}")
         if schema_out is not None:
             save_schema(

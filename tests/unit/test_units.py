@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import privacy.units
 from privacy.chunked_scan import scan_source
@@ -276,3 +277,17 @@ def test_reasons_hold_no_values_and_no_counts(whole: ScanResult, table: pd.DataF
         choose_unit([finding("visit_id", 10, 100)], {"visit_id": KeyCounts.of(ids.str[:1])}),
     ):
         assert not re.search(r"\d", unit.reason), unit.reason
+
+
+def test_cli_scan_prints_the_unit(table: pd.DataFrame, tmp_path: Path) -> None:
+    from synth.cli import app
+
+    path = tmp_path / "visits.csv"
+    table.to_csv(path, index=False)
+    res = CliRunner().invoke(app, ["scan", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("privacy unit:")]
+    assert lines == [
+        "privacy unit: patient_nbr: person identifier; rows repeat per person; "
+        "max_rows_per_unit: auto; static columns: gender"
+    ]
