@@ -469,6 +469,11 @@ class Synthesizer:
         )
         return out
 
+    def ledger_state(self) -> dict[str, Any]:
+        """The ledger (:meth:`PrivacyLedger.state_dict`) with :meth:`privacy` as its
+        guarantee, as the model, ``ledger.json`` and the report carry it."""
+        return {**self.ledger.state_dict(), "privacy": self.privacy()}
+
     def describe(self) -> dict[str, Any]:
         """What the model is and what it cost: engine, DP row estimate, budget and spend,
         ledger, privacy unit and neighbouring relation, randomness, domains, and the
@@ -483,7 +488,7 @@ class Synthesizer:
             "randomness": self.randomness,
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
-            "ledger": self.ledger.state_dict(),
+            "ledger": self.ledger_state(),
             "domains": self.domain_notes,
             "persons": None if self.persons is None else self.persons.describe(),
             "not_released": [
@@ -503,7 +508,7 @@ class Synthesizer:
             "columns": [schema_to_dict_col(c) for c in self.columns],
             "codecs": [c.state_dict() for c in self.codecs],
             "engine": {"name": engine.name, "reason": self.engine_reason, **eng_config},
-            "ledger": self.ledger.state_dict(),
+            "ledger": self.ledger_state(),
             "domains": self.domain_notes,
             "randomness": self.randomness,
             "rows_estimate": self.rows_estimate,

@@ -240,6 +240,7 @@ def leakage(
         "sampling": leak.get("sampling"),
         "warnings": list(leak.get("warnings", []) or []),
         "filter": leak.get("filter"),
+        "unit": leak.get("unit"),
     }
 
 

@@ -135,6 +135,15 @@ def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
         "synthetic row's distance to the closest training row is compared with its distance "
         "to the closest holdout row (real rows the model never saw)."
     )
+    unit = s.get("unit") or {}
+    if unit.get("column"):
+        lede += (
+            f" The unit is the person (column '{e(unit['column'])}'): the random train/holdout "
+            "relabellings and the attacks move whole persons, and a predicate singles out a "
+            "person, not a row."
+        )
+    elif unit:
+        lede += " No person column is declared: the unit is one row."
     rows, hl = [], []
     for m in s.get("metrics", []):
         iv = m.get("interval")
