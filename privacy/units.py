@@ -23,7 +23,7 @@ never a value, and no count of rows per person.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -238,28 +238,48 @@ def static_candidates(findings: Sequence[Finding], unit: str | None) -> list[str
 
 
 def _row_hashes(values: pd.Series) -> np.ndarray:
-    """One hash per row (of its text, as :func:`value_hashes`); :data:`MISSING` for a
-    missing or blank value. Hashes and tests for blanks each distinct text once."""
-    codes, uniques = pd.factorize(values.astype(str).to_numpy(dtype=object))
-    hashes = pd.util.hash_array(uniques.astype(object), categorize=False)
-    hashes[np.array([not u.strip() for u in uniques], dtype=bool)] = MISSING
-    out = hashes[codes] if len(codes) else np.zeros(0, dtype=np.uint64)
-    out[values.isna().to_numpy()] = MISSING
-    return out
+    """One hash per row, of the value's text (as :func:`value_hashes`); :data:`MISSING`
+    for a missing or blank value. Each distinct value is made text, hashed and tested for
+    blanks once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))  # missing: code -1
+    text = np.array([str(u) for u in uniques], dtype=object)
+    hashes = np.append(pd.util.hash_array(text, categorize=False), MISSING)  # [-1]: missing
+    hashes[:-1][np.array([not t.strip() for t in text], dtype=bool)] = MISSING
+    return hashes[codes]
 
 
-def _fold(units: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct unit (sorted): each column's value if all its rows agree, else
-    :data:`VARIES` (which is larger than every hash, so a group holding it varies)."""
+def _groups(units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order sorting ``units``, the first sorted position of each distinct unit, the
+    distinct units, sorted)."""
     order = np.argsort(units, kind="stable")
-    units = units[order]
-    if len(units) == 0:
-        return units, values[:0]
-    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]])
+    ordered = units[order]
+    if len(ordered) == 0:
+        return order, np.zeros(0, dtype=np.intp), ordered
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order, starts, ordered[starts]
+
+
+def _fold_column(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group (:func:`_groups`): the value if all its rows agree, else :data:`VARIES`
+    (larger than every hash, so a group holding it varies)."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.uint64)
     values = values[order]
-    low = np.minimum.reduceat(values, starts, axis=0)
-    high = np.maximum.reduceat(values, starts, axis=0)
-    return units[starts], np.where(low == high, low, VARIES)
+    low = np.minimum.reduceat(values, starts)
+    high = np.maximum.reduceat(values, starts)
+    return np.where(low == high, low, VARIES)
+
+
+def _fold(
+    units: np.ndarray, columns: Sequence[Callable[[], np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``units`` (sorted) and per column (each made when it is folded, so memory
+    holds one column of rows at a time) the values their rows agree on, else VARIES."""
+    order, starts, distinct = _groups(units)
+    out = np.empty((len(distinct), len(columns)), dtype=np.uint64)
+    for j, column in enumerate(columns):
+        out[:, j] = _fold_column(column(), order, starts)
+    return distinct, out
 
 
 @dataclass(frozen=True)
@@ -287,11 +307,9 @@ class PersonValues:
         """From rows of ``df`` (rows with no unit value belong to no person)."""
         units = _row_hashes(df[unit])
         rows = units != MISSING
-        values = np.empty((int(rows.sum()), len(columns)), dtype=np.uint64)
-        for j, col in enumerate(columns):
-            values[:, j] = _row_hashes(df[col])[rows]
-        units, folded = _fold(units[rows], values)
-        return cls(tuple(columns), units, folded)
+        made = [lambda col=col: _row_hashes(df[col])[rows] for col in columns]
+        distinct, folded = _fold(units[rows], made)
+        return cls(tuple(columns), distinct, folded)
 
     @classmethod
     def merge(cls, parts: Sequence[PersonValues]) -> PersonValues:
@@ -301,9 +319,10 @@ class PersonValues:
             raise ValueError("person values of different columns do not merge")
         if len(parts) == 1:
             return parts[0]
-        units, values = _fold(
-            np.concatenate([p.units for p in parts]), np.concatenate([p.values for p in parts])
-        )
+        made = [
+            lambda j=j: np.concatenate([p.values[:, j] for p in parts]) for j in range(len(columns))
+        ]
+        units, values = _fold(np.concatenate([p.units for p in parts]), made)
         return cls(columns, units, values)
 
     def varying(self) -> np.ndarray:
