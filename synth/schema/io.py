@@ -81,7 +81,13 @@ def load_schema(path: str | Path) -> Schema:
 
 
 def schema_to_dict(schema: Schema) -> dict[str, Any]:
-    return json.loads(schema.model_dump_json(exclude_none=True, exclude_defaults=False))
+    """The schema as plain data; a column's ``static: false`` (the default) is left out so
+    that only the columns constant per person carry the key."""
+    out = json.loads(schema.model_dump_json(exclude_none=True, exclude_defaults=False))
+    for col in out.get("columns", []):
+        if col.get("static") is False:
+            del col["static"]
+    return out
 
 
 def dump_schema(schema: Schema, header: str | None = None) -> str:
