@@ -74,6 +74,22 @@ class RowsPerPerson:
             sigma=float(state["sigma"]),
         )
 
+    def narrowed(self) -> RowsPerPerson:
+        """The same measurement read for a bound of one row (DP-SGD clips rows).
+
+        >>> RowsPerPerson(2, "auto", (0.75, 0.25), 100, 0.2, 1.0).narrowed().above_bound_share
+        0.4
+        """
+        one = self.shares[0] * (1.0 - self.above_bound_share)
+        return RowsPerPerson(
+            k=1,
+            chosen=f"{self.chosen}, then 1 for DP-SGD",
+            shares=(1.0,),
+            persons_estimate=self.persons_estimate,
+            above_bound_share=round(1.0 - one, 12),
+            sigma=self.sigma,
+        )
+
     @property
     def mean_rows(self) -> float:
         return float(np.dot(np.arange(1, self.k + 1), self.shares))

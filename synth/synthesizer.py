@@ -138,6 +138,7 @@ class Synthesizer:
         self._shapes: dict[str, NumericShape] = {}
         #: the DP rows-per-person model (None without a privacy unit)
         self.persons: RowsPerPerson | None = None
+        self._units: pd.Series | None = None  # the fit's person ids (exact; never stored)
         #: share of synthetic rows whose static columns were set rather than matched
         self.static_fallback_share = 0.0
         self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
@@ -207,11 +208,21 @@ class Synthesizer:
         progress("private domains", 1, 1)
         name, reason = choose_engine(self.engine_name, [c.cardinality for c in self.codecs])
         self.engine_name, self.engine_reason = name, reason
+        rows = counts.rows
+        if (
+            name == "dpsgd"
+            and self.persons is not None
+            and self.persons.k > 1
+            and self.schema.dataset.max_rows_per_unit == "auto"
+        ):
+            keep = self._one_row_each(keep, rand.rng)  # type: ignore[arg-type]
+            rows = int(keep.sum())
+            self.engine_reason += "; it clips one row per person, so the bound became 1"
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
             self.codecs = [rebin(c, int(bins), self._shapes) for c in self.codecs]
         tokens = self._tokens(
-            parts, runner, source, keep, counts.rows, gather=name not in PARTITIONED_ENGINES
+            parts, runner, source, keep, rows, gather=name not in PARTITIONED_ENGINES
         )
         # ordered tokens per column (numeric/datetime bins; 0 = unordered), for engines
         # that coarsen ordered domains
@@ -232,6 +243,7 @@ class Synthesizer:
             raise RuntimeError(f"engine {name} left no DP row estimate")
         self.rows_estimate = max(1, round(self.engine.rows_estimate))
         self.runner_info = runner.describe()
+        self._units = None  # the exact person ids stay inside the fit
         return self
 
     def _unit_mask(
@@ -250,7 +262,21 @@ class Synthesizer:
             units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit
         )
         self.ledger.bound_rows(self.persons.k)
+        self._units = units
         return bound_mask(units, self.persons.k, rng)
+
+    def _one_row_each(self, keep: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Narrow an ``auto`` bound to one row per person for DP-SGD (which clips rows):
+        a random one of each person's kept rows. What was measured at k stays valid (a
+        mechanism calibrated for persons of k rows covers persons of one)."""
+        assert self.persons is not None and self._units is not None
+        rows = np.flatnonzero(keep)
+        one = bound_mask(self._units.iloc[rows].reset_index(drop=True), 1, rng)
+        narrowed = np.zeros_like(keep)
+        narrowed[rows[one]] = True
+        self.persons = self.persons.narrowed()
+        self.ledger.bound_rows(1)
+        return narrowed
 
     def _tokens(
         self,
@@ -454,7 +480,7 @@ class Synthesizer:
         cut = p.above_bound_share
         out["persons"] = p.describe()
         out["unit_words"] += (
-            f" ({'chosen under DP' if p.chosen == 'auto' else 'declared'}); "
+            f" ({'chosen under DP' if p.chosen.startswith('auto') else 'declared'}); "
             f"≈ {p.persons_estimate:,} persons (DP estimate); "
             + (
                 f"≈ {cut:.1%} of persons had more than one row and kept one at random"

@@ -152,3 +152,15 @@ def test_without_static_columns_values_vary_within_a_person() -> None:
 def test_dpsgd_refuses_more_than_one_row_per_person() -> None:
     with pytest.raises(BudgetError, match="max_rows_per_unit"):
         Synthesizer(schema(2), epsilon=2.0, engine="dpsgd").fit(people(300))
+
+
+def test_auto_bound_narrows_to_one_row_for_dpsgd() -> None:
+    """The default path must not fail on a wide table: DP-SGD clips rows, so an ``auto``
+    bound becomes one random row per person (a declared k > 1 is refused above)."""
+    model = Synthesizer(schema("auto"), epsilon=4.0, engine="dpsgd").fit(people(400))
+    assert model.persons is not None and model.persons.k == 1
+    assert model.persons.chosen == "auto, then 1 for DP-SGD"
+    assert model.ledger.rows_per_unit == 1
+    assert model.ledger.spent()[0] <= 4.0 + 1e-9
+    assert "bound became 1" in model.engine_reason
+    assert model.sample(50, seed=0)["pid"].is_unique
