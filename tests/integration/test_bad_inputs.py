@@ -126,6 +126,25 @@ def _bytes(name: str, content: bytes) -> Callable[[Path, Path], list[str]]:
     return build
 
 
+def _person_case(d: Path, *, missing: bool = False, bound: str = "auto", unit: bool = True):
+    """A table of persons with several rows each; its schema names the person column."""
+    df = _frame()
+    df.insert(0, "pid", [f"P{i // 3:05d}" for i in range(len(df))])
+    if missing:
+        df.loc[7, "pid"] = None
+        df.loc[8, "sex"] = CANARY
+    head = f"dataset: {{privacy_unit: pid, max_rows_per_unit: {bound}}}" if unit else "dataset: {}"
+    schema = (
+        f"{head}\ncolumns:\n"
+        "  - {name: pid, type: identifier, role: direct_identifier, action: replace,"
+        " entity: MEDICAL_RECORD_NUMBER}\n"
+        "  - {name: sex, type: categorical, static: true}\n"
+        "  - {name: age, type: numerical}\n"
+        '  - {name: admitted, type: datetime, format: "%Y-%m-%d"}\n'
+    )
+    return _fit(_csv(d / "data.csv", df), _schema(d, schema))
+
+
 def _unreadable(d: Path, _m: Path) -> list[str]:
     p = _planted(d, "sex", CANARY)
     p.chmod(0)
@@ -387,6 +406,20 @@ CASES: list[Case] = [
     ),
     Case("truncated-model", _truncated_model, 2, ("cut.synth",)),
     Case("tampered-model", _tampered_model, 2, ("bad.synth",)),
+    # -- privacy unit (issue 17) ----------------------------------------------------------
+    Case("person-id-missing", lambda d, m: _person_case(d, missing=True), 2, ("'pid'", "missing")),
+    Case(
+        "person-bound-out-of-range",
+        lambda d, m: _person_case(d, bound="101"),
+        2,
+        ("schema.yaml", "max_rows_per_unit"),
+    ),
+    Case(
+        "static-without-person",
+        lambda d, m: _person_case(d, unit=False),
+        2,
+        ("schema.yaml", "static", "privacy_unit"),
+    ),
     # -- leakage check -------------------------------------------------------------------
     Case(
         "check-no-shared-column",
@@ -539,3 +572,24 @@ def test_keys_that_crash_pandas_number_parser(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode in (0, 1, 2, 3), (done.returncode, done.stderr[-500:])
+
+
+def test_person_with_ten_thousand_rows_is_bounded(tmp_path: Path) -> None:
+    """One person holding 10,000 rows among 300 one-row persons: the fit keeps at most k
+    of them (a DP choice under ``auto``), synthetic persons hold at most k rows, and no
+    person's rows dominate the model."""
+    many = _frame(10_000, seed=1).assign(pid="PBIG", sex="M")
+    few = _frame(ROWS).assign(sex="F")
+    few.insert(0, "pid", [f"P{i:05d}" for i in range(ROWS)])
+    df = pd.concat([few, many[few.columns]], ignore_index=True)
+    schema = (
+        "dataset: {privacy_unit: pid, max_rows_per_unit: auto}\ncolumns:\n"
+        "  - {name: pid, type: identifier, role: direct_identifier, action: replace,"
+        " entity: MEDICAL_RECORD_NUMBER}\n"
+        "  - {name: sex, type: categorical, static: true, domain: {categories: [F, M]}}\n"
+        "  - {name: age, type: numerical}\n"
+        '  - {name: admitted, type: datetime, format: "%Y-%m-%d"}\n'
+    )
+    syn = _fit_and_sample(tmp_path, df, schema)
+    assert syn["pid"].value_counts().max() <= 10
+    assert (syn["sex"] == "M").mean() < 0.2  # 10,000 rows of M would be 97 % unbounded
