@@ -11,8 +11,15 @@ the end, so an interrupted release leaves nothing half-written. It holds:
 ``leakage.json``          the leakage gate: metrics, thresholds, verdicts
 ``report.html/json``      the release report
 ``synthetic.csv``         the synthetic table — only when the gate passed
-``release.json``          summary: passed, ε/δ spent, privacy unit, files
+``release.json``          summary: passed, ε/δ spent, privacy unit, files, provenance
 ========================  ==========================================================
+
+Provenance (:mod:`synth.provenance`), in ``release.json`` and the report: SHA-256 of the
+schema file given and of every file above (the report lists all but itself and
+``release.json``; ``release.json`` all but itself), the command line (paths and options
+only), the package and privacy-relevant dependency versions, and the start and end times
+(UTC). The input's SHA-256, a fingerprint of the real table, is in the internal report
+only. ``synth verify DIR`` re-computes the hashes.
 
 Randomness: the holdout split, the scan's row sample and the fit draw from fresh OS
 entropy (:mod:`synth.randomness`); ``seed`` only fixes the sampling of synthetic rows
@@ -39,6 +46,14 @@ from synth.io.atomic import atomic_write_text, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
+from synth.provenance import (
+    RELEASE_NOT_HASHED,
+    REPORT_NOT_HASHED,
+    finish,
+    record,
+    shareable,
+    utc_now,
+)
 from synth.randomness import Randomness
 from synth.schema.io import DRAFT, REVIEWED, load_schema, save_schema
 from synth.schema.model import Schema
@@ -58,8 +73,10 @@ class ReleaseResult:
     privacy: dict[str, Any] = field(default_factory=dict)
     randomness: dict[str, Any] = field(default_factory=dict)
     schema_source: str = REVIEWED
-    #: wall seconds per stage (read, scan, fit, sample, check, report, write)
+    #: wall seconds per stage (read, scan, fit, sample, check, write, report, provenance)
     stages: dict[str, float] = field(default_factory=dict)
+    #: hashes of inputs and outputs, command line, versions, times (synth.provenance)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +93,7 @@ class ReleaseResult:
             "files": self.files,
             "seconds": round(self.seconds, 2),
             "stages": {k: round(v, 2) for k, v in self.stages.items()},
+            "provenance": self.provenance,
         }
 
 
@@ -152,6 +170,7 @@ def run_release(
     filter_flagged: bool = False,
     cluster: str | None = None,
     insecure_seed: int | None = None,
+    argv: list[str] | None = None,
 ) -> ReleaseResult:
     """Scan (unless a schema is given), split, fit, sample, check and report into ``out_dir``.
 
@@ -168,8 +187,11 @@ def run_release(
     a release is bounded by this machine's memory; workers must see ``data_path`` at the
     same path. The same mechanisms run with or without a cluster (with ``insecure_seed``,
     the same release).
+
+    ``argv``: the command line, recorded in the provenance (paths and options only).
     """
     start = time.perf_counter()
+    started_at = utc_now()
     data_path = Path(data_path)
     out_dir = Path(out_dir)
     # bad input fails before a cluster is started
@@ -177,6 +199,8 @@ def run_release(
     _check_out_dir(out_dir, overwrite)
     data = read_table(data_path)
     schema = load_schema(schema_path) if schema_path is not None else None
+    # hashed after reading: a file that cannot be read fails there with its clear message
+    prov = record(data_path=data_path, schema_path=schema_path, argv=argv, started_at=started_at)
     clock = {"read": time.perf_counter() - start}
     with connect(cluster) as runner:
         return _release(
@@ -197,6 +221,7 @@ def run_release(
             filter_flagged=filter_flagged,
             runner=runner,
             insecure_seed=insecure_seed,
+            prov=prov,
         )
 
 
@@ -219,6 +244,7 @@ def _release(
     filter_flagged: bool,
     runner: Runner,
     insecure_seed: int | None,
+    prov: dict[str, Any],
 ) -> ReleaseResult:
     from privacy.chunked_scan import scan_source
     from privacy.leakage import check_leakage
@@ -294,7 +320,13 @@ def _release(
         passed = bool(leak.passed)
         stage_done("check")
 
+        # synthetic.csv before the report, so that the report can list its hash
+        if passed:
+            write_table(synthetic, stage / "synthetic.csv")
+        stage_done("write")
+
         progress("report", 0, 1)
+        written = sorted(p.name for p in stage.iterdir())
         write_check_report(
             stage,
             leak=leak,
@@ -304,12 +336,10 @@ def _release(
             model=described,
             scan=scan_dict,
             holdout=holdout,
+            provenance=finish(prov, stage, written, REPORT_NOT_HASHED),
         )
         progress("report", 1, 1)
         stage_done("report")
-        if passed:
-            write_table(synthetic, stage / "synthetic.csv")
-        stage_done("write")
 
         eps, dlt = model.ledger.spent()
         res = ReleaseResult(
@@ -323,8 +353,12 @@ def _release(
             privacy=described["privacy"],
             randomness=described["randomness"],
             schema_source=DRAFT if scan_dict is not None else REVIEWED,
-            stages=dict(clock),
         )
-        res.files = sorted([p.name for p in stage.iterdir()] + ["release.json"])
+        written = sorted(p.name for p in stage.iterdir())
+        res.files = sorted([*written, "release.json"])
+        res.provenance = shareable(finish(prov, stage, written, RELEASE_NOT_HASHED))
+        stage_done("provenance")
+        res.stages = dict(clock)
+        res.seconds = time.perf_counter() - start
         atomic_write_text(stage / "release.json", _dump(res.to_dict()))
     return res

@@ -58,6 +58,29 @@ def privacy_line(privacy: dict[str, Any], randomness: dict[str, Any]) -> str:
     return line
 
 
+def command_line(ctx: typer.Context) -> list[str]:
+    """The running command as typed: ``synth``, the command, then each argument and each
+    option given on the command line (hidden ones too), from the parsed parameters, so it
+    is the same in a process and in tests. Paths and options only: the commands take no
+    data value as an option."""
+    argv = ["synth", str(ctx.info_name)]
+    for param in ctx.command.params:
+        name = param.name or ""
+        source = ctx.get_parameter_source(name)
+        if source is None or source.name != "COMMANDLINE":
+            continue
+        value = ctx.params.get(name)
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        if param.param_type_name == "argument":
+            argv += [str(v) for v in values]
+        elif getattr(param, "is_flag", False):
+            argv.append(param.opts[0] if value else (param.secondary_opts or param.opts)[0])
+        else:
+            for v in values:
+                argv += [param.opts[0], str(v)]
+    return argv
+
+
 def quiet_libraries() -> None:
     warnings.filterwarnings("ignore")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -12,6 +12,7 @@ from synth.cli.common import (
     DataArg,
     InsecureSeedOpt,
     JsonOpt,
+    command_line,
     out,
     privacy_line,
     progress_display,
@@ -21,6 +22,7 @@ from synth.cli.common import (
 
 
 def release(
+    ctx: typer.Context,
     data: DataArg,
     epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty).")],
@@ -80,6 +82,7 @@ def release(
                 filter_flagged=filter_flagged,
                 cluster=cluster,
                 insecure_seed=insecure_seed,
+                argv=command_line(ctx),
             )
         out.print(privacy_line(res.privacy, res.randomness), highlight=False)
         from synth.schema.io import REVIEWED

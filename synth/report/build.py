@@ -162,8 +162,12 @@ def build_report(
     scan: dict[str, Any] | None = None,
     released: bool,
     holdout: pd.DataFrame | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The report as a JSON-ready dict (one key per section) and base64 PNG figures by id."""
+    """The report as a JSON-ready dict (one key per section) and base64 PNG figures by id.
+
+    ``provenance`` (:mod:`synth.provenance`, given by a release) becomes the ``provenance``
+    section; without it the section says none was recorded."""
     start = time.perf_counter()
     scrub = Scrubber.from_tables(schema, [train, holdout])
     cols, skipped = prepare(train, synthetic, schema, holdout)
@@ -191,6 +195,7 @@ def build_report(
         "fidelity": _fidelity(cols, skipped, schema, holdout is not None),
         "bias": bias(cols, schema, rows_ref),
         "diversity": diversity(cols),
+        "provenance": governance.provenance(provenance),
     }
     report["limits"] = limits(report, cols, rows_ref, estimated=rows_estimate is not None)
     fid = report["fidelity"]
@@ -271,6 +276,7 @@ def write_check_report(
     schema: Schema,
     model: dict[str, Any] | None = None,
     scan: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> None:
     """Report a leakage check (a :class:`~privacy.leakage.LeakageResult`): the verdict is
     the gate's, the distance plot its per-row distances."""
@@ -285,5 +291,6 @@ def write_check_report(
         scan=scan,
         released=bool(leak.passed),
         holdout=holdout,
+        provenance=provenance,
     )
     write_report(out_dir, report, figures)

@@ -1,4 +1,5 @@
-"""The privacy sections: PII scan, privacy ledger, leakage gate, and the verdict."""
+"""The privacy sections: PII scan, privacy ledger, leakage gate, the verdict, and the
+release's provenance."""
 
 from __future__ import annotations
 
@@ -313,3 +314,14 @@ def verdict(
         "schema": DRAFT if scan is not None else REVIEWED,
         "not_covered": ((model or {}).get("privacy") or {}).get("not_covered", NOT_COVERED),
     }
+
+
+def provenance(prov: dict[str, Any] | None) -> dict[str, Any]:
+    """The release's provenance (:mod:`synth.provenance`): hashes of the input, schema and
+    written files, command line, versions, times; or a note that none was recorded."""
+    if not prov:
+        return {
+            "available": False,
+            "note": "no provenance recorded: this report was not written by synth release",
+        }
+    return {"available": True, **prov, "verify": "synth verify DIR re-computes these hashes"}

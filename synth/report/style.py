@@ -91,6 +91,8 @@ figcaption { color: var(--faint); font-size: 12px; margin-top: 4px; }
   margin: 0 4px 0 10px; vertical-align: -1px; }
 .note { color: var(--faint); font-size: 12px; }
 .guarantee { max-width: 95ch; margin: 6px 0; }
+.provenance { margin: 10px 0 0; } .provenance summary { cursor: pointer; }
+.provenance code { word-break: break-all; }
 .warnbox { background: var(--warn-bg); border: 1px solid var(--warn-line); border-radius: 8px;
   padding: 10px 14px; margin: 10px 0; }
 .warnbox b { color: var(--warn); }

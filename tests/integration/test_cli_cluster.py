@@ -81,10 +81,12 @@ def _console_script(*args: str) -> Ran:
 
 
 def _stable(path: Path) -> dict[str, Any]:
-    """The JSON without its timing."""
+    """The JSON without its timing, nor its provenance (start/end times, the command line
+    with or without --cluster, hashes of the report, which holds its build time)."""
     payload = json.loads(path.read_text())
     payload.pop("seconds", None)
     payload.pop("stages", None)
+    payload.pop("provenance", None)
     return payload
 
 

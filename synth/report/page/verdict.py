@@ -6,6 +6,7 @@ from typing import Any
 
 from synth.report.common import fixed, fmt, num, pct
 from synth.report.page.markup import e, tile
+from synth.report.page.provenance import provenance
 from synth.schema.io import REVIEWED
 
 
@@ -79,7 +80,8 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
         f'<div class="status"><div class="icon">{icon}</div><div class="word">{word}</div>'
         f"<div><b>{e(answer)}</b></div></div>"
         f'<p class="reason">{e(v.get("reason"))}</p>{guarantee}'
-        f'<div class="tiles">{"".join(tiles)}</div>{att}</section>'
+        f'<div class="tiles">{"".join(tiles)}</div>{att}'
+        f"{provenance(report.get('provenance'))}</section>"
     )
 
 
