@@ -2,8 +2,8 @@
 
 One module per concept: :mod:`.common` (consoles, option types, progress, JSON, exit
 codes), :mod:`.scan`, :mod:`.model` (fit, sample), :mod:`.leakage` (check, report),
-:mod:`.release`, :mod:`.strip`. Heavy imports stay inside the command bodies, so bad
-input is answered fast.
+:mod:`.release`, :mod:`.strip`, :mod:`.verify`. Heavy imports stay inside the command
+bodies, so bad input is answered fast.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli import common, leakage, model, release, scan, strip
+from synth.cli import common, leakage, model, release, scan, strip, verify
 
 app = typer.Typer(
     add_completion=False,
@@ -39,6 +39,7 @@ app.command()(leakage.check)
 app.command()(release.release)
 app.command()(leakage.report)
 app.command()(strip.strip)
+app.command()(verify.verify)
 
 
 def main() -> None:

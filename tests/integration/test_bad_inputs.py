@@ -20,6 +20,7 @@ give whole, well-formed output.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -207,6 +208,41 @@ def _check_args(d: Path, synthetic: Path) -> list[str]:
 
 def _too_big(d: Path, _m: Path) -> list[str]:
     return ["scan", str(_planted(d, "sex", CANARY))]
+
+
+def _release_folder(d: Path, provenance: object = "hashes", tamper: str = "") -> Path:
+    """A release folder by hand: a synthetic.csv holding the planted value and a
+    release.json whose provenance lists its SHA-256 (computed here, not by the tool); then
+    ``tamper``: 'changed', 'missing' or 'extra'."""
+    rel = d / "rel"
+    rel.mkdir()
+    syn = _planted(rel, "sex", CANARY, name="synthetic.csv")
+    (rel / "ledger.json").write_text("{}\n")
+    files = {
+        p.name: {"sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        for p in sorted(rel.iterdir())
+    }
+    prov = {"files": files} if provenance == "hashes" else provenance
+    doc = {"passed": True} if prov is None else {"passed": True, "provenance": prov}
+    (rel / "release.json").write_text(json.dumps(doc))
+    if tamper == "changed":
+        syn.write_text(syn.read_text().replace("F,", "M,", 1))
+    elif tamper == "missing":
+        (rel / "ledger.json").unlink()
+    elif tamper == "extra":
+        (rel / "notes.txt").write_text(f"{CANARY}\n")
+    return rel
+
+
+def _not_json(d: Path) -> Path:
+    (d / "release.json").write_text(f'{{"passed": "{CANARY}"')
+    return d
+
+
+def _verify_case(
+    provenance: object = "hashes", tamper: str = ""
+) -> Callable[[Path, Path], list[str]]:
+    return lambda d, m: ["verify", str(_release_folder(d, provenance, tamper))]
 
 
 CASES: list[Case] = [
@@ -436,6 +472,70 @@ CASES: list[Case] = [
         ],
         2,
         ("synthetic", "'age'", "numerical"),
+    ),
+    # -- synth verify (issue 20) ---------------------------------------------------------
+    Case(
+        "verify-folder-missing", lambda d, m: ["verify", str(d / "nope")], 2, ("nope", "not found")
+    ),
+    Case(
+        "verify-not-a-folder",
+        lambda d, m: ["verify", str(_good(d))],
+        2,
+        ("data.csv", "not a folder"),
+    ),
+    Case(
+        "verify-no-release-json",
+        lambda d, m: ["verify", str(_planted(d, "sex", CANARY).parent)],
+        2,
+        ("work", "no release.json"),
+    ),
+    Case(
+        "verify-release-json-not-json",
+        lambda d, m: ["verify", str(_not_json(d))],
+        2,
+        ("release.json", "not valid JSON"),
+    ),
+    Case(
+        "verify-release-without-provenance",
+        _verify_case(provenance=None),
+        2,
+        ("release.json", "no provenance"),
+    ),
+    Case(
+        "verify-provenance-without-files",
+        _verify_case(provenance={"inputs": [], "files": {}}),
+        2,
+        ("release.json", "no provenance"),
+    ),
+    Case(
+        "verify-provenance-names-a-path",
+        _verify_case(provenance={"files": {"../data.csv": {"sha256": "0" * 64}}}),
+        2,
+        ("release.json", "malformed", "../data.csv"),
+    ),
+    Case(
+        "verify-changed-file",
+        _verify_case(tamper="changed"),
+        2,
+        ("rel", "NOT intact", "changed: synthetic.csv"),
+    ),
+    Case(
+        "verify-missing-file",
+        _verify_case(tamper="missing"),
+        2,
+        ("rel", "NOT intact", "missing: ledger.json"),
+    ),
+    Case(
+        "verify-unlisted-file",
+        _verify_case(tamper="extra"),
+        2,
+        ("rel", "NOT intact", "not in the release: notes.txt"),
+    ),
+    Case(
+        "verify-data-missing",
+        lambda d, m: ["verify", str(_release_folder(d)), "--data", str(d / "gone.csv")],
+        2,
+        ("gone.csv", "not found"),
     ),
 ]
 

@@ -242,3 +242,28 @@ def test_report_renders_in_headless_chromium(canary_release) -> None:
     assert n_images >= 3 and broken == 0
     assert not failed, failed
     assert not errors, errors[:3]
+
+
+def test_provenance_of_the_scanned_release(canary_release) -> None:
+    """Without --schema: no schema file to hash, the scan's draft and scan.json are among
+    the hashed files, and `synth verify` finds the folder intact (issue 20)."""
+    import hashlib
+
+    out = canary_release["out"]
+    prov = json.loads((out / "release.json").read_text())["provenance"]
+    assert prov["schema_file"] is None
+    assert sorted(prov["files"]) == sorted(
+        p.name for p in out.iterdir() if p.name != "release.json"
+    )
+    assert {"scan.json", "schema.yaml", "synthetic.csv", "model.synth"} <= set(prov["files"])
+    for name, entry in prov["files"].items():
+        assert entry["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
+    src = canary_release["work"] / "patients_with_canaries.csv"
+    report = json.loads((out / "report.json").read_text())["provenance"]
+    assert report["inputs"][0]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert prov["inputs"] == [{"path": str(src)}]  # release.json (shareable): no hash
+    proc = subprocess.run(
+        [SYNTH, "verify", str(out), "--data", str(src)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "intact" in proc.stdout
