@@ -25,6 +25,7 @@ import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
 from synth.cluster import InProcess, Runner
+from synth.constraints import condition, enforce
 from synth.encoding import (
     MAX_NUMERIC_BINS,
     CategoricalCodec,
@@ -34,7 +35,6 @@ from synth.encoding import (
 from synth.engines import create_engine
 from synth.engines.base import Engine, Progress, no_progress
 from synth.errors import ArtifactError, InputError
-from synth.io.numbers import to_numbers
 from synth.ledger import PrivacyLedger
 from synth.numeric_shape import NumericShape
 from synth.persons import (
@@ -48,7 +48,7 @@ from synth.prepare import modelled_columns
 from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
-from synth.schema.model import Action, Column, ColumnType, FixedCombinations, Inequality, Schema
+from synth.schema.model import Action, Column, ColumnType, Schema
 from synth.statistics import (
     PartitionedTokens,
     merge_counts,
@@ -59,7 +59,6 @@ from synth.statistics import (
 )
 from synth.surrogates import surrogate_series
 
-CONSTRAINT_ROUNDS = 20
 #: rows per partition when an in-memory frame is fitted on a cluster
 PART_ROWS = 250_000
 #: engines that take :class:`PartitionedTokens` on a cluster (MST and AIM only count marginals;
@@ -376,71 +375,10 @@ class Synthesizer:
     def _condition(
         self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator
     ) -> pd.DataFrame:
-        for name in conditions:
-            if name not in frame.columns:
-                raise InputError(f"condition on column '{name}', which is not modelled")
-
-        def ok(f: pd.DataFrame) -> pd.Series:
-            mask = pd.Series(True, index=f.index)
-            for name, value in conditions.items():
-                mask &= f[name].astype(str) == str(value)
-            return mask
-
-        kept = [frame[ok(frame)]]
-        have = len(kept[0])
-        for _ in range(200):
-            if have >= n:
-                break
-            more = self._enforce(self._draw(max(1000, 2 * n), rng), rng)
-            more = more[ok(more)]
-            kept.append(more)
-            have += len(more)
-        if have < n:
-            raise InputError("the conditions are too rare for the model to sample")
-        return pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
-
-    def _violations(self, frame: pd.DataFrame) -> pd.Series:
-        bad = pd.Series(False, index=frame.index)
-        names = set(frame.columns)
-        for con in self.schema.constraints:
-            if isinstance(con, Inequality):
-                if con.low not in names or con.high not in names:
-                    continue
-                lo, hi = self._comparable(frame, con.low), self._comparable(frame, con.high)
-                bad |= (lo > hi).fillna(False)
-            elif isinstance(con, FixedCombinations) and set(con.columns) <= names:
-                allowed = {tuple(map(str, a)) for a in con.allowed}
-                combos = frame[con.columns].astype(str).apply(tuple, axis=1)
-                bad |= ~combos.isin(allowed)
-        return bad
-
-    def _comparable(self, frame: pd.DataFrame, name: str) -> pd.Series:
-        col = next(c for c in self.columns if c.name == name)
-        if col.type == ColumnType.DATETIME:
-            return pd.to_datetime(frame[name], format=col.format or "%Y-%m-%d", errors="coerce")
-        return to_numbers(frame[name])
+        return condition(frame, n, conditions, lambda m: self._enforce(self._draw(m, rng), rng))
 
     def _enforce(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        if not self.schema.constraints:
-            return frame
-        for _ in range(CONSTRAINT_ROUNDS):
-            bad = self._violations(frame)
-            if not bad.any():
-                return frame
-            redo = self._draw(int(bad.sum()), rng)
-            redo.index = frame.index[bad.to_numpy()]
-            frame.loc[bad, :] = redo
-        bad = self._violations(frame)
-        if bad.any():
-            # last resort, still exact: drop the rows that never satisfied the constraints
-            # and refill from rows that do
-            good = frame[~bad]
-            if len(good) == 0:
-                raise InputError("the model cannot produce rows that satisfy the constraints")
-            fill = good.sample(int(bad.sum()), replace=True, random_state=int(rng.integers(2**31)))
-            fill.index = frame.index[bad.to_numpy()]  # in place: row positions carry persons
-            frame.loc[bad, :] = fill
-        return frame
+        return enforce(frame, self.schema, self.columns, lambda m: self._draw(m, rng), rng)
 
     def _assemble(
         self, frame: pd.DataFrame, n: int, seed: int, person: np.ndarray | None = None
@@ -603,15 +541,6 @@ def _check_loadable(config: dict[str, Any], codec_cards: list[int]) -> None:
 #: cost it little and cut the within-bin smearing (Adult, ε=10: mean 2-way TVD 0.045 with
 #: 64 bins, 0.039 with 256); DP-SGD pays for every bin in its softmax and stays at 64.
 ENGINE_NUMERIC_BINS = {"mst": 256, "aim": 256, "dpsgd": MAX_NUMERIC_BINS}
-
-
-def _public(col: Column) -> bool:
-    dom = col.domain
-    if dom is None:
-        return False
-    if col.type == ColumnType.CATEGORICAL:
-        return dom.categories is not None
-    return dom.has_bounds
 
 
 def schema_to_dict_col(col: Column) -> dict[str, Any]:
