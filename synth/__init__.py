@@ -4,6 +4,7 @@ The whole API:
 
 * :class:`Schema` and :func:`load_schema` — the contract between stages.
 * :class:`Synthesizer` — ``fit`` a table under (ε, δ)-DP, ``sample`` rows, ``save``/``load``.
+* :class:`LinkedSynthesizer` — a person table and its child tables under one budget.
 * :class:`PrivacyLedger` — where every bit of ε went.
 * :func:`release` — scan → schema → fit → sample → check → report, in one call.
 
@@ -18,12 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from synth.ledger import PrivacyLedger
+    from synth.linked import LinkedSynthesizer
     from synth.schema import Schema, load_schema
     from synth.synthesizer import Synthesizer
 
-__all__ = ["PrivacyLedger", "Schema", "Synthesizer", "load_schema", "release"]
+__all__ = [
+    "LinkedSynthesizer",
+    "PrivacyLedger",
+    "Schema",
+    "Synthesizer",
+    "load_schema",
+    "release",
+]
 
 _WHERE = {
+    "LinkedSynthesizer": "synth.linked",
     "PrivacyLedger": "synth.ledger",
     "Schema": "synth.schema",
     "load_schema": "synth.schema",

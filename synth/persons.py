@@ -231,31 +231,53 @@ def assemble_persons(
         rows[starts] = heads
         rows[np.setdiff1d(np.arange(n), starts)] = draw(len(owner))
         return rows, 0.0
-    want = _keys(heads[:, static])[owner]
-    found = np.full(len(owner), -1, dtype=np.int64)
-    pool_rows: list[np.ndarray] = []
-    offset = 0
-    for _ in range(MATCH_ROUNDS):
-        pending = np.flatnonzero(found < 0)
-        if len(pending) == 0:
-            break
-        pool = draw(max(1000, 2 * len(pending)))
-        pool_rows.append(pool)
-        pool_keys = _keys(pool[:, static])
-        hit_rows, pool_idx = _match(want[pending], pool_keys)
-        found[pending[hit_rows]] = offset + pool_idx
-        offset += len(pool)
-    pooled = np.vstack(pool_rows)
-    missing = found < 0
-    if missing.any():
-        found[missing] = rng.integers(0, len(pooled), size=int(missing.sum()))
-    further = pooled[found]
-    if missing.any():
-        further[np.ix_(np.flatnonzero(missing), static)] = heads[owner[missing]][:, static]
+    further, missing = rows_given(heads[owner][:, static], static, draw, rng)
     rows = np.empty((n, heads.shape[1]), dtype=heads.dtype)
     rows[starts] = heads
     rows[np.setdiff1d(np.arange(n), starts)] = further
-    return rows, float(missing.mean())
+    return rows, missing
+
+
+def rows_given(
+    wanted: np.ndarray,
+    static: list[int],
+    draw: Callable[[int], np.ndarray],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """One model row per row of ``wanted`` (tokens of the ``static`` columns), drawn from
+    the model given them: pools of model draws, each request taking a draw whose static
+    tokens equal its own (rejection, exact).
+
+    Requests still open after :data:`MATCH_ROUNDS` pools are matched on fewer columns,
+    dropping the static column with the most distinct wanted tokens first (a birth year
+    before sex), and take the rest of their tokens as set; the last resort is a random
+    draw. Returns the rows and the share of rows not matched on every static column.
+    """
+    found = np.full(len(wanted), -1, dtype=np.int64)
+    pools: list[np.ndarray] = []
+    exact = 0.0
+    order = sorted(range(len(static)), key=lambda j: len(np.unique(wanted[:, j])))
+    for level in range(len(static), 0, -1):
+        cols = order[:level]
+        want = _keys(wanted[:, cols])
+        rounds = MATCH_ROUNDS if level == len(static) else max(2, MATCH_ROUNDS // 4)
+        for _ in range(rounds):
+            pending = np.flatnonzero(found < 0)
+            if len(pending) == 0:
+                break
+            pool = draw(max(1000, 2 * len(pending)))
+            hit_rows, pool_idx = _match(want[pending], _keys(pool[:, [static[j] for j in cols]]))
+            found[pending[hit_rows]] = sum(len(p) for p in pools) + pool_idx
+            pools.append(pool)
+        if level == len(static):
+            exact = float((found >= 0).mean()) if len(found) else 1.0
+    pooled = np.vstack(pools) if pools else draw(max(1, len(wanted)))
+    missing = found < 0
+    if missing.any():
+        found[missing] = rng.integers(0, len(pooled), size=int(missing.sum()))
+    out = pooled[found]
+    out[:, static] = wanted  # equal on the columns matched; set on the rest
+    return out, 1.0 - exact
 
 
 def _keys(block: np.ndarray) -> np.ndarray:

@@ -43,8 +43,9 @@ from synth.persons import (
     bound_mask,
     measure_rows_per_person,
     person_sizes,
+    rows_given,
 )
-from synth.prepare import modelled_columns
+from synth.prepare import code_key, model_view, modelled_columns
 from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
@@ -371,6 +372,43 @@ class Synthesizer:
         if conditions:
             frame = self._condition(frame, n, conditions, rng)
         return self._assemble(frame, n, int(rng.integers(2**31)), person)
+
+    def sample_given(
+        self, given: pd.DataFrame, sizes: np.ndarray, *, seed: int | None = None
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Rows of persons whose values in ``given``'s columns are fixed: ``sizes[i]`` rows
+        for the person of ``given``'s row i, each drawn from the model given those values
+        (equal tokens, by rejection) and carrying them exactly. Post-processing of the
+        model, no ε. Returns the rows and each row's person (row of ``given``)."""
+        self._require_fitted()
+        names = [c.name for c in self.codecs]
+        unknown = [c for c in given.columns if c not in names]
+        if unknown:
+            raise InputError(f"given column '{unknown[0]}' is not modelled")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        sizes = np.asarray(sizes, dtype=np.int64)
+        person = np.repeat(np.arange(len(given)), sizes)
+        static = [names.index(c) for c in given.columns]
+        sub = self.schema.model_copy(
+            update={"columns": [c for c in self.schema.columns if c.name in given.columns]}
+        )
+        _, view = model_view(given.reset_index(drop=True), sub, "given values")
+        encoded = []
+        for i in static:
+            key, codec = code_key(names[i]), self.codecs[i]
+            if key in view:
+                encoded.append(codec.encode(view[names[i]], view[key].to_numpy()))  # type: ignore[call-arg]
+            else:
+                encoded.append(codec.encode(view[names[i]]))
+        wanted = np.column_stack(encoded)[person]
+        tokens, self.static_fallback_share = rows_given(
+            wanted, static, lambda m: self._draw_tokens(m, rng), rng
+        )
+        frame = self._enforce(self._decode(tokens, rng), rng)
+        for c in given.columns:
+            frame[c] = given[c].to_numpy()[person]
+        n = len(frame)
+        return self._assemble(frame, n, int(rng.integers(2**31)), person), person
 
     def _condition(
         self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator

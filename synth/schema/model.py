@@ -260,6 +260,15 @@ class GateThresholds(_Frozen):
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
 
 
+class ForeignKey(_Frozen):
+    """This table's ``column`` holds the ``key`` of a row of table ``table`` (the person
+    table, named by its ``dataset.name``): the rows of one person across linked tables."""
+
+    column: str
+    table: str
+    key: str
+
+
 #: the largest per-person row bound (noise grows with it: L2 sensitivity k per marginal)
 MAX_ROWS_PER_UNIT = 100
 
@@ -287,6 +296,10 @@ class Dataset(_Frozen):
         "each column's own missing_values.",
     )
     gate: GateThresholds = Field(default_factory=GateThresholds)
+    links: list[ForeignKey] = Field(
+        default_factory=list,
+        description="Foreign keys to the person table of a linked release (synth.linked).",
+    )
 
     @model_validator(mode="after")
     def _codes(self) -> Dataset:
@@ -324,6 +337,7 @@ class Schema(_Frozen):
         if self.dataset.target:
             refs.append(("dataset.target", self.dataset.target))
         refs += [("dataset.protected", p) for p in self.dataset.protected]
+        refs += [("dataset.links", fk.column) for fk in self.dataset.links]
         for c in self.constraints:
             cols = [c.low, c.high] if isinstance(c, Inequality) else c.columns
             refs += [(f"constraints.{c.kind}", n) for n in cols]
