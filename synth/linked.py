@@ -23,6 +23,7 @@ The person table is the one table without links; every other table declares one
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,15 +97,17 @@ def budget_split(epsilon: float, delta: float, tables: int) -> tuple[float, floa
     check_budget(epsilon, delta)
     conversion = 0.9 * delta  # PrivacyLedger.conversion_delta of the composed ledger
     lo, hi = 0.0, epsilon
-    for _ in range(80):  # largest ρ whose curve converts to ≤ ε
-        mid = (lo + hi) / 2
-        if rdp_to_dp(mid * np.asarray(ORDERS), conversion) <= epsilon:
-            lo = mid
-        else:
-            hi = mid
-    share = lo / tables
-    d_t = delta / tables
-    return rdp_to_dp(share * np.asarray(ORDERS), 0.9 * d_t), d_t
+    with warnings.catch_warnings():  # tiny ρ: Opacus notes its best order is the largest
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(80):  # largest ρ whose curve converts to ≤ ε
+            mid = (lo + hi) / 2
+            if rdp_to_dp(mid * np.asarray(ORDERS), conversion) <= epsilon:
+                lo = mid
+            else:
+                hi = mid
+        share = lo / tables
+        d_t = delta / tables
+        return rdp_to_dp(share * np.asarray(ORDERS), 0.9 * d_t), d_t
 
 
 class LinkedSynthesizer:
