@@ -13,7 +13,8 @@ code    meaning
         or a table too large for the memory available
 3       the leakage gate blocked the release
 4       privacy budget impossible (epsilon/delta out of range, too few rows)
-5       output cannot be written (not writable, or already holds a release)
+5       output cannot be written (not writable, already holds a release, or
+        another release is writing it)
 130     interrupted (Ctrl-C); nothing half-written is left behind
 ======  ===============================================================
 """

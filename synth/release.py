@@ -1,7 +1,9 @@
 """One-command release: scan → schema → fit → sample → check → report.
 
 The output folder is built in a hidden staging folder and moved into place at
-the end, so an interrupted release leaves nothing half-written. It holds:
+the end, so an interrupted release leaves nothing half-written. One release at a time
+writes a folder (a lock on ``.NAME.lock`` next to it): a second one fails at once with exit
+5. The folder holds:
 
 ========================  ==========================================================
 ``schema.yaml``           the schema used (the reviewed one, or the scan's draft)
@@ -42,7 +44,7 @@ import pandas as pd
 from synth.cluster import Runner, connect
 from synth.engines.base import Progress, no_progress
 from synth.errors import InputError, OutputError
-from synth.io.atomic import atomic_write_text, staged_directory
+from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
@@ -197,32 +199,36 @@ def run_release(
     # bad input fails before a cluster is started
     check_budget(epsilon, delta if delta is not None else 1e-6)
     _check_out_dir(out_dir, overwrite)
-    data = read_table(data_path)
-    schema = load_schema(schema_path) if schema_path is not None else None
-    # hashed after reading: a file that cannot be read fails there with its clear message
-    prov = record(data_path=data_path, schema_path=schema_path, argv=argv, started_at=started_at)
-    clock = {"read": time.perf_counter() - start}
-    with connect(cluster) as runner:
-        return _release(
-            data_path,
-            data,
-            schema,
-            start=start,
-            clock=clock,
-            epsilon=epsilon,
-            out_dir=out_dir,
-            delta=delta,
-            engine=engine,
-            rows=rows,
-            seed=seed,
-            overwrite=overwrite,
-            engine_options=engine_options,
-            progress=progress,
-            filter_flagged=filter_flagged,
-            runner=runner,
-            insecure_seed=insecure_seed,
-            prov=prov,
+    # one release at a time into out_dir: a second one fails here, before any work
+    with folder_lock(out_dir):
+        data = read_table(data_path)
+        schema = load_schema(schema_path) if schema_path is not None else None
+        # hashed after reading: a file that cannot be read fails there with its clear message
+        prov = record(
+            data_path=data_path, schema_path=schema_path, argv=argv, started_at=started_at
         )
+        clock = {"read": time.perf_counter() - start}
+        with connect(cluster) as runner:
+            return _release(
+                data_path,
+                data,
+                schema,
+                start=start,
+                clock=clock,
+                epsilon=epsilon,
+                out_dir=out_dir,
+                delta=delta,
+                engine=engine,
+                rows=rows,
+                seed=seed,
+                overwrite=overwrite,
+                engine_options=engine_options,
+                progress=progress,
+                filter_flagged=filter_flagged,
+                runner=runner,
+                insecure_seed=insecure_seed,
+                prov=prov,
+            )
 
 
 def _release(

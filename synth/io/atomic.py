@@ -4,7 +4,8 @@ An interrupted run leaves either the previous file or nothing, never half a file
 whole output folder replaces an earlier one by one atomic exchange of the two folders
 (Linux ``renameat2(RENAME_EXCHANGE)``); where the kernel or file system lacks it, by two
 renames whose interruption is undone on the spot (Ctrl-C) or at the next release into
-the same place (a kill between them).
+the same place (a kill between them). One release at a time writes a folder: it holds
+an exclusive lock on a hidden ``.NAME.lock`` file next to it (:func:`folder_lock`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import tempfile
@@ -170,3 +172,79 @@ def staged_directory(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def lock_path(final: Path) -> Path:
+    """The lock file of output folder ``final``: hidden, next to it."""
+    final = Path(final)
+    return final.parent / f".{final.name}.lock"
+
+
+def _missing_parents(path: Path) -> list[Path]:
+    """The folders above ``path`` that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    probe = path.parent if str(path.parent) else Path(".")
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    return missing
+
+
+def _acquire(lock: Path, final: Path) -> int:
+    """Open ``lock`` and take its exclusive ``flock`` without waiting; its fd."""
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise OutputError(
+                f"{lock.parent}: cannot write in output folder ({exc.strerror})"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(
+                f"another release is writing {final}; wait for it to end or choose "
+                f"another folder (its lock: {lock})"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise OutputError(f"{lock}: cannot lock the output folder ({exc.strerror})") from None
+        # the holder before us may have removed the file between our open and our lock:
+        # then we locked a file no one else can see, and must lock the one at the path
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def folder_lock(final: Path) -> Iterator[None]:
+    """Hold the exclusive lock on writing output folder ``final``, or fail at once.
+
+    A second writer while the lock is held gets :class:`OutputError` (exit 5) before any
+    work. The lock is ``flock`` on ``.NAME.lock`` next to ``final``: the kernel drops it
+    when its holder dies, so a killed release leaves at most an empty, unlocked file that
+    the next release takes over. The file is removed on the way out (error and Ctrl-C
+    included), and so are the parent folders made for it when nothing else went in them.
+    """
+    final = Path(final)
+    made = _missing_parents(final)
+    try:
+        _prepare_parent(final)
+        lock = lock_path(final)
+        fd = _acquire(lock, final)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+            os.close(fd)
+    finally:
+        for folder in made:  # deepest first; the first one in use stops the rest
+            try:
+                folder.rmdir()
+            except OSError:
+                break

@@ -693,3 +693,31 @@ def test_person_with_ten_thousand_rows_is_bounded(tmp_path: Path) -> None:
     syn = _fit_and_sample(tmp_path, df, schema)
     assert syn["pid"].value_counts().max() <= 10
     assert (syn["sex"] == "M").mean() < 0.2  # 10,000 rows of M would be 97 % unbounded
+
+
+# -- two releases into one folder (issue 20) -----------------------------------------------
+
+
+def test_release_into_a_folder_another_release_holds(tmp_path: Path) -> None:
+    """The first release holds the folder's lock (taken here, as it would): the second
+    fails at once with exit 5 and writes nothing, so only one can say RELEASED."""
+    import fcntl
+
+    from synth.io.atomic import lock_path
+
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = _release(_planted(work, "sex", CANARY), _schema(work), work / "release")
+    fd = os.open(lock_path(work / "release"), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        before = _snapshot(work)
+        code, output = _invoke(argv, unprivileged=False)
+        after = _snapshot(work)
+    finally:
+        os.close(fd)
+    assert code == 5, output
+    assert "another release is writing" in output and "release" in output
+    assert CANARY not in output and "Traceback" not in output and "RELEASED" not in output
+    assert len([line for line in output.splitlines() if "error" in line.lower()]) == 1, output
+    assert after == before

@@ -81,3 +81,60 @@ def test_a_kill_between_the_renames_is_undone_by_the_next_release(tmp_path: Path
     _new_release(out)
     assert (out / "release.json").read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+# -- one writer per folder (issue 20) --------------------------------------------------------
+
+
+def _hold(out: Path) -> int:
+    """Take the folder's lock as another release would (flock conflicts between two open
+    files, in one process too)."""
+    import fcntl
+
+    fd = os.open(atomic.lock_path(out), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def test_a_second_writer_fails_at_once_and_leaves_the_lock(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    fd = _hold(out)
+    try:
+        with (
+            pytest.raises(OutputError, match="another release is writing .*rel"),
+            atomic.folder_lock(out),
+        ):
+            pytest.fail("entered a folder another release holds")
+        assert atomic.lock_path(out).exists()  # the holder's lock is not removed
+        assert not out.exists()
+    finally:
+        os.close(fd)
+
+
+def test_the_lock_is_removed_on_success_and_on_error(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    with atomic.folder_lock(out):
+        assert atomic.lock_path(out).exists()
+        _new_release(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+    with pytest.raises(KeyboardInterrupt), atomic.folder_lock(out):
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_a_dead_holders_lock_file_is_taken_over(tmp_path: Path) -> None:
+    """A killed release leaves its (empty) lock file, but the kernel dropped its lock."""
+    out = tmp_path / "rel"
+    os.close(_hold(out))  # closed: as when its holder died
+    with atomic.folder_lock(out):
+        _new_release(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_parents_made_for_the_lock_go_when_nothing_was_written(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic.folder_lock(tmp_path / "a" / "b" / "rel"):
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+    with atomic.folder_lock(tmp_path / "a" / "b" / "rel"):
+        _new_release(tmp_path / "a" / "b" / "rel")
+    assert (tmp_path / "a" / "b" / "rel" / "release.json").exists()
