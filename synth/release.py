@@ -43,7 +43,8 @@ import pandas as pd
 
 from synth.cluster import Runner, connect
 from synth.engines.base import Progress, no_progress
-from synth.errors import InputError, OutputError
+from synth.errors import InputError, OutputError, TooLargeError
+from synth.io import tables
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
@@ -156,6 +157,30 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
         raise OutputError(f"{probe}: output folder is not writable")
 
 
+#: bytes per synthetic cell while sampling: the int64 token and the decoded value
+SAMPLE_BYTES_PER_CELL = 8 + tables.BYTES_PER_CELL
+
+
+def _check_rows(rows: int | None) -> None:
+    if rows is not None and rows <= 0:
+        raise InputError(f"number of rows must be positive, got {rows} (--rows)")
+
+
+def _check_rows_fit(rows: int | None, columns: int) -> None:
+    """Refuse, before the fit, a ``rows`` whose synthetic table cannot fit in memory."""
+    if rows is None or os.environ.get(tables.SKIP_MEMORY_CHECK_ENV) == "1":
+        return
+    avail = tables.available_memory()
+    need = rows * max(columns, 1) * SAMPLE_BYTES_PER_CELL
+    if avail is not None and need > avail:
+        raise TooLargeError(
+            f"--rows {rows}: too large for memory: {rows:,} synthetic rows of {columns} "
+            f"columns need about {need / 2**30:,.1f} GiB, {avail / 2**30:.1f} GiB available; "
+            "ask for fewer rows (or set "
+            f"{tables.SKIP_MEMORY_CHECK_ENV}=1 to try anyway)"
+        )
+
+
 def run_release(
     data_path: str | Path,
     *,
@@ -198,10 +223,12 @@ def run_release(
     out_dir = Path(out_dir)
     # bad input fails before a cluster is started
     check_budget(epsilon, delta if delta is not None else 1e-6)
+    _check_rows(rows)
     _check_out_dir(out_dir, overwrite)
     # one release at a time into out_dir: a second one fails here, before any work
     with folder_lock(out_dir):
         data = read_table(data_path)
+        _check_rows_fit(rows, data.shape[1])  # before the fit spends minutes
         schema = load_schema(schema_path) if schema_path is not None else None
         # hashed after reading: a file that cannot be read fails there with its clear message
         prov = record(

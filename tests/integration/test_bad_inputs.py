@@ -440,6 +440,18 @@ CASES: list[Case] = [
         2,
         ("rows must be positive",),
     ),
+    Case(
+        "release-zero-rows",
+        lambda d, m: [*_release(_good(d), _schema(d), d / "rel"), "--rows", "0"],
+        2,
+        ("rows must be positive", "--rows"),
+    ),
+    Case(  # refused before the fit, with the memory it would take
+        "release-rows-beyond-memory",
+        lambda d, m: [*_release(_good(d), _schema(d), d / "rel"), "--rows", str(10**12)],
+        2,
+        ("--rows 1000000000000", "too large for memory", "GiB"),
+    ),
     Case("truncated-model", _truncated_model, 2, ("cut.synth",)),
     Case("tampered-model", _tampered_model, 2, ("bad.synth",)),
     # -- privacy unit (issue 17) ----------------------------------------------------------
