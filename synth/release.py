@@ -43,7 +43,7 @@ import pandas as pd
 
 from synth.cluster import Runner, connect
 from synth.engines.base import Progress, no_progress
-from synth.errors import InputError, OutputError, TooLargeError
+from synth.errors import BudgetError, InputError, OutputError, TooLargeError
 from synth.io import tables
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
@@ -107,7 +107,8 @@ def split_holdout(
     on its own secret coin of probability ``holdout_fraction``.
 
     Independent coins (not a fixed-size draw) keep neighbouring input tables neighbouring
-    training tables, and no count is fixed by the split.
+    training tables, and no count is fixed by the split. A split with an empty side (a
+    table of one row, or of a few) is :class:`BudgetError`: too few rows (exit 4).
     """
     frac = schema.dataset.holdout_fraction
     unit = schema.dataset.privacy_unit
@@ -116,10 +117,11 @@ def split_holdout(
         mask = (rng.random(len(uniques)) < frac)[codes]
     else:
         mask = rng.random(len(data)) < frac
-    if mask.all() or not mask.any():
-        raise InputError(
-            "too few rows to split into training rows and a holdout; add rows or pass "
-            "--schema with a larger holdout_fraction"
+    if mask.all() or not mask.any():  # e.g. a one-row table: exit 4, as too few rows
+        who = "persons" if unit else "rows"
+        raise BudgetError(
+            f"too few {who} to split into training {who} and a holdout (each goes to the "
+            f"holdout with probability {frac:g}); a DP release needs hundreds of {who}"
         )
     return data[~mask].reset_index(drop=True), data[mask].reset_index(drop=True)
 

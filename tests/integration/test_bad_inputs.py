@@ -404,6 +404,45 @@ CASES: list[Case] = [
         4,
         ("training rows (DP estimate)", "too few"),
     ),
+    Case(  # the README's exit 4 for too few rows, not "no rows" (exit 2)
+        "release-one-row-table",
+        lambda d, m: _release(
+            _csv(d / "data.csv", _frame(1).assign(sex=CANARY)), _schema(d), d / "rel"
+        ),
+        4,
+        ("too few rows", "holdout"),
+    ),
+    Case(
+        "release-one-row-table-scanned",
+        lambda d, m: [
+            "release",
+            str(_csv(d / "data.csv", _frame(1).assign(sex=CANARY))),
+            "--epsilon",
+            "1",
+            "--out",
+            str(d / "rel"),
+        ],
+        4,
+        ("too few rows", "holdout"),
+    ),
+    Case(  # one column, and it is dropped as an identifier: nothing left to model
+        "release-one-column-all-dropped",
+        lambda d, m: [
+            "release",
+            str(
+                _csv(
+                    d / "data.csv",
+                    pd.DataFrame({"email": [f"u{i}@example.com" for i in range(ROWS)]}),
+                )
+            ),
+            "--epsilon",
+            "1",
+            "--out",
+            str(d / "rel"),
+        ],
+        2,
+        ("data.csv", "no column to model"),
+    ),
     # -- output ------------------------------------------------------------------------------
     Case("out-holds-a-release", _old_release, 5, ("release", "not empty", "--overwrite")),
     Case("out-is-a-file", _out_is_file, 5, ("taken", "not a folder")),
@@ -733,3 +772,20 @@ def test_release_into_a_folder_another_release_holds(tmp_path: Path) -> None:
     assert CANARY not in output and "Traceback" not in output and "RELEASED" not in output
     assert len([line for line in output.splitlines() if "error" in line.lower()]) == 1, output
     assert after == before
+
+
+@pytest.mark.parametrize("kind", ["categorical", "numerical"])
+def test_one_column_table_is_released(tmp_path: Path, kind: str) -> None:
+    """A one-column table through ``synth release`` (scan, fit, gate): released, or
+    blocked by the gate with a report; never an internal error (issue 20)."""
+    rng = np.random.default_rng(0)
+    col = rng.choice(["F", "M"], ROWS) if kind == "categorical" else rng.integers(18, 95, ROWS)
+    data = _csv(tmp_path / "data.csv", pd.DataFrame({"x": col}))
+    out = tmp_path / "rel"
+    res = runner.invoke(app, ["release", str(data), "--epsilon", "1", "--out", str(out)])
+    assert res.exit_code in (0, 3), res.output
+    assert "RELEASED" in res.output or "BLOCKED" in res.output
+    assert (out / "release.json").exists() and (out / "report.html").exists()
+    if res.exit_code == 0:
+        syn = pd.read_csv(out / "synthetic.csv")
+        assert list(syn.columns) == ["x"] and len(syn) > 0
