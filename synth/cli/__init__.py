@@ -15,17 +15,54 @@ import typer
 
 from synth.cli import common, leakage, model, release, scan, strip, verify
 
+#: the exit codes of :mod:`synth.errors`, in ``synth --help`` (one paragraph each: rich
+#: help joins single lines)
+EXIT_CODES = """Exit codes:
+
+0 success (check/release: the leakage gate passed)
+
+1 internal error (a bug: please report it)
+
+2 bad input: missing, unreadable, empty or malformed file or schema; table too large
+
+3 the leakage gate blocked the release
+
+4 privacy budget impossible: epsilon/delta out of range, too few rows
+
+5 output cannot be written: not writable, already holds a release, another release is
+writing it
+
+130 interrupted (Ctrl-C): nothing half-written is left behind"""
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="steward-synth: PII scan, end-to-end DP synthesis, leakage gate, release report.",
+    epilog=EXIT_CODES,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from synth.provenance import PACKAGE, package_version
+
+        common.out.print(f"{PACKAGE} {package_version(PACKAGE)}", highlight=False)
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the package version and exit.",
+        ),
     ] = False,
 ) -> None:
     common.DEBUG["on"] = debug

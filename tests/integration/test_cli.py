@@ -170,3 +170,28 @@ def test_a_copy_with_renamed_columns_cannot_pass(split: dict[str, Path], schema_
     assert "'age'" in flat and "'age_years'" in flat and "renamed?" in flat
     res = runner.invoke(app, [*base, "--rename", "age_years=age", "--rename", "zip_code=zip"])
     assert res.exit_code == 3, res.output
+
+
+def test_version_prints_the_installed_package_version() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([SYNTH, "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"steward-synth {version('steward-synth')}"
+
+
+def test_help_lists_every_documented_exit_code() -> None:
+    """``synth --help`` lists the exit codes of synth.errors, each with its meaning."""
+    import re
+
+    from synth import errors
+
+    res = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    text = res.output.split("Exit codes:", 1)[1]
+    listed = set(re.findall(r"^\s*(\d+) \w", text, flags=re.MULTILINE))
+    documented = set(re.findall(r"^(\d+)\s{2,}\w", errors.__doc__ or "", flags=re.MULTILINE))
+    assert documented == {"0", "1", "2", "3", "4", "5", "130"}
+    assert listed == documented
+    for line in ("4 privacy budget impossible", "5 output cannot be written", "too few rows"):
+        assert line in text
