@@ -16,6 +16,7 @@ code    meaning
 5       output cannot be written (not writable, already holds a release, or
         another release is writing it)
 130     interrupted (Ctrl-C); nothing half-written is left behind
+143     terminated (SIGTERM); cleaned up as after Ctrl-C
 ======  ===============================================================
 """
 

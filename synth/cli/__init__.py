@@ -32,7 +32,9 @@ EXIT_CODES = """Exit codes:
 5 output cannot be written: not writable, already holds a release, another release is
 writing it
 
-130 interrupted (Ctrl-C): nothing half-written is left behind"""
+130 interrupted (Ctrl-C): nothing half-written is left behind
+
+143 terminated (SIGTERM): cleaned up as after Ctrl-C"""
 
 app = typer.Typer(
     add_completion=False,

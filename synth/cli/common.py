@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -127,14 +128,46 @@ def write_json(path: Path | None, payload: dict[str, Any]) -> None:
     atomic_write_text(path, _dump(payload))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it unwinds (and cleans up) as Ctrl-C."""
+
+
+#: exit code after SIGTERM (128 + 15, the shell's convention)
+TERMINATED_EXIT = 143
+
+
+def _terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut clean-up
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds it like Ctrl-C (a staging folder is removed)
+    instead of ending the process on the spot; the previous handler is back afterwards."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(fn: Callable[[], int | None]) -> None:
     """Run a command body; map errors to documented exit codes without echoing data."""
     quiet_libraries()
     try:
-        code = fn() or 0
+        with _sigterm_as_interrupt():
+            code = fn() or 0
     except StewardError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except Terminated:
+        err.print("[yellow]interrupted[/yellow] (SIGTERM): nothing was written", highlight=False)
+        raise typer.Exit(TERMINATED_EXIT) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted:[/yellow] nothing was written", highlight=False)
         raise typer.Exit(130) from None

@@ -6,6 +6,7 @@ SIGKILL. Afterwards the output location must hold either nothing (fresh target) 
 previous release byte for byte (``--overwrite`` over an old release):
 
 * SIGINT: exit code 130, one ``interrupted`` line, and no staging folder left behind;
+* SIGTERM: the same clean-up, exit code 143 (128 + 15);
 * SIGKILL: no clean-up can run, so only the on-disk state is checked: the target is
   absent or untouched, and whatever is left is a hidden ``.*.staging`` folder that no one
   can take for a release, and the hidden ``.NAME.lock`` file (empty, its lock gone with the
@@ -124,16 +125,27 @@ def _leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if not p.name.startswith("."))
 
 
+@pytest.mark.parametrize(
+    ("sig", "exit_code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["ctrl-c", "sigterm"],
+)
 @pytest.mark.parametrize("overwrite", [False, True], ids=["fresh-target", "over-old-release"])
 def test_ctrl_c_leaves_old_state_or_nothing(
-    table: Path, schema_path: Path, tmp_path: Path, overwrite: bool
+    table: Path,
+    schema_path: Path,
+    tmp_path: Path,
+    overwrite: bool,
+    sig: signal.Signals,
+    exit_code: int,
 ) -> None:
+    """SIGTERM (a supervisor, ``kill``, a container stop) cleans up as Ctrl-C does."""
     out = tmp_path / "release"
     if overwrite:
         _old_release(out)
     before = _tree(out)
-    code, output = _start_and_signal(table, schema_path, out, signal.SIGINT, overwrite)
-    assert code == 130, output
+    code, output = _start_and_signal(table, schema_path, out, sig, overwrite)
+    assert code == exit_code, output
     lines = [line for line in output.splitlines() if "interrupted" in line]
     assert len(lines) == 1 and "Traceback" not in output, output
     assert out.exists() == overwrite
