@@ -189,9 +189,7 @@ class LinkedSynthesizer:
     ) -> tuple[Schema, pd.DataFrame]:
         """The child's rows joined with their person's modelled columns, and its schema:
         the person's columns static with the person model's DP domains declared public."""
-        given = self._given()
-        cols = [c for c, _ in given]
-        extra = [_public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in given]
+        extra = [_public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in self._given()]
         s = self.schemas[link.child]
         taken = set(s.names) & {c.name for c in extra}
         if taken:
@@ -206,19 +204,30 @@ class LinkedSynthesizer:
                 "columns": [*(c.model_dump() for c in s.columns), *(c.model_dump() for c in extra)],
             }
         )
-        raw = tables[self.root]
-        person = pd.DataFrame({"__key": raw[self.key]})
-        for c in cols:  # as the person model saw them (generalised: a birth date as a year)
+        return schema, self.joined(link, tables[self.root], tables[link.child], raw=True)
+
+    def joined(
+        self, link: Link, people: pd.DataFrame, child: pd.DataFrame, *, raw: bool
+    ) -> pd.DataFrame:
+        """``child``'s rows with their person's modelled columns (``table.column``), as
+        the person model sees them: ``raw`` rows are generalised first (a birth date as
+        a year), synthetic rows already are."""
+        person = pd.DataFrame({"__key": people[self.key].astype(str)})
+        for c, _ in self._given():
+            values = people[c.name]
             declared = self.schemas[self.root].column(c.name)
-            values = raw[c.name]
-            if declared.generalise is not None:
+            if raw and declared.generalise is not None:
                 values = generalise(values, declared.generalise)
-            person[f"{self.root}.{c.name}"] = values
-        child = tables[link.child]
-        joined = child.assign(__key=child[link.column].astype(str)).merge(
-            person.assign(__key=person["__key"].astype(str)), on="__key", how="left"
+            person[f"{self.root}.{c.name}"] = values.to_numpy()
+        out = child.assign(__key=child[link.column].astype(str)).merge(
+            person, on="__key", how="left"
         )
-        return schema, joined.drop(columns="__key")
+        return out.drop(columns="__key")
+
+    def view_schema(self, table: str) -> Schema:
+        """The schema a table was fitted under: the person table's with its key as the
+        unit, a child's with its person's columns joined (``table.column``, static)."""
+        return self.models[table].schema
 
     def _given(self) -> list[tuple[Column, Any]]:
         """The person model's columns a child is conditioned on, with their codecs: all

@@ -2,8 +2,8 @@
 
 One module per concept: :mod:`.common` (consoles, option types, progress, JSON, exit
 codes), :mod:`.scan`, :mod:`.model` (fit, sample), :mod:`.leakage` (check, report),
-:mod:`.release`, :mod:`.strip`, :mod:`.verify`. Heavy imports stay inside the command
-bodies, so bad input is answered fast.
+:mod:`.release`, :mod:`.linked` (release-linked), :mod:`.strip`, :mod:`.verify`. Heavy
+imports stay inside the command bodies, so bad input is answered fast.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli import common, leakage, model, release, scan, strip, verify
+from synth.cli import common, leakage, linked, model, release, scan, strip, verify
 
 #: the exit codes of :mod:`synth.errors`, in ``synth --help`` (one paragraph each: rich
 #: help joins single lines)
@@ -76,6 +76,7 @@ app.command()(model.fit)
 app.command()(model.sample)
 app.command()(leakage.check)
 app.command()(release.release)
+app.command(name="release-linked")(linked.release_linked)
 app.command()(leakage.report)
 app.command()(strip.strip)
 app.command()(verify.verify)

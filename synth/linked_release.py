@@ -1,0 +1,271 @@
+"""One-command release of linked tables: scan each table → find the links → split persons
+→ fit under one budget (:class:`synth.linked.LinkedSynthesizer`) → sample → gate each
+table on its person view → write.
+
+The output folder (built in a hidden staging folder, moved into place at the end):
+
+=============================  =====================================================
+``TABLE.csv``                  each synthetic table — only when every gate passed
+``schema-TABLE.yaml``          the schema each table was released under
+``ledger.json``                every table's charges, composed in one ledger
+``leakage-TABLE.json``         each table's leakage gate (internal evidence)
+``release.json``               passed, ε/δ spent, the person table and key, the links,
+                               columns dropped, per-table gate verdicts and rows
+=============================  =====================================================
+
+**Links** are found from the values, exactly: a key column of a table (an identifier
+whose values are present and distinct) and a column of another table whose values all
+occur among them. The person table is the one most tables link to; links to any other
+table are dropped with their column (said in ``release.json``: links go one level deep).
+**The split** sends each person with all their child rows to the holdout on one secret
+coin. **The gate** checks the person table per person, and each child joined with its
+person's columns (the view it was fitted on) with the person as the unit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.engines.base import Progress, no_progress
+from synth.errors import InputError, OutputError, SchemaError
+from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
+from synth.io.tables import read_table, write_table
+from synth.linked import LinkedSynthesizer
+from synth.randomness import Randomness
+from synth.schema.io import save_schema
+from synth.schema.model import Action, ColumnType, ForeignKey, Schema
+
+#: table files a folder release reads
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass
+class LinkedResult:
+    out_dir: Path
+    passed: bool
+    epsilon_spent: float
+    delta_spent: float
+    person_table: str
+    key: str
+    links: list[dict[str, str]]
+    dropped: list[str]
+    blocked_by: dict[str, list[str]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "released": self.passed,
+            "out_dir": str(self.out_dir),
+            "epsilon_spent": self.epsilon_spent,
+            "delta_spent": self.delta_spent,
+            "privacy": {
+                "unit": "person",
+                "person_table": self.person_table,
+                "unit_column": self.key,
+                "statement": (
+                    f"one (ε, δ) per person across every table: a person is one row of "
+                    f"'{self.person_table}' (key '{self.key}') and every child row whose "
+                    "link holds that key, at most k of them per child table"
+                ),
+            },
+            "links": self.links,
+            "dropped": self.dropped,
+            "blocked_by": self.blocked_by,
+            "synthetic_rows": self.rows,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def table_paths(folder: Path) -> dict[str, Path]:
+    """The tables of a folder, named by file stem."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of tables")
+    paths = {p.stem: p for p in sorted(folder.iterdir()) if p.suffix in TABLE_SUFFIXES}
+    if len(paths) < 2:
+        raise InputError(f"{folder}: a linked release needs at least two tables (CSV/Parquet)")
+    return paths
+
+
+def find_links(
+    tables: Mapping[str, pd.DataFrame], schemas: Mapping[str, Schema]
+) -> tuple[str, str, list[ForeignKey], list[str], list[tuple[str, ForeignKey]]]:
+    """(person table, key, links to it, columns pointing elsewhere, all links found)."""
+    keys: dict[tuple[str, str], set[str]] = {}
+    for t, df in tables.items():
+        for c in schemas[t].columns:
+            if c.type != ColumnType.IDENTIFIER:
+                continue
+            v = df[c.name]
+            if v.notna().all() and not v.astype(str).duplicated().any():
+                keys[(t, c.name)] = set(v.astype(str))
+    found: list[tuple[str, ForeignKey]] = []
+    for t, df in tables.items():
+        for c in schemas[t].columns:
+            if c.type != ColumnType.IDENTIFIER:
+                continue
+            v = df[c.name]
+            if v.isna().any():
+                continue
+            values = set(v.astype(str))
+            for (kt, kc), kv in keys.items():
+                if kt != t and values <= kv:
+                    found.append((t, ForeignKey(column=c.name, table=kt, key=kc)))
+    if not found:
+        raise SchemaError(
+            "no links found: no column of one table holds only values of another table's "
+            "key column (a present, distinct identifier)"
+        )
+    counts: dict[tuple[str, str], int] = {}
+    for _, fk in found:
+        counts[(fk.table, fk.key)] = counts.get((fk.table, fk.key), 0) + 1
+    (root, key), _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    links = [fk for t, fk in found if fk.table == root and fk.key == key]
+    children = {t for t, fk in found if fk.table == root and fk.key == key}
+    unlinked = sorted(set(tables) - children - {root})
+    if unlinked:
+        raise SchemaError(
+            f"table '{unlinked[0]}' has no column whose values are keys of the person table "
+            f"'{root}' ({key})"
+        )
+    if len(links) != len(children):
+        raise SchemaError("a table links to the person table through two columns")
+    elsewhere = [f"{t}.{fk.column}" for t, fk in found if (fk.table, fk.key) != (root, key)]
+    return root, key, links, elsewhere, found
+
+
+def linked_schemas(
+    tables: Mapping[str, pd.DataFrame], drafts: Mapping[str, Schema]
+) -> tuple[dict[str, Schema], str, str, list[str]]:
+    """The drafts with the links declared and columns linking elsewhere dropped."""
+    root, key, _links, elsewhere, found = find_links(tables, drafts)
+    out = {}
+    for t, s in drafts.items():
+        fks = [fk for tt, fk in found if tt == t and fk.table == root and fk.key == key]
+        drop = {e.split(".", 1)[1] for e in elsewhere if e.split(".", 1)[0] == t}
+        cols = [
+            c.model_copy(update={"action": Action.DROP}) if c.name in drop else c for c in s.columns
+        ]
+        ds = s.dataset.model_copy(update={"links": fks})
+        out[t] = s.model_copy(update={"columns": cols, "dataset": ds})
+    return out, root, key, elsewhere
+
+
+def split_persons(
+    tables: Mapping[str, pd.DataFrame],
+    model: LinkedSynthesizer,
+    fraction: float,
+    rng: np.random.Generator,
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Train/holdout by person: one secret coin per person key, child rows follow."""
+    people = tables[model.root]
+    keys = people[model.key].astype(str)
+    out_keys = set(keys[rng.random(len(keys)) < fraction])
+    if not out_keys or len(out_keys) == len(keys):
+        raise InputError("too few persons to split into training persons and a holdout")
+    train, holdout = {}, {}
+    for t, df in tables.items():
+        col = model.key if t == model.root else next(x.column for x in model.links if x.child == t)
+        held = df[col].astype(str).isin(out_keys).to_numpy()
+        train[t], holdout[t] = df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
+    return train, holdout
+
+
+def run_linked_release(
+    folder: str | Path,
+    *,
+    epsilon: float,
+    out_dir: str | Path,
+    delta: float = 1e-6,
+    seed: int | None = None,
+    overwrite: bool = False,
+    progress: Progress = no_progress,
+) -> LinkedResult:
+    """Release every table of ``folder`` together under (ε, δ) per person (the output
+    folder locked against a second release from the first check to the last write)."""
+    out = Path(out_dir)
+    paths = table_paths(Path(folder))  # bad input fails before anything is locked
+    with folder_lock(out):
+        if out.is_dir() and any(out.iterdir()) and not overwrite:
+            raise OutputError(
+                f"{out}: output folder is not empty (it may hold an earlier release); "
+                "choose a new folder or pass --overwrite"
+            )
+        return _release(paths, epsilon, out, delta, seed, overwrite, progress)
+
+
+def _release(
+    paths: dict[str, Path],
+    epsilon: float,
+    out_dir: Path,
+    delta: float,
+    seed: int | None,
+    overwrite: bool,
+    progress: Progress,
+) -> LinkedResult:
+    from privacy import check_leakage, scan
+
+    start = time.perf_counter()
+    tables = {t: read_table(p) for t, p in paths.items()}
+    drafts = {t: scan(df, name=t).schema for t, df in tables.items()}
+    schemas, root, key, dropped = linked_schemas(tables, drafts)
+    model = LinkedSynthesizer(schemas, epsilon=epsilon, delta=delta, seed=seed)
+    fraction = schemas[root].dataset.holdout_fraction
+    train, holdout = split_persons(tables, model, fraction, Randomness.create(None).rng)
+    progress("fit", 0, 1)
+    model.fit(train)
+    progress("fit", 1, 1)
+    synthetic = model.sample(seed=seed)
+    verdicts, blocked = {}, {}
+    for t in tables:
+        progress(f"leakage: {t}", 0, 1)
+        schema = model.view_schema(t)
+        if t == root:
+            views = (train[t], holdout[t], synthetic[t])
+        else:
+            link = next(x for x in model.links if x.child == t)
+            views = (
+                model.joined(link, train[root], train[t], raw=True),
+                model.joined(link, holdout[root], holdout[t], raw=True),
+                model.joined(link, synthetic[root], synthetic[t], raw=False),
+            )
+        verdicts[t] = check_leakage(*views, schema)
+        if not verdicts[t].passed:
+            blocked[t] = [m.name for m in verdicts[t].metrics if m.verdict == "block"]
+        progress(f"leakage: {t}", 1, 1)
+    assert model.ledger is not None
+    eps, dlt = model.ledger.spent()
+    result = LinkedResult(
+        out_dir=Path(out_dir),
+        passed=not blocked,
+        epsilon_spent=eps,
+        delta_spent=dlt,
+        person_table=root,
+        key=key,
+        links=[{"table": x.child, "column": x.column, "key": f"{root}.{key}"} for x in model.links],
+        dropped=dropped,
+        blocked_by=blocked,
+        rows={t: len(df) for t, df in synthetic.items()},
+    )
+    with staged_directory(Path(out_dir), overwrite=overwrite) as stage:
+        for t in tables:
+            save_schema(model.view_schema(t), stage / f"schema-{t}.yaml")
+            atomic_write_text(
+                stage / f"leakage-{t}.json",
+                json.dumps(verdicts[t].to_dict(), indent=2, default=str),
+            )
+            if result.passed:
+                write_table(synthetic[t], stage / f"{t}.csv")
+        atomic_write_text(stage / "ledger.json", json.dumps(model.ledger.state_dict(), indent=2))
+        result.seconds = time.perf_counter() - start
+        atomic_write_text(stage / "release.json", json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
