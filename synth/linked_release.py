@@ -9,6 +9,9 @@ The output folder (built in a hidden staging folder, moved into place at the end
 ``schema-TABLE.yaml``          the schema each table was released under
 ``ledger.json``                every table's charges, composed in one ledger
 ``leakage-TABLE.json``         each table's leakage gate (internal evidence)
+``report-TABLE/``              each table's release report (HTML and JSON; internal)
+``report-links.json``          rows per person across each link, real against
+                               synthetic (internal)
 ``release.json``               passed, ε/δ spent, the person table and key, the links,
                                columns dropped, per-table gate verdicts and rows
 =============================  =====================================================
@@ -40,6 +43,7 @@ from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.linked import LinkedSynthesizer
 from synth.randomness import Randomness
+from synth.report import write_check_report
 from synth.schema.io import save_schema
 from synth.schema.model import Action, ColumnType, ForeignKey, Schema
 
@@ -180,6 +184,36 @@ def split_persons(
     return train, holdout
 
 
+def across_links(
+    model: LinkedSynthesizer,
+    train: Mapping[str, pd.DataFrame],
+    synthetic: Mapping[str, pd.DataFrame],
+) -> dict[str, Any]:
+    """Fidelity across each link (internal evidence: it compares with the training rows):
+    the distribution of child rows per person, 0 included, real (cut at the child's
+    bound k, as the fit saw it) against synthetic, and its TVD."""
+    out: dict[str, Any] = {"internal": "compares with the real training rows; not for publication"}
+    for link in model.links:
+        child = model.models[link.child]
+        k = child.persons.k if child.persons is not None else 1
+        real = _per_person(train[link.child][link.column], train[model.root][model.key], k)
+        syn = _per_person(synthetic[link.child][link.column], synthetic[model.root][model.key], k)
+        out[link.child] = {
+            "bound": k,
+            "rows_per_person_real": [round(x, 4) for x in real],
+            "rows_per_person_synthetic": [round(x, 4) for x in syn],
+            "tvd": round(0.5 * float(np.abs(np.subtract(real, syn)).sum()), 4),
+        }
+    return out
+
+
+def _per_person(keys: pd.Series, persons: pd.Series, k: int) -> list[float]:
+    """Share of persons with 0, 1, …, k child rows (more cut to k)."""
+    n = keys.astype(str).value_counts().reindex(persons.astype(str), fill_value=0).to_numpy()
+    counts = np.bincount(np.minimum(n, k), minlength=k + 1)
+    return (counts / max(1, counts.sum())).tolist()
+
+
 def run_linked_release(
     folder: str | Path,
     *,
@@ -225,7 +259,7 @@ def _release(
     model.fit(train)
     progress("fit", 1, 1)
     synthetic = model.sample(seed=seed)
-    verdicts, blocked = {}, {}
+    verdicts, blocked, views_of = {}, {}, {}
     for t in tables:
         progress(f"leakage: {t}", 0, 1)
         schema = model.view_schema(t)
@@ -238,6 +272,7 @@ def _release(
                 model.joined(link, holdout[root], holdout[t], raw=True),
                 model.joined(link, synthetic[root], synthetic[t], raw=False),
             )
+        views_of[t] = views
         verdicts[t] = check_leakage(*views, schema)
         if not verdicts[t].passed:
             blocked[t] = [m.name for m in verdicts[t].metrics if m.verdict == "block"]
@@ -266,6 +301,26 @@ def _release(
             if result.passed:
                 write_table(synthetic[t], stage / f"{t}.csv")
         atomic_write_text(stage / "ledger.json", json.dumps(model.ledger.state_dict(), indent=2))
+        progress("report", 0, 1)
+        for t in tables:  # one report per table, on the view it was fitted and gated on
+            described = model.models[t].describe()
+            described["budget"] = {"epsilon": model.epsilon, "delta": model.delta}
+            described["spent"] = {"epsilon": eps, "delta": dlt}
+            described["ledger"] = {**model.ledger.state_dict(), "privacy": described["privacy"]}
+            train_v, holdout_v, syn_v = views_of[t]
+            write_check_report(
+                stage / f"report-{t}",
+                leak=verdicts[t],
+                train=train_v,
+                holdout=holdout_v,
+                synthetic=syn_v,
+                schema=model.view_schema(t),
+                model=described,
+            )
+        atomic_write_text(
+            stage / "report-links.json", json.dumps(across_links(model, train, synthetic), indent=2)
+        )
+        progress("report", 1, 1)
         result.seconds = time.perf_counter() - start
         atomic_write_text(stage / "release.json", json.dumps(result.to_dict(), indent=2) + "\n")
     return result

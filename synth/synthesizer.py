@@ -388,6 +388,8 @@ class Synthesizer:
         rng = np.random.default_rng(self.seed if seed is None else seed)
         sizes = np.asarray(sizes, dtype=np.int64)
         person = np.repeat(np.arange(len(given)), sizes)
+        if len(person) == 0:  # no person has a row here
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in self.output_columns}), person
         static = [names.index(c) for c in given.columns]
         sub = self.schema.model_copy(
             update={"columns": [c for c in self.schema.columns if c.name in given.columns]}

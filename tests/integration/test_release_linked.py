@@ -62,6 +62,12 @@ def test_a_folder_of_linked_tables_is_released_with_keys_that_join(tmp_path: Pat
         assert (out / f"leakage-{child}.json").exists()
     joined = pd.read_csv(out / "visits.csv").merge(people, left_on="PATIENT", right_on="Id")
     assert ((joined["kind"] == "gyn") == (joined["sex"] == "F")).mean() > 0.9
+    for table in ("patients", "visits", "labs"):
+        report = json.loads((out / f"report-{table}" / "report.json").read_text())
+        assert report["verdict"]["epsilon"]["spent"] <= 4.0 + 1e-6  # the whole budget's
+        assert (out / f"report-{table}" / "report.html").exists()
+    links = json.loads((out / "report-links.json").read_text())
+    assert links["visits"]["tvd"] <= 0.15  # rows per person, 0 included, within the bound
     ledger = json.loads((out / "ledger.json").read_text())
     assert {c["target"].split(":")[0] for c in ledger["charges"]} == {"patients", "visits", "labs"}
 

@@ -131,3 +131,12 @@ def test_bad_links_name_the_tables() -> None:
     )
     with pytest.raises(SchemaError, match="exactly one person table"):
         LinkedSynthesizer({**s, "patients": looped}, epsilon=1.0)
+
+
+def test_persons_without_any_child_rows_give_an_empty_child_table() -> None:
+    model = LinkedSynthesizer(schemas(), epsilon=4.0).fit(tables(300))
+    frame, person = model.models["visits"].sample_given(
+        pd.DataFrame({"patients.sex": ["F", "M"], "patients.born": [1950, 1960]}), [0, 0]
+    )
+    assert len(frame) == 0 and len(person) == 0
+    assert "PATIENT" in frame.columns
