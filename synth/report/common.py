@@ -90,8 +90,26 @@ def fixed(x: Any, decimals: int = 3) -> str:
 
 
 def pct(x: Any, digits: int = 1) -> str:
+    """A share as a percentage with ``digits`` decimals; a non-zero share that would round
+    to 0% gets two significant digits, and one short of 1 that would round to 100% reads
+    as "just under", so 10 of 2,241 rows never shows as "0%".
+
+    >>> pct(0.1234), pct(10 / 2241), pct(10 / 2241, 0), pct(0.00004), pct(-0.0004)
+    ('12.3%', '0.4%', '0.45%', '0.004%', '-0.04%')
+    >>> pct(0.0), pct(1.0), pct(0.99999), pct(0.996, 0), pct(1e-9), pct(None)
+    ('0.0%', '100.0%', '>99.9%', '>99%', '<0.001%', '—')
+    """
     f = num(x)
-    return "—" if f is None else f"{100 * f:.{digits}f}%"
+    if f is None:
+        return "—"
+    p = 100 * f
+    text = f"{p:.{digits}f}"
+    if p != 0 and float(text) == 0:
+        small = f"{p:.2g}"
+        return f"{small}%" if "e" not in small else ("<" if p > 0 else ">-") + "0.001%"
+    if f < 1 and float(text) >= 100:
+        return f">{100 - 10**-digits:.{digits}f}%"
+    return f"{text}%"
 
 
 def pp(x: Any) -> str:
