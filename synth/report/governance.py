@@ -313,7 +313,42 @@ def verdict(
         "randomness": (model or {}).get("randomness"),
         "schema": DRAFT if scan is not None else REVIEWED,
         "not_covered": ((model or {}).get("privacy") or {}).get("not_covered", NOT_COVERED),
+        "guarantee_plain": plain_guarantee(
+            (model or {}).get("privacy"),
+            spent.get("epsilon", budget.get("epsilon")),
+            spent.get("delta", budget.get("delta")),
+        ),
     }
+
+
+def plain_guarantee(
+    privacy: dict[str, Any] | None, epsilon: float | None, delta: float | None
+) -> str | None:
+    """The guarantee in one sentence for one person: who the unit is and what ε and δ
+    mean as a factor and a probability; None without a privacy unit or ε.
+
+    >>> plain_guarantee({"unit_column": "patient_nbr", "rows_per_person": 2}, 1.0, 1e-6)
+    "Whether or not any one person (column 'patient_nbr', up to 2 rows each) is in the \
+data changes the chance of any result of this release by at most a factor e^1 ≈ 2.7, \
+except with probability 1e-06."
+    """
+    eps = num(epsilon)
+    if not privacy or eps is None:
+        return None
+    col, k = privacy.get("unit_column"), privacy.get("rows_per_person") or 1
+    if col:
+        who = f"any one person (column '{col}', {'one row' if k == 1 else f'up to {k} rows'} each)"
+    else:
+        who = "any one row"
+    dlt = num(delta)
+    out = (
+        f"Whether or not {who} is in the data changes the chance of any result of this "
+        f"release by at most a factor e^{fmt(eps)} ≈ {fmt(math.exp(eps), 2)}"
+        + (f", except with probability {dlt:.0e}." if dlt else ".")
+    )
+    if not col:
+        out += " A person with several rows is protected only row by row."
+    return out
 
 
 def provenance(prov: dict[str, Any] | None) -> dict[str, Any]:

@@ -96,7 +96,17 @@ def _guarantee(v: dict[str, Any], report: dict[str, Any]) -> str:
             "(--insecure-seed); anyone with the seed can remove the noise. Never release it.</p>"
         )
     g = v.get("privacy") or {}
-    if g.get("statement"):
+    if v.get("guarantee_plain"):
+        formal = (
+            f' <span class="note">Formally: {e(g["statement"])}</span>'
+            if g.get("statement")
+            else ""
+        )
+        out.append(
+            f'<p class="guarantee"><b>What this means for one person:</b> '
+            f"{e(v['guarantee_plain'])}{formal}</p>"
+        )
+    elif g.get("statement"):
         out.append(f'<p class="guarantee"><b>Guarantee:</b> {e(g["statement"])}</p>')
     if v.get("schema") and v["schema"] != REVIEWED:
         out.append(

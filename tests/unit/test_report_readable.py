@@ -1,0 +1,74 @@
+"""The report read by a non-specialist (issue 20): the guarantee in one plain sentence,
+column names instead of engine indices in the ledger, percentages that never show a
+non-zero share as 0%, and what to do when the gate blocks."""
+
+from __future__ import annotations
+
+import doctest
+
+import pandas as pd
+import pytest
+from test_report import _build
+
+from synth.ledger import PrivacyLedger
+from synth.report import common, governance, render_html
+from synth.schema import Schema
+
+
+def test_doctests() -> None:
+    for mod in (common, governance):
+        assert doctest.testmod(mod).failed == 0
+
+
+def test_pct_never_rounds_a_non_zero_share_to_zero() -> None:
+    assert common.pct(10 / 2241) != "0.0%"
+    assert common.pct(10 / 2241, 0) == "0.45%"
+    assert common.pct(0.0004) == "0.04%"
+    assert common.pct(0.0) == "0.0%"
+    assert common.pct(0.99999) == ">99.9%"
+
+
+def test_plain_guarantee_per_person_and_per_row() -> None:
+    person = PrivacyLedger(1.0, 1e-6, unit="patient_nbr", rows_per_unit=2).guarantee()
+    text = governance.plain_guarantee(person, 1.0, 1e-6)
+    assert text is not None
+    assert "any one person (column 'patient_nbr', up to 2 rows each)" in text
+    assert "e^1 ≈ 2.7" in text and "1e-06" in text
+    row = governance.plain_guarantee(PrivacyLedger(0.5, 1e-7).guarantee(), 0.5, 1e-7)
+    assert row is not None and "any one row" in row and "e^0.5 ≈ 1.6" in row
+    assert "row by row" in row
+    assert governance.plain_guarantee(None, 1.0, 1e-6) is None
+
+
+def test_first_screen_says_the_guarantee_plainly(
+    schema: Schema, tables: dict[str, pd.DataFrame]
+) -> None:
+    report, figures = _build(schema, tables, scan={"columns": []})
+    v = report["verdict"]
+    assert v["guarantee_plain"].startswith("Whether or not any one person (column 'patient_id'")
+    assert "e^0.98 ≈ 2.7" in v["guarantee_plain"]
+    page = render_html(report, figures)
+    first = page[page.index('id="verdict"') : page.index('class="tiles"')]
+    assert "What this means for one person" in first
+    assert "any one person (column &#x27;patient_id&#x27;" in first or (
+        "any one person (column 'patient_id'" in first
+    )
+    assert "Not covered by the guarantee" in first and "--filter-flagged" in first
+    assert "Unreviewed draft schema" in first
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    from test_report import SCHEMA
+
+    from synth.schema import parse_schema
+
+    return parse_schema(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    from test_report import N, _synthetic, _table
+
+    train = _table(N, seed=1)
+    return {"train": train, "holdout": _table(N // 3, seed=2), "synthetic": _synthetic(train, 3)}
