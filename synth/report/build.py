@@ -190,7 +190,7 @@ def build_report(
         },
         "verdict": governance.verdict(leakage, model, released, len(synthetic), scan),
         "pii_scan": governance.pii_scan(schema, scan, model, [str(c) for c in synthetic.columns]),
-        "ledger": governance.ledger(model),
+        "ledger": governance.ledger(model, [c.name for c in schema.modelled]),
         "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols)),
         "fidelity": _fidelity(cols, skipped, schema, holdout is not None),
         "bias": bias(cols, schema, rows_ref),

@@ -85,7 +85,44 @@ def pii_scan(
     }
 
 
-def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
+#: engine and charge fields holding lists of column-index tuples (AIM's and the marginal
+#: engine's selected marginals and model factors)
+INDEX_TUPLES = ("selected", "factors", "cliques")
+#: engine fields with one value per modelled column, in the engine's column order
+PER_COLUMN = ("compressed_cardinalities", "ordinal")
+
+
+def _name(i: Any, names: list[str]) -> Any:
+    ok = isinstance(i, int | np.integer) and not isinstance(i, bool) and 0 <= i < len(names)
+    return names[int(i)] if ok else i
+
+
+def named(fields: dict[str, Any], names: list[str] | None) -> dict[str, Any]:
+    """``fields`` (an engine's training report or options, a charge's details) with column
+    indices replaced by the modelled columns' names: index tuples, a ``columns`` list, a
+    ``target`` index, and per-column lists as {name: value}. Counts stay numbers (a
+    ``columns`` that is an int is how many columns, not which).
+
+    >>> named({"selected": [[1, 0]], "target": 1, "columns": 2, "ordinal": [5, 0]},
+    ...       ["age", "sex"])
+    {'selected': [['sex', 'age']], 'target': 'sex', 'columns': 2, 'ordinal': {'age': 5, 'sex': 0}}
+    """
+    if not names:
+        return fields
+    out = dict(fields)
+    for key, v in fields.items():
+        if key in INDEX_TUPLES and isinstance(v, list):
+            out[key] = [[_name(i, names) for i in c] if isinstance(c, list) else c for c in v]
+        elif key == "columns" and isinstance(v, list):
+            out[key] = [_name(i, names) for i in v]
+        elif key == "target" and v is not None:
+            out[key] = _name(v, names)
+        elif key in PER_COLUMN and isinstance(v, list) and len(v) == len(names):
+            out[key] = dict(zip(names, v, strict=True))
+    return out
+
+
+def _parameters(charge: dict[str, Any], names: list[str] | None = None) -> dict[str, Any]:
     kind = charge.get("kind")
     if kind == "gaussian":
         rho = num(charge.get("rho"))
@@ -105,7 +142,7 @@ def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
             "noise_multiplier": charge.get("noise_multiplier"),
             "steps": charge.get("steps"),
         }
-    out.update(charge.get("details") or {})
+    out.update(named(charge.get("details") or {}, names))
     return out
 
 
@@ -113,17 +150,19 @@ def _parameters(charge: dict[str, Any]) -> dict[str, Any]:
 GROUP_OVER = 3
 
 
-def _row(c: dict[str, Any]) -> dict[str, Any]:
+def _row(c: dict[str, Any], names: list[str] | None = None) -> dict[str, Any]:
     return {
         "purpose": c.get("purpose"),
         "target": c.get("target"),
         "kind": c.get("kind"),
-        "parameters": _parameters(c),
+        "parameters": _parameters(c, names),
         "epsilon_alone": c.get("epsilon_alone"),
     }
 
 
-def _grouped(charges: list[dict[str, Any]], conversion_delta: float) -> list[dict[str, Any]]:
+def _grouped(
+    charges: list[dict[str, Any]], conversion_delta: float, names: list[str] | None = None
+) -> list[dict[str, Any]]:
     """zCDP charges sharing a purpose as one row, where its first charge was: ρ adds up
     under composition (in any order), so the row's ε alone is that of the summed ρ; the
     charges stay itemised in ledger.json."""
@@ -139,7 +178,7 @@ def _grouped(charges: list[dict[str, Any]], conversion_delta: float) -> list[dic
         key = (c.get("purpose"), c.get("kind"))
         run = groups.get(key, [])
         if len(run) <= GROUP_OVER:
-            out.append(_row(c))
+            out.append(_row(c, names))
             continue
         if key in shown:
             continue
@@ -161,12 +200,33 @@ def _grouped(charges: list[dict[str, Any]], conversion_delta: float) -> list[dic
     return out
 
 
-def ledger(model: dict[str, Any] | None) -> dict[str, Any]:
+def _engine_names(engine: dict[str, Any], columns: list[str] | None) -> list[str] | None:
+    """The modelled columns in the engine's order, when they fit its column count."""
+    if not columns:
+        return None
+    tr = engine.get("training") or {}
+    cards = tr.get("compressed_cardinalities")
+    if isinstance(cards, list) and len(cards) != len(columns):
+        return None
+    idx = [i for key in INDEX_TUPLES for c in tr.get(key) or [] for i in c]
+    if any(isinstance(i, int) and not 0 <= i < len(columns) for i in idx):
+        return None
+    return list(columns)
+
+
+def ledger(model: dict[str, Any] | None, columns: list[str] | None = None) -> dict[str, Any]:
+    """The ledger section; ``columns`` (the modelled columns in the schema's order, which
+    is the engine's) turns the column indices of the engine and of the charges into names.
+    A linked release's composed ledger (every target prefixed with its table) holds other
+    tables' charges, so its charges keep their indices."""
     if model is None:
         return {"available": False, "note": "no model description was given"}
     led = model.get("ledger", {})
-    charges = _grouped(led.get("charges", []), float(led.get("conversion_delta") or 1e-9))
     engine = model.get("engine", {})
+    names = _engine_names(engine, columns)
+    raw = led.get("charges", [])
+    linked = bool(raw) and all(": " in str(c.get("target", "")) for c in raw)
+    charges = _grouped(raw, float(led.get("conversion_delta") or 1e-9), None if linked else names)
     return {
         "available": True,
         "budget": model.get("budget", led.get("budget")),
@@ -178,8 +238,9 @@ def ledger(model: dict[str, Any] | None) -> dict[str, Any]:
         "smaller than the sum.",
         "engine": engine.get("engine"),
         "engine_reason": model.get("engine_reason"),
-        "engine_options": engine.get("options", {}),
-        "training": engine.get("training", {}),
+        "engine_options": named(engine.get("options", {}), names),
+        "training": named(engine.get("training", {}), names),
+        "columns": names,
         "domains": model.get("domains", []),
         "rows_estimate": model.get("rows_estimate"),
         "privacy": model.get("privacy", led.get("privacy")),

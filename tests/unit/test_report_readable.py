@@ -72,3 +72,71 @@ def tables() -> dict[str, pd.DataFrame]:
 
     train = _table(N, seed=1)
     return {"train": train, "holdout": _table(N // 3, seed=2), "synthetic": _synthetic(train, 3)}
+
+
+def _aim_model(rounds: int, *, linked: bool = False) -> dict:
+    led = PrivacyLedger(5.0, 1e-6)
+    led.charge_gaussian("1-way marginals (AIM)", "all modelled columns", sigma=30.0)
+    for t in range(1, rounds + 1):
+        led.charge_gaussian(
+            "marginal measurement (Gaussian, AIM)",
+            f"round {t}: 2-way marginal",
+            sigma=40.0,
+            details={"round": t, "columns": [0, 2]},
+        )
+    state = led.state_dict()
+    if linked:
+        for c in state["charges"]:
+            c["target"] = f"other: {c['target']}"
+    return {
+        "ledger": state,
+        "engine": {
+            "engine": "aim",
+            "options": {"ordinal": [0, 12, 0]},
+            "training": {
+                "selected": [[0, 2], [1]],
+                "factors": [[2, 1, 0]],
+                "target": 2,
+                "compressed_cardinalities": [3, 9, 2],
+            },
+        },
+    }
+
+
+def test_ledger_names_columns_instead_of_indices() -> None:
+    from synth.report.page.ledger import ledger as page
+
+    names = ["sex", "age", "outcome"]
+    s = governance.ledger(_aim_model(2), names)
+    tr = s["training"]
+    assert tr["selected"] == [["sex", "outcome"], ["age"]]
+    assert tr["factors"] == [["outcome", "age", "sex"]] and tr["target"] == "outcome"
+    assert tr["compressed_cardinalities"] == {"sex": 3, "age": 9, "outcome": 2}
+    assert s["engine_options"]["ordinal"] == {"sex": 0, "age": 12, "outcome": 0}
+    measured = [c for c in s["charges"] if c["purpose"].startswith("marginal measurement")]
+    assert [c["parameters"]["columns"] for c in measured] == [["sex", "outcome"]] * 2
+    html = page(s, {})
+    assert "sex × outcome" in html and "outcome × age × sex" in html
+    assert "[0, 2]" not in html and "[[0, 2]" not in html
+    # a column count that does not match the engine's: indices are left alone
+    off = governance.ledger(_aim_model(2), ["sex", "age"])
+    assert off["training"]["selected"] == [[0, 2], [1]] and off["columns"] is None
+    # a linked release's composed ledger holds other tables' charges: not renamed
+    lk = governance.ledger(_aim_model(2, linked=True), names)
+    assert lk["training"]["selected"][0] == ["sex", "outcome"]
+    assert [c["parameters"]["columns"] for c in lk["charges"][1:]] == [[0, 2]] * 2
+
+
+def test_report_ledger_uses_the_schema_column_order(
+    schema: Schema, tables: dict[str, pd.DataFrame]
+) -> None:
+    from test_report import _model
+
+    model = _model()
+    d = len(schema.modelled)
+    model["engine"]["training"]["selected"] = [[0, d - 1]]
+    model["engine"]["training"]["compressed_cardinalities"] = [2] * d
+    report, _ = _build(schema, tables, model=model)
+    first, last = schema.modelled[0].name, schema.modelled[-1].name
+    assert report["ledger"]["columns"] == [c.name for c in schema.modelled]
+    assert report["ledger"]["training"]["selected"] == [[first, last]]

@@ -8,12 +8,22 @@ from synth.report.common import fixed, fmt
 from synth.report.page.markup import e, kv, table
 
 
+def _value(v: Any) -> str:
+    """A parameter in words: marginals as 'age × sex', per-column values as 'age: 5',
+    lists comma-separated (plain text; the caller escapes)."""
+    if isinstance(v, float):
+        return fmt(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        if v and all(isinstance(x, list) for x in v):
+            return "[" + "; ".join(" × ".join(str(i) for i in x) for x in v) + "]"
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
+
+
 def _params(p: dict[str, Any]) -> str:
-    return ", ".join(
-        f"{e(k)} = {e(fmt(v) if isinstance(v, float) else v)}"
-        for k, v in p.items()
-        if k != "mechanism"
-    )
+    return ", ".join(f"{e(k)} = {e(_value(v))}" for k, v in p.items() if k != "mechanism")
 
 
 def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
@@ -73,16 +83,14 @@ def ledger(s: dict[str, Any], figures: dict[str, str]) -> str:
         facts.append(
             (
                 "training",
-                e(
-                    ", ".join(
-                        f"{k} = {fmt(v) if isinstance(v, float) else v}" for k, v in tr.items()
-                    )
-                ),
+                e(", ".join(f"{k} = {_value(v)}" for k, v in tr.items())),
             )
         )
     opts = s.get("engine_options", {})
     if opts:
-        facts.append(("engine options", e(", ".join(f"{k} = {v}" for k, v in opts.items()))))
+        facts.append(
+            ("engine options", e(", ".join(f"{k} = {_value(v)}" for k, v in opts.items())))
+        )
     doms = s.get("domains", [])
     if doms:
         facts.append(
