@@ -21,6 +21,7 @@ from synth.report.diversity import diversity, row_hashes
 from synth.report.fidelity import column_rows, constraint_rows, marginals
 from synth.report.html import render_html
 from synth.report.limits import limits
+from synth.report.remedies import remedies
 from synth.report.safety import Scrubber
 from synth.report.tstr import tstr
 from synth.schema.io import REVIEWED
@@ -200,6 +201,7 @@ def build_report(
     report["limits"] = limits(report, cols, rows_ref, estimated=rows_estimate is not None)
     fid = report["fidelity"]
     report["verdict"]["attention"] = _attention(report)
+    report["verdict"]["remedies"] = remedies(report["leakage"], model)
     report["verdict"]["headline"] = {
         "mean_tvd": fid["marginals"]["mean_tvd"]["1-way"],
         "tstr_auc": fid["tstr"].get("tstr_auc"),

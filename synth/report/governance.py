@@ -10,6 +10,7 @@ import numpy as np
 
 from synth.ledger import NOT_COVERED
 from synth.report.common import fmt, num
+from synth.report.remedies import plain_name
 from synth.schema.io import DRAFT, REVIEWED
 from synth.schema.model import Action, ColumnType, Schema
 
@@ -285,6 +286,7 @@ def leakage(
                     "explanation",
                 )
             }
+            | {"plain_name": plain_name(str(m.get("name")))}
             for m in leak.get("metrics", [])
         ],
         "sizes": leak.get("sizes", {}),
@@ -313,7 +315,9 @@ def _block_text(m: dict[str, Any]) -> str:
         if isinstance(iv, list | tuple) and len(iv) == 2
         else ""
     )
-    return f"{m.get('name')} = {fmt(m.get('value'))}{ivt} vs threshold {fmt(m.get('threshold'))}"
+    plain = plain_name(str(m.get("name")))
+    named = f"{m.get('name')} ({plain})" if plain else str(m.get("name"))
+    return f"{named} = {fmt(m.get('value'))}{ivt} vs threshold {fmt(m.get('threshold'))}"
 
 
 def verdict(

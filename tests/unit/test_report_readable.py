@@ -140,3 +140,58 @@ def test_report_ledger_uses_the_schema_column_order(
     first, last = schema.modelled[0].name, schema.modelled[-1].name
     assert report["ledger"]["columns"] == [c.name for c in schema.modelled]
     assert report["ledger"]["training"]["selected"] == [[first, last]]
+
+
+def test_a_blocked_release_says_what_to_do(schema: Schema, tables: dict[str, pd.DataFrame]) -> None:
+    report, figures = _build(schema, tables, block=True)
+    v = report["verdict"]
+    assert [r["metric"] for r in v["remedies"]] == v["blocking_metrics"] == ["dcr_share"]
+    r = v["remedies"][0]
+    assert r["plain"] == "synthetic rows that are near-copies of real people's rows"
+    assert r["causes"] and "near-copies" in v["reason"]
+    fixes = " ".join(r["remedies"])
+    assert "Lower ε (now 0.98)" in fixes
+    assert "--engine aim" in fixes  # the test model is DP-SGD: offer the other engine
+    assert "Declare public domains" in fixes  # its domains were estimated under DP
+    gate = report["leakage"]["metrics"]
+    assert gate[0]["plain_name"] == r["plain"] and gate[-1]["plain_name"] is None
+    page = render_html(report, figures)
+    first = page[page.index('id="verdict"') : page.index('id="pii_scan"')]
+    assert 'id="remedies"' in first and "What to do" in first and "Lower ε" in first
+    assert "re-run" in first
+    released, figs = _build(schema, tables)
+    assert released["verdict"]["remedies"] == []
+    assert 'id="remedies"' not in render_html(released, figs)
+
+
+def test_remedies_name_the_columns_the_attack_points_at() -> None:
+    from synth.report.remedies import remedies
+
+    leak = {
+        "metrics": [
+            {"name": "inference_risk", "verdict": "block", "threshold": 0.1},
+            {"name": "singling_out_risk", "verdict": "block", "threshold": 0.1},
+            {"name": "linkability_risk", "verdict": "pass", "threshold": 0.1},
+        ],
+        "attacks": {
+            "auxiliary_columns": ["zip", "age"],
+            "inference": [
+                {"name": "diagnosis", "risk": 0.3, "risk_interval": [0.2, 0.4]},
+                {"name": "payer", "risk": 0.05, "risk_interval": [-0.01, 0.11]},
+            ],
+        },
+    }
+    model = {
+        "engine": {"engine": "aim"},
+        "spent": {"epsilon": 8.0},
+        "privacy": {"unit_column": "pid", "persons": {"persons_estimate": 900}},
+    }
+    out = remedies(leak, model)
+    assert [r["metric"] for r in out] == ["inference_risk", "singling_out_risk"]
+    inf, single = out
+    assert inf["columns"] == ["diagnosis"]
+    assert "'diagnosis'" in inf["remedies"][0] and "'payer'" not in inf["remedies"][0]
+    assert single["columns"] == ["zip", "age"] and "'zip', 'age'" in single["remedies"][0]
+    fixes = " ".join(single["remedies"])
+    assert "Lower ε (now 8)" in fixes and "more rows" in fixes and "about 900" in fixes
+    assert "--engine mst" in fixes and "public domains" not in fixes

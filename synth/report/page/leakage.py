@@ -150,7 +150,12 @@ def leakage(s: dict[str, Any], figures: dict[str, str]) -> str:
         ivt = f"{fmt(iv[0])} – {fmt(iv[1])}" if isinstance(iv, list) and len(iv) == 2 else "—"
         rows.append(
             [
-                f"<b>{e(m.get('name'))}</b>",
+                f"<b>{e(m.get('name'))}</b>"
+                + (
+                    f'<br><span class="note">{e(m["plain_name"])}</span>'
+                    if m.get("plain_name")
+                    else ""
+                ),
                 fmt(m.get("value")),
                 fmt(m.get("baseline")),
                 ivt,

@@ -7,6 +7,7 @@ from typing import Any
 from synth.report.common import fixed, fmt, num, pct
 from synth.report.page.markup import e, tile
 from synth.report.page.provenance import provenance
+from synth.report.remedies import RERUN
 from synth.schema.io import REVIEWED
 
 
@@ -61,9 +62,9 @@ def verdict(v: dict[str, Any], report: dict[str, Any]) -> str:
                 f"trained on synthetic; {fixed(h.get('trtr_auc'))} on real",
             )
         )
-    att = ""
+    att = _remedies(v.get("remedies") or [])
     if v.get("attention"):
-        att = (
+        att += (
             '<div class="attention"><b>Before signing, look at:</b><ul>'
             + "".join(f"<li>{e(a)}</li>" for a in v["attention"])
             + "</ul></div>"
@@ -124,3 +125,28 @@ def _guarantee(v: dict[str, Any], report: dict[str, Any]) -> str:
             + "</p>"
         )
     return "".join(out)
+
+
+def _remedies(items: list[dict[str, Any]]) -> str:
+    """For each blocking gate metric: its plain name, likely causes and what to do."""
+    if not items:
+        return ""
+    parts, seen = [], set()
+    for r in items:
+        new = [x for x in r.get("remedies") or [] if x not in seen]
+        more = len(new) < len(r.get("remedies") or [])
+        seen.update(new)
+        parts.append(
+            f"<li><b>{e(r.get('plain'))}</b> <code>{e(r.get('metric'))}</code>"
+            "<br>Likely causes: "
+            + "; ".join(e(c) for c in r.get("causes") or [])
+            + ".<ul>"
+            + "".join(f"<li>{e(x)}</li>" for x in new)
+            + ("<li>and the remedies above.</li>" if more else "")
+            + "</ul></li>"
+        )
+    return (
+        '<div class="attention" id="remedies"><b>What to do: the gate blocked on</b><ul>'
+        + "".join(parts)
+        + f'</ul><p class="note">{e(RERUN)}</p></div>'
+    )
