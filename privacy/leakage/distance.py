@@ -238,96 +238,6 @@ def search_setup(
     return q, r, qa, ra, q_codes, r_codes, buf
 
 
-#: query rows per chunk of the candidate filter (keeps its temporaries in cache)
-_FILTER_ROWS = 256
-#: after a query block's first reference block, the searches complete (mismatches, offsets)
-#: and select among only the entries that can still enter the result (:func:`_candidates`);
-#: False: complete every block in full (the same result; tests compare the two)
-CANDIDATE_FILTER = True
-
-
-def _block_candidates(
-    g: np.ndarray,
-    limit: np.ndarray,
-    q_codes: np.ndarray,
-    r_codes: np.ndarray,
-    offset: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries of the raw GEMM block ``g`` that may sit at most ``limit`` (per row) once the
-    wide-code mismatches and ``offset`` are added, and their values with them added.
-
-    The values are computed as the full-block path computes them (``g``, then one mismatch
-    per code column in order as :func:`add_mismatches`, then the offset: the same float
-    operations per entry), so they are bit-identical. The filter adds the mismatch *count*
-    in one step, which differs from the sequential sum by a few ulps at most; ``limit``
-    carries a margin far above that, so no entry at most ``limit`` is missed (extra
-    entries are harmless: the caller merges by value). ``g`` is not modified. Returns
-    (rows, columns, values)."""
-    count_type = np.uint8 if len(q_codes) < 255 else np.uint32
-    rows_out, cols_out = [], []
-    for a in range(0, len(g), _FILTER_ROWS):
-        b = min(a + _FILTER_ROWS, len(g))
-        low = g[a:b].copy()
-        if len(q_codes):
-            count = np.zeros(low.shape, dtype=count_type)
-            for qc, rc in zip(q_codes, r_codes, strict=True):
-                count += np.not_equal(qc[a:b, None], rc[None, :])
-            low += count
-        qi, ci = np.nonzero(low <= limit[a:b, None])
-        rows_out.append(qi + a)
-        cols_out.append(ci)
-    qi, ci = np.concatenate(rows_out), np.concatenate(cols_out)
-    vals = g[qi, ci]
-    for qc, rc in zip(q_codes, r_codes, strict=True):
-        vals += np.not_equal(qc[qi], rc[ci])
-    if offset is not None:
-        vals += offset[ci]
-    return qi, ci, vals
-
-
-def _candidates(g, limit, q_codes, r_codes, pool, offset=None):
-    """:func:`_block_candidates` over row slices in parallel."""
-    if _WORKERS < 2 or len(g) < 512:
-        return _block_candidates(g, limit, q_codes, r_codes, offset)
-    cuts = np.linspace(0, len(g), _WORKERS + 1).astype(int)
-    parts = list(
-        pool.map(
-            lambda a, b: _block_candidates(g[a:b], limit[a:b], q_codes[:, a:b], r_codes, offset),
-            cuts[:-1],
-            cuts[1:],
-        )
-    )
-    qi = np.concatenate([p[0] + a for p, a in zip(parts, cuts[:-1], strict=True)])
-    return qi, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
-
-
-def filter_limit(thr: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
-    """The candidate filter's per-row bound for entries that may beat ``thr`` (the current
-    k-th best value): ``thr`` plus a margin far above the few-ulp difference between the
-    filter's one-step mismatch count and the sequential sum, plus the largest negative
-    offset's size (the filter leaves the offsets out)."""
-    lim = thr + 1e-9 * (np.abs(thr) + 8.0)
-    if offset is not None and len(offset):
-        lim = lim + max(0.0, -float(offset.min())) * (1.0 + 1e-9)
-    return lim
-
-
-def padded(
-    qi: np.ndarray, ci: np.ndarray, vals: np.ndarray, m: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row-grouped candidates (``qi`` ascending; ``ci`` global indices) as (m × width)
-    arrays padded with (+inf, −1)."""
-    counts = np.bincount(qi, minlength=m)
-    width = int(counts.max()) if len(qi) else 0
-    d = np.full((m, width), np.inf)
-    i = np.full((m, width), -1, dtype=np.int64)
-    if len(qi):
-        pos = np.arange(len(qi)) - (np.cumsum(counts) - counts)[qi]
-        d[qi, pos] = vals
-        i[qi, pos] = ci
-    return d, i
-
-
 def _block_top2(
     g: np.ndarray, two: bool, q_codes: np.ndarray, r_codes: np.ndarray
 ) -> tuple[np.ndarray, ...]:
@@ -412,19 +322,6 @@ def nearest_two(
                 g = buf[: m * len(rb)].reshape(m, len(rb))
                 np.matmul(qb, rb.T, out=g)
                 qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
-                if rs > 0 and not two and CANDIDATE_FILTER:
-                    # only entries at most the best so far can replace it: find them
-                    # without completing the whole block
-                    qi, ci, vals = _candidates(g, filter_limit(b1, None), qc, rc, pool)
-                    if len(qi) <= g.size // 8:
-                        d, i = padded(qi, ci, vals, m)
-                        at = d.argmin(axis=1) if d.shape[1] else np.zeros(m, dtype=np.int64)
-                        v1 = d[np.arange(m), at] if d.shape[1] else np.full(m, np.inf)
-                        j1 = i[np.arange(m), at] if d.shape[1] else np.zeros(m, dtype=np.int64)
-                        b1, i1, b2, i2 = _merge(
-                            b1, i1, b2, i2, v1, j1 + rs, np.full(m, np.inf), j1 + rs
-                        )
-                        continue
                 j1, v1, j2, v2 = _top2(g, two, qc, rc, pool)
                 b1, i1, b2, i2 = _merge(b1, i1, b2, i2, v1, j1 + rs, v2, j2 + rs)
             idx1[qs : qs + m] = i1

@@ -2,12 +2,9 @@
 
 The same blocked GEMM as :func:`privacy.leakage.distance.nearest_two` selects the
 candidates (``|q|² + |r|² − 2 q·r`` plus one per mismatching wide category code); a running
-top-k per query row is kept with ``argpartition`` (after a query block's first reference
-block, only over the entries that can still beat the k-th best so far,
-:func:`~privacy.leakage.distance._candidates`: the same values, far fewer of them), and
-the k winners' squared distances are then recomputed directly
-(:func:`~privacy.leakage.distance.exact_sq`), so the reported distances are exact sums of
-squares. Rows are sorted by (distance, index): a tie
+top-k per query row is kept with ``argpartition``, and the k winners' squared distances
+are then recomputed directly (:func:`~privacy.leakage.distance.exact_sq`), so the
+reported distances are exact sums of squares. Rows are sorted by (distance, index): a tie
 goes to the lower reference index, as in the top-2 search, whatever the blocking. With an
 ``offset`` per reference row (tiny, e.g. random ×1e-6) the order is by distance + offset:
 ties are broken by the offsets, the same way in every block, so a list cut at k holds
@@ -26,17 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from privacy.leakage import distance
-from privacy.leakage.distance import (
-    _WORKERS,
-    Encoded,
-    _candidates,
-    add_mismatches,
-    exact_sq,
-    filter_limit,
-    padded,
-    search_setup,
-)
+from privacy.leakage.distance import _WORKERS, Encoded, add_mismatches, exact_sq, search_setup
 
 
 def _block_topk(g: np.ndarray, k: int, q_codes: np.ndarray, r_codes: np.ndarray, offset=None):
@@ -114,15 +101,6 @@ def nearest_k(
                 np.matmul(qb, rb.T, out=g)
                 qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
                 off = None if offset is None else offset[rs : rs + len(rb)]
-                if rs > 0 and distance.CANDIDATE_FILTER:
-                    # only entries that can beat the k-th best so far can enter the list:
-                    # find them without completing and partitioning the whole block
-                    limit = filter_limit(best_d[:, k - 1], off)
-                    qi, ci, vals = _candidates(g, limit, qc, rc, pool, off)
-                    if len(qi) <= g.size // 8:
-                        cand_d, cand_i = padded(qi, ci + rs, vals, m)
-                        best_d, best_i = merge_k(best_d, best_i, cand_d, cand_i, k)
-                        continue
                 cols, vals = _topk(g, k, qc, rc, pool, off)
                 best_d, best_i = merge_k(best_d, best_i, vals, cols + rs, k)
             out_i[qs : qs + m] = best_i

@@ -107,31 +107,3 @@ def test_rank_table_matches_searchsorted_ranks():
         2.0 * len(base)
     )
     assert np.array_equal(RankTable.of(col).ranks(x), want)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_candidate_filter_changes_no_result(seed, monkeypatch):
-    """After a query block's first reference block the searches complete only the entries
-    that can still enter the result; the result is bit-identical to completing every block
-    (tie-heavy coordinates, wide codes, random tie-breakers, small blocks)."""
-    from privacy.leakage import distance
-    from privacy.leakage.distance import Encoded
-    from privacy.leakage.knn import nearest_k
-
-    rng = np.random.default_rng(seed)
-    nq, nr = int(rng.integers(50, 700)), int(rng.integers(300, 1200))
-    q = Encoded(rng.integers(0, 3, (nq, 3)) / 3.0, rng.integers(0, 3, (nq, 2)))
-    r = Encoded(rng.integers(0, 3, (nr, 3)) / 3.0, rng.integers(0, 3, (nr, 2)))
-    offset = rng.random(nr) * 1e-6
-    block = int(rng.integers(32, 200))
-
-    def run():
-        knn = nearest_k(q, r, 16, block_rows=block, offset=offset)
-        top = nearest_two(q, r, block_rows=block, two=False)
-        return [*knn, top.sq1, top.idx1]
-
-    filtered = run()
-    monkeypatch.setattr(distance, "CANDIDATE_FILTER", False)
-    full = run()
-    for a, b in zip(filtered, full, strict=True):
-        assert np.array_equal(a, b)
