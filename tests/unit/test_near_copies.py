@@ -81,3 +81,25 @@ def test_ten_percent_of_near_copies_are_blocked_and_honest_output_passes():
     assert near.value is not None and 0.05 < near.value < 0.15  # the share is estimated
     power = result.near_copies["power"]
     assert power["copies_nearest"] is not None and power["copies_nearest"] < 0.1
+
+
+def test_packed_counts_equal_the_per_entry_reading():
+    """The permutation loop's packed reading of the first training and holdout entries
+    gives the counts of :meth:`Lists.stand_out` (ties, short lists, no entry of a side)."""
+    from privacy.leakage.near_copies import FACTORS, Lists, PackedLists
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n, k = int(rng.integers(1, 200)), int(rng.integers(1, 17))
+        dist = np.sort(rng.integers(0, 4, (n, k)).astype(float), axis=1)
+        short = rng.integers(0, k + 1, n)
+        dist[np.arange(k)[None, :] >= (k - short)[:, None]] = np.inf
+        lists = Lists.of(dist)
+        packed = PackedLists(lists)
+        assert packed.usable
+        for _ in range(4):
+            is_train = (rng.random((n, k)) < rng.random()) & lists.present
+            want = lists.stand_out(is_train, FACTORS).sum(axis=0)
+            assert np.array_equal(packed.counts(is_train, np.asarray(FACTORS)), want)
+    gap = np.array([[0.0, np.inf, 1.0]])
+    assert not PackedLists(Lists.of(gap)).usable
