@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ import pandas as pd
 
 from synth.encoding import CategoricalCodec, DatetimeCodec, NumericCodec
 from synth.errors import BudgetError, InputError, SchemaError
-from synth.ledger import ORDERS, PrivacyLedger, check_budget, rdp_to_dp
+from synth.ledger import ORDERS, PrivacyLedger, _bisect, check_budget, rdp_to_dp
 from synth.schema.generalise import generalise
 from synth.schema.model import Column, ColumnType, Domain, ForeignKey, Schema
 from synth.synthesizer import Synthesizer
@@ -96,18 +96,17 @@ def budget_split(epsilon: float, delta: float, tables: int) -> tuple[float, floa
     """
     check_budget(epsilon, delta)
     conversion = 0.9 * delta  # PrivacyLedger.conversion_delta of the composed ledger
-    lo, hi = 0.0, epsilon
     with warnings.catch_warnings():  # tiny ρ: Opacus notes its best order is the largest
         warnings.simplefilter("ignore", UserWarning)
-        for _ in range(80):  # largest ρ whose curve converts to ≤ ε
-            mid = (lo + hi) / 2
-            if rdp_to_dp(mid * np.asarray(ORDERS), conversion) <= epsilon:
-                lo = mid
-            else:
-                hi = mid
-        share = lo / tables
+        rho = _bisect(  # largest ρ whose curve converts to ≤ ε
+            lambda r: rdp_to_dp(r * np.asarray(ORDERS), conversion) <= epsilon,
+            good=0.0,
+            bad=epsilon,
+            close=lambda good, bad: False,
+            rounds=80,
+        )
         d_t = delta / tables
-        return rdp_to_dp(share * np.asarray(ORDERS), 0.9 * d_t), d_t
+        return rdp_to_dp(rho / tables * np.asarray(ORDERS), 0.9 * d_t), d_t
 
 
 class LinkedSynthesizer:
@@ -245,7 +244,7 @@ class LinkedSynthesizer:
         led = PrivacyLedger(self.epsilon, self.delta, unit=self.key or None)
         for table, model in self.models.items():
             for c in model.ledger.charges:
-                led.charges.append(type(c)(**{**c.__dict__, "target": f"{table}: {c.target}"}))
+                led.charges.append(replace(c, target=f"{table}: {c.target}"))
         eps, dlt = led.spent()
         if eps > self.epsilon * (1 + 1e-6) or dlt > self.delta * (1 + 1e-6):
             raise BudgetError(
@@ -290,10 +289,7 @@ class LinkedSynthesizer:
         with_rows = min(1.0, child.persons.persons_estimate / parent.persons.persons_estimate)
         has = rng.random(persons) < with_rows
         sizes = np.zeros(persons, dtype=np.int64)
-        m = int(has.sum())
-        if m:
-            drawn = 1 + rng.choice(child.persons.k, size=m, p=child.persons.shares)
-            sizes[has] = drawn
+        sizes[has] = child.persons.draw(int(has.sum()), rng)
         return sizes
 
     def describe(self) -> dict[str, Any]:

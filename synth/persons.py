@@ -90,6 +90,10 @@ class RowsPerPerson:
             sigma=self.sigma,
         )
 
+    def draw(self, m: int, rng: np.random.Generator) -> np.ndarray:
+        """Rows of ``m`` synthetic persons, each from the DP shares (1..k)."""
+        return 1 + rng.choice(self.k, size=m, p=self.shares)
+
     @property
     def mean_rows(self) -> float:
         return float(np.dot(np.arange(1, self.k + 1), self.shares))
@@ -195,9 +199,7 @@ def person_sizes(rows: int, model: RowsPerPerson, rng: np.random.Generator) -> n
     sizes: list[np.ndarray] = []
     have = 0
     while have < rows:
-        draw = 1 + rng.choice(
-            model.k, size=max(16, int((rows - have) / model.mean_rows) + 16), p=model.shares
-        )
+        draw = model.draw(max(16, int((rows - have) / model.mean_rows) + 16), rng)
         sizes.append(draw)
         have += int(draw.sum())
     out = np.concatenate(sizes)
@@ -216,9 +218,8 @@ def assemble_persons(
 ) -> tuple[np.ndarray, float]:
     """Token rows of the synthetic persons, person after person: each person's first row
     from the model, and its other rows from the model given the first row's ``static``
-    tokens (rejection: draws whose static tokens match). Returns the rows and the share of
-    rows that found no match within :data:`MATCH_ROUNDS` rounds (their static tokens are
-    then set to the person's: the model's conditional, approximated).
+    tokens (:func:`rows_given`). Returns the rows and the share of further rows not
+    matched on every static column.
     """
     n, persons = int(sizes.sum()), len(sizes)
     heads = draw(persons)
@@ -226,12 +227,10 @@ def assemble_persons(
     owner = np.repeat(np.arange(persons), sizes - 1)  # the person of each further row
     if len(owner) == 0:
         return heads, 0.0
-    if not static:
-        rows = np.empty((n, heads.shape[1]), dtype=heads.dtype)
-        rows[starts] = heads
-        rows[np.setdiff1d(np.arange(n), starts)] = draw(len(owner))
-        return rows, 0.0
-    further, missing = rows_given(heads[owner][:, static], static, draw, rng)
+    if static:
+        further, missing = rows_given(heads[owner][:, static], static, draw, rng)
+    else:
+        further, missing = draw(len(owner)), 0.0
     rows = np.empty((n, heads.shape[1]), dtype=heads.dtype)
     rows[starts] = heads
     rows[np.setdiff1d(np.arange(n), starts)] = further
