@@ -136,6 +136,12 @@ def partition_tokens(
 ) -> np.ndarray:
     """Token matrix (rows × modelled columns) of one partition."""
     _, view = model_view(_kept(df, keep), schema, source)
+    return encode_view(view, codecs)
+
+
+def encode_view(view: pd.DataFrame, codecs: list[Any]) -> np.ndarray:
+    """Token matrix of a :func:`model_view` (rows × ``codecs``), missing-value codes
+    included."""
     if len(view) == 0:
         return np.zeros((0, len(codecs)), dtype=np.int64)
     cols = []

@@ -45,13 +45,14 @@ from synth.persons import (
     person_sizes,
     rows_given,
 )
-from synth.prepare import code_key, model_view, modelled_columns
+from synth.prepare import model_view, modelled_columns
 from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
 from synth.schema.io import parse_schema, schema_to_dict
 from synth.schema.model import Action, Column, ColumnType, Schema
 from synth.statistics import (
     PartitionedTokens,
+    encode_view,
     merge_counts,
     needs_shape,
     partition_counts,
@@ -138,7 +139,6 @@ class Synthesizer:
         self._shapes: dict[str, NumericShape] = {}
         #: the DP rows-per-person model (None without a privacy unit)
         self.persons: RowsPerPerson | None = None
-        self._units: pd.Series | None = None  # the fit's person ids (exact; never stored)
         #: share of synthetic rows whose static columns were set rather than matched
         self.static_fallback_share = 0.0
         self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
@@ -182,7 +182,7 @@ class Synthesizer:
         cols = modelled_columns(self.schema)
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
-        keep = self._unit_mask(parts, runner, rand.rng, source)
+        keep, units = self._unit_mask(parts, runner, rand.rng, source)
         private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
         counts = merge_counts(
@@ -215,7 +215,7 @@ class Synthesizer:
             and self.persons.k > 1
             and self.schema.dataset.max_rows_per_unit == "auto"
         ):
-            keep = self._one_row_each(keep, rand.rng)  # type: ignore[arg-type]
+            keep = self._one_row_each(keep, units, rand.rng)  # type: ignore[arg-type]
             rows = int(keep.sum())
             self.engine_reason += "; it clips one row per person, so the bound became 1"
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
@@ -243,18 +243,18 @@ class Synthesizer:
             raise RuntimeError(f"engine {name} left no DP row estimate")
         self.rows_estimate = max(1, round(self.engine.rows_estimate))
         self.runner_info = runner.describe()
-        self._units = None  # the exact person ids stay inside the fit
         return self
 
     def _unit_mask(
         self, parts: list[Any], runner: Runner, rng: np.random.Generator, source: str
-    ) -> np.ndarray | None:
-        """Global keep-mask bounding each person to k rows (the unit column is gathered),
-        after the DP rows-per-person measurement that gives k (or checks the declared k);
-        from here on the ledger charges every per-row mechanism for k rows."""
+    ) -> tuple[np.ndarray | None, pd.Series | None]:
+        """Global keep-mask bounding each person to k rows, and the gathered unit column
+        (exact: it stays inside the fit), after the DP rows-per-person measurement that
+        gives k (or checks the declared k); from here on the ledger charges every per-row
+        mechanism for k rows."""
         unit = self.schema.dataset.privacy_unit
         if unit is None:
-            return None
+            return None, None
         units = pd.concat(
             runner.map(partition_units, parts, self.schema, source), ignore_index=True
         )
@@ -262,16 +262,17 @@ class Synthesizer:
             units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit
         )
         self.ledger.bound_rows(self.persons.k)
-        self._units = units
-        return bound_mask(units, self.persons.k, rng)
+        return bound_mask(units, self.persons.k, rng), units
 
-    def _one_row_each(self, keep: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _one_row_each(
+        self, keep: np.ndarray, units: pd.Series, rng: np.random.Generator
+    ) -> np.ndarray:
         """Narrow an ``auto`` bound to one row per person for DP-SGD (which clips rows):
         a random one of each person's kept rows. What was measured at k stays valid (a
         mechanism calibrated for persons of k rows covers persons of one)."""
-        assert self.persons is not None and self._units is not None
+        assert self.persons is not None
         rows = np.flatnonzero(keep)
-        one = bound_mask(self._units.iloc[rows].reset_index(drop=True), 1, rng)
+        one = bound_mask(units.iloc[rows].reset_index(drop=True), 1, rng)
         narrowed = np.zeros_like(keep)
         narrowed[rows[one]] = True
         self.persons = self.persons.narrowed()
@@ -395,14 +396,7 @@ class Synthesizer:
             update={"columns": [c for c in self.schema.columns if c.name in given.columns]}
         )
         _, view = model_view(given.reset_index(drop=True), sub, "given values")
-        encoded = []
-        for i in static:
-            key, codec = code_key(names[i]), self.codecs[i]
-            if key in view:
-                encoded.append(codec.encode(view[names[i]], view[key].to_numpy()))  # type: ignore[call-arg]
-            else:
-                encoded.append(codec.encode(view[names[i]]))
-        wanted = np.column_stack(encoded)[person]
+        wanted = encode_view(view, [self.codecs[i] for i in static])[person]
         tokens, self.static_fallback_share = rows_given(
             wanted, static, lambda m: self._draw_tokens(m, rng), rng
         )
