@@ -128,6 +128,10 @@ class LinkedSynthesizer:
         self.models: dict[str, Synthesizer] = {}
         self.ledger: PrivacyLedger | None = None
 
+    def link_of(self, child: str) -> Link:
+        """The link of child table ``child`` to the person table."""
+        return next(link for link in self.links if link.child == child)
+
     @property
     def key(self) -> str:
         return self.links[0].key if self.links else ""

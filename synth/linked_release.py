@@ -102,28 +102,22 @@ def table_paths(folder: Path) -> dict[str, Path]:
 
 def find_links(
     tables: Mapping[str, pd.DataFrame], schemas: Mapping[str, Schema]
-) -> tuple[str, str, list[ForeignKey], list[str], list[tuple[str, ForeignKey]]]:
-    """(person table, key, links to it, columns pointing elsewhere, all links found)."""
-    keys: dict[tuple[str, str], set[str]] = {}
-    for t, df in tables.items():
-        for c in schemas[t].columns:
-            if c.type != ColumnType.IDENTIFIER:
-                continue
-            v = df[c.name]
-            if v.notna().all() and not v.astype(str).duplicated().any():
-                keys[(t, c.name)] = set(v.astype(str))
-    found: list[tuple[str, ForeignKey]] = []
-    for t, df in tables.items():
-        for c in schemas[t].columns:
-            if c.type != ColumnType.IDENTIFIER:
-                continue
-            v = df[c.name]
-            if v.isna().any():
-                continue
-            values = set(v.astype(str))
-            for (kt, kc), kv in keys.items():
-                if kt != t and values <= kv:
-                    found.append((t, ForeignKey(column=c.name, table=kt, key=kc)))
+) -> tuple[str, str, dict[str, ForeignKey], list[tuple[str, str]]]:
+    """(person table, its key, each child's link to it, the (table, column) pairs that
+    link to another table instead)."""
+    present = {  # identifier columns with a value in every row, as text
+        (t, c.name): df[c.name].astype(str)
+        for t, df in tables.items()
+        for c in schemas[t].columns
+        if c.type == ColumnType.IDENTIFIER and df[c.name].notna().all()
+    }
+    keys = {tc: set(v) for tc, v in present.items() if not v.duplicated().any()}
+    found = [
+        (t, ForeignKey(column=c, table=kt, key=kc))
+        for (t, c), v in present.items()
+        for (kt, kc), kv in keys.items()
+        if kt != t and set(v) <= kv
+    ]
     if not found:
         raise SchemaError(
             "no links found: no column of one table holds only values of another table's "
@@ -133,35 +127,34 @@ def find_links(
     for _, fk in found:
         counts[(fk.table, fk.key)] = counts.get((fk.table, fk.key), 0) + 1
     (root, key), _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-    links = [fk for t, fk in found if fk.table == root and fk.key == key]
-    children = {t for t, fk in found if fk.table == root and fk.key == key}
-    unlinked = sorted(set(tables) - children - {root})
+    to_root = [(t, fk) for t, fk in found if (fk.table, fk.key) == (root, key)]
+    links = dict(to_root)
+    unlinked = sorted(set(tables) - set(links) - {root})
     if unlinked:
         raise SchemaError(
             f"table '{unlinked[0]}' has no column whose values are keys of the person table "
             f"'{root}' ({key})"
         )
-    if len(links) != len(children):
+    if len(links) != len(to_root):
         raise SchemaError("a table links to the person table through two columns")
-    elsewhere = [f"{t}.{fk.column}" for t, fk in found if (fk.table, fk.key) != (root, key)]
-    return root, key, links, elsewhere, found
+    elsewhere = [(t, fk.column) for t, fk in found if (fk.table, fk.key) != (root, key)]
+    return root, key, links, elsewhere
 
 
 def linked_schemas(
     tables: Mapping[str, pd.DataFrame], drafts: Mapping[str, Schema]
 ) -> tuple[dict[str, Schema], str, str, list[str]]:
     """The drafts with the links declared and columns linking elsewhere dropped."""
-    root, key, _links, elsewhere, found = find_links(tables, drafts)
+    root, key, links, elsewhere = find_links(tables, drafts)
     out = {}
     for t, s in drafts.items():
-        fks = [fk for tt, fk in found if tt == t and fk.table == root and fk.key == key]
-        drop = {e.split(".", 1)[1] for e in elsewhere if e.split(".", 1)[0] == t}
+        drop = {c for tt, c in elsewhere if tt == t}
         cols = [
             c.model_copy(update={"action": Action.DROP}) if c.name in drop else c for c in s.columns
         ]
-        ds = s.dataset.model_copy(update={"links": fks})
+        ds = s.dataset.model_copy(update={"links": [links[t]] if t in links else []})
         out[t] = s.model_copy(update={"columns": cols, "dataset": ds})
-    return out, root, key, elsewhere
+    return out, root, key, [f"{t}.{c}" for t, c in elsewhere]
 
 
 def split_persons(
@@ -178,7 +171,7 @@ def split_persons(
         raise InputError("too few persons to split into training persons and a holdout")
     train, holdout = {}, {}
     for t, df in tables.items():
-        col = model.key if t == model.root else next(x.column for x in model.links if x.child == t)
+        col = model.key if t == model.root else model.link_of(t).column
         held = df[col].astype(str).isin(out_keys).to_numpy()
         train[t], holdout[t] = df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
     return train, holdout
@@ -266,7 +259,7 @@ def _release(
         if t == root:
             views = (train[t], holdout[t], synthetic[t])
         else:
-            link = next(x for x in model.links if x.child == t)
+            link = model.link_of(t)
             views = (
                 model.joined(link, train[root], train[t], raw=True),
                 model.joined(link, holdout[root], holdout[t], raw=True),
