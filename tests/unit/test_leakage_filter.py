@@ -15,7 +15,7 @@ from privacy.leakage import check_leakage
 from privacy.leakage.filter import filter_flagged
 from synth.cli import app
 from synth.report import governance
-from synth.report.page.leakage import leakage as render_leakage
+from synth.report.html import render_section
 from synth.schema.model import GateThresholds
 
 
@@ -91,7 +91,7 @@ def test_report_leakage_section_shows_attacks_sampling_and_filter():
     section = governance.leakage(result.to_dict(), result.dcr_train, result.dcr_holdout, {})
     assert section["filter"]["removed"] == len(result.flagged)
     assert section["sampling"]["rows_measured"] == 500
-    html = " ".join(render_leakage(section, {}).split())
+    html = " ".join(render_section("leakage", section, {}).split())
     assert "inference: plan" in html and "linkability" in html
     assert "outside the differential-privacy guarantee" in html
     assert "uniform random sample of 500 synthetic rows" in html
