@@ -26,12 +26,47 @@ import numpy as np
 from privacy.leakage.distance import _WORKERS, Encoded, add_mismatches, exact_sq, search_setup
 
 
-def _block_topk(g: np.ndarray, k: int, q_codes: np.ndarray, r_codes: np.ndarray, offset=None):
-    """Row-wise k smallest entries of ``g`` (columns, values); ``g`` is clobbered."""
+def _block_topk(
+    g: np.ndarray,
+    k: int,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    offset: np.ndarray | None = None,
+    bound: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise k smallest entries of ``g`` (columns, values; −1/+inf pad a row with fewer);
+    ``g`` is clobbered.
+
+    ``bound`` (one per row): the row's current k-th best from earlier reference blocks.
+    Only entries strictly below it can enter the row's list (a later block's equal entry
+    has a higher index and loses the tie), so when every row has a finite bound the block
+    is read through one comparison and the few candidates are gathered, instead of a
+    partition of every row; rows with more than k candidates are partitioned as before.
+    """
     add_mismatches(g, q_codes, r_codes)
     if offset is not None:
         g += offset[None, :]
-    kk = min(k, g.shape[1])
+    m, n = g.shape
+    kk = min(k, n)
+    if bound is None or not np.isfinite(bound).all():
+        return _partition(g, kk)
+    below = g < bound[:, None]
+    count = np.count_nonzero(below, axis=1)
+    cols = np.full((m, kk), -1, dtype=np.int64)
+    vals = np.full((m, kk), np.inf)
+    over = np.flatnonzero(count > kk)
+    if len(over):
+        below[over] = False
+        cols[over], vals[over] = _partition(g[over], kk)
+    r, c = np.nonzero(below)
+    if len(r):
+        pos = np.arange(len(r)) - np.searchsorted(r, r, side="left")  # r is sorted
+        cols[r, pos] = c
+        vals[r, pos] = g[r, c]
+    return cols, vals
+
+
+def _partition(g: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray]:
     cols = (
         np.argpartition(g, kk - 1, axis=1)[:, :kk]
         if kk < g.shape[1]
@@ -40,13 +75,15 @@ def _block_topk(g: np.ndarray, k: int, q_codes: np.ndarray, r_codes: np.ndarray,
     return cols, np.take_along_axis(g, cols, axis=1)
 
 
-def _topk(g, k, q_codes, r_codes, pool, offset=None):
+def _topk(g, k, q_codes, r_codes, pool, offset=None, bound=None):
     if _WORKERS < 2 or len(g) < 512:
-        return _block_topk(g, k, q_codes, r_codes, offset)
+        return _block_topk(g, k, q_codes, r_codes, offset, bound)
     cuts = np.linspace(0, len(g), _WORKERS + 1).astype(int)
     parts = list(
         pool.map(
-            lambda a, b: _block_topk(g[a:b], k, q_codes[:, a:b], r_codes, offset),
+            lambda a, b: _block_topk(
+                g[a:b], k, q_codes[:, a:b], r_codes, offset, None if bound is None else bound[a:b]
+            ),
             cuts[:-1],
             cuts[1:],
         )
@@ -101,8 +138,10 @@ def nearest_k(
                 np.matmul(qb, rb.T, out=g)
                 qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
                 off = None if offset is None else offset[rs : rs + len(rb)]
-                cols, vals = _topk(g, k, qc, rc, pool, off)
-                best_d, best_i = merge_k(best_d, best_i, vals, cols + rs, k)
+                cols, vals = _topk(g, k, qc, rc, pool, off, best_d[:, k - 1])
+                best_d, best_i = merge_k(
+                    best_d, best_i, vals, np.where(cols >= 0, cols + rs, -1), k
+                )
             out_i[qs : qs + m] = best_i
     # exact distances of the winners, then the final order
     for c in range(k):
