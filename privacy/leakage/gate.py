@@ -404,7 +404,8 @@ def nn_subset(search: BlockSearch) -> Callable[[list[Any], int, int], np.ndarray
     def nn(cols: list[Any], query: int, ref: int) -> np.ndarray:
         names = {c.name for c in cols}
         index = [i for i, c in enumerate(search.columns) if c.name in names]
-        nb = search.nearest(query, ref, cols=index, two=False)
-        return nb.sq1 / len(cols)
+        sub, inverse = search.distinct(index)  # the same distances, each distinct row once
+        nb = sub.nearest(query, ref, two=False)
+        return nb.sq1[inverse[query]] / len(cols)
 
     return nn

@@ -107,3 +107,16 @@ def test_rank_table_matches_searchsorted_ranks():
         2.0 * len(base)
     )
     assert np.array_equal(RankTable.of(col).ranks(x), want)
+
+
+@pytest.mark.parametrize("cols", [[0, 2], [0, 1, 3], [2]])
+def test_distinct_rows_give_the_same_nearest_distances(cols: list[int]):
+    # the quasi-identifier view searches each distinct row once; the distances (ranks from
+    # every real row, duplicates included) must be those of the full search
+    search = BlockSearch(_columns(3), block_rows=8, ref_rows=64)
+    sub, inverse = search.distinct(cols)
+    for query, ref in ((SYNTHETIC, TRAIN), (SYNTHETIC, HOLDOUT)):
+        full = search.nearest(query, ref, cols=cols, two=False).sq1
+        got = sub.nearest(query, ref, two=False).sq1[inverse[query]]
+        np.testing.assert_allclose(got, full, rtol=1e-13, atol=1e-13)
+    assert len(sub.columns[0].parts[TRAIN]) < len(search.columns[0].parts[TRAIN])
