@@ -1,8 +1,9 @@
 """Per-column classification: type, role, entity, confidence, evidence and action.
 
 :func:`classify` combines the column's profile, its header rule and what its sampled
-values say, in a fixed order of rules (free text, clinical codes, coordinates, value
-entities, the header, lexicon names, keys, quasi-identifiers by name).
+values say, in a fixed order of rules (street addresses by their values, free text unless
+an identifier header holds, clinical codes, coordinates, value entities, the header,
+lexicon names, keys, quasi-identifiers by name, then by their values).
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ import pandas as pd
 from privacy.findings import Finding
 from privacy.header_rules import match_header, normalise_header
 from privacy.profile import ColumnTotals, Profile, profile
-from privacy.shapes import geo_precision, name_share, opaque_share
+from privacy.recognizers.address import address_share
+from privacy.shapes import (
+    POSTCODE_ENTITIES,
+    fixed_code_share,
+    geo_precision,
+    name_share,
+    opaque_share,
+    postcode_country,
+    postcode_phrase,
+)
 from privacy.value_entities import DIRECT_ENTITIES, _clinical, _direct_values, _text_entities
-from privacy.vocabularies import public_vocabulary
+from privacy.vocabularies import public_vocabulary, quasi_vocabulary
 
 SAMPLE_VALUES = 100
 SAMPLE_TEXTS = 200
@@ -26,6 +36,12 @@ SAMPLE_TEXTS = 200
 FEW_DISTINCT = 100
 #: decimals of a coordinate that make it a home location (4 decimals ≈ 11 m)
 GEO_DIRECT_DECIMALS = 4
+#: share of sampled values that must be whole street addresses for an address column
+ADDRESS_SHARE = 0.6
+#: share of sampled values of one country's postcode shape for a postcode column by values
+POSTCODE_SHARE = 0.9
+#: postcode shapes specific enough to call a column with no postcode header
+SPECIFIC_POSTCODES = ("GB", "CA", "NL", "IE")
 
 
 def infer_type(p: Profile) -> str:
@@ -99,8 +115,31 @@ def classify(
 
     fmt = p.date_format
 
-    # 1. free text
-    if inferred == "text":
+    # 0. street addresses by their values, before the free-text test: an address with a
+    # unit ("668 Blanda Parade Unit 56") has as many words as a short note
+    if inferred in ("text", "categorical", "identifier") and p.numeric_share < 0.5:
+        addresses = address_share(values)
+        if addresses >= ADDRESS_SHARE and (rule is None or rule.role != "free_text"):
+            evidence.append(
+                f"{addresses:.0%} of sampled values are street addresses (building number, "
+                "street name and street word, unit or postcode; several countries' formats)"
+            )
+            agrees = rule is not None and rule.entity == "STREET_ADDRESS"
+            return _finding(
+                name,
+                "identifier",
+                "direct_identifier",
+                "STREET_ADDRESS",
+                0.95 if agrees else min(0.9, 0.5 + addresses / 2),
+                "replace",
+                evidence,
+                p,
+                hipaa=DIRECT_ENTITIES["STREET_ADDRESS"],
+            )
+
+    # 1. free text, unless the header names an identifier its values confirm (names)
+    direct_header = rule is not None and rule.role == "direct_identifier"
+    if inferred == "text" and not direct_header:
         texts = [
             str(present.iloc[i])
             for i in sorted(
@@ -233,18 +272,57 @@ def classify(
     # 7. keys with no entity: unique per row, or opaque machine keys (UUID, hex, tokens)
     specific_rule = rule is not None and rule.entity is not None
     opaque = opaque_share(values) >= 0.9 and p.distinct >= 20
-    if not specific_rule and (inferred == "identifier" or opaque):
-        evidence.append(
-            "unique per row with an id-like shape"
-            if inferred == "identifier"
-            else f"opaque machine keys (UUID/hex/token) in {opaque_share(values):.0%} of values"
-        )
+    # letters-and-digits codes of mostly one shape, each on one row (licence, passport)
+    coded = (
+        p.distinct >= 20
+        and p.unique_ratio >= 0.95
+        and p.top_shape_share >= 0.5
+        and p.numeric_share < 0.5
+        and fixed_code_share(values) >= 0.9
+    )
+    if not specific_rule and (inferred == "identifier" or opaque or coded):
+        if inferred == "identifier":
+            evidence.append("unique per row with an id-like shape")
+        elif opaque:
+            evidence.append(
+                f"opaque machine keys (UUID/hex/token) in {opaque_share(values):.0%} of values"
+            )
+        else:
+            evidence.append(
+                "letters-and-digits codes of one shape, each on one row (a document or "
+                "account number)"
+            )
         shape = p.top_shape if p.top_shape_share >= 0.9 else None
         return _finding(
             name, "identifier", "direct_identifier", "ID", 0.75, "replace", evidence, p, fmt=shape
         )
 
-    # 8. quasi-identifiers and sensitive attributes by name
+    # 8. postcodes by their shape: the header's country guess held to the values
+    country, pc_share = postcode_country(values)
+    zip_rule = rule is not None and rule.entity == "US_ZIP_CODE"
+    if country is not None and (
+        zip_rule or (rule is None and country in SPECIFIC_POSTCODES and pc_share >= POSTCODE_SHARE)
+    ):
+        entity = POSTCODE_ENTITIES.get(country, "POSTCODE")
+        area = "first three digits" if country in ("US", "4-digit") else "postcode area"
+        evidence.append(
+            f"{pc_share:.0%} of sampled values are {postcode_phrase(country)}: "
+            f"generalise to the {area}"
+        )
+        return _finding(
+            name,
+            "categorical",
+            "quasi_identifier",
+            entity,
+            0.85 if zip_rule else 0.75,
+            "generalise",
+            evidence,
+            p,
+            hipaa="Geographic subdivisions smaller than a state (ZIP beyond 3 digits)",
+            generalise="zip3",
+        )
+
+    # 9. quasi-identifiers and sensitive attributes by name
     if rule is not None:
         typ = inferred if inferred != "identifier" else "categorical"
         action, gen = rule.action, rule.generalise
@@ -252,6 +330,8 @@ def classify(
         if rule.entity == "AGE" and p.max_value is not None and p.max_value > 89:
             action, gen = "generalise", "top_code_89"
             evidence.append("ages above 89 present (HIPAA): top-code at 90")
+        elif rule.entity == "AGE" and p.max_value is not None and p.integer_share >= 0.95:
+            evidence.append("whole numbers up to 89: ages in years")
         elif rule.entity == "AGE" and any(re.match(r"^\W*(9\d|1\d\d)\D", v) for v in values):
             evidence.append("an age band above 89 present (HIPAA: ages over 89 are identifying)")
         if gen == "zip3":
@@ -271,6 +351,12 @@ def classify(
             generalise=gen,
             fmt=fmt,
         )
+    # 10. demographic quasi-identifiers by their values (race, marital status, title, sex)
+    vocab = quasi_vocabulary(values) if inferred == "categorical" and p.distinct <= 60 else None
+    if vocab is not None:
+        kind, vshare = vocab
+        evidence.append(f"{vshare:.0%} of distinct sampled values are {kind} categories")
+        return _finding(name, "categorical", "quasi_identifier", None, 0.7, "keep", evidence, p)
     if inferred == "datetime":
         return _finding(
             name,

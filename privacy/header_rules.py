@@ -1,7 +1,7 @@
 """Header rules: what a column's name says (``rules/headers.yaml``), held to its values.
 
 A rule matches the normalised column name; a rule with ``needs`` holds only when the
-sampled values look like what it claims (dates, names, keys).
+sampled values look like what it claims (dates, names, keys, postcodes).
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from pathlib import Path
 import yaml
 
 from privacy.profile import Profile
-from privacy.shapes import decimal_share, key_share, name_shape_share, name_share
+from privacy.shapes import (
+    POSTCODES,
+    decimal_share,
+    key_share,
+    name_shape_share,
+    name_share,
+)
 
 RULES = Path(__file__).parent / "rules"
 
@@ -76,6 +82,11 @@ def _needs_ok(needs: str | None, values: list[str], p: Profile, inferred: str) -
             and decimal_share(values) < 0.5
             and key_share(values) >= 0.8
         )
+    if needs == "postcode":
+        shaped = sum(
+            1 for v in values if any(rx.match(" ".join(v.split())) for rx in POSTCODES.values())
+        )
+        return bool(values) and shaped >= 0.8 * len(values)
     return True
 
 

@@ -82,3 +82,58 @@ def geo_precision(values: list[str], limit: float) -> int | None:
             return None
         decs.append(len(v.split(".")[1]) if "." in v else 0)
     return sorted(decs)[len(decs) // 2] if decs else None
+
+
+#: postcode shapes by country (whole value, case-insensitive); a UK or Canadian
+#: postcode district alone ("LA4", "K1A") counts as that country's code
+POSTCODES: dict[str, re.Pattern[str]] = {
+    "US": re.compile(r"^\d{5}(?:-\d{4})?$"),
+    "GB": re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?(?: ?\d[ABD-HJLNP-UW-Z]{2})?|GIR ?0AA)$", re.I),
+    "CA": re.compile(
+        r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z](?: ?\d[ABCEGHJ-NPRSTV-Z]\d)?$", re.I
+    ),
+    "NL": re.compile(r"^\d{4} ?[A-Z]{2}$", re.I),
+    "IE": re.compile(r"^[AC-FHKNPRTV-Y]\d[\dW] ?[\dAC-FHKNPRTV-Y]{4}$", re.I),
+    "4-digit": re.compile(r"^\d{4}$"),
+}
+#: the entity a postcode column gets, by country
+POSTCODE_ENTITIES = {"US": "US_ZIP_CODE", "GB": "UK_POSTCODE", "CA": "CA_POSTAL_CODE"}
+_POSTCODE_NAMES = {
+    "US": "US ZIP codes",
+    "GB": "UK postcodes or postcode districts",
+    "CA": "Canadian postal codes",
+    "NL": "Dutch postcodes",
+    "IE": "Irish Eircodes",
+    "4-digit": "4-digit postcodes",
+}
+
+
+def postcode_country(values: list[str]) -> tuple[str | None, float]:
+    """The postcode shape most ``values`` have (country code) and its share.
+
+    Canadian and UK shapes overlap on three-character districts; the full codes decide,
+    and a tie goes to the UK.
+
+    >>> postcode_country(["LA4 5XY", "RM17", "SW1A 1AA"])
+    ('GB', 1.0)
+    >>> postcode_country(["02139", "10001"])
+    ('US', 1.0)
+    """
+    present = [" ".join(v.split()) for v in values if v.strip()]
+    if not present:
+        return None, 0.0
+    shares = {
+        c: sum(1 for v in present if rx.match(v)) / len(present) for c, rx in POSTCODES.items()
+    }
+    best = max(shares, key=lambda c: (shares[c], c == "GB"))
+    return (best, shares[best]) if shares[best] > 0 else (None, 0.0)
+
+
+def postcode_phrase(country: str) -> str:
+    return _POSTCODE_NAMES.get(country, "postcodes")
+
+
+def fixed_code_share(values: list[str]) -> float:
+    """Share of values that are letters-and-digits codes ("S99999575", "X8648891X")."""
+    rx = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9\-]{6,20}$")
+    return sum(1 for v in values if rx.match(v.strip())) / len(values) if values else 0.0

@@ -12,6 +12,7 @@ rare one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 VOCABULARIES: tuple[tuple[str, ...], ...] = (
@@ -37,4 +38,173 @@ def public_vocabulary(values: Iterable[str]) -> list[str] | None:
     for vocab in VOCABULARIES:
         if seen <= set(vocab):
             return list(vocab)
+    return None
+
+
+#: value sets of demographic quasi-identifiers (lower case, punctuation dropped): a
+#: column whose values mostly come from one of them is a quasi-identifier whatever its
+#: header says. Single letters are left out (M/S could be sizes); the header rules cover them
+QUASI_VOCABULARIES: dict[str, frozenset[str]] = {
+    "race or ethnicity": frozenset(
+        [
+            "white",
+            "black",
+            "asian",
+            "hispanic",
+            "latino",
+            "latina",
+            "latinx",
+            "caucasian",
+            "native",
+            "other",
+            "mixed",
+            "multiracial",
+            "nonhispanic",
+            "hispanic",
+            "indian",
+            "pakistani",
+            "bangladeshi",
+            "chinese",
+            "arab",
+            "metis",
+            "inuit",
+            "aboriginal",
+            "maori",
+        ]
+    )
+    | frozenset(
+        {
+            "non hispanic",
+            "not hispanic or latino",
+            "hispanic or latino",
+            "african american",
+            "black or african american",
+            "american indian",
+            "alaska native",
+            "american indian or alaska native",
+            "native hawaiian",
+            "pacific islander",
+            "native hawaiian or other pacific islander",
+            "two or more races",
+            "asian pac islander",
+            "amer indian eskimo",
+            "some other race",
+            "white british",
+            "white irish",
+            "white other",
+            "black caribbean",
+            "black african",
+            "first nations",
+            "torres strait islander",
+        }
+    ),
+    "marital status": frozenset(
+        {
+            "married",
+            "single",
+            "divorced",
+            "widowed",
+            "separated",
+            "never married",
+            "unmarried",
+            "partnered",
+            "domestic partner",
+            "civil partnership",
+            "married civ spouse",
+            "married af spouse",
+            "married spouse absent",
+            "cohabiting",
+            "engaged",
+            "ledig",
+            "verheiratet",
+            "geschieden",
+            "verwitwet",
+            "célibataire",
+            "marié",
+            "mariée",
+            "divorcé",
+            "divorcée",
+            "veuf",
+            "veuve",
+            "soltero",
+            "casado",
+            "divorciado",
+            "viudo",
+        }
+    ),
+    "salutation or title": frozenset(
+        [
+            "mr",
+            "mrs",
+            "ms",
+            "miss",
+            "mx",
+            "dr",
+            "prof",
+            "sir",
+            "dame",
+            "lady",
+            "lord",
+            "rev",
+            "fr",
+            "sr",
+            "sra",
+            "srta",
+            "herr",
+            "frau",
+            "mme",
+            "mlle",
+            "master",
+            "madam",
+            "mister",
+            "missus",
+        ]
+    ),
+    "sex or gender": frozenset(
+        [
+            "male",
+            "female",
+            "man",
+            "woman",
+            "men",
+            "women",
+            "boy",
+            "girl",
+            "nonbinary",
+            "non",
+            "binary",
+            "intersex",
+            "transgender",
+            "trans",
+            "männlich",
+            "weiblich",
+            "homme",
+            "femme",
+            "masculin",
+            "féminin",
+            "hombre",
+            "mujer",
+        ]
+    ),
+}
+_PUNCT = re.compile(r"[^\w\s]|_")
+
+
+def quasi_vocabulary(values: Iterable[str]) -> tuple[str, float] | None:
+    """(kind, share) when at least two distinct values and 90 % of them are words of one
+    demographic vocabulary (race, marital status, salutation, sex), else None.
+
+    >>> quasi_vocabulary(["Married", "Never-married", "Divorced"])
+    ('marital status', 1.0)
+    >>> quasi_vocabulary(["Mr.", "Mrs.", "Ms."]), quasi_vocabulary(["red", "blue"])
+    (('salutation or title', 1.0), None)
+    """
+    seen = {" ".join(_PUNCT.sub(" ", str(v).lower()).split()) for v in values}
+    seen.discard("")
+    if len(seen) < 2:
+        return None
+    for kind, words in QUASI_VOCABULARIES.items():
+        share = sum(1 for v in seen if v in words) / len(seen)
+        if share >= 0.9 and sum(1 for v in seen if v in words and len(v) > 1) >= 2:
+            return kind, share
     return None

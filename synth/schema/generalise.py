@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -29,12 +31,42 @@ AGE_BANDS: list[tuple[int, int, str]] = [
 ]
 
 
+#: postcodes with letters, generalised to their area as ZIP3 is for ZIPs: Canada's forward
+#: sortation area, the UK's postcode area (letters of the outward code), the Netherlands'
+#: first two digits, Ireland's routing key. An area maps to itself (a synthetic column
+#: already generalised stays as it is)
+_AREAS = [
+    (re.compile(r"^([A-Z]\d[A-Z])(?: ?\d[A-Z]\d)?$"), 1),
+    (re.compile(r"^([A-Z]{1,2})\d[A-Z\d]?(?: ?\d[A-Z]{2})?$"), 1),
+    (re.compile(r"^(\d{2})\d{2} ?[A-Z]{2}$"), 1),
+    (re.compile(r"^([AC-FHKNPRTV-Y]\d[\dW]) ?[\dAC-FHKNPRTV-Y]{4}$"), 1),
+]
+
+
+def postcode_area(code: str) -> str:
+    """The area of a postcode with letters ('LA4 5XY' → 'LA', 'K1A 0B1' → 'K1A').
+
+    >>> postcode_area("rm17 6aa"), postcode_area("K1A 0B1"), postcode_area("1636 HO")
+    ('RM', 'K1A', '16')
+    """
+    c = " ".join(str(code).upper().split())
+    for rx, group in _AREAS:
+        m = rx.match(c)
+        if m:
+            return m.group(group)
+    return re.sub(r"[^A-Z0-9]", "", c)[:2]
+
+
 def generalise(values: pd.Series, method: Generalisation | str) -> pd.Series:
     method = Generalisation(method)
     if method == Generalisation.ZIP3:
-        digits = values.astype("string").str.replace(r"\D", "", regex=True).str.zfill(5)
-        out = digits.str[:3]
-        return out.astype(object).where(values.notna(), np.nan)
+        text = values.astype("string")
+        digits = text.str.replace(r"\D", "", regex=True).str.zfill(5)
+        out = digits.str[:3].astype(object)
+        letters = text.str.contains(r"[A-Za-z]", regex=True).fillna(False).astype(bool)
+        if letters.any():
+            out[letters] = [postcode_area(v) for v in text[letters]]
+        return out.where(values.notna(), np.nan)
     if method == Generalisation.YEAR:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
         return dates.dt.year.astype(float)
@@ -77,7 +109,8 @@ def generalised_column(col: Column) -> Column:
         # all 1000 codes as a public domain would spread mass over prefixes nobody lives in
         dom = None
         if col.domain is not None and col.domain.categories:
-            dom = Domain(categories=sorted({str(c)[:3] for c in col.domain.categories}))
+            cats = pd.Series([str(c) for c in col.domain.categories])
+            dom = Domain(categories=sorted(set(generalise(cats, method).dropna())))
         return col.model_copy(update={"type": ColumnType.CATEGORICAL, "domain": dom})
     if method == Generalisation.AGE_BAND:
         cats = [label for _, _, label in AGE_BANDS]
