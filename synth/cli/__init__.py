@@ -9,11 +9,12 @@ imports stay inside the command bodies, so bad input is answered fast.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from synth.cli import common, leakage, linked, model, release, scan, strip, verify
+from synth.cli import common, drift, leakage, linked, model, release, scan, strip, verify
 
 #: the exit codes of :mod:`synth.errors`, in ``synth --help`` (one paragraph each: rich
 #: help joins single lines)
@@ -36,7 +37,28 @@ writing it
 
 143 terminated (SIGTERM): cleaned up as after Ctrl-C"""
 
+
+def _no_flag_value(params: list[Any]) -> list[Any]:
+    """Boolean flags (``--overwrite``, ``--help``) shown without a ``<bool>`` value in
+    help: they take none (typer ≥ 0.2x prints every option's type)."""
+    for p in params:
+        if getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+    return params
+
+
+class _FlagsWithoutValue(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_flag_value(super().get_params(ctx))
+
+
+class _GroupFlagsWithoutValue(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_flag_value(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_GroupFlagsWithoutValue,
     add_completion=False,
     no_args_is_help=True,
     help="steward-synth: PII scan, end-to-end DP synthesis, leakage gate, release report.",
@@ -71,15 +93,17 @@ def _main(
 
 
 # registered in this order: the order `synth --help` lists them
-app.command()(scan.scan)
-app.command()(model.fit)
-app.command()(model.sample)
-app.command()(leakage.check)
-app.command()(release.release)
-app.command(name="release-linked")(linked.release_linked)
-app.command()(leakage.report)
-app.command()(strip.strip)
-app.command()(verify.verify)
+_cmd = _FlagsWithoutValue
+app.command(cls=_cmd)(scan.scan)
+app.command(cls=_cmd)(model.fit)
+app.command(cls=_cmd)(model.sample)
+app.command(cls=_cmd)(leakage.check)
+app.command(cls=_cmd)(release.release)
+app.command(cls=_cmd, name="release-linked")(linked.release_linked)
+app.command(cls=_cmd)(leakage.report)
+app.command(cls=_cmd)(strip.strip)
+app.command(cls=_cmd)(verify.verify)
+app.command(cls=_cmd)(drift.drift)
 
 
 def main() -> None:

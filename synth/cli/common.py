@@ -23,7 +23,30 @@ err = Console(stderr=True)
 out = Console()
 DEBUG = {"on": False}
 
-DataArg = Annotated[Path, typer.Argument(help="Input table (.csv or .parquet).")]
+
+def existing(what: str) -> Callable[[Path | None], Path | None]:
+    """A parameter callback: a path that does not exist is refused while the command
+    line is parsed, before any heavy module (torch, presidio, pandas) is imported, with the
+    message the readers give (``PATH: file not found``) and exit code 2."""
+
+    def check(value: Path | None) -> Path | None:
+        if value is not None and not Path(value).exists():
+            err.print(f"[red]error:[/red] {value}: {what} not found", highlight=False)
+            raise typer.Exit(2)
+        return value
+
+    return check
+
+
+DataArg = Annotated[
+    Path, typer.Argument(help="Input table (.csv or .parquet).", callback=existing("file"))
+]
+ModelArg = Annotated[
+    Path, typer.Argument(help="Model file from `synth fit`.", callback=existing("model file"))
+]
+SchemaOpt = Annotated[
+    Path, typer.Option("--schema", help="Reviewed schema (YAML).", callback=existing("schema file"))
+]
 JsonOpt = Annotated[
     Path | None, typer.Option("--json", help="Also write machine-readable JSON here.")
 ]

@@ -14,6 +14,7 @@ from synth.cli.common import (
     InsecureSeedOpt,
     JsonOpt,
     err,
+    existing,
     out,
     progress_display,
     run,
@@ -45,10 +46,20 @@ def _renames(pairs: list[str] | None) -> dict[str, str] | None:
 
 
 def check(
-    real: Annotated[Path, typer.Option("--real", help="Training rows the generator saw.")],
-    holdout: Annotated[Path, typer.Option("--holdout", help="Real rows it never saw.")],
-    synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic rows.")],
-    schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    real: Annotated[
+        Path,
+        typer.Option("--real", help="Training rows the generator saw.", callback=existing("file")),
+    ],
+    holdout: Annotated[
+        Path, typer.Option("--holdout", help="Real rows it never saw.", callback=existing("file"))
+    ],
+    synthetic: Annotated[
+        Path, typer.Option("--synthetic", help="Synthetic rows.", callback=existing("file"))
+    ],
+    schema: Annotated[
+        Path | None,
+        typer.Option("--schema", help="Schema (YAML).", callback=existing("schema file")),
+    ] = None,
     filter_out: Annotated[
         Path | None,
         typer.Option(
@@ -170,14 +181,27 @@ def _fmt(v: Any) -> str:
 
 
 def report(
-    real: Annotated[Path, typer.Option("--real", help="Training rows the generator saw.")],
-    holdout: Annotated[Path, typer.Option("--holdout", help="Real rows it never saw.")],
-    synthetic: Annotated[Path, typer.Option("--synthetic", help="Synthetic rows.")],
+    real: Annotated[
+        Path,
+        typer.Option("--real", help="Training rows the generator saw.", callback=existing("file")),
+    ],
+    holdout: Annotated[
+        Path, typer.Option("--holdout", help="Real rows it never saw.", callback=existing("file"))
+    ],
+    synthetic: Annotated[
+        Path, typer.Option("--synthetic", help="Synthetic rows.", callback=existing("file"))
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html/json.")],
     model_path: Annotated[
-        Path | None, typer.Option("--model", help="Model file (ledger, schema).")
+        Path | None,
+        typer.Option(
+            "--model", help="Model file (ledger, schema).", callback=existing("model file")
+        ),
     ] = None,
-    schema: Annotated[Path | None, typer.Option("--schema", help="Schema (YAML).")] = None,
+    schema: Annotated[
+        Path | None,
+        typer.Option("--schema", help="Schema (YAML).", callback=existing("schema file")),
+    ] = None,
     rename: RenameOpt = None,
     cluster: ClusterOpt = None,
     insecure_seed: InsecureSeedOpt = None,
@@ -187,6 +211,9 @@ def report(
     The report's fidelity sections need the tables in this process; --cluster runs the
     leakage check's neighbour searches on Dask (same result).
     """
+    if schema is None and model_path is None:  # before any heavy import
+        err.print("[red]error:[/red] give --schema or --model: the report needs the schema")
+        raise typer.Exit(2)
 
     def body() -> int:
         from privacy.leakage import check_leakage

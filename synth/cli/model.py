@@ -12,6 +12,8 @@ from synth.cli.common import (
     DataArg,
     InsecureSeedOpt,
     JsonOpt,
+    ModelArg,
+    SchemaOpt,
     err,
     out,
     privacy_line,
@@ -38,7 +40,7 @@ def _rows_source(path: Path, runner: Any) -> Any:
 
 def fit(
     data: DataArg,
-    schema: Annotated[Path, typer.Option("--schema", help="Reviewed schema (YAML).")],
+    schema: SchemaOpt,
     epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
     out_path: Annotated[Path, typer.Option("--out", help="Model file to write.")],
     delta: Annotated[float | None, typer.Option("--delta", help="δ (default: schema's).")] = None,
@@ -84,7 +86,7 @@ def fit(
 
 
 def sample(
-    model_path: Annotated[Path, typer.Argument(help="Model file from `synth fit`.")],
+    model_path: ModelArg,
     out_path: Annotated[Path, typer.Option("--out", help="Output .csv or .parquet.")],
     rows: Annotated[
         int | None,
@@ -96,21 +98,58 @@ def sample(
         int | None,
         typer.Option("--seed", help="Make the sample reproducible (default: fresh randomness)."),
     ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            help='Only rows holding these conditions, e.g. "sex=F,age>=70", '
+            '"age=30..40", "region=R01|R02", "smoker!=yes" (repeatable). Exact on the '
+            "aim/mst models, measured rejection on dpsgd; an impossible condition is an error.",
+        ),
+    ] = None,
+    rebalance: Annotated[
+        str | None,
+        typer.Option(
+            "--rebalance",
+            help="Set the shares of a categorical column's values: COLUMN=value:share,... "
+            "(e.g. dx=E11:0.1 or dx=E11:10%; the rest keeps the model's proportions), or "
+            "COLUMN alone for uniform shares.",
+        ),
+    ] = None,
     json_out: JsonOpt = None,
 ) -> None:
-    """Sample synthetic rows from a model: post-processing, no privacy cost."""
+    """Sample synthetic rows from a model: post-processing, no privacy cost. With --where
+    or --rebalance, the JSON says what was applied and how the output differs from the
+    model's marginals."""
 
     def body() -> None:
         from synth.io.tables import write_table
         from synth.synthesizer import Synthesizer
 
         model = Synthesizer.load(model_path)
-        df = model.sample(rows, seed=seed)
+        applied: dict[str, Any] | None = None
+        if where or rebalance:
+            df, applied = model.sample_where(rows, where=where, rebalance=rebalance, seed=seed)
+        else:
+            df = model.sample(rows, seed=seed)
         write_table(df, out_path)
         out.print(f"{len(df)} rows written to {out_path}")
+        if applied is not None:
+            shown = ", ".join(applied["conditions"]) or "none"
+            out.print(
+                f"conditions: {shown}; model share of the conditions "
+                f"{applied['model_share_of_conditions']:.2%} ({applied['method']})",
+                highlight=False,
+            )
         write_json(
             json_out,
-            {"rows": len(df), "out": str(out_path), "seed": seed, "columns": list(df.columns)},
+            {
+                "rows": len(df),
+                "out": str(out_path),
+                "seed": seed,
+                "columns": list(df.columns),
+                "conditional": applied,
+            },
         )
 
     run(body)

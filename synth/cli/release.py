@@ -27,8 +27,12 @@ def release(
     epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty).")],
     schema: Annotated[Path | None, typer.Option("--schema", help="Reviewed schema.")] = None,
-    delta: Annotated[float | None, typer.Option("--delta")] = None,
-    engine: Annotated[str, typer.Option("--engine")] = "auto",
+    delta: Annotated[
+        float | None, typer.Option("--delta", help="δ (default: the schema's).")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Generator engine: auto, aim, mst or dpsgd.")
+    ] = "auto",
     rows: Annotated[
         int | None,
         typer.Option(

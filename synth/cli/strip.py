@@ -7,14 +7,24 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.common import DataArg, JsonOpt, out, progress_display, run, write_json
+from synth.cli.common import (
+    DataArg,
+    JsonOpt,
+    SchemaOpt,
+    out,
+    progress_display,
+    run,
+    write_json,
+)
 
 
 def strip(
     data: DataArg,
-    schema: Annotated[Path, typer.Option("--schema", help="Reviewed schema.")],
+    schema: SchemaOpt,
     out_path: Annotated[Path, typer.Option("--out", help="De-identified .csv/.parquet.")],
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the replacement values (surrogates).")
+    ] = 0,
     json_out: JsonOpt = None,
 ) -> None:
     """Apply the schema's actions (drop/replace/redact/generalise): a de-identified,
