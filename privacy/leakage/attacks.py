@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared, encode, nearest_two
+from privacy.leakage.leave_one_out import nearest_leaving_out
 from privacy.leakage.metrics import Metric
 from privacy.leakage.risk import AttackOutcome, risk_metric
 from privacy.leakage.singling_out import SinglingOut, singling_out
@@ -201,9 +202,13 @@ def run_attacks(
             if s not in plan.quasi_identifiers:
                 inference.append(_infer(cols, s, near, QI_ATTACKER))
     if FULL_ATTACKER in plan.attackers:
+        every = [cols[n] for n in names]
+        tr_near, ho_near = (
+            nearest_leaving_out(every, plan.secrets, part, block_rows=block_rows)
+            for part in (TRAIN, HOLDOUT)
+        )
         for s in plan.secrets:
-            near = _nearest([cols[n] for n in names if n != s], block_rows)
-            inference.append(_infer(cols, s, near, FULL_ATTACKER))
+            inference.append(_infer(cols, s, (tr_near[s], ho_near[s]), FULL_ATTACKER))
 
     linkability = None
     if len(columns) >= 2:
