@@ -588,7 +588,76 @@ CASES: list[Case] = [
         2,
         ("gone.csv", "not found"),
     ),
+    # -- the steward's loop (issue 20): conditions, rebalancing, drift --------------------
+    Case(
+        "sample-where-unknown-column",
+        lambda d, m: _sample_where(d, m, "--where", "height=3"),
+        2,
+        ("height", "not modelled"),
+    ),
+    Case(
+        "sample-where-value-outside-domain",
+        lambda d, m: _sample_where(d, m, "--where", "sex=Q"),
+        2,
+        ("'Q'", "sex", "not among"),
+    ),
+    Case(
+        "sample-where-zero-probability",
+        lambda d, m: _sample_where(d, m, "--where", "age>=1000"),
+        2,
+        ("probability ~0", "no row"),
+    ),
+    Case(
+        "sample-where-unreadable",
+        lambda d, m: _sample_where(d, m, "--where", "sex"),
+        2,
+        ("--where", "cannot read 'sex'"),
+    ),
+    Case(
+        "sample-where-not-a-number",
+        lambda d, m: _sample_where(d, m, "--where", "age>=old"),
+        2,
+        ("age>=old", "not a number"),
+    ),
+    Case(
+        "sample-rebalance-numeric-column",
+        lambda d, m: _sample_where(d, m, "--rebalance", "age"),
+        2,
+        ("age", "not categorical"),
+    ),
+    Case(
+        "sample-rebalance-shares-above-one",
+        lambda d, m: _sample_where(d, m, "--rebalance", "sex=F:0.7,M:0.6"),
+        2,
+        ("--rebalance", "add up to 1.300"),
+    ),
+    Case(
+        "drift-new-data-missing",
+        lambda d, m: ["drift", str(m), str(d / "gone.csv")],
+        2,
+        ("gone.csv", "not found"),
+    ),
+    Case(
+        "drift-new-data-lacks-a-column",
+        lambda d, m: [
+            "drift",
+            str(m),
+            str(_csv(d / "new.csv", _frame().assign(sex=CANARY).drop(columns=["age"]))),
+        ],
+        2,
+        ("new.csv", "lacks the modelled column", "age"),
+    ),
+    Case(
+        "drift-model-missing",
+        lambda d, m: ["drift", str(d / "gone.synth"), str(_good(d))],
+        2,
+        ("gone.synth", "model file not found"),
+    ),
 ]
+
+
+def _sample_where(d: Path, m: Path, *extra: str) -> list[str]:
+    return ["sample", str(m), "--rows", "5", "--out", str(d / "s.csv"), *extra]
 
 
 def _snapshot(root: Path) -> dict[str, str]:
