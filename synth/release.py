@@ -285,6 +285,7 @@ def _release(
     from privacy.leakage import check_leakage
     from synth.io.chunks import SCAN_CHUNK_BYTES, plan_chunks
     from synth.report import write_check_report
+    from synth.report.build import model_codecs
 
     lap = time.perf_counter()
 
@@ -346,6 +347,7 @@ def _release(
             runner=runner,
             seed=insecure_seed,  # None: fresh OS entropy, as every draw touching real rows
         )
+        dp_sample = synthetic  # the model's output: its quantiles may label the report's bins
         if filter_flagged:  # looks at real data: outside the DP guarantee (said in the report)
             from privacy.leakage.filter import filter_flagged as drop_flagged
 
@@ -372,6 +374,8 @@ def _release(
             scan=scan_dict,
             holdout=holdout,
             provenance=finish(prov, stage, written, REPORT_NOT_HASHED),
+            codecs=model_codecs(model),
+            dp_sample=dp_sample,
         )
         progress("report", 1, 1)
         stage_done("report")

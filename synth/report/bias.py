@@ -31,10 +31,9 @@ def _bands(c: Prepared, entity: str | None) -> tuple[np.ndarray, np.ndarray, lis
         labels = bins.labels(c.kind)[:-1]
         how = (
             f"{QUANTILE_BANDS} quantile bands of the real data (a value holding a band's "
-            "share of the rows is a band of its own)"
+            "share of the rows is a band of its own), labelled by quantile rank: no DP "
+            "measurement paid for their edges"
         )
-    if c.masked:
-        labels = [f"band {i + 1}" for i in range(len(labels))]
 
     def codes(s: pd.Series) -> np.ndarray:
         return bins.codes(s.to_numpy(dtype=float))

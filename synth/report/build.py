@@ -35,6 +35,13 @@ INTERNAL_NOTE = (
     "covered by the differential-privacy guarantee. Share synthetic.csv, model.synth, "
     "ledger.json and release.json; keep this report, leakage.json and scan.json internal."
 )
+#: how numbers are binned for the comparison, and why some bins show no values
+NUMERIC_BINS_METHOD = (
+    "about 10 bins + missing. Edges from the model's own sample or DP measurements, or "
+    "from the schema's declared bounds, are shown as values; otherwise the bins are cut "
+    "at quantiles of the real training data and labelled by quantile rank (p10–p20), "
+    "since no DP measurement paid for those values"
+)
 SECTION_KEYS = (
     "verdict",
     "pii_scan",
@@ -54,6 +61,12 @@ def _tool_version() -> str | None:
         return version("steward-synth")
     except Exception:
         return None
+
+
+def model_codecs(model: Any) -> dict[str, dict[str, Any]]:
+    """A fitted :class:`~synth.Synthesizer`'s codecs by column name (their ``state_dict``:
+    public or DP bounds, edges and heavy values only)."""
+    return {c.name: c.state_dict() for c in getattr(model, "codecs", None) or []}
 
 
 def _exact_copies(cols: list[Prepared]) -> dict[str, Any]:
@@ -88,7 +101,7 @@ def _fidelity(
 ) -> dict[str, Any]:
     return {
         "method": {
-            "numeric_bins": "10 quantile bins of the real training data + missing",
+            "numeric_bins": NUMERIC_BINS_METHOD,
             "categorical": "every category + missing (2-/3-way: top 50 + other)",
             "datetime": "parsed with the column format, binned as numbers",
         },
@@ -164,14 +177,19 @@ def build_report(
     released: bool,
     holdout: pd.DataFrame | None = None,
     provenance: dict[str, Any] | None = None,
+    codecs: dict[str, dict[str, Any]] | None = None,
+    dp_sample: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The report as a JSON-ready dict (one key per section) and base64 PNG figures by id.
 
     ``provenance`` (:mod:`synth.provenance`, given by a release) becomes the ``provenance``
-    section; without it the section says none was recorded."""
+    section; without it the section says none was recorded. ``dp_sample`` (the model's own
+    sample before any filter: DP post-processing) or ``codecs`` (the fitted model's, by
+    column: :func:`model_codecs`) give numeric bins with DP or public edges, shown as
+    values; without them numbers are binned at real quantiles and labelled by rank."""
     start = time.perf_counter()
     scrub = Scrubber.from_tables(schema, [train, holdout])
-    cols, skipped = prepare(train, synthetic, schema, holdout)
+    cols, skipped = prepare(train, synthetic, schema, holdout, codecs, dp_sample)
     t_prepared = time.perf_counter()
     for c in cols:
         c.labels = [scrub.text(x) for x in c.labels]
@@ -279,6 +297,8 @@ def write_check_report(
     model: dict[str, Any] | None = None,
     scan: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
+    codecs: dict[str, dict[str, Any]] | None = None,
+    dp_sample: pd.DataFrame | None = None,
 ) -> None:
     """Report a leakage check (a :class:`~privacy.leakage.LeakageResult`): the verdict is
     the gate's, the distance plot its per-row distances."""
@@ -294,5 +314,7 @@ def write_check_report(
         released=bool(leak.passed),
         holdout=holdout,
         provenance=provenance,
+        codecs=codecs,
+        dp_sample=dp_sample,
     )
     write_report(out_dir, report, figures)

@@ -9,22 +9,35 @@ holding ≥ 1/10 of the rows and quantile bins of the rest, plus a missing bin
 for categories.
 Codes drive the k-way marginals, the associations and the plots.
 
+A numeric column's bins are labelled by their edges only when the edges are public or
+paid for: quantiles of the model's own sample (post-processing of the DP model, before
+any filter looked at real rows), else the fitted model's codec (DP or declared bounds, DP
+quantile edges, DP heavy values), else the schema's declared bounds (equal widths).
+Otherwise the bins are cut at the real data's quantiles, which no DP measurement paid
+for, and labelled by quantile rank ("p10–p20"), never by value
+(:mod:`synth.report.binning`).
+
 Columns whose role is ``direct_identifier`` or ``free_text`` never show their values:
-their bin labels are neutral ("bin 3", "category 2").
+numbers are labelled by quantile rank, categories neutrally ("category 2").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synth.encoding import DatetimeCodec
 from synth.io.numbers import to_numbers
-from synth.report.binning import MISSING, NumericBins, numeric_bins
+from synth.report.binning import MISSING, NumericBins, bounds_bins, codec_bins, numeric_bins
 from synth.schema.generalise import generalise, generalised_column, looks_generalised
 from synth.schema.model import Column, ColumnType, Role, Schema
+
+#: where a numeric column's bin edges come from, as the report says it
+EDGES_SAMPLE = "model's sample (DP)"
+EDGES_MODEL, EDGES_SCHEMA, EDGES_RANKS = "model (DP)", "schema (public)", "quantile ranks"
 
 NUMERIC_BINS = 10
 #: categories kept as their own code (by real frequency); the rest share "other"
@@ -49,6 +62,8 @@ class Prepared:
     holdout_codes: np.ndarray | None
     bins: NumericBins | None = None
     categories: list[str] = field(default_factory=list)
+    #: a numeric column's bin edges: EDGES_MODEL, EDGES_SCHEMA or EDGES_RANKS
+    edges_from: str | None = None
 
     @property
     def masked(self) -> bool:
@@ -109,9 +124,46 @@ def _cat_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
     return codes
 
 
+def _days(v: object) -> float:
+    return float(DatetimeCodec.to_days(pd.Series([v]), None).iloc[0])
+
+
+def public_bins(
+    col: Column,
+    gcol: Column,
+    real: pd.Series,
+    codec: dict[str, Any] | None = None,
+    dp_sample: pd.Series | None = None,
+) -> tuple[NumericBins, str]:
+    """Bins of a numeric column and where their edges come from (see the module doc);
+    ``dp_sample`` holds the model's own sampled values, typed."""
+    if str(col.role) not in MASKED_ROLES:
+        if dp_sample is not None and dp_sample.notna().any():
+            bins = numeric_bins(dp_sample.to_numpy(dtype=float), NUMERIC_BINS)
+            return replace(bins, ranks=None), EDGES_SAMPLE
+        bins = codec_bins(codec, NUMERIC_BINS) if codec is not None else None
+        if bins is not None:
+            return bins, EDGES_MODEL
+        dom = gcol.domain
+        if dom is not None and dom.has_bounds and col.generalise is None:
+            if gcol.type == ColumnType.DATETIME:
+                lo, hi, precision = _days(dom.min), _days(dom.max), 0
+            else:
+                lo, hi, precision = float(dom.min), float(dom.max), dom.precision  # type: ignore[arg-type]
+            return bounds_bins(lo, hi, NUMERIC_BINS, precision), EDGES_SCHEMA
+    return numeric_bins(real.to_numpy(dtype=float), NUMERIC_BINS), EDGES_RANKS
+
+
 def prepare_column(
-    col: Column, real_raw: pd.Series, synth_raw: pd.Series, holdout_raw: pd.Series | None
+    col: Column,
+    real_raw: pd.Series,
+    synth_raw: pd.Series,
+    holdout_raw: pd.Series | None,
+    codec: dict[str, Any] | None = None,
+    dp_sample_raw: pd.Series | None = None,
 ) -> Prepared:
+    """``codec``: the fitted model's codec of this column (its ``state_dict``), if any;
+    ``dp_sample_raw``: this column of the model's own sample (DP), if known."""
     gcol = generalised_column(col)
     real = typed(real_raw, col, gcol, raw=True)
     raw_synth = col.generalise is not None and not looks_generalised(synth_raw, col.generalise)
@@ -120,10 +172,14 @@ def prepare_column(
     role = str(col.role)
     if gcol.type in (ColumnType.NUMERICAL, ColumnType.DATETIME):
         kind = "datetime" if gcol.type == ColumnType.DATETIME else "numeric"
-        bins = numeric_bins(real.to_numpy(dtype=float), NUMERIC_BINS)
+        dp = None
+        if dp_sample_raw is not None:
+            gen = col.generalise is not None and not looks_generalised(
+                dp_sample_raw, col.generalise
+            )
+            dp = typed(dp_sample_raw, col, gcol, raw=gen)
+        bins, edges_from = public_bins(col, gcol, real, codec, dp)
         labels = bins.labels(kind)
-        if role in MASKED_ROLES:
-            labels = [*(f"bin {i + 1}" for i in range(len(labels) - 1)), MISSING]
 
         def codes(v: pd.Series) -> np.ndarray:
             return bins.codes(v.to_numpy(dtype=float))
@@ -140,6 +196,7 @@ def prepare_column(
             codes(synth),
             None if hold is None else codes(hold),
             bins=bins,
+            edges_from=edges_from,
         )
     counts = real.dropna().value_counts()
     cats = [str(c) for c in counts.index[:MAX_CODED_CATEGORIES]]
@@ -164,8 +221,12 @@ def prepare(
     synthetic: pd.DataFrame,
     schema: Schema,
     holdout: pd.DataFrame | None = None,
+    codecs: dict[str, dict[str, Any]] | None = None,
+    dp_sample: pd.DataFrame | None = None,
 ) -> tuple[list[Prepared], list[dict[str, str]]]:
-    """Prepared modelled columns present in both tables, and the modelled ones left out."""
+    """Prepared modelled columns present in both tables, and the modelled ones left out.
+    ``codecs``: the fitted model's codecs by column (``state_dict``); ``dp_sample``: the
+    model's own sample, unfiltered; both for bin edges that may be shown."""
     out: list[Prepared] = []
     skipped: list[dict[str, str]] = []
     for col in schema.modelled:
@@ -174,5 +235,7 @@ def prepare(
             skipped.append({"column": col.name, "reason": f"not in the {where} table"})
             continue
         hold = holdout[col.name] if holdout is not None and col.name in holdout.columns else None
-        out.append(prepare_column(col, train[col.name], synthetic[col.name], hold))
+        codec = (codecs or {}).get(col.name)
+        dp = dp_sample[col.name] if dp_sample is not None and col.name in dp_sample else None
+        out.append(prepare_column(col, train[col.name], synthetic[col.name], hold, codec, dp))
     return out, skipped

@@ -139,6 +139,8 @@ def column_rows(cols: list[Prepared]) -> list[dict[str, Any]]:
             row["unseen_share_synthetic"] = (
                 float((~present.isin(seen)).sum() / len(c.synth)) if len(c.synth) else None
             )
+        if c.numeric:
+            row["bin_edges"] = c.edges_from
         if c.numeric and c.bins is not None and len(c.bins.points):
             row["point_masses"] = [c.labels[i] for i in range(len(c.bins.points))]
         row["moved_values"] = moved_values(c)

@@ -493,5 +493,10 @@ def test_a_smeared_point_mass_scores_badly_and_is_flagged() -> None:
     assert column_tvd(good) < 0.05
     assert column_tvd(bad) > 0.5
     assert not moved_values(good)
-    (zero,) = [m for m in moved_values(bad) if m["value"] == "= 0"]
+    # the real rows' own frequent value is unpaid: named by number, not by value
+    (zero,) = [m for m in moved_values(bad) if m["value"] == "frequent value 1"]
     assert zero["share_real"] > 0.85 and zero["share_synthetic"] < 0.05
+    # the model's DP heavy value 0 (its codec) is paid for: named by value
+    codec = {"kind": "numerical", "low": 0.0, "high": 1000.0, "precision": 0, "points": [0.0]}
+    (zero,) = [m for m in moved_values(prepare_column(col, real, smeared, None, codec))]
+    assert zero["value"] == "= 0" and zero["share_real"] > 0.85
