@@ -1,6 +1,7 @@
 """Linked tables on the Synthea trio (issue 17): patients → encounters, patients → conditions.
 
     .venv/bin/python benchmarks/linked_bench.py [--epsilon 1 10] [--fits 2] [--data DIR]
+        [--scale N]
 
 Each table goes through the scan (its draft schema); the child tables get one link each
 (``PATIENT`` → ``patients.Id``), nothing else edited: the default path. The
@@ -8,16 +9,28 @@ Each table goes through the scan (its draft schema); the child tables get one li
 ``DESCRIPTION``: SNOMED/LOINC vocabularies, public), as a steward would. All rows are
 fitted (no holdout: this measures fidelity, not the gate) with
 :class:`synth.linked.LinkedSynthesizer` at ε per person for the three tables together.
+Which values go together in one patient is modelled per person
+(:mod:`synth.linked_presence`): in the draft, on the column the schema ranks first
+(``CODE`` of each child); in the declared variant, on ``CODE``+``DESCRIPTION`` together
+(a code and its description name one thing). One more fit per case runs with the
+presence model off (``presence_values=0``, rows drawn one by one given the patient: the
+design before) for comparison.
 
 * ``join``: share of child rows whose key is a synthetic patient's (target 100 %);
-* ``children_tvd``: TVD of children per patient (0 included) against the real, over
-  0…k and "more" (k: the child's DP bound), and ``children_tvd_full`` on 0…30 and more
-  (counts above k are cut by the bound);
+* ``children_tvd``: TVD of children per patient (0 included) against the real, both cut
+  at k (k: the child's DP bound; a synthetic patient can hold more than k rows when more
+  values are indicated), and ``children_tvd_full`` on 0…30 and more;
 * ``prevalence_err``: largest and mean absolute error of the share of patients with each
-  of the 20 most frequent conditions (target ±0.03).
+  of the 20 most frequent conditions (``DESCRIPTION``; target ±0.03), and the same by
+  ``CODE`` (``prevalence_code_err``);
+* ``floor``: what DP noise alone allows for one such share, from the person model's
+  ledger: σ of one count in its 1-way measurement over the DP persons estimate (SD and
+  mean |error|), and the mean |error| had its whole ρ measured only the indicators.
 
-A broken output scores badly in the same run: the synthetic conditions with their
-descriptions shuffled across rows keep the per-patient counts but move prevalence.
+Two broken outputs score in the same run: the synthetic conditions with (code,
+description) pairs at random (per-patient counts kept, prevalence moved), and with the
+patient column shuffled across rows (the row marginal kept, which conditions go together
+in one patient lost).
 """
 
 from __future__ import annotations
@@ -57,6 +70,13 @@ def scaled(tables: dict[str, pd.DataFrame], times: int) -> dict[str, pd.DataFram
     return out
 
 
+def presence(declared: bool) -> dict | None:
+    """The draft lets the schema choose; the declared variant groups code and description."""
+    if not declared:
+        return None
+    return {t: ["CODE", "DESCRIPTION"] for t in CHILDREN}
+
+
 def schemas(tables: dict[str, pd.DataFrame], declared: bool):
     from privacy import scan
     from synth.schema.model import Domain, ForeignKey
@@ -90,10 +110,10 @@ def tvd_counts(real: np.ndarray, syn: np.ndarray, top: int) -> float:
     return 0.5 * float(np.abs(p - q).sum())
 
 
-def prevalence(real: dict, syn: dict) -> tuple[float, float]:
+def prevalence(real: dict, syn: dict, column: str = "DESCRIPTION") -> tuple[float, float]:
     r, s = real["conditions"], syn["conditions"]
-    top = r.groupby("DESCRIPTION")["PATIENT"].nunique().nlargest(20) / len(real["patients"])
-    got = s.groupby("DESCRIPTION")["PATIENT"].nunique().reindex(top.index, fill_value=0)
+    top = r.groupby(column)["PATIENT"].nunique().nlargest(20) / len(real["patients"])
+    got = s.groupby(column)["PATIENT"].nunique().reindex(top.index, fill_value=0)
     err = (top - got / max(1, len(syn["patients"]))).abs()
     return round(float(err.max()), 4), round(float(err.mean()), 4)
 
@@ -107,11 +127,30 @@ def score(case: str, real: dict, syn: dict, model) -> dict:
             "rows": len(syn[t]),
             "k": k,
             "join": round(float(syn[t]["PATIENT"].isin(syn["patients"]["Id"]).mean()), 4),
-            "children_tvd": round(tvd_counts(np.minimum(rc, k), sc, k), 4),
+            "children_tvd": round(tvd_counts(np.minimum(rc, k), np.minimum(sc, k), k), 4),
             "children_tvd_full": round(tvd_counts(rc, sc, 30), 4),
         }
     row["prevalence_err_max"], row["prevalence_err_mean"] = prevalence(real, syn)
+    row["prevalence_code_err_max"], row["prevalence_code_err_mean"] = prevalence(real, syn, "CODE")
+    if model is not None:
+        row["floor"] = model.floor()
+        row["values_modelled"] = {c: len(p.values) for c, p in model.presence.items()}
+        row["sample_stats"] = model.sample_stats
     return row
+
+
+def broken(real: dict, syn: dict, model) -> list[dict]:
+    """The two broken outputs, scored."""
+    rng = np.random.default_rng(0)
+    cond = syn["conditions"]
+    pairs = real["conditions"][["CODE", "DESCRIPTION"]].drop_duplicates().to_numpy()
+    pick = pairs[rng.integers(0, len(pairs), len(cond))]
+    at_random = cond.assign(CODE=pick[:, 0], DESCRIPTION=pick[:, 1])
+    shuffled = cond.assign(PATIENT=rng.permutation(cond["PATIENT"].to_numpy()))
+    return [
+        score("broken: condition codes at random", real, {**syn, "conditions": at_random}, model),
+        score("broken: patients shuffled", real, {**syn, "conditions": shuffled}, model),
+    ]
 
 
 def main() -> int:
@@ -133,32 +172,31 @@ def main() -> int:
     for declared in (False, True):
         sch = schemas(real, declared)
         for eps in args.epsilon:
-            for fit in range(args.fits):
+            for fit in range(args.fits + 1):
+                before = fit == args.fits  # the last fit: the presence model off
                 t0 = time.perf_counter()
-                model = LinkedSynthesizer(sch, epsilon=eps, delta=1e-6).fit(real)
+                model = LinkedSynthesizer(
+                    sch,
+                    epsilon=eps,
+                    delta=1e-6,
+                    presence=presence(declared),
+                    presence_values=0 if before else 20,
+                ).fit(real)
                 fit_s = time.perf_counter() - t0
                 syn = model.sample(seed=fit)
                 label = f"{'declared code lists' if declared else 'draft'}, ε={eps:g}"
                 if args.scale > 1:
                     label += f", patients ×{args.scale}"
+                if before:
+                    label += ", presence off (before)"
                 row = score(label, real, syn, model)
                 row.update(fit=fit, fit_s=round(fit_s, 1), spent=model.describe()["spent"])
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if fit == 0 and declared and eps == max(args.epsilon):
-                    rng = np.random.default_rng(0)
-                    cond = syn["conditions"]
-                    broken = {
-                        **syn,
-                        "conditions": cond.assign(
-                            DESCRIPTION=rng.choice(
-                                real["conditions"]["DESCRIPTION"].unique(), len(cond)
-                            )
-                        ),
-                    }
-                    b = score("broken: condition descriptions at random", real, broken, model)
-                    rows.append(b)
-                    print(json.dumps(b), flush=True)
+                    for b in broken(real, syn, model):
+                        rows.append(b)
+                        print(json.dumps(b), flush=True)
     out = HERE.parent / "out"
     out.mkdir(exist_ok=True)
     (out / f"linked_bench{'' if args.scale == 1 else f'_x{args.scale}'}.json").write_text(
