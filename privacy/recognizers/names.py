@@ -1,11 +1,30 @@
-"""Person names without a statistical NER model: a lexicon of given and family names.
+"""Person names by rule: a gazetteer of given and family names, titles, initials, context.
 
-The lexicon is Faker's name lists for several locales (``en`` is the long US list of
-given and family names also used by other generators) (shipped with Faker, so
-nothing is downloaded). Scores: a title followed by a capitalised word ("Ms.
-Lawrence") 0.85; two or three capitalised words of which the first is a given name
-and the last a family name 0.8; a lone given-or-family name 0.3 (too weak to act
-on alone in prose; enough, over many values of one column, to call it a name column).
+Two word lists, both shipped or installed, nothing downloaded:
+
+* :func:`name_lexicon` — Faker's name lists for several locales (what the column scanner
+  matches whole values against; unchanged);
+* :func:`gazetteer` — the lexicon plus the 1990 US census lists (5,163 given, 88,799
+  family names; public domain, ``privacy/data/``), lower-cased, for free text; and
+  :func:`english_words`, lower-case English words (SCOWL), which tell a name met alone
+  ("Kowalczyk") from a capitalised word ("Hope", "Patient", "Monday" are census surnames).
+
+In prose a capitalised word is *G*/*F* (a given/family name), *E* (an English word that is
+no name), or *U* (unknown: neither). Rules, each giving the span of the name words only
+(never the title):
+
+* a title or salutation (Mr, Mrs, Ms, Dr, Prof, Herr, Mme, ...) before 1–3 capitalised
+  words that are not E → 0.85;
+* initials before a capitalised non-E word ("J. Kowalski", "J.K. Rowling") → 0.75;
+* "Given [Middle|Initial.] Family" by the name lists, English words or not ("Robin
+  Marsh", "April Durham") → 0.8;
+* a run of 2–4 capitalised words (particles such as "van", "de", "Mac", "Ó" allowed inside)
+  holding a G or F word and no E word, after trimming leading/trailing E words → 0.8
+  ("Given Family" → 0.85);
+* a context word before 1–3 capitalised non-E words ("spoke with", "wife", "contact",
+  "attn", "ask for", "per", ...) → 0.65;
+* a lone G/F word that is no English word → 0.5; one that is also an English word ("Will",
+  "Hope") → 0.3, too weak to act on alone in prose, enough over many values of a column.
 """
 
 from __future__ import annotations
@@ -13,10 +32,12 @@ from __future__ import annotations
 import importlib
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+DATA = Path(__file__).resolve().parents[1] / "data"
 _LOCALES = [
     "en",
     "en_US",
@@ -32,55 +53,114 @@ _LOCALES = [
     "en_IN",
     "pt_BR",
 ]
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?"
-_CAP = r"[A-Z][a-zA-Z'\-]+"
-_FULL = re.compile(rf"\b{_CAP}(?:\s+{_CAP}){{1,3}}\b")
-_TITLED = re.compile(rf"\b{_TITLE}\s+{_CAP}(?:\s+{_CAP})?\b")
-_WORD = re.compile(rf"\b{_CAP}\b")
-#: capitalised words that are also names but far more often ordinary words in notes
+TITLES = [
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "miss",
+    "mister",
+    "madam",
+    "dr",
+    "doctor",
+    "prof",
+    "professor",
+    "sr",
+    "sra",
+    "srta",
+    "herr",
+    "frau",
+    "mme",
+    "mlle",
+    "rev",
+    "sir",
+    "dame",
+    "capt",
+    "sgt",
+    "lt",
+    "col",
+    "fr",
+    "sister",
+    "brother",
+]
+#: words after which a capitalised word is a person's name in notes and letters
+CONTEXT_BEFORE = [
+    "with",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "brother",
+    "sister",
+    "partner",
+    "friend",
+    "contact",
+    "attn",
+    "attention",
+    "dear",
+    "hi",
+    "hello",
+    "pt",
+    "patient",
+    "patient's",
+    "caregiver",
+    "proxy",
+    "guardian",
+    "per",
+    "signed",
+    "by",
+    "named",
+    "name",
+    "nephew",
+    "niece",
+    "aunt",
+    "uncle",
+    "grandson",
+    "granddaughter",
+    "spouse",
+    "fiancé",
+    "reach",
+    "notify",
+    "tell",
+    "ask",
+    "phoned",
+    "paged",
+    "visited",
+    "for",
+    "from",
+    "to",
+    "cc",
+]
+#: context words that need another before them ("ask for", "message for", "sent to")
+_WEAK_CONTEXT = {"for", "from", "to", "cc", "by"}
+_STRONG_BEFORE_WEAK = {"ask", "asked", "message", "msg", "left", "call", "called", "letter"}
+#: particles inside names ("Ludwig van Beethoven", "Ó Flaithbhearta", "Mac Fheargail")
+PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le", "du"}
+PARTICLES |= {"bin", "ibn", "al", "el", "dos", "das", "ter", "ten", "st"}
+_CAP_PARTICLES = {"Mac", "Mc", "Ó", "O", "Ní", "Nic", "Ua", "Van", "De", "Di", "Da", "Le"}
+#: capitalised words that are names in the lists but far more often something else in notes
 _STOP = {
-    "May",
-    "June",
-    "April",
-    "August",
-    "Will",
-    "Patient",
-    "Grace",
-    "Hope",
-    "Faith",
-    "Bill",
-    "Mark",
-    "Art",
-    "Guy",
-    "Rose",
-    "Summer",
-    "Dawn",
-    "Joy",
-    "Iris",
-    "Ray",
-    "Chase",
-    "Case",
-    "Page",
-    "Long",
-    "Young",
-    "Brown",
-    "White",
-    "Black",
-    "Green",
-    "Gray",
-    "North",
-    "West",
-    "Price",
-    "Hill",
-    "Banks",
-    "Day",
-    "Street",
-    "Avenue",
-}
+    "patient", "street", "avenue", "road", "lane", "drive", "court", "park", "place",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "north", "south", "east", "west", "doctor", "nurse", "clinic",
+}  # fmt: skip
+#: drug-name stems (INN suffixes): capitalised in notes, never names
+_DRUG = re.compile(
+    r"(?:cillin|mycin|micin|pril|sartan|olol|statin|azole|oxetine|tidine|afil|mab|tinib"
+    r"|vir|cycline|floxacin|dipine|lukast|gliptin|formin|semide|thiazide|parin|xaban"
+    r"|gatran|triptan|zepam|zolam|barbital|caine|profen|coxib|dronate|tropium|glitazone"
+    r"|gliflozin|setron|pramine|triptyline|azepine|adone|codone|morphone|fentanil)$"
+)
+_WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?\.?")
+_INITIALS = re.compile(r"\b(?:[A-Z]\.\s?){1,2}(?=[A-Z])")
 
 
 @lru_cache(maxsize=1)
 def name_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """Faker's given and family names for :data:`_LOCALES` (as written)."""
     given: set[str] = set()
     family: set[str] = set()
     for loc in _LOCALES:
@@ -95,6 +175,53 @@ def name_lexicon() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(given), frozenset(family)
 
 
+def _read(name: str) -> set[str]:
+    return set((DATA / name).read_text(encoding="utf-8").split())
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """Lower-cased given and family names: the census lists plus :func:`name_lexicon`."""
+    lex_given, lex_family = name_lexicon()
+    given = _read("given_names.txt") | {w.lower() for w in lex_given}
+    family = _read("family_names.txt") | {w.lower() for w in lex_family}
+    return frozenset(given), frozenset(family)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    return frozenset(_read("english_words.txt") | _STOP)
+
+
+def _capitalised(word: str) -> bool:
+    """'Kowalski', 'McDonald', 'J.': yes; 'BID', 'pt', 'mg': no."""
+    core = word.rstrip(".")
+    return core[:1].isupper() and (len(core) == 1 or not core.isupper())
+
+
+def _kind(word: str, given: frozenset[str], family: frozenset[str], eng: frozenset[str]) -> str:
+    """'G', 'F', 'E', 'N' (a name that is also a word, e.g. 'Hope'), 'U' or 'P' (particle)."""
+    w = word.rstrip(".").lower()
+    w = w[:-2] if w.endswith(("'s", "’s")) else w
+    if word in _CAP_PARTICLES:
+        return "P"
+    in_name = w in given or w in family
+    if w in _STOP:
+        return "E"
+    if w in eng:
+        return "N" if in_name else "E"
+    if in_name:
+        return "G" if w in given else "F"
+    if _DRUG.search(w) or _compound(w, eng):
+        return "E"
+    return "U"
+
+
+def _compound(w: str, eng: frozenset[str]) -> bool:
+    """Two English words of 3+ letters run together ("callback", "bedside")."""
+    return len(w) >= 6 and any(w[:k] in eng and w[k:] in eng for k in range(3, len(w) - 2))
+
+
 class NameLexiconRecognizer(EntityRecognizer):
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -104,48 +231,139 @@ class NameLexiconRecognizer(EntityRecognizer):
         )
 
     def load(self) -> None:
-        name_lexicon()
+        gazetteer()
+        english_words()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         if entities and "PERSON" not in entities:
             return []
-        given, family = name_lexicon()
-        out: list[RecognizerResult] = []
-        taken: list[tuple[int, int]] = []
-        for m in _TITLED.finditer(text):
-            out.append(self._result(m.start(), m.end(), 0.85))
-            taken.append((m.start(), m.end()))
-        for m in _FULL.finditer(text):
-            span = self._name_in_run(m.group(0), given, family)
-            if span is None:
+        given, family = gazetteer()
+        eng = english_words()
+        words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        out: list[tuple[int, int, float]] = []
+        caps = [_capitalised(w[2]) for w in words]
+        kinds = [
+            _kind(w[2], given, family, eng) if c else "" for w, c in zip(words, caps, strict=True)
+        ]
+        n = len(words)
+        i = 0
+        while i < n:
+            s, e, w = words[i]
+            low = w.rstrip(".").lower()
+            # title + name words
+            if low in TITLES and i + 1 < n and caps[i + 1] and kinds[i + 1] not in ("E",):
+                j = self._extend(i + 1, words, caps, kinds, text, limit=3)
+                out.append((words[i + 1][0], self._end(words[j - 1]), 0.85))
+                i = j
                 continue
-            start, end = m.start() + span[0], m.start() + span[1]
-            if not any(s <= start < e for s, e in taken):
-                out.append(self._result(start, end, 0.8))
-                taken.append((start, end))
-        for m in _WORD.finditer(text):
-            w = m.group(0)
-            if w in _STOP or any(s <= m.start() < e for s, e in taken):
+            # context word + name words
+            if (
+                low in CONTEXT_BEFORE
+                and i + 1 < n
+                and caps[i + 1]
+                and kinds[i + 1] not in ("E", "N")
+                and words[i + 1][2].rstrip(".").lower() not in TITLES
+                and self._gap_ok(text, e, words[i + 1][0])
+                and (
+                    low not in _WEAK_CONTEXT
+                    or (i > 0 and words[i - 1][2].rstrip(".").lower() in _STRONG_BEFORE_WEAK)
+                )
+            ):
+                j = self._extend(i + 1, words, caps, kinds, text, limit=3)
+                out.append((words[i + 1][0], self._end(words[j - 1]), 0.65))
+                i = j
                 continue
-            if w in given or w in family:
-                out.append(self._result(m.start(), m.end(), 0.3))
-        return out
+            pair = self._pair(i, words, caps, text, given, family)
+            if pair:
+                out.append((s, self._end(words[pair - 1]), 0.8))
+                i = pair
+                continue
+            if caps[i] and kinds[i] not in ("E", ""):
+                j = self._extend(i, words, caps, kinds, text, limit=4)
+                run = kinds[i:j]
+                if j - i >= 2 and any(k in ("G", "F") for k in run) and "E" not in run:
+                    score = 0.85 if run[0] == "G" and run[-1] in ("F", "G") else 0.8
+                    out.append((s, self._end(words[j - 1]), score))
+                    i = j
+                    continue
+                if kinds[i] in ("G", "F"):
+                    out.append((s, self._end(words[i]), 0.5))
+                elif kinds[i] == "N":
+                    out.append((s, self._end(words[i]), 0.3))
+            i += 1
+        for m in _INITIALS.finditer(text):
+            k = next((x for x in range(n) if words[x][0] == m.end()), None)
+            if k is not None and caps[k] and kinds[k] not in ("E", "N"):
+                out.append((m.start(), self._end(words[k]), 0.75))
+        return [self._result(s, e, sc) for s, e, sc in out]
+
+    def _pair(
+        self,
+        i: int,
+        words: list[tuple[int, int, str]],
+        caps: list[bool],
+        text: str,
+        given: frozenset[str],
+        family: frozenset[str],
+    ) -> int:
+        """End index of "Given [Initial.|Middle] Family" at ``i`` by the name lists alone
+        (English words too: "Robin Marsh", "April Durham"), else 0."""
+        if not caps[i] or words[i][2].rstrip(".").lower() not in given:
+            return 0
+        if words[i][2].endswith("."):
+            return 0
+        for j in (i + 1, i + 2):
+            if j >= len(words) or not caps[j]:
+                return 0
+            if not self._gap_ok(text, words[j - 1][1], words[j][0]):
+                return 0
+            w = words[j][2]
+            core = w.rstrip(".")
+            if core.lower() in family and len(core) > 1:
+                return j + 1
+            if not (len(w) == 2 and w.endswith(".")) and w.lower() not in given:
+                return 0
+        return 0
 
     @staticmethod
-    def _name_in_run(
-        run: str, given: frozenset[str], family: frozenset[str]
-    ) -> tuple[int, int] | None:
-        """Offsets of 'Given [Middle] Family' inside a run of capitalised words."""
-        words = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"\S+", run)]
-        for i, (s0, _e0, w0) in enumerate(words):
-            if w0 not in given:
-                continue
-            for j in range(len(words) - 1, i, -1):
-                if words[j][2] in family:
-                    return s0, words[j][1]
-        return None
+    def _end(word: tuple[int, int, str]) -> int:
+        _s, e, w = word
+        return e - 1 if w.endswith(".") else e
+
+    @staticmethod
+    def _gap_ok(text: str, end: int, start: int) -> bool:
+        """Only spaces, a colon or a comma between two words (not a sentence end)."""
+        return text[end:start].strip() in ("", ":", ",", "-")
+
+    def _extend(
+        self,
+        i: int,
+        words: list[tuple[int, int, str]],
+        caps: list[bool],
+        kinds: list[str],
+        text: str,
+        limit: int,
+    ) -> int:
+        """End index of the run of name-like words starting at ``i`` (at least i+1)."""
+        j = i + 1
+        count = 1
+        while j < len(words) and count < limit:
+            prev = words[j - 1]
+            if prev[2].endswith(".") and len(prev[2]) > 2:
+                break  # "Kowalski. Next sentence"
+            if not self._gap_ok(text, prev[1], words[j][0]) or text[prev[1] : words[j][0]].strip():
+                break
+            w = words[j][2]
+            if caps[j] and kinds[j] != "E":
+                count += 1
+                j += 1
+            elif w.lower() in PARTICLES and j + 1 < len(words) and caps[j + 1]:
+                j += 1
+            else:
+                break
+        return j
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
         return RecognizerResult(
