@@ -20,6 +20,7 @@ from privacy.profile import ColumnTotals, Profile, profile
 from privacy.recognizers.address import address_share
 from privacy.shapes import (
     POSTCODE_ENTITIES,
+    coordinate_decimals,
     fixed_code_share,
     geo_precision,
     name_share,
@@ -114,6 +115,15 @@ def classify(
             evidence.append(f"values confirm the rule ({rule.needs}-shaped)")
 
     fmt = p.date_format
+    # letters-and-digits codes of mostly one shape, each on one row (licence, passport,
+    # national insurance numbers): identifiers, even when spaces make them look like text
+    coded = (
+        p.distinct >= 20
+        and p.unique_ratio >= 0.95
+        and p.numeric_share < 0.5
+        and inferred != "datetime"
+        and fixed_code_share(values) >= 0.9
+    )
 
     # 0. street addresses by their values, before the free-text test: an address with a
     # unit ("668 Blanda Parade Unit 56") has as many words as a short note
@@ -138,8 +148,11 @@ def classify(
             )
 
     # 1. free text, unless the header names an identifier its values confirm (names)
-    direct_header = rule is not None and rule.role == "direct_identifier"
-    if inferred == "text" and not direct_header:
+    # (or a quasi-identifier's: "Lawrence  Massachusetts  US" is a place of birth)
+    named = rule is not None and (
+        rule.role == "direct_identifier" or (rule.role == "quasi_identifier" and p.mean_words < 8)
+    )
+    if inferred == "text" and not named and not coded:
         texts = [
             str(present.iloc[i])
             for i in sorted(
@@ -192,6 +205,26 @@ def classify(
             )
         else:
             evidence.append(f"coordinates with {decimals} decimals (≈ a single address)")
+
+    # 3b. coordinates with no coordinate header: many decimals, one region
+    if rule is None and inferred == "numerical" and p.unique_ratio >= 0.95 and p.distinct >= 20:
+        decimals = coordinate_decimals(values)
+        if decimals is not None:
+            evidence.append(
+                f"numbers with {decimals} decimals inside ±180, spread over less than 20 "
+                "degrees and unique per row: coordinates of single places"
+            )
+            return _finding(
+                name,
+                "numerical",
+                "direct_identifier",
+                "GEO_COORDINATE",
+                0.7,
+                "drop",
+                evidence,
+                p,
+                hipaa="Geographic subdivisions smaller than a state",
+            )
 
     # 4. Presidio over sampled distinct values (validated entities)
     direct = _direct_values(values, norm, p, inferred, rule)
@@ -272,14 +305,6 @@ def classify(
     # 7. keys with no entity: unique per row, or opaque machine keys (UUID, hex, tokens)
     specific_rule = rule is not None and rule.entity is not None
     opaque = opaque_share(values) >= 0.9 and p.distinct >= 20
-    # letters-and-digits codes of mostly one shape, each on one row (licence, passport)
-    coded = (
-        p.distinct >= 20
-        and p.unique_ratio >= 0.95
-        and p.top_shape_share >= 0.5
-        and p.numeric_share < 0.5
-        and fixed_code_share(values) >= 0.9
-    )
     if not specific_rule and (inferred == "identifier" or opaque or coded):
         if inferred == "identifier":
             evidence.append("unique per row with an id-like shape")
@@ -289,8 +314,8 @@ def classify(
             )
         else:
             evidence.append(
-                "letters-and-digits codes of one shape, each on one row (a document or "
-                "account number)"
+                "codes of letters and digits or grouped digits, each on one row (a document, "
+                "national or account number)"
             )
         shape = p.top_shape if p.top_shape_share >= 0.9 else None
         return _finding(

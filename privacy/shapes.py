@@ -18,7 +18,10 @@ _UUID = re.compile(
 _HEX = re.compile(r"^(?=.*\d)(?=.*[a-fA-F])[0-9a-fA-F]{12,64}$")
 _TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-]{10,64}$")
 _CODE = re.compile(r"^(?=.*\d)[A-Za-z]{0,4}[-#: ]?\d[\d\-]{3,19}[A-Za-z]?$")
-_NAME = re.compile(r"^[A-Z][A-Za-z'\-]+\d*(?:,? [A-Z][A-Za-z'\-.]*\d*){0,3}$")
+#: capitalised words of letters in any script ("Kelly604", "Adélaïde", "Jean-Pierre")
+_UP = r"(?:(?=[^\W\d_])[^a-zß-ÿ])"
+_LETTERS = r"(?:[^\W\d_]|['\-])"
+_NAME = re.compile(rf"^{_UP}{_LETTERS}+\d*(?:,? {_UP}(?:{_LETTERS}|\.)*\d*){{0,3}}$")
 _DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
 
 
@@ -134,6 +137,31 @@ def postcode_phrase(country: str) -> str:
 
 
 def fixed_code_share(values: list[str]) -> float:
-    """Share of values that are letters-and-digits codes ("S99999575", "X8648891X")."""
-    rx = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9\-]{6,20}$")
-    return sum(1 for v in values if rx.match(v.strip())) / len(values) if values else 0.0
+    """Share of values that are codes of letters and digits or of grouped digits once
+    spaces and hyphens are dropped ("S99999575", "X8648891X", "ZZ 91 41 77 T", "278 018 460"),
+    when at least half of them share one shape (0 otherwise).
+    """
+    if not values:
+        return 0.0
+    rx = re.compile(r"^(?=(?:\D*\d){5})[A-Za-z0-9]{6,20}$")
+    compact = [re.sub(r"[\s\-]", "", v) for v in values]
+    shapes: dict[str, int] = {}
+    for v in compact:
+        shape = re.sub(r"\d", "#", re.sub(r"[A-Za-z]", "A", v))
+        shapes[shape] = shapes.get(shape, 0) + 1
+    if max(shapes.values()) < 0.5 * len(values):
+        return 0.0  # codes of no common shape
+    return sum(1 for v in compact if rx.match(v)) / len(values)
+
+
+def coordinate_decimals(values: list[str]) -> int | None:
+    """Median decimals when the values look like coordinates of places: numbers within
+    ±180 with at least five decimals, not all within ±1 (shares, probabilities), and
+    spread over less than 20 degrees (the homes of one population); else None."""
+    decimals = geo_precision(values, 180.0)
+    if decimals is None or decimals < 5:
+        return None
+    nums = [float(v) for v in values]
+    if all(abs(x) <= 1 for x in nums) or max(nums) - min(nums) > 20:
+        return None
+    return decimals

@@ -3,8 +3,16 @@
 * drop — the column is removed;
 * replace — fresh surrogates in the same format (:mod:`synth.surrogates`);
 * redact — PII spans in free text replaced by ``<ENTITY>`` tags (presidio-anonymizer);
-* generalise — ZIP3, year, age bands, top-coding at 90 (:mod:`synth.schema.generalise`);
-* keep — unchanged.
+* generalise — ZIP3 (postcode areas for postcodes with letters), year, age bands,
+  top-coding at 90 (:mod:`synth.schema.generalise`);
+* keep — unchanged, except what HIPAA Safe Harbor does not allow (:func:`safe_harbor`):
+  a kept date of the person's (a column whose ``hipaa`` class is the dates class: death,
+  admission, discharge dates, ...) is written as its year, and a kept age column
+  (``entity: AGE`` or the ages-over-89 class) is top-coded at 90. A steward who may keep
+  them (an expert determination, a data-use agreement) says so in the schema by removing
+  the column's ``hipaa`` class, or by declaring ``safe_harbor=False``.
+
+Years, ages and top-coded numbers are written as whole numbers ("2006", not "2006.0").
 
 The synthetic release does not need this step (the generator drops and
 generalises on its own); it exists for stewards who must hand out a
@@ -21,7 +29,7 @@ from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
 from privacy.redaction import analyze_texts
 from synth.schema.generalise import generalise
-from synth.schema.model import Action, Schema
+from synth.schema.model import Action, Column, ColumnType, Generalisation, Schema
 from synth.surrogates import surrogate_series
 
 
@@ -56,14 +64,59 @@ def redact_texts(
     return out, counts
 
 
+#: the HIPAA classes of kept columns that Safe Harbor still generalises
+DATE_CLASS = "Dates (except year)"
+AGE_CLASS = "Ages over 89"
+
+
+def safe_harbor(col: Column) -> Generalisation | None:
+    """What Safe Harbor does to a column the schema keeps: its dates to years, ages above
+    89 to 90; None when the schema's action already decides or allows the column as it is.
+
+    >>> from synth.schema.model import Column
+    >>> safe_harbor(Column(name="died", type="datetime", hipaa="Dates (except year) ..."))
+    <Generalisation.YEAR: 'year'>
+    >>> safe_harbor(Column(name="died", type="datetime")) is None
+    True
+    """
+    if col.action != Action.KEEP or not col.hipaa:
+        return None
+    if col.type == ColumnType.DATETIME and col.hipaa.startswith(DATE_CLASS):
+        return Generalisation.YEAR
+    if col.type == ColumnType.NUMERICAL and (
+        col.hipaa.startswith(AGE_CLASS) or col.entity == "AGE"
+    ):
+        return Generalisation.TOP_CODE_89
+    return None
+
+
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as nullable integers when every present value is a whole number (years,
+    ages: "2006", not "2006.0"); unchanged otherwise.
+
+    >>> whole_numbers(pd.Series([2006.0, None])).tolist()
+    [2006, <NA>]
+    """
+    if not pd.api.types.is_float_dtype(values):
+        return values
+    present = values.dropna()
+    if len(present) and not (present == present.round()).all():
+        return values
+    return values.round().astype("Int64")
+
+
 def strip(
     data: pd.DataFrame,
     schema: Schema,
     *,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
+    safe_harbor_dates: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
-    """The de-identified table and, per redacted column, the span counts by entity."""
+    """The de-identified table and, per redacted column, the span counts by entity.
+
+    ``safe_harbor_dates``: kept dates of the person to years and kept ages top-coded
+    (:func:`safe_harbor`); False keeps them as the schema's ``keep`` says."""
     out: dict[str, pd.Series] = {}
     report: dict[str, dict[str, int]] = {}
     for i, col in enumerate(schema.columns):
@@ -81,7 +134,13 @@ def strip(
             out[col.name] = pd.Series(red, index=values.index, dtype=object)
             report[col.name] = counts
         elif col.action == Action.GENERALISE and col.generalise is not None:
-            out[col.name] = generalise(values, col.generalise)
+            out[col.name] = whole_numbers(generalise(values, col.generalise))
+        elif safe_harbor_dates and (method := safe_harbor(col)) is not None:
+            done = whole_numbers(generalise(values, method))
+            if method == Generalisation.TOP_CODE_89:
+                # top-code only the numbers; codes ('N', '?') and blanks stay as they were
+                done = done.astype(object).where(done.notna(), values)
+            out[col.name] = done
         else:
             out[col.name] = values
     return pd.DataFrame(out, index=data.index), report
