@@ -5,14 +5,29 @@ from it, so a surrogate can never equal a real identifier: SSNs use area 9xx
 (never issued), phone numbers the fictional 555-01xx block, e-mails the reserved
 ``example.org``/``example.net`` domains. Names and streets come from Faker.
 
+**Numeric identifiers** (every present value a run of digits without a leading zero, e.g.
+diabetes130's ``patient_nbr``) get numeric surrogates of the column's usual length: a
+``0`` and then random digits. The decimal text of a whole number never begins with 0, so
+no surrogate can equal a real identifier, by construction, without looking at the real
+values. The only facts kept from the real column are structural, like its type: that it
+holds digit strings without a leading zero, and its most common length (one person
+cannot move it unless lengths tie). A reader that parses the column as a number drops the
+zero and may then meet a shorter real identifier: keep the column as text (Parquet output
+stores it as text). When the length leaves fewer than twice as many values as rows are
+needed, the surrogates are longer (say so: :func:`numeric_construction`).
+
 >>> s = make_surrogates("US_SSN", 3, seed=1)
 >>> all(v.startswith("9") and len(v) == 11 for v in s)
 True
+>>> make_surrogates("MEDICAL_RECORD_NUMBER", 3, seed=1, numeric_length=8)[0][:1]
+'0'
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,13 +66,100 @@ def _unique(gen, n: int, attempts: int = 20) -> list[str]:
     return out[:n] + [f"{out[i % max(1, len(out))]}" for i in range(n - len(out))]
 
 
+#: entities whose own reserved range wins over the numeric construction
+RESERVED_ENTITIES = frozenset({"US_SSN", "PHONE_NUMBER", "EMAIL_ADDRESS"})
+_DIGIT_RUN = re.compile(r"^\d+$")
+
+
+def surrogate_length(n: int, length: int) -> int:
+    """The surrogate length: the column's, unless ``0`` + (length − 1) digits leaves fewer
+    than 2·n values (or length < 2), then the shortest length that does."""
+    need = max(2 * n, 10)
+    out = max(2, int(length))
+    while 10 ** (out - 1) < need:
+        out += 1
+    return out
+
+
+def numeric_construction(length: int, n: int) -> str:
+    """In words, how the numeric surrogates of a column are made (for the report's JSON)."""
+    used = surrogate_length(n, length)
+    longer = "" if used == length else f" (lengthened from {length} to give {n:,} distinct)"
+    return (
+        f"digits, length {used}{longer}, first digit 0: the text of a whole number never "
+        "begins with 0, so no surrogate equals a real identifier (keep the column as text)"
+    )
+
+
+def partition_id_shapes(df: pd.DataFrame, schema: Any, source: str) -> dict[str, dict[str, Any]]:
+    """Per replaced identifier column of a partition: present values, whether all are digit
+    runs without a leading zero, and the count per length (structure, no value kept)."""
+    out: dict[str, dict[str, Any]] = {}
+    for col in schema.columns:
+        if col.action != "replace" or col.type == "text" or col.name not in df.columns:
+            continue
+        present = df[col.name].dropna().astype(str).str.strip()
+        present = present[present != ""]
+        digits = present.str.match(_DIGIT_RUN)
+        canonical = bool(digits.all()) and not bool(
+            (present.str.startswith("0") & (present.str.len() > 1)).any()
+        )
+        out[col.name] = {
+            "present": len(present),
+            "canonical": canonical,
+            "lengths": dict(Counter(present.str.len().tolist())),
+        }
+    return out
+
+
+def numeric_id_lengths(parts: list[dict[str, dict[str, Any]]]) -> dict[str, int]:
+    """The columns whose every present value is a digit run without a leading zero, with
+    their most common length (ties: the longer)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for name, s in part.items():
+            m = merged.setdefault(name, {"present": 0, "canonical": True, "lengths": Counter()})
+            m["present"] += s["present"]
+            m["canonical"] = m["canonical"] and s["canonical"]
+            m["lengths"].update(s["lengths"])
+    return {
+        name: max(m["lengths"].items(), key=lambda kv: (kv[1], kv[0]))[0]
+        for name, m in merged.items()
+        if m["present"] > 0 and m["canonical"]
+    }
+
+
+def numeric_surrogates(n: int, length: int, rng: np.random.Generator) -> list[str]:
+    """``n`` distinct digit strings of :func:`surrogate_length` characters, each ``0`` then
+    random digits."""
+    used = surrogate_length(n, length)
+    space = 10 ** (used - 1)
+    if space <= 2**62:
+        picks = rng.choice(space, size=n, replace=False) if n else np.zeros(0, dtype=np.int64)
+        return [f"0{int(v):0{used - 1}d}" for v in picks]
+    seen: set[str] = set()
+    while len(seen) < n:  # long identifiers: draw digit by digit (collisions ~impossible)
+        seen.update("0" + "".join(map(str, rng.integers(0, 10, used - 1))) for _ in range(n))
+    return list(seen)[:n]
+
+
 def make_surrogates(
-    entity: str | None, n: int, seed: int, shape: str | None = None, unique: bool = True
+    entity: str | None,
+    n: int,
+    seed: int,
+    shape: str | None = None,
+    unique: bool = True,
+    numeric_length: int | None = None,
 ) -> list[str]:
+    """``n`` surrogates for a column of ``entity``: its reserved range, the ``shape`` the
+    schema declares, or (``numeric_length``, a numeric identifier) the numeric
+    construction; else ``S`` and nine digits."""
     rng = np.random.default_rng(seed)
+    ent = (entity or "").upper()
+    if numeric_length is not None and not shape and ent not in RESERVED_ENTITIES:
+        return numeric_surrogates(n, numeric_length, rng)
     fake = Faker("en_US")
     fake.seed_instance(seed)
-    ent = (entity or "").upper()
 
     def gen(m: int) -> list[str]:
         if ent in {"PERSON", "NAME", "FULL_NAME"}:
@@ -98,5 +200,13 @@ def _phone_shape(shape: str | None) -> str:
     return "(###) 555-01##"
 
 
-def surrogate_series(entity: str | None, n: int, seed: int, shape: str | None) -> pd.Series:
-    return pd.Series(make_surrogates(entity, n, seed, shape), dtype=object)
+def surrogate_series(
+    entity: str | None,
+    n: int,
+    seed: int,
+    shape: str | None,
+    numeric_length: int | None = None,
+) -> pd.Series:
+    return pd.Series(
+        make_surrogates(entity, n, seed, shape, numeric_length=numeric_length), dtype=object
+    )
