@@ -155,7 +155,7 @@ PREFIXED = (
     rf"\s+(?:n[º°o]\.?\s*)?(?:\d{{1,4}}[a-z]?|s/n)\b{_UNIT_AFTER}?"
 )
 COMPOUND = (
-    rf"\b(?:(?:{_CAP}[\w'’\-.]*|van|von|der|den|de|zu|zum|zur|am|an)\s+){{0,3}}"
+    rf"\b(?:{_CAP}[\w'’\-.]*\s+(?:(?:van|von|der|den|de|zu|zum|zur)\s+)?){{0,3}}"
     rf"{_CAP}[\w'’\-.]{{2,}}?(?:{COMPOUND_ENDINGS})\b\.?"
     rf"\s+(?!(?:19|20)\d\d\b)\d{{1,4}}[a-z]?(?:\s?[-/]\s?\d{{1,4}}[a-z]?)?\b{_UNIT_AFTER}?"
 )
