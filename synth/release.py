@@ -7,7 +7,7 @@ writes a folder (a lock on ``.NAME.lock`` next to it): a second one fails at onc
 
 ========================  ==========================================================
 ``schema.yaml``           the schema used (the reviewed one, or the scan's draft)
-``scan.json``             the scan's findings (when no schema was given)
+``scan.json``             the scan's findings (with a schema too: evidence only)
 ``model.synth``           the fitted model (data only, checksummed)
 ``ledger.json``           the privacy ledger: every mechanism and its cost
 ``leakage.json``          the leakage gate: metrics, thresholds, verdicts
@@ -22,6 +22,10 @@ schema file given and of every file above (the report lists all but itself and
 only), the package and privacy-relevant dependency versions, and the start and end times
 (UTC). The input's SHA-256, a fingerprint of the real table, is in the internal report
 only. ``synth verify DIR`` re-computes the hashes.
+
+With ``--schema`` the table is still scanned (or the ``scan.json`` next to the schema is
+read, when it is a scan of a table with the same columns): the scan is evidence only, and
+the report shows where the steward's schema differs from the scan's draft.
 
 Randomness: the holdout split, the scan's row sample and the fit draw from fresh OS
 entropy (:mod:`synth.randomness`); ``seed`` only fixes the sampling of synthetic rows
@@ -242,6 +246,7 @@ def run_release(
                 data_path,
                 data,
                 schema,
+                schema_path=None if schema_path is None else Path(schema_path),
                 start=start,
                 clock=clock,
                 epsilon=epsilon,
@@ -260,11 +265,36 @@ def run_release(
             )
 
 
+#: the scan's findings a reviewed schema may sit next to (``synth scan --json``)
+SCAN_BESIDE = "scan.json"
+
+
+def _scan_beside(
+    schema_path: Path | None, data: pd.DataFrame
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The ``scan.json`` next to the reviewed schema, when it is a scan of a table with
+    these columns (its draft is then compared with the schema); else (None, None)."""
+    if schema_path is None:
+        return None, None
+    path = Path(schema_path).parent / SCAN_BESIDE
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(found, dict) or not isinstance(found.get("schema"), dict):
+        return None, None
+    names = {c.get("name") for c in found.get("columns") or [] if isinstance(c, dict)}
+    if names != {str(c) for c in data.columns}:
+        return None, None
+    return found, f"read from {SCAN_BESIDE} next to the schema"
+
+
 def _release(
     data_path: Path,
     data: pd.DataFrame,
     schema: Schema | None,
     *,
+    schema_path: Path | None,
     start: float,
     clock: dict[str, float],
     epsilon: float,
@@ -295,16 +325,21 @@ def _release(
         clock[name] = clock.get(name, 0.0) + now - lap
         lap = now
 
-    scan_dict: dict[str, Any] | None = None
-    if schema is None:
+    reviewed = schema is not None
+    scan_dict, scan_note = _scan_beside(schema_path, data) if reviewed else (None, None)
+    if scan_dict is None:
         # chunks read where the scan runs (a worker, or here one at a time): the same
-        # result on any runner; the file was parsed above, so it reads cleanly again
+        # result on any runner; the file was parsed above, so it reads cleanly again.
+        # With a reviewed schema the scan is evidence only: the report compares its draft
+        # with the steward's schema, column by column.
         chunks = plan_chunks(data_path, SCAN_CHUNK_BYTES)
         result = scan_source(
             chunks, runner, name=data_path.stem, seed=insecure_seed, progress=progress
         )
-        schema = result.schema
         scan_dict = result.to_dict()
+        scan_note = "run at release time on this table"
+        if schema is None:
+            schema = result.schema
         stage_done("scan")
     check_columns(data, schema, str(data_path))
     split_rand = Randomness.create(None if insecure_seed is None else insecure_seed + 7919)
@@ -312,7 +347,7 @@ def _release(
 
     with staged_directory(out_dir, overwrite=overwrite) as stage:
         header = f"Schema used for the release of {data_path.name}.\n" + (
-            "Drafted by `synth scan`: review roles, actions and domains.\n" if scan_dict else ""
+            "" if reviewed else "Drafted by `synth scan`: review roles, actions and domains.\n"
         )
         save_schema(schema, stage / "schema.yaml", header=header)
         if scan_dict is not None:
@@ -376,6 +411,8 @@ def _release(
             provenance=finish(prov, stage, written, REPORT_NOT_HASHED),
             codecs=model_codecs(model),
             dp_sample=dp_sample,
+            schema_reviewed=reviewed,
+            scan_note=scan_note,
         )
         progress("report", 1, 1)
         stage_done("report")
@@ -391,7 +428,7 @@ def _release(
             rows=len(synthetic),
             privacy=described["privacy"],
             randomness=described["randomness"],
-            schema_source=DRAFT if scan_dict is not None else REVIEWED,
+            schema_source=REVIEWED if reviewed else DRAFT,
         )
         written = sorted(p.name for p in stage.iterdir())
         res.files = sorted([*written, "release.json"])

@@ -26,7 +26,14 @@ def release(
     data: DataArg,
     epsilon: Annotated[float, typer.Option("--epsilon", help="Privacy budget ε.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (new or empty).")],
-    schema: Annotated[Path | None, typer.Option("--schema", help="Reviewed schema.")] = None,
+    schema: Annotated[
+        Path | None,
+        typer.Option(
+            "--schema",
+            help="Reviewed schema. The table is still scanned (or the scan.json next to the "
+            "schema read) so that the report shows the steward's changes to the draft.",
+        ),
+    ] = None,
     delta: Annotated[
         float | None, typer.Option("--delta", help="δ (default: the schema's).")
     ] = None,

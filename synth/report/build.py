@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.errors import SchemaError
 from synth.io.atomic import atomic_write_text
 from synth.report import figures as figs
 from synth.report import governance
@@ -22,8 +23,10 @@ from synth.report.fidelity import column_rows, constraint_rows, marginals
 from synth.report.html import render_html
 from synth.report.limits import limits
 from synth.report.remedies import remedies
+from synth.report.review import schema_review
 from synth.report.safety import Scrubber
 from synth.report.tstr import tstr
+from synth.schema import parse_schema
 from synth.schema.io import REVIEWED
 from synth.schema.model import Schema
 
@@ -67,6 +70,16 @@ def model_codecs(model: Any) -> dict[str, dict[str, Any]]:
     """A fitted :class:`~synth.Synthesizer`'s codecs by column name (their ``state_dict``:
     public or DP bounds, edges and heavy values only)."""
     return {c.name: c.state_dict() for c in getattr(model, "codecs", None) or []}
+
+
+def _review(scan: dict[str, Any], schema: Schema, note: str | None) -> dict[str, Any]:
+    """The reviewed schema against the scan's draft (``scan["schema"]``)."""
+    out: dict[str, Any] = {"source": note or "the scan of this table"}
+    try:
+        draft = parse_schema(scan["schema"], "the scan's draft schema")
+    except (KeyError, TypeError, SchemaError) as exc:
+        return {**out, "unavailable": f"the scan holds no readable draft ({type(exc).__name__})"}
+    return {**out, **schema_review(draft, schema)}
 
 
 def _exact_copies(cols: list[Prepared]) -> dict[str, Any]:
@@ -179,6 +192,8 @@ def build_report(
     provenance: dict[str, Any] | None = None,
     codecs: dict[str, dict[str, Any]] | None = None,
     dp_sample: pd.DataFrame | None = None,
+    schema_reviewed: bool | None = None,
+    scan_note: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The report as a JSON-ready dict (one key per section) and base64 PNG figures by id.
 
@@ -186,7 +201,12 @@ def build_report(
     section; without it the section says none was recorded. ``dp_sample`` (the model's own
     sample before any filter: DP post-processing) or ``codecs`` (the fitted model's, by
     column: :func:`model_codecs`) give numeric bins with DP or public edges, shown as
-    values; without them numbers are binned at real quantiles and labelled by rank."""
+    values; without them numbers are binned at real quantiles and labelled by rank.
+
+    ``schema_reviewed``: whether ``schema`` is the steward's (default: when no ``scan`` is
+    given). With a reviewed schema, ``scan`` is evidence: its findings fill the PII section
+    and its draft is compared with ``schema``, column by column (``scan_note`` says where
+    the scan came from)."""
     start = time.perf_counter()
     scrub = Scrubber.from_tables(schema, [train, holdout])
     cols, skipped = prepare(train, synthetic, schema, holdout, codecs, dp_sample)
@@ -197,6 +217,7 @@ def build_report(
     # with no model, the table's own size, never printed)
     rows_estimate = (model or {}).get("rows_estimate")
     rows_ref = int(rows_estimate or len(train))
+    reviewed = scan is None if schema_reviewed is None else schema_reviewed
 
     report: dict[str, Any] = {
         "meta": {
@@ -207,7 +228,9 @@ def build_report(
             "rows": {"training_estimate": rows_estimate, "synthetic": len(synthetic)},
             "internal": INTERNAL_NOTE,
         },
-        "verdict": governance.verdict(leakage, model, released, len(synthetic), scan),
+        "verdict": governance.verdict(
+            leakage, model, released, len(synthetic), scan, reviewed=reviewed
+        ),
         "pii_scan": governance.pii_scan(schema, scan, model, [str(c) for c in synthetic.columns]),
         "ledger": governance.ledger(model, [c.name for c in schema.modelled]),
         "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols)),
@@ -216,6 +239,8 @@ def build_report(
         "diversity": diversity(cols),
         "provenance": governance.provenance(provenance),
     }
+    if reviewed and scan is not None:
+        report["pii_scan"]["review"] = _review(scan, schema, scan_note)
     report["limits"] = limits(report, cols, rows_ref, estimated=rows_estimate is not None)
     fid = report["fidelity"]
     report["verdict"]["attention"] = _attention(report)
@@ -299,6 +324,8 @@ def write_check_report(
     provenance: dict[str, Any] | None = None,
     codecs: dict[str, dict[str, Any]] | None = None,
     dp_sample: pd.DataFrame | None = None,
+    schema_reviewed: bool | None = None,
+    scan_note: str | None = None,
 ) -> None:
     """Report a leakage check (a :class:`~privacy.leakage.LeakageResult`): the verdict is
     the gate's, the distance plot its per-row distances."""
@@ -316,5 +343,7 @@ def write_check_report(
         provenance=provenance,
         codecs=codecs,
         dp_sample=dp_sample,
+        schema_reviewed=schema_reviewed,
+        scan_note=scan_note,
     )
     write_report(out_dir, report, figures)

@@ -326,7 +326,13 @@ def verdict(
     released: bool,
     rows_generated: int,
     scan: dict[str, Any] | None = None,
+    *,
+    reviewed: bool | None = None,
 ) -> dict[str, Any]:
+    """``reviewed``: whether the schema is the steward's (default: when no scan is given;
+    a release with --schema passes its scan as evidence and reviewed=True)."""
+    if reviewed is None:
+        reviewed = scan is None
     metrics = leak.get("metrics", [])
     blocks = [m for m in metrics if m.get("verdict") == "block"]
     gated = [m for m in metrics if m.get("verdict") in ("pass", "block")]
@@ -376,7 +382,7 @@ def verdict(
         "rows_released": rows_generated if released else 0,
         "privacy": (model or {}).get("privacy"),
         "randomness": (model or {}).get("randomness"),
-        "schema": DRAFT if scan is not None else REVIEWED,
+        "schema": REVIEWED if reviewed else DRAFT,
         "not_covered": ((model or {}).get("privacy") or {}).get("not_covered", NOT_COVERED),
         "guarantee_plain": plain_guarantee(
             (model or {}).get("privacy"),

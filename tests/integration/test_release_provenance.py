@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -222,3 +223,27 @@ def test_input_is_checked_only_through_an_intact_report(release: dict, tmp_path:
     code, output = _verify(rel, "--data", str(release["data"]))
     assert code == 2, output
     assert "report.json" in output and "missing or changed" in output
+
+
+def test_a_reviewed_schema_keeps_the_scan_evidence(release: dict) -> None:
+    """With --schema the table is still scanned: the PII section shows the scan's findings
+    and where the reviewed schema differs from the scan's draft, column by column."""
+    out = release["out"]
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"]["schema"] == "reviewed"  # evidence, not a draft release
+    pii = report["pii_scan"]
+    assert pii["scanned"] is True and pii["nlp_engine"]
+    scan = json.loads((out / "scan.json").read_text())
+    assert {c["name"] for c in scan["columns"]} == {"sex", "age", "admitted"}
+    review = pii["review"]
+    assert review["source"] == "run at release time on this table"
+    assert review["columns_changed"] + review["columns_unchanged"] == 3
+    draft = {c["name"]: c for c in scan["schema"]["columns"]}
+    for ch in review["changes"]:  # every change is a real difference from the draft
+        assert ch["draft"] != ch["reviewed"]
+        if ch["field"] in ("type", "role", "action"):
+            assert ch["draft"] == str(draft[ch["column"]].get(ch["field"])).replace("_", " ")
+    html = unescape((out / "report.html").read_text())
+    assert "no scan result given" not in html
+    assert "reviewed schema against the scan's draft" in html
+    assert CANARY not in html and CANARY not in json.dumps(report)
