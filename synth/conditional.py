@@ -218,24 +218,9 @@ def bind(codec: Codec, index: int, cond: Condition) -> Bound:
         return Bound(index, cond, full, partial, holds_cat)
     assert isinstance(codec, NumericCodec)
     nums = [_number(codec, v, cond) for v in cond.values if v != ""]
-    if cond.op == "range":
-        a = _number(codec, cond.values[0], cond) if cond.values[0] else -math.inf
-        b = _number(codec, cond.values[1], cond) if cond.values[1] else math.inf
-        if a > b:
-            raise InputError(f"--where {cond.text}: the range is empty (low > high)")
-
-        def inside(x: np.ndarray) -> np.ndarray:
-            return (x >= a) & (x <= b)
-    elif cond.op in ("<", "<=", ">", ">="):
-        v = nums[0]
-        ops: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-            "<": lambda x: x < v,
-            "<=": lambda x: x <= v,
-            ">": lambda x: x > v,
-            ">=": lambda x: x >= v,
-        }
-        inside = ops[cond.op]
-    else:
+    lo, hi = _intervals(codec)
+    point = lo == hi
+    if cond.op in ("=", "!="):
         targets = np.asarray(nums, dtype=float)
         tol = 1e-9 * max(1.0, float(np.abs(targets).max()))
 
@@ -243,24 +228,40 @@ def bind(codec: Codec, index: int, cond: Condition) -> Bound:
             return (np.abs(x[:, None] - targets[None, :]) <= tol).any(axis=1)
 
         inside = equal if cond.op == "=" else (lambda x: ~equal(x))
-    lo, hi = _intervals(codec)
-    # a token is fully inside when both ends and (for a set of values) nothing between
-    # them can miss; an interval that straddles the condition is partial
-    ends = inside(lo) & inside(hi)
-    point = lo == hi
-    if cond.op == "=":
-        any_in = ((targets[None, :] >= lo[:, None]) & (targets[None, :] <= hi[:, None])).any(1)
-        tok_full, tok_part = point & any_in, ~point & any_in
-    elif cond.op == "!=":
-        any_in = ((targets[None, :] >= lo[:, None]) & (targets[None, :] <= hi[:, None])).any(1)
-        tok_full, tok_part = ~any_in, ~point & any_in
+        meets = (
+            (targets[None, :] >= lo[:, None] - tol) & (targets[None, :] <= hi[:, None] + tol)
+        ).any(1)
+        if cond.op == "=":
+            tok_full, tok_part = point & meets, ~point & meets
+        else:
+            tok_full, tok_part = ~meets, ~point & meets
     else:
-        some = inside(lo) | inside(hi) | (~point & _crosses(inside, lo, hi))
-        tok_full, tok_part = ends, some & ~ends
+        # an interval condition: (low, high) with open or closed ends
+        if cond.op == "range":
+            low = _number(codec, cond.values[0], cond) if cond.values[0] else -math.inf
+            high = _number(codec, cond.values[1], cond) if cond.values[1] else math.inf
+            if low > high:
+                raise InputError(f"--where {cond.text}: the range is empty (low > high)")
+            low_open = high_open = False
+        else:
+            v = nums[0]
+            low, high = (v, math.inf) if cond.op in (">", ">=") else (-math.inf, v)
+            low_open, high_open = cond.op == ">", cond.op == "<"
+
+        def inside(x: np.ndarray) -> np.ndarray:
+            above = x > low if low_open else x >= low
+            below = x < high if high_open else x <= high
+            return above & below
+
+        # a token's values [lo, hi] all hold it, or some do (the intervals meet)
+        meets = (hi > low if low_open else hi >= low) & (lo < high if high_open else lo <= high)
+        tok_full = inside(lo) & inside(hi)
+        tok_part = meets & ~tok_full
+    # decoded values of a bin are rounded (to the precision, to whole days), which may move
+    # one across the condition's edge: a bin is always checked value by value
+    tok_part = tok_part | (tok_full & ~point)
+    tok_full = tok_full & point
     full[: len(lo)], partial[: len(lo)] = tok_full, tok_part
-    if not isinstance(codec, DatetimeCodec) and codec.precision is not None:
-        partial[: len(lo)] |= full[: len(lo)] & ~point  # rounding may move a value across
-        full[: len(lo)] &= point
 
     def holds_num(values: pd.Series) -> np.ndarray:
         if isinstance(codec, DatetimeCodec):
@@ -272,14 +273,6 @@ def bind(codec: Codec, index: int, cond: Condition) -> Bound:
         return ok
 
     return Bound(index, cond, full, partial, holds_num)
-
-
-def _crosses(
-    inside: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
-    """Whether a value strictly inside each interval holds (a range inside a wide bin)."""
-    grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, 33)[None, :]
-    return inside(grid.ravel()).reshape(grid.shape).any(axis=1)
 
 
 # -- backends: exact evidence or measured rejection ----------------------------------------

@@ -165,3 +165,20 @@ def test_dpsgd_conditions_by_measured_rejection(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(conditional, "MIN_ACCEPTANCE", 0.9)
     with pytest.raises(InputError, match="too rare"):
         m.sample_where(300, where="sex=M", seed=1)
+
+
+def test_binding_a_range_to_bins_is_exact_about_which_bins_can_hold_it() -> None:
+    from synth.conditional import bind
+    from synth.encoding import NumericCodec
+
+    codec = NumericCodec("x", 0.0, 100.0, precision=None, max_bins=10)  # bins of width 10
+    narrow = bind(codec, 0, parse_where(["x=31..32"])[0])
+    assert np.flatnonzero(narrow.tokens).tolist() == [3] and not narrow.full.any()
+    above = bind(codec, 0, parse_where(["x>50"])[0])
+    assert np.flatnonzero(above.tokens).tolist() == [5, 6, 7, 8, 9]
+    assert above.holds(pd.Series([50.0, 50.5, None])).tolist() == [False, True, False]
+    exact = NumericCodec("n", 0, 9, precision=0)  # one token per whole number: exact
+    eq = bind(exact, 0, parse_where(["n=3|5"])[0])
+    assert np.flatnonzero(eq.full).tolist() == [3, 5] and not eq.partial.any()
+    ne = bind(exact, 0, parse_where(["n!=3"])[0])
+    assert np.flatnonzero(ne.full).tolist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]  # not missing
