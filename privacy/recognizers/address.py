@@ -31,9 +31,10 @@ whole column value to the same patterns (the scanner's value-shape evidence).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 #: unambiguous street words (English-speaking countries), any case
 STRONG_WORDS = (
@@ -68,7 +69,7 @@ WEAK_WORDS = (
     "|Roadway|Ronde|Rotary|Siding|Slope|Strand|Strip|Tarn|Thoroughfare|Tollway|Tor|Towers"
     "|Trunkway|Vale|Villas|Walkway|Ring|Mew|Access|Line|Flats"
 )
-WEAK_ABBR = "Dr|Ct|Pl|Cir|Sq|Trl|Plz|Cl|Gdns|Gr|Grv|Pk|Hts|Ctr|Mt|Pt|Ter"
+WEAK_ABBR = "Dr|Ct|Pl|Cir|Sq|Trl|Plz|Cl|Gdns|Gr|Grv|Pk|Hts|Ctr|Mt|Ter"
 #: street words that come before the name (France: after the number)
 FR_WORDS = (
     "rue|avenue|av|boulevard|bd|bld|place|pl|chemin|ch|allée|allee|impasse|imp|quai|route"
@@ -228,6 +229,40 @@ _ENGLISH_PARTS = regex.compile(
 )
 
 
+def _words(alternation: str) -> set[str]:
+    return {regex.sub(r"\\s\+|\\", " ", w).split()[0].rstrip("./") for w in alternation.split("|")}
+
+
+#: street words that match in any case, and those that must be capitalised
+_ANY_CASE = _words(f"{STRONG_WORDS}|{STRONG_ABBR}|{FR_WORDS}|{PREFIX_WORDS}".lower()) | {
+    "box",
+    "postfach",
+    "postale",
+}
+_CAPITALISED = _words(f"{WEAK_WORDS}|{WEAK_ABBR}") | {"Straße", "Strasse", "Str", "Weg", "Gasse"}
+_CAPITALISED |= {w.upper() for w in _words(WEAK_WORDS)} | {"Platz", "Allee", "Ring", "Damm"}
+_CAPITALISED |= {"Ufer"}
+_CAPITALISED |= {"Chaussee", "Markt"}
+_ENDINGS = tuple(COMPOUND_ENDINGS.split("|"))
+_TOKEN = regex.compile(r"[^\W\d_]+")
+
+
+def may_hold_address(text: str) -> bool:
+    """A fast necessary condition for any match: a digit and a street word (or a word
+    ending like a German or Dutch street name). Word-set lookups, no pattern search.
+
+    >>> may_hold_address("Lives at 12 High Street"), may_hold_address("BP 132/84, HR 88")
+    (True, False)
+    """
+    if not any(c.isdigit() for c in text):
+        return False
+    for token in _TOKEN.findall(text):
+        low = token.lower()
+        if low in _ANY_CASE or token in _CAPITALISED or low.endswith(_ENDINGS):
+            return True
+    return False
+
+
 class StreetAddressRecognizer(PatternRecognizer):
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -238,6 +273,17 @@ class StreetAddressRecognizer(PatternRecognizer):
             name="StreetAddressRecognizer",
             global_regex_flags=regex.DOTALL | regex.MULTILINE | regex.IGNORECASE,
         )
+
+    def analyze(  # type: ignore[override]
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: Any = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        if not may_hold_address(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
     def invalidate_result(self, pattern_text: str) -> bool | None:
         return not _english_names_capitalised(pattern_text)

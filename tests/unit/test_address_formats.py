@@ -114,3 +114,21 @@ def test_addresses_in_prose(text: str, address: str) -> None:
 )
 def test_prose_without_addresses(text: str) -> None:
     assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "code"),
+    [
+        ("Postcode: LA4 5XY.", "UK_POSTCODE", "LA4 5XY"),
+        ("Moved to Ottawa K1A 0B1 in May.", "CA_POSTAL_CODE", "K1A 0B1"),
+    ],
+)
+def test_postcode_recognizers_in_prose(text: str, entity: str, code: str) -> None:
+    from privacy.nlp import build_analyzer
+
+    res = build_analyzer().analyze(text, language="en", entities=[entity])
+    assert [text[r.start : r.end] for r in res if r.score >= 0.4] == [code]
+    none = build_analyzer().analyze(
+        "Took 2 tabs at 8 am, BP 120/80.", language="en", entities=[entity]
+    )
+    assert [r for r in none if r.score >= 0.4] == []
