@@ -10,10 +10,14 @@ The output folder (built in a hidden staging folder, moved into place at the end
 ``ledger.json``                every table's charges, composed in one ledger
 ``leakage-TABLE.json``         each table's leakage gate (internal evidence)
 ``report-TABLE/``              each table's release report (HTML and JSON; internal)
-``report-links.json``          rows per person across each link, real against
-                               synthetic (internal)
-``release.json``               passed, ε/δ spent, the person table and key, the links,
-                               columns dropped, per-table gate verdicts and rows
+``report-links.json``          fidelity across each link (children per person, person
+``report-links.html``          × child marginals, which values go together in one
+                               person), the privacy unit, the ε split and the inputs'
+                               SHA-256 (internal; :mod:`synth.linked_report`)
+``release.json``               passed, ε/δ spent and its split, the person table and
+                               key, the links, columns dropped, per-table gate verdicts
+                               and rows, provenance (the SHA-256 of every file written;
+                               the inputs named, their hashes in report-links.json)
 =============================  =====================================================
 
 **Links** are found from the values, exactly: a key column of a table (an identifier
@@ -21,8 +25,9 @@ whose values are present and distinct) and a column of another table whose value
 occur among them. The person table is the one most tables link to; links to any other
 table are dropped with their column (said in ``release.json``: links go one level deep).
 **The split** sends each person with all their child rows to the holdout on one secret
-coin. **The gate** checks the person table per person, and each child joined with its
-person's columns (the view it was fitted on) with the person as the unit.
+coin. **The gate** checks the person table per person (with the presence indicators of the
+person's child rows: the view the person model was fitted on), and each child joined
+with its person's columns (the view it was fitted on) with the person as the unit.
 """
 
 from __future__ import annotations
@@ -42,11 +47,26 @@ from synth.errors import InputError, OutputError, SchemaError
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.linked import LinkedSynthesizer
+from synth.linked_report import links_report, write_links_report
+from synth.provenance import (
+    RELEASE_NOT_HASHED,
+    finish,
+    hash_input,
+    record,
+    shareable,
+    utc_now,
+)
 from synth.randomness import Randomness
 from synth.report import write_check_report
 from synth.schema.io import save_schema
 from synth.schema.model import Action, ColumnType, ForeignKey, Schema
 
+#: in release.json, instead of the input tables' hashes
+INPUTS_NOTE = (
+    "The input tables' SHA-256 are in report-links.json (internal), not here: a hash of a "
+    "real table lets anyone holding a candidate table confirm it, outside the DP guarantee. "
+    "This file lists report-links.json's hash."
+)
 #: table files a folder release reads
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -64,6 +84,10 @@ class LinkedResult:
     blocked_by: dict[str, list[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    budget_parts: dict[str, dict[str, float]] = field(default_factory=dict)
+    presence: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,11 +106,15 @@ class LinkedResult:
                     "link holds that key, at most k of them per child table"
                 ),
             },
+            "budget_parts": self.budget_parts,
             "links": self.links,
+            "presence": self.presence,
             "dropped": self.dropped,
             "blocked_by": self.blocked_by,
             "synthetic_rows": self.rows,
             "seconds": round(self.seconds, 1),
+            "files": self.files,
+            "provenance": self.provenance,
         }
 
 
@@ -177,36 +205,6 @@ def split_persons(
     return train, holdout
 
 
-def across_links(
-    model: LinkedSynthesizer,
-    train: Mapping[str, pd.DataFrame],
-    synthetic: Mapping[str, pd.DataFrame],
-) -> dict[str, Any]:
-    """Fidelity across each link (internal evidence: it compares with the training rows):
-    the distribution of child rows per person, 0 included, real (cut at the child's
-    bound k, as the fit saw it) against synthetic, and its TVD."""
-    out: dict[str, Any] = {"internal": "compares with the real training rows; not for publication"}
-    for link in model.links:
-        child = model.models[link.child]
-        k = child.persons.k if child.persons is not None else 1
-        real = _per_person(train[link.child][link.column], train[model.root][model.key], k)
-        syn = _per_person(synthetic[link.child][link.column], synthetic[model.root][model.key], k)
-        out[link.child] = {
-            "bound": k,
-            "rows_per_person_real": [round(x, 4) for x in real],
-            "rows_per_person_synthetic": [round(x, 4) for x in syn],
-            "tvd": round(0.5 * float(np.abs(np.subtract(real, syn)).sum()), 4),
-        }
-    return out
-
-
-def _per_person(keys: pd.Series, persons: pd.Series, k: int) -> list[float]:
-    """Share of persons with 0, 1, …, k child rows (more cut to k)."""
-    n = keys.astype(str).value_counts().reindex(persons.astype(str), fill_value=0).to_numpy()
-    counts = np.bincount(np.minimum(n, k), minlength=k + 1)
-    return (counts / max(1, counts.sum())).tolist()
-
-
 def run_linked_release(
     folder: str | Path,
     *,
@@ -216,10 +214,13 @@ def run_linked_release(
     seed: int | None = None,
     overwrite: bool = False,
     progress: Progress = no_progress,
+    argv: list[str] | None = None,
 ) -> LinkedResult:
     """Release every table of ``folder`` together under (ε, δ) per person (the output
-    folder locked against a second release from the first check to the last write)."""
+    folder locked against a second release from the first check to the last write).
+    ``argv``: the command line, recorded in the provenance (paths and options only)."""
     out = Path(out_dir)
+    started_at = utc_now()
     paths = table_paths(Path(folder))  # bad input fails before anything is locked
     with folder_lock(out):
         if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -227,7 +228,7 @@ def run_linked_release(
                 f"{out}: output folder is not empty (it may hold an earlier release); "
                 "choose a new folder or pass --overwrite"
             )
-        return _release(paths, epsilon, out, delta, seed, overwrite, progress)
+        return _release(paths, epsilon, out, delta, seed, overwrite, progress, argv, started_at)
 
 
 def _release(
@@ -238,11 +239,25 @@ def _release(
     seed: int | None,
     overwrite: bool,
     progress: Progress,
+    argv: list[str] | None,
+    started_at: str,
 ) -> LinkedResult:
     from privacy import check_leakage, scan
 
     start = time.perf_counter()
     tables = {t: read_table(p) for t, p in paths.items()}
+    # hashed after reading: a file that cannot be read fails there with its clear message
+    prov = record(
+        data_path=next(iter(paths.values())),
+        schema_path=None,
+        argv=argv,
+        started_at=started_at,
+        inputs=[h for p in paths.values() for h in hash_input(p)],
+    )
+    if argv is None:
+        prov["argv_note"] = (
+            "called from Python (synth.linked_release.run_linked_release), not the command line"
+        )
     drafts = {t: scan(df, name=t).schema for t, df in tables.items()}
     schemas, root, key, dropped = linked_schemas(tables, drafts)
     model = LinkedSynthesizer(schemas, epsilon=epsilon, delta=delta, seed=seed)
@@ -256,8 +271,12 @@ def _release(
     for t in tables:
         progress(f"leakage: {t}", 0, 1)
         schema = model.view_schema(t)
-        if t == root:
-            views = (train[t], holdout[t], synthetic[t])
+        if t == root:  # with the presence indicators the person model was fitted on
+            views = (
+                model.person_view(train[t], train),
+                model.person_view(holdout[t], holdout),
+                model.person_view(synthetic[t], synthetic),
+            )
         else:
             link = model.link_of(t)
             views = (
@@ -283,6 +302,8 @@ def _release(
         dropped=dropped,
         blocked_by=blocked,
         rows={t: len(df) for t, df in synthetic.items()},
+        budget_parts=model.parts,
+        presence={c: p.describe() for c, p in model.presence.items()},
     )
     with staged_directory(Path(out_dir), overwrite=overwrite) as stage:
         for t in tables:
@@ -310,10 +331,17 @@ def _release(
                 schema=model.view_schema(t),
                 model=described,
             )
-        atomic_write_text(
-            stage / "report-links.json", json.dumps(across_links(model, train, synthetic), indent=2)
-        )
+        write_links_report(stage, links_report(model, train, synthetic, provenance=prov))
         progress("report", 1, 1)
+        written = sorted(p.name for p in stage.iterdir() if p.is_file())
+        written += sorted(
+            f"{d.name}/{f.name}" for d in stage.iterdir() if d.is_dir() for f in d.iterdir()
+        )
+        result.files = sorted([*written, "release.json"])
+        result.provenance = {
+            **shareable(finish(prov, stage, written, RELEASE_NOT_HASHED)),
+            "inputs_note": INPUTS_NOTE,
+        }
         result.seconds = time.perf_counter() - start
         atomic_write_text(stage / "release.json", json.dumps(result.to_dict(), indent=2) + "\n")
     return result

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.common import JsonOpt, out, progress_display, run, write_json
+from synth.cli.common import JsonOpt, command_line, out, progress_display, run, write_json
 
 
 def release_linked(
+    ctx: typer.Context,
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder of linked tables (CSV or Parquet).")
     ],
@@ -44,6 +45,7 @@ def release_linked(
                 seed=seed,
                 overwrite=overwrite,
                 progress=progress,
+                argv=command_line(ctx),
             )
         links = ", ".join(f"{x['table']}.{x['column']}" for x in res.links)
         out.print(

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from support import CANARY
 from typer.testing import CliRunner
 
 from synth.cli import app
+from synth.provenance import sha256_file
 
 runner = CliRunner()
 
@@ -67,9 +69,31 @@ def test_a_folder_of_linked_tables_is_released_with_keys_that_join(tmp_path: Pat
         assert report["verdict"]["epsilon"]["spent"] <= 4.0 + 1e-6  # the whole budget's
         assert (out / f"report-{table}" / "report.html").exists()
     links = json.loads((out / "report-links.json").read_text())
-    assert links["visits"]["tvd"] <= 0.15  # rows per person, 0 included, within the bound
+    visits = links["tables"]["visits"]
+    assert visits["tvd"] <= 0.15  # rows per person, 0 included, within the bound
+    assert links["privacy"]["unit"] == "person" and links["privacy"]["unit_column"] == "Id"
+    parts = links["budget_parts"]
+    assert {"patients", "visits", "labs"} <= set(parts)
+    assert sum(p["rho_share"] for p in parts.values()) == pytest.approx(1.0)
+    # which values go together in one person: each person's kind, real against synthetic
+    assert visits["presence"]["error_max"] <= 0.1
+    marg = {m["person_column"]: m for m in visits["person_child_marginals"]}
+    assert marg["sex"]["tvd"] <= 0.15  # gyn with women, uro with men, across the link
+    assert info["budget_parts"] == parts and "visits" in info["presence"]
     ledger = json.loads((out / "ledger.json").read_text())
     assert {c["target"].split(":")[0] for c in ledger["charges"]} == {"patients", "visits", "labs"}
+    html = (out / "report-links.html").read_text()
+    assert "Which values go together in one person" in html and "<script" not in html
+    # provenance: every file written hashed in release.json; input hashes only internally
+    prov = info["provenance"]
+    assert set(prov["files"]) == set(info["files"]) - {"release.json"}
+    for name in ("patients.csv", "report-links.json", "report-links.html"):
+        assert prov["files"][name]["sha256"] == sha256_file(out / name)
+    assert all("sha256" not in i for i in prov["inputs"])
+    assert {i["sha256"] for i in links["provenance"]["inputs"]} == {
+        sha256_file(data / f"{t}.csv") for t in ("patients", "visits", "labs")
+    }
+    assert prov["argv"][:2] == ["synth", "release-linked"]
 
 
 def test_a_table_that_does_not_link_is_refused_without_values(tmp_path: Path) -> None:
@@ -83,3 +107,37 @@ def test_a_table_that_does_not_link_is_refused_without_values(tmp_path: Path) ->
     assert "'labs'" in res.output and "person table" in res.output
     assert CANARY not in res.output
     assert not out.exists()
+
+
+def test_a_broken_link_page_scores_badly(tmp_path: Path) -> None:
+    """The link figures can fail: synthetic visits with their persons shuffled lose the
+    person × child marginal, and the page flags it; visits crowded onto a few persons move
+    children-per-person and the share of persons holding each kind."""
+    from privacy import scan
+    from synth.linked import LinkedSynthesizer
+    from synth.linked_release import linked_schemas
+    from synth.linked_report import links_report, render_links
+
+    d = folder(tmp_path / "in", persons=1500)
+    tables = {t: pd.read_csv(d / f"{t}.csv") for t in ("patients", "visits", "labs")}
+    drafts = {t: scan(df, name=t).schema for t, df in tables.items()}
+    schemas, *_ = linked_schemas(tables, drafts)
+    model = LinkedSynthesizer(schemas, epsilon=4.0).fit(tables)
+    syn = model.sample(seed=0)
+    good = links_report(model, tables, syn)["tables"]["visits"]
+    rng = np.random.default_rng(0)
+    keys = syn["patients"]["Id"].to_numpy()
+    broken = {**syn, "visits": syn["visits"].assign(PATIENT=rng.choice(keys, len(syn["visits"])))}
+    bad = links_report(model, tables, broken)
+    sex = {m["person_column"]: m["tvd"] for m in bad["tables"]["visits"]["person_child_marginals"]}
+    good_sex = {m["person_column"]: m["tvd"] for m in good["person_child_marginals"]}
+    assert sex["sex"] > good_sex["sex"] + 0.2
+    crowded = {
+        **syn,
+        "visits": syn["visits"].assign(PATIENT=rng.choice(keys[:100], len(syn["visits"]))),
+    }
+    crowd = links_report(model, tables, crowded)["tables"]["visits"]
+    assert crowd["tvd"] > good["tvd"] + 0.3
+    assert crowd["presence"]["error_max"] > good["presence"]["error_max"] + 0.2
+    html = render_links(bad)
+    assert 'class="hl"' in html
