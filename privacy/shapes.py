@@ -32,8 +32,10 @@ def opaque_key(value: str) -> bool:
 
 
 def record_number(value: str) -> bool:
-    """A record/document number: digits, optionally with a short letter prefix/suffix."""
-    return bool(_CODE.match(value.strip()))
+    """A record/document number: digits, optionally with a short letter prefix/suffix;
+    digits may come in groups ("943 476 5919", "ZZ 91 41 77 T")."""
+    v = value.strip()
+    return bool(_CODE.match(v) or _CODE.match(re.sub(r"(?<=[\dA-Za-z]) (?=[\dA-Za-z])", "", v)))
 
 
 def key_share(values: list[str]) -> float:

@@ -120,3 +120,19 @@ def test_metric_scores_a_broken_scan_badly() -> None:
     everything = set(bench.DIRECT) | set(bench.QUASI)
     assert bench.prf(everything, truth)["precision"] < 0.6
     assert bench.prf(set(), truth)["recall"] == 0.0
+
+
+@pytest.mark.parametrize("header", ["NHS_NUMBER", "c5"])
+def test_grouped_national_numbers(header: str) -> None:
+    """NHS-style numbers written in groups ("943 476 5919") are identifiers by header or
+    by shape, not free text."""
+    rng = np.random.default_rng(4)
+    nums = [
+        f"{a} {b} {c}"
+        for a, b, c in zip(
+            *(rng.integers(100, 999, (2, 300))), rng.integers(1000, 9999, 300), strict=True
+        )
+    ]
+    df = pd.DataFrame({header: nums, "sex": rng.choice(["F", "M"], 300)})
+    f = scan(df, seed=0).findings[0]
+    assert f.role == "direct_identifier" and f.action == "replace"
