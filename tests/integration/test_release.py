@@ -188,7 +188,8 @@ def test_report_json_validates(canary_release) -> None:
 
 
 def test_report_renders_in_headless_chromium(canary_release) -> None:
-    """Every section renders, every image decodes, nothing fails to load; screenshot kept."""
+    """Every section renders, every image decodes, nothing fails to load, the privacy unit
+    and the provenance hashes are in the first two screens; screenshot kept."""
     import os
     import shutil
 
@@ -237,9 +238,23 @@ def test_report_renders_in_headless_chromium(canary_release) -> None:
         )
         n_images = page.evaluate("document.images.length")
         assert page.locator("section#verdict").inner_text().strip().startswith(("✓", "RELEASED"))
+        # the privacy unit and the provenance hashes sit in the first two screens (issue 20)
+        first: dict[str, tuple[bool, float, str]] = {}
+        for key, loc in (
+            ("unit", page.locator(".tile", has=page.locator(".k", has_text="privacy unit"))),
+            ("provenance", page.locator("#provenance summary")),
+        ):
+            box = loc.bounding_box()
+            first[key] = (loc.is_visible(), box["y"] if box else 1e9, loc.inner_text())
         page.screenshot(path=str(artifacts / "report-first-screen.png"))
         b.close()
     assert n_images >= 3 and broken == 0
+    prov = json.loads((canary_release["out"] / "release.json").read_text())["provenance"]
+    for key, (visible, top, _) in first.items():
+        assert visible and top < 2 * 900 - 40, (key, top)
+    assert first["unit"][2].split("\n")[1] in ("person", "row")
+    for name in ("model.synth", "synthetic.csv"):
+        assert prov["files"][name]["sha256"][:12] in first["provenance"][2], name
     assert not failed, failed
     assert not errors, errors[:3]
 
