@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,3 +86,20 @@ def test_dpsgd_model_is_compared_through_a_sample() -> None:
     res = check_drift(m, new, seed=0)
     assert "sample" in res["reference"] and "sex" in res["drifted_columns"]
     assert isinstance(pd.DataFrame(res["columns"]), pd.DataFrame)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_adult_train_against_test_and_against_older_ages(shared_datasets: Path) -> None:
+    """The benchmark's calibration (benchmarks/loop_bench.py), at ε = 1 with MST."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import adult_bench as ab
+
+    train, test = ab.load()
+    model = Synthesizer(ab.schema(), epsilon=1, engine="mst").fit(train)
+    assert check_drift(model, test)["verdict"] == "no drift"
+    older = train.copy()
+    older["age"] = (pd.to_numeric(older["age"]) + 10).astype(str)
+    assert check_drift(model, older)["drifted_columns"] == ["age"]
