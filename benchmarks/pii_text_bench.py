@@ -108,6 +108,35 @@ TEMPLATES = [
     "Fax records to {phone}, attn {name}.",
     "Please ask for {first} when calling {phone}.",
 ]
+#: a second set, written after the recognizers were tuned on :data:`TEMPLATES` and never
+#: tuned on: its figures estimate recall on phrasing the rules were not fitted to
+HELDOUT_TEMPLATES = [
+    "{name} is a 54 y/o F presenting with cough.",
+    "I spoke to {first} this morning; she can be reached on {phone}.",
+    "Dear {title} {last}, your appointment is confirmed.",
+    "Signed: {name}, RN",
+    "Caller identified as {name}, callback {phone}.",
+    "Forward the invoice to {email} and cc {first}.",
+    "Patient's mother, {name}, consents.",
+    "Address on file: {address}",
+    "Relocated to {city} last spring.",
+    "Her brother {first} lives in {city}.",
+    "Account holder {name}, IBAN {iban}.",
+    "Visa {card}, exp 04/27.",
+    "Social Security No. {ssn}",
+    "Requests came from {ip} overnight.",
+    "License # {dl} (state issued).",
+    "Contact number {phone}; alt {phone2}.",
+    "{name} and {name2} attended the family meeting.",
+    "Ref: {last}/{first}, DOB {date}.",
+    "Per conversation with {initial_last}, will hold meds.",
+    "Transport arranged from {address}.",
+    "Emailed {name} at {email}.",
+    "Landline {phone} disconnected.",
+    "The patient ({name}) was born on {date}.",
+    "Interpreter requested for {name}.",
+    "Dr {last} consulted; recs appreciated.",
+]
 FILLERS = [
     "Metformin 500 mg BID.",
     "BP 128/82, HR 76, SpO2 98%.",
@@ -161,11 +190,10 @@ def _gazetteer() -> tuple[set[str], set[str]]:
 class Corpus:
     """Notes and their true spans, drawn from a seeded generator."""
 
-    def __init__(self, n: int, seed: int) -> None:
-        from faker import Faker
-
+    def __init__(self, n: int, seed: int, templates: list[str] | None = None) -> None:
+        self.templates = templates or TEMPLATES
         self.rng = random.Random(seed)
-        self.fakers: dict[str, Faker] = {}
+        self.fakers: dict[str, Any] = {}
         self.seed = seed
         self.texts: list[str] = []
         self.truth: list[Truth] = []
@@ -267,7 +295,7 @@ class Corpus:
             return f"{person['first'][0]}. {person['last']}", "PERSON"
         if slot == "title":
             return r.choice(TITLES), None
-        if slot == "phone":
+        if slot in ("phone", "phone2"):
             return self._phone(), "PHONE_NUMBER"
         if slot == "email":
             return self.faker(r.choice(["en_US", "en_GB", "de_DE", "fr_FR"])).email(), "EMAIL"
@@ -294,7 +322,9 @@ class Corpus:
         r = self.rng
         first, last = self._person()
         person = {"first": first, "last": last}
-        parts = r.sample(TEMPLATES, r.choice([1, 2, 2, 3])) + r.sample(FILLERS, r.randint(0, 2))
+        parts = r.sample(self.templates, r.choice([1, 2, 2, 3])) + r.sample(
+            FILLERS, r.randint(0, 2)
+        )
         r.shuffle(parts)
         text, truth = "", []
         for tpl in parts:
@@ -376,15 +406,52 @@ def peer(texts: list[str]) -> list[list[tuple[int, int]]]:
     return [[(r.start, r.end) for r in rs if r.score >= 0.4] for rs in res]
 
 
-def run(n: int, seed: int, with_peer: bool) -> dict[str, Any]:
+SYNTHEA = ROOT.parent / "shared" / "datasets" / "synthea"
+
+
+def clinical_negatives() -> list[str]:
+    """Hard negatives without PII: Synthea's distinct condition, encounter and reason
+    descriptions ("Alzheimer's disease (disorder)", "Body mass index 30+ - obesity
+    (finding)"), each as one short sentence. Empty when the shared datasets are absent."""
+    import pandas as pd
+
+    out: set[str] = set()
+    for name, cols in (
+        ("conditions.csv", ["DESCRIPTION"]),
+        ("encounters.csv", ["DESCRIPTION", "REASONDESCRIPTION"]),
+    ):
+        path = SYNTHEA / name
+        if path.exists():
+            df = pd.read_csv(path, usecols=cols, dtype=str)
+            for c in cols:
+                out.update(df[c].dropna().unique())
+    return [f"Assessment: {d}." for d in sorted(out)]
+
+
+def over_redaction(texts: list[str], found: list[list[tuple[int, int]]]) -> dict[str, Any]:
+    """Share of word tokens of PII-free texts that a found span touches."""
+    return score(texts, [[] for _ in texts], found)["_over_redaction"]
+
+
+def run(n: int, seed: int, with_peer: bool, heldout: bool = False) -> dict[str, Any]:
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with contextlib.suppress(AttributeError, OSError):  # one core (Linux)
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    corpus = Corpus(n, seed)
+    try:
+        return _run(n, seed, with_peer, heldout)
+    finally:
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+
+
+def _run(n: int, seed: int, with_peer: bool, heldout: bool) -> dict[str, Any]:
+    corpus = Corpus(n, seed, HELDOUT_TEMPLATES if heldout else TEMPLATES)
     texts = corpus.texts
     out: dict[str, Any] = {
         "texts": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
         "seed": seed,
+        "templates": "held-out" if heldout else "own",
     }
     try:
         from privacy.nlp import engine_name
@@ -401,12 +468,23 @@ def run(n: int, seed: int, with_peer: bool) -> dict[str, Any]:
             **score(texts, corpus.truth, pfound),
         }
         out["speed_ratio_ours_over_peer"] = round(pdt / dt, 2)
+    negatives = clinical_negatives()
+    if negatives:
+        out["clinical_negatives"] = {
+            "texts": len(negatives),
+            "ours": over_redaction(negatives, ours(negatives)),
+        }
+        if with_peer:
+            out["clinical_negatives"]["peer"] = over_redaction(negatives, peer(negatives))
     return out
 
 
 def _print(res: dict[str, Any]) -> None:
     cols = [k for k in ("ours", "peer_presidio_spacy_sm") if k in res]
-    print(f"{res['texts']} texts, mean {res['mean_chars']} chars; engine: {res['engine']}")
+    print(
+        f"{res['texts']} texts ({res['templates']} templates), mean {res['mean_chars']} chars; "
+        f"engine: {res['engine']}"
+    )
     keys = [k for k in res["ours"] if k not in ("texts_per_s", "_over_redaction")]
     print(f"{'entity':32s} {'spans':>6s} " + " ".join(f"{c[:10]:>10s}" for c in cols))
     for k in keys:
@@ -416,6 +494,11 @@ def _print(res: dict[str, Any]) -> None:
     print(f"{'over-redaction (non-PII tokens)':32s} {'':6s} {over}")
     speed = " ".join(f"{res[c]['texts_per_s']:10.1f}" for c in cols)
     print(f"{'texts/s (one core)':32s} {'':6s} {speed}")
+    if "clinical_negatives" in res:
+        neg = res["clinical_negatives"]
+        shares = " ".join(f"{neg[c]['share']:10.4f}" for c in ("ours", "peer") if c in neg)
+        label = f"over-redaction, {neg['texts']} Synthea descriptions"
+        print(f"{label:39s} {shares}")
     if "speed_ratio_ours_over_peer" in res:
         print(f"speed ratio ours/peer: {res['speed_ratio_ours_over_peer']}")
 
@@ -426,8 +509,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--heldout", action="store_true", help="the held-out template set")
     args = ap.parse_args()
-    res = run(args.n, args.seed, not args.no_peer)
+    res = run(args.n, args.seed, not args.no_peer, args.heldout)
     _print(res)
     if args.json is not None:
         args.json.write_text(json.dumps(res, indent=2))

@@ -56,6 +56,8 @@ from privacy.recognizers.driver_license import DriverLicenseRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.ner_names import ner_windows
 from privacy.recognizers.phone import FastPhoneRecognizer
+from privacy.recognizers.place_context import _CUE as PLACE_CUE
+from privacy.recognizers.place_context import PlaceContextRecognizer
 
 #: spans below this score are left alone in prose (weak patterns fire on ordinary numbers)
 REDACT_MIN_SCORE = 0.4
@@ -75,6 +77,7 @@ GATES: dict[str, re.Pattern[str]] = {
     "CardNumberRecognizer": re.compile(r"\d{4}"),
     "AnyCaseIbanRecognizer": re.compile(r"[a-z]{2}\d{2}", _I),
     "DriverLicenseRecognizer": re.compile(r"lic|d\.?/?l", _I),
+    "PlaceContextRecognizer": PLACE_CUE,
     "IpRecognizer": re.compile(r"\d\.\d|[0-9a-f]:|::", _I),
     "UrlRecognizer": re.compile(r"[a-z0-9.\-][.][a-z]", _I),
     "EmailRecognizer": re.compile("@"),
@@ -92,6 +95,7 @@ _ARTIFACT_FREE = (
     FastPhoneRecognizer,
     NameLexiconRecognizer,
     DriverLicenseRecognizer,
+    PlaceContextRecognizer,
 )
 _ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 

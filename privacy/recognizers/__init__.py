@@ -2,9 +2,10 @@
 
 Ours: offline e-mail validation, NPI (Luhn over 80840), names (gazetteer, titles,
 initials, context words; with the ``sm`` engine also spaCy NER, registered in
-:mod:`privacy.nlp`), phones with extensions and unlisted ranges, IBANs in any case, cards
-of 12–19 digits, driver's licences after a cue word, street addresses in prose, and the
-YAML pattern recognizers in this folder (MRN, US ZIP, written dates).
+:mod:`privacy.nlp`), phones with extensions and unlisted ranges, IBANs in any case,
+cards of 12–19 digits, driver's licences after a cue word, towns after "lives in" or
+"moved to", street addresses in prose, and the YAML pattern recognizers in this folder
+(MRN, US ZIP, written dates).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from privacy.recognizers.iban import AnyCaseIbanRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.npi import NpiRecognizer
 from privacy.recognizers.phone import FastPhoneRecognizer
+from privacy.recognizers.place_context import PlaceContextRecognizer
 
 HERE = Path(__file__).parent
 
@@ -66,6 +68,7 @@ def build_registry() -> RecognizerRegistry:
         NameLexiconRecognizer(),
         StreetAddressRecognizer(),
         DriverLicenseRecognizer(),
+        PlaceContextRecognizer(),
     ):
         registry.add_recognizer(rec)
     for yml in sorted(HERE.glob("*.yaml")):

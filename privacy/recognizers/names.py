@@ -22,7 +22,10 @@ no name), or *U* (unknown: neither). Rules, each giving the span of the name wor
   holding a G or F word and no E word, after trimming leading/trailing E words → 0.8
   ("Given Family" → 0.85);
 * a context word before 1–3 capitalised non-E words ("spoke with", "wife", "contact",
-  "attn", "ask for", "per", ...) → 0.65;
+  "attn", "ask for", "per", "re", ...) → 0.65; after a relation ("Son", "Daughter", "attn")
+  an English word will do ("Daughter Wren");
+* "Family, Given" with a given name from the lists → 0.7;
+* two or three capitalised U words in a row ("Amahle Madlanduna") → 0.6;
 * a lone G/F word that is no English word → 0.5; one that is also an English word ("Will",
   "Hope") → 0.3, too weak to act on alone in prose, enough over many values of a column.
 """
@@ -122,6 +125,7 @@ CONTEXT_BEFORE = [
     "spouse",
     "fiancé",
     "reach",
+    "re",
     "notify",
     "tell",
     "ask",
@@ -133,9 +137,18 @@ CONTEXT_BEFORE = [
     "to",
     "cc",
 ]
+#: relations: the word after one is a name even when it is also an English word ("Son
+#: Comfort", "Daughter Wren")
+KINSHIP = {
+    "wife", "husband", "son", "daughter", "mother", "father", "brother", "sister", "partner",
+    "friend", "spouse", "nephew", "niece", "aunt", "uncle", "grandson", "granddaughter",
+    "fiancé", "caregiver", "guardian", "proxy", "attn", "dear",
+}  # fmt: skip
 #: context words that need another before them ("ask for", "message for", "sent to")
-_WEAK_CONTEXT = {"for", "from", "to", "cc", "by"}
+_WEAK_CONTEXT = {"for", "from", "to", "by"}
 _STRONG_BEFORE_WEAK = {"ask", "asked", "message", "msg", "left", "call", "called", "letter"}
+_STRONG_BEFORE_WEAK |= {"visited", "seen", "referred", "signed", "accompanied", "examined"}
+_STRONG_BEFORE_WEAK |= {"spoke", "speak", "spoken", "talked", "talk", "wrote", "sent", "emailed"}
 #: particles inside names ("Ludwig van Beethoven", "Ó Flaithbhearta", "Mac Fheargail")
 PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "la", "le", "du"}
 PARTICLES |= {"bin", "ibn", "al", "el", "dos", "das", "ter", "ten", "st"}
@@ -152,7 +165,7 @@ _DRUG = re.compile(
     r"(?:cillin|mycin|micin|pril|sartan|olol|statin|azole|oxetine|tidine|afil|mab|tinib"
     r"|vir|cycline|floxacin|dipine|lukast|gliptin|formin|semide|thiazide|parin|xaban"
     r"|gatran|triptan|zepam|zolam|barbital|caine|profen|coxib|dronate|tropium|glitazone"
-    r"|gliflozin|setron|pramine|triptyline|azepine|adone|codone|morphone|fentanil)$"
+    r"|gliflozin|isone|olone|asone|onide|setron|pramine|triptyline|azepine|adone|codone|morphone|fentanil)$"
 )
 _WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?\.?")
 _INITIALS = re.compile(r"\b(?:[A-Z]\.\s?){1,2}(?=[A-Z])")
@@ -200,11 +213,16 @@ def _capitalised(word: str) -> bool:
 
 
 def _kind(word: str, given: frozenset[str], family: frozenset[str], eng: frozenset[str]) -> str:
-    """'G', 'F', 'E', 'N' (a name that is also a word, e.g. 'Hope'), 'U' or 'P' (particle)."""
+    """'G', 'F', 'E', 'N' (a name that is also a word, e.g. 'Hope'), 'U', 'P' (particle) or
+    'I' (one letter: an initial)."""
     w = word.rstrip(".").lower()
     w = w[:-2] if w.endswith(("'s", "’s")) else w
     if word in _CAP_PARTICLES:
         return "P"
+    if len(w) == 1:
+        return "I"
+    if "-" in w and all(len(p) < 2 or p in eng for p in w.split("-")):
+        return "E"  # "E-mail", "Follow-up"
     in_name = w in given or w in family
     if w in _STOP:
         return "E"
@@ -218,8 +236,8 @@ def _kind(word: str, given: frozenset[str], family: frozenset[str], eng: frozens
 
 
 def _compound(w: str, eng: frozenset[str]) -> bool:
-    """Two English words of 3+ letters run together ("callback", "bedside")."""
-    return len(w) >= 6 and any(w[:k] in eng and w[k:] in eng for k in range(3, len(w) - 2))
+    """Two English words of 4+ letters run together ("callback", "bedtime")."""
+    return len(w) >= 8 and any(w[:k] in eng and w[k:] in eng for k in range(4, len(w) - 3))
 
 
 class NameLexiconRecognizer(EntityRecognizer):
@@ -253,7 +271,14 @@ class NameLexiconRecognizer(EntityRecognizer):
             s, e, w = words[i]
             low = w.rstrip(".").lower()
             # title + name words
-            if low in TITLES and i + 1 < n and caps[i + 1] and kinds[i + 1] not in ("E",):
+            if (
+                low in TITLES
+                and i + 1 < n
+                and caps[i + 1]
+                and kinds[i + 1] != "I"
+                and words[i + 1][2].rstrip(".").lower() not in _STOP
+                and self._gap_ok(text, e, words[i + 1][0])
+            ):
                 j = self._extend(i + 1, words, caps, kinds, text, limit=3)
                 out.append((words[i + 1][0], self._end(words[j - 1]), 0.85))
                 i = j
@@ -261,9 +286,14 @@ class NameLexiconRecognizer(EntityRecognizer):
             # context word + name words
             if (
                 low in CONTEXT_BEFORE
+                and (not w.endswith(".") or low in ("attn", "pt"))
                 and i + 1 < n
                 and caps[i + 1]
-                and kinds[i + 1] not in ("E", "N")
+                and kinds[i + 1] != "I"
+                and (
+                    kinds[i + 1] not in ("E", "N")
+                    or (low in KINSHIP and words[i + 1][2].rstrip(".").lower() not in _STOP)
+                )
                 and words[i + 1][2].rstrip(".").lower() not in TITLES
                 and self._gap_ok(text, e, words[i + 1][0])
                 and (
@@ -280,12 +310,21 @@ class NameLexiconRecognizer(EntityRecognizer):
                 out.append((s, self._end(words[pair - 1]), 0.8))
                 i = pair
                 continue
-            if caps[i] and kinds[i] not in ("E", ""):
-                j = self._extend(i, words, caps, kinds, text, limit=4)
+            inverted = self._inverted(i, words, caps, kinds, text, given)
+            if inverted:
+                out.append((s, self._end(words[i + 1]), 0.7))
+                i += 2
+                continue
+            if caps[i] and kinds[i] in ("G", "F", "U", "N", "P"):
+                j = self._extend(i, words, caps, kinds, text, limit=4) if kinds[i] != "N" else i + 1
                 run = kinds[i:j]
                 if j - i >= 2 and any(k in ("G", "F") for k in run) and "E" not in run:
                     score = 0.85 if run[0] == "G" and run[-1] in ("F", "G") else 0.8
                     out.append((s, self._end(words[j - 1]), score))
+                    i = j
+                    continue
+                if j - i >= 2 and all(k == "U" for k in run) and self._unknown_pair(words[i:j]):
+                    out.append((s, self._end(words[j - 1]), 0.6))
                     i = j
                     continue
                 if kinds[i] in ("G", "F"):
@@ -295,7 +334,12 @@ class NameLexiconRecognizer(EntityRecognizer):
             i += 1
         for m in _INITIALS.finditer(text):
             k = next((x for x in range(n) if words[x][0] == m.end()), None)
-            if k is not None and caps[k] and kinds[k] not in ("E", "N"):
+            before = next((x for x in range(n - 1, -1, -1) if words[x][1] <= m.start()), None)
+            if before is not None and words[before][1] >= m.start() - 1:
+                low = words[before][2].rstrip(".").lower()
+                if caps[before] and low not in TITLES:
+                    continue  # "Part B. Tylenol": the letter ends a name, no initial
+            if k is not None and kinds[k] in ("G", "F", "U") and words[k][2].isalpha():
                 out.append((m.start(), self._end(words[k]), 0.75))
         return [self._result(s, e, sc) for s, e, sc in out]
 
@@ -328,6 +372,29 @@ class NameLexiconRecognizer(EntityRecognizer):
         return 0
 
     @staticmethod
+    def _unknown_pair(run: list[tuple[int, int, str]]) -> bool:
+        """Two or three capitalised words in no list, plain letters of 3+ each, not ending a
+        sentence inside: "Amahle Madlanduna", "Tõnu Randoja"."""
+        return all(len(w.rstrip(".")) >= 3 and w.rstrip(".").isalpha() for _, _, w in run)
+
+    @staticmethod
+    def _inverted(
+        i: int,
+        words: list[tuple[int, int, str]],
+        caps: list[bool],
+        kinds: list[str],
+        text: str,
+        given: frozenset[str],
+    ) -> bool:
+        """ "Family, Given" (a list or a chart header: "Kowalczyk, Janina")."""
+        if i + 1 >= len(words) or not caps[i] or not caps[i + 1]:
+            return False
+        if kinds[i] in ("E", "I", "") or text[words[i][1] : words[i + 1][0]].strip() != ",":
+            return False
+        w = words[i + 1][2]
+        return w.rstrip(".").lower() in given and w.rstrip(".").lower() not in _STOP
+
+    @staticmethod
     def _end(word: tuple[int, int, str]) -> int:
         _s, e, w = word
         return e - 1 if w.endswith(".") else e
@@ -353,6 +420,8 @@ class NameLexiconRecognizer(EntityRecognizer):
             prev = words[j - 1]
             if prev[2].endswith(".") and len(prev[2]) > 2:
                 break  # "Kowalski. Next sentence"
+            if kinds[j - 1] == "I" and "N" in kinds[i : j - 1]:
+                break  # "Medicare Part B. Tamar": an initial after a word is no middle name
             if not self._gap_ok(text, prev[1], words[j][0]) or text[prev[1] : words[j][0]].strip():
                 break
             w = words[j][2]

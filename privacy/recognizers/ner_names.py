@@ -6,7 +6,8 @@ GPE or NORP ("Sörensen Sofie" → ORG), and tags departments and drugs now and 
 * PERSON → PERSON (0.85), the span trimmed of titles ("Dr.") and a possessive "'s";
   dropped when every capitalised word in it is an ordinary English word that is no name
   ("Physical Therapy"), or it is one word of under three letters ("Hb") or one that is a
-  name but mostly an English word ("Main");
+  name but mostly an English word ("Main") unless a title or relation precedes it ("Son
+  Comfort"); leading English words are trimmed ("Daughter Turid" → "Turid");
 * ORG, NORP, PRODUCT, WORK_OF_ART → PERSON (0.7) only when a word is in the name gazetteer
   and none is an ordinary English word;
 * GPE, LOC, FAC → LOCATION (0.7), dropped when every capitalised word is an ordinary
@@ -18,11 +19,15 @@ nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from privacy.recognizers.names import (
     _WORD,
+    CONTEXT_BEFORE,
+    KINSHIP,
     TITLES,
     _capitalised,
     _kind,
@@ -47,6 +52,22 @@ class SpacyNameRecognizer(EntityRecognizer):
             name="SpacyNameRecognizer",
         )
 
+    @staticmethod
+    def _lead_word(toks: list, doc: Any, given: Any, family: Any, eng: Any) -> bool:
+        """Is the first word of a name-like span no part of the name? An English word, a
+        relation or context word ("Son", "Daughter"), or an initial right after another
+        capitalised word ("Part B. Karlsson")."""
+        first = toks[0]
+        if first.lower_ in KINSHIP or first.lower_ in CONTEXT_BEFORE:
+            return len(toks) > 1
+        kind = _kind(first.text, given, family, eng)
+        if kind == "E":
+            return True
+        if kind == "I" and first.i > 0:
+            prev = doc[first.i - 1]
+            return _capitalised(prev.text) and prev.lower_.rstrip(".") not in TITLES
+        return False
+
     def load(self) -> None:
         gazetteer()
         english_words()
@@ -66,10 +87,12 @@ class SpacyNameRecognizer(EntityRecognizer):
             if label not in PERSON_LABELS | NAME_LIKE_LABELS | PLACE_LABELS:
                 continue
             toks = list(ent)
+            place = label in PLACE_LABELS
             while toks and (
                 not _alpha(toks[0].text)
                 or toks[0].lower_.rstrip(".") in TITLES
                 or not _capitalised(toks[0].text)
+                or (not place and self._lead_word(toks, doc, given, family, eng))
             ):
                 toks.pop(0)
             while toks and (toks[-1].lower_ in ("'s", "’s") or not _alpha(toks[-1].text)):
@@ -78,11 +101,15 @@ class SpacyNameRecognizer(EntityRecognizer):
             if not caps:
                 continue
             kinds = [_kind(w, given, family, eng) for w in caps]
-            if len(caps) == 1 and (len(caps[0].rstrip(".")) < 3 or kinds[0] == "N"):
+            before = doc[toks[0].i - 1].lower_.rstrip(".") if toks[0].i > 0 else ""
+            vouched = before in KINSHIP or before in TITLES
+            if len(caps) == 1 and (
+                len(caps[0].rstrip(".")) < 3 or (kinds[0] == "N" and not vouched)
+            ):
                 continue  # "Hb", "St."; one word that is mostly an ordinary word ("Main")
             if label in PERSON_LABELS:
                 entity, score = "PERSON", 0.85
-                if all(k == "E" for k in kinds):
+                if all(k in ("E", "I") for k in kinds):
                     continue  # "Physical Therapy"
             elif label in NAME_LIKE_LABELS:
                 entity, score = "PERSON", 0.7
