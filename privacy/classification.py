@@ -110,7 +110,7 @@ def classify(
     if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
         evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")
     if rule is not None:
-        evidence.append(f"column name matches the '{rule.entity or rule.role}' rule")
+        evidence.append(f"column name matches the '{rule.kind or rule.entity or rule.role}' rule")
         if rule.needs:
             evidence.append(f"values confirm the rule ({rule.needs}-shaped)")
 

@@ -75,7 +75,10 @@ def draft_schema(
     protected = [
         f.name
         for f in findings
-        if re.search(r"(^|_)(sex|gender|race|ethnic\w*|age)(_|$)", normalise_header(f.name))
+        if re.search(
+            r"(^|_)(sex|gender|race|ethnic\w*|age|agep|rac\d_?p|hisp|hispanic)(_|$)",
+            normalise_header(f.name),
+        )
         and f.type != "identifier"
     ]
     return Schema(

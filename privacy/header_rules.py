@@ -36,6 +36,8 @@ class HeaderRule:
     generalise: str | None
     when_type: str | None
     needs: str | None = None
+    #: what the column holds, in words, for the evidence ("race or ethnicity")
+    kind: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +54,7 @@ def header_rules() -> list[HeaderRule]:
             generalise=r.get("generalise"),
             when_type=r.get("when_type"),
             needs=r.get("needs"),
+            kind=r.get("kind"),
         )
         for r in doc["rules"]
     ]
