@@ -378,8 +378,9 @@ class _Rejection:
 
     method = "rejection sampling from the model (measured acceptance rate)"
 
-    def __init__(self, draw_tokens: Callable[[int], np.ndarray]) -> None:
+    def __init__(self, draw_tokens: Callable[[int], np.ndarray], cards: list[int]) -> None:
         self.draw_tokens = draw_tokens
+        self.cards = cards
         self.reference: np.ndarray | None = None
 
     def _reference(self) -> np.ndarray:
@@ -401,8 +402,7 @@ class _Rejection:
             ok &= w[ref[:, i]] > 0
         rows = ref[ok]
         out = []
-        for i in range(ref.shape[1]):
-            k = int(max(ref[:, i].max(), 0)) + 1
+        for i, k in enumerate(self.cards):
             c = np.bincount(rows[:, i], minlength=k).astype(float)
             out.append(c / max(c.sum(), 1.0))
         return out
@@ -436,7 +436,9 @@ class ConditionalSampler:
         self.backend: _Exact | _Rejection = (
             _Exact(engine, base)
             if isinstance(engine, MSTEngine)
-            else _Rejection(lambda m: synth._draw_tokens(m, rng))
+            else _Rejection(
+                lambda m: synth._draw_tokens(m, rng), [c.cardinality for c in synth.codecs]
+            )
         )
         self.drawn = 0
         self.kept = 0
@@ -463,6 +465,11 @@ class ConditionalSampler:
     def check(self, bounds: list[Bound], what: str) -> float:
         """The model's probability of ``bounds``; refused when ~0."""
         mass = self.mass(bounds)
+        if isinstance(self.backend, _Rejection) and mass < MIN_ACCEPTANCE:
+            raise InputError(
+                f"{what}: {mass:.2%} of {REFERENCE_ROWS:,} model rows hold these conditions "
+                f"(measured); too rare to sample (minimum {MIN_ACCEPTANCE:.1%}): widen them"
+            )
         if mass < MIN_MASS:
             raise InputError(
                 f"{what}: the model gives these conditions probability ~0 "
@@ -560,6 +567,11 @@ def sample_conditional(
     }
     mass = sampler.check(bounds, "--where") if bounds else 1.0
     report["model_share_of_conditions"] = mass
+    report["model_share_from"] = (
+        "the model, exactly"
+        if isinstance(sampler.backend, _Exact)
+        else f"{REFERENCE_ROWS:,} unconditional model rows"
+    )
     strata: list[tuple[int, list[Bound]]] = []
     if rebalance is None:
         strata.append((n, bounds))

@@ -121,6 +121,7 @@ def test_rebalance_hits_the_requested_shares(model: Synthesizer) -> None:
         ("sex=X", None, "not among the 2 values"),
         ("sex>=F", None, "categorical"),
         ("age>=1000", None, "probability ~0"),
+        ("income=12345.67", None, "too rare"),  # one value inside a wide bin: measured
         ("age=abc", None, "not a number"),
         ("age=50..40", None, "empty"),
         ("visit>=soon", None, "not a date"),
