@@ -111,6 +111,7 @@ def sample(
         str | None,
         typer.Option(
             "--rebalance",
+            metavar="COLUMN[=VALUE:SHARE,...]",
             help="Set the shares of a categorical column's values: COLUMN=value:share,... "
             "(e.g. dx=E11:0.1 or dx=E11:10%; the rest keeps the model's proportions), or "
             "COLUMN alone for uniform shares.",
