@@ -3,6 +3,7 @@ spaCy small, on a labelled corpus of short notes built here (Faker in several lo
 templates written for this benchmark).
 
     .venv/bin/python benchmarks/pii_text_bench.py [--n 3000] [--seed 19] [--json OUT]
+    .venv/bin/python benchmarks/pii_text_bench.py --templates heldout|fresh
     PYTHONPATH=/tmp/h2-old .venv/bin/python benchmarks/pii_text_bench.py --no-peer  # before
 
 The corpus. Person names come from Faker locales that the name gazetteer does NOT use
@@ -15,11 +16,19 @@ calls invalid; licences in several US state shapes with a context word; IBANs gr
 compact and lower-cased. Every note also carries clinical sentences without PII (doses,
 lab values, departments, drugs, weekdays) for the over-redaction figure.
 
+Three template sets: ``own`` (:data:`TEMPLATES`, what the rules were developed against),
+``heldout`` (written afterwards; its misses were looked at once, and general fixes
+followed) and ``fresh`` (written last, run once, nothing changed after it). Synthea's
+condition and encounter descriptions (when ``../shared/datasets`` is there) measure
+over-redaction on clinical vocabulary nobody here wrote.
+
 Metrics: a true span is found when ≥ 90 % of its characters are covered by found spans of
 any type (what matters is that the characters are replaced); overall = all true spans;
 over-redaction = share of word tokens outside every true span that a found span touches.
 Speed: texts/s on one core (the process is pinned to one CPU, BLAS threads 1), models
-loaded and warmed up first. Only counts and rates are printed, never a corpus value.
+loaded and warmed up first; ours and the peer run in turn, ``--rounds`` times, and each
+keeps its fastest round (the machine is shared). Only counts and rates are printed,
+never a corpus value.
 """
 
 from __future__ import annotations
@@ -137,6 +146,30 @@ HELDOUT_TEMPLATES = [
     "Interpreter requested for {name}.",
     "Dr {last} consulted; recs appreciated.",
 ]
+#: a third set, written last and run once, with no change to the recognizers after it
+FRESH_TEMPLATES = [
+    "Appt rescheduled; {name} prefers mornings.",
+    "{first} {last} (pt) declined the flu shot.",
+    "Text reminders go to {phone}.",
+    "Sister: {name}. Best number {phone}.",
+    "Bill to {address}.",
+    "Has family in {city}.",
+    "Payment card {card} on file, IBAN {iban} for refunds.",
+    "SSN: {ssn}. Verified by front desk.",
+    "Remote login {ip} at 02:14.",
+    "Licence {dl} expired last year.",
+    "Records faxed to {title} {last} at {phone}.",
+    "Case discussed with {name} from social work.",
+    "Reply-to: {email}",
+    "Guardian {name} signed the consent form on {date}.",
+    "{initial_last} reviewed the imaging.",
+    "Neighbour {first} found her on the floor.",
+    "Former address {address}, moved out in {date}.",
+    "{name}, {phone}, {email}.",
+    "Per {name2}, {first} has been eating poorly.",
+    "Wallet contained license no. {dl} and a card {card}.",
+]
+TEMPLATE_SETS = {"own": TEMPLATES, "heldout": HELDOUT_TEMPLATES, "fresh": FRESH_TEMPLATES}
 FILLERS = [
     "Metformin 500 mg BID.",
     "BP 128/82, HR 76, SpO2 98%.",
@@ -391,6 +424,18 @@ def _time(fn: Callable[[list[str]], list[list[tuple[int, int]]]], texts: list[st
     return found, dt
 
 
+def _best_times(fns: list[Callable], texts: list[str], rounds: int) -> list[tuple]:
+    """(found, best seconds) per function, the functions run in turn ``rounds`` times:
+    on a shared machine the fastest round is the least disturbed one."""
+    best: list[tuple] = [None] * len(fns)  # type: ignore[list-item]
+    for _ in range(rounds):
+        for k, fn in enumerate(fns):
+            found, dt = _time(fn, texts)
+            if best[k] is None or dt < best[k][1]:
+                best[k] = (found, dt)
+    return best
+
+
 def ours(texts: list[str]) -> list[list[tuple[int, int]]]:
     from privacy.redaction import analyze_texts
 
@@ -433,25 +478,27 @@ def over_redaction(texts: list[str], found: list[list[tuple[int, int]]]) -> dict
     return score(texts, [[] for _ in texts], found)["_over_redaction"]
 
 
-def run(n: int, seed: int, with_peer: bool, heldout: bool = False) -> dict[str, Any]:
+def run(
+    n: int, seed: int, with_peer: bool, templates: str = "own", rounds: int = 2
+) -> dict[str, Any]:
     cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with contextlib.suppress(AttributeError, OSError):  # one core (Linux)
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     try:
-        return _run(n, seed, with_peer, heldout)
+        return _run(n, seed, with_peer, templates, rounds)
     finally:
         if cpus is not None:
             os.sched_setaffinity(0, cpus)
 
 
-def _run(n: int, seed: int, with_peer: bool, heldout: bool) -> dict[str, Any]:
-    corpus = Corpus(n, seed, HELDOUT_TEMPLATES if heldout else TEMPLATES)
+def _run(n: int, seed: int, with_peer: bool, templates: str, rounds: int) -> dict[str, Any]:
+    corpus = Corpus(n, seed, TEMPLATE_SETS[templates])
     texts = corpus.texts
     out: dict[str, Any] = {
         "texts": len(texts),
         "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
         "seed": seed,
-        "templates": "held-out" if heldout else "own",
+        "templates": templates,
     }
     try:
         from privacy.nlp import engine_name
@@ -459,10 +506,12 @@ def _run(n: int, seed: int, with_peer: bool, heldout: bool) -> dict[str, Any]:
         out["engine"] = engine_name()
     except ImportError:  # pragma: no cover
         out["engine"] = "?"
-    found, dt = _time(ours, texts)
+    timed = _best_times([ours, peer] if with_peer else [ours], texts, rounds)
+    out["rounds"] = rounds
+    found, dt = timed[0]
     out["ours"] = {"texts_per_s": round(len(texts) / dt, 1), **score(texts, corpus.truth, found)}
     if with_peer:
-        pfound, pdt = _time(peer, texts)
+        pfound, pdt = timed[1]
         out["peer_presidio_spacy_sm"] = {
             "texts_per_s": round(len(texts) / pdt, 1),
             **score(texts, corpus.truth, pfound),
@@ -509,9 +558,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-peer", action="store_true")
-    ap.add_argument("--heldout", action="store_true", help="the held-out template set")
+    ap.add_argument("--templates", choices=sorted(TEMPLATE_SETS), default="own")
+    ap.add_argument("--rounds", type=int, default=2, help="timed rounds, fastest kept")
     args = ap.parse_args()
-    res = run(args.n, args.seed, not args.no_peer, args.heldout)
+    res = run(args.n, args.seed, not args.no_peer, args.templates, args.rounds)
     _print(res)
     if args.json is not None:
         args.json.write_text(json.dumps(res, indent=2))
