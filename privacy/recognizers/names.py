@@ -26,6 +26,7 @@ no name), or *U* (unknown: neither). Rules, each giving the span of the name wor
   an English word will do ("Daughter Wren");
 * "Family, Given" with a given name from the lists → 0.7;
 * two or three capitalised U words in a row ("Amahle Madlanduna") → 0.6;
+* nothing followed by an eponym's head noun ("Parkinson's disease", "Foley catheter");
 * a lone G/F word that is no English word → 0.5; one that is also an English word ("Will",
   "Hope") → 0.3, too weak to act on alone in prose, enough over many values of a column.
 """
@@ -206,6 +207,35 @@ def english_words() -> frozenset[str]:
     return frozenset(_read("english_words.txt") | _STOP)
 
 
+def _shouting(word: str) -> bool:
+    """'SMITH', 'J.': a word in capitals."""
+    core = word.rstrip(".")
+    return core.isupper() and core.isalpha()
+
+
+#: nouns after a name that make it an eponym, not a person ("Parkinson's disease",
+#: "Foley catheter", "Glasgow Coma Scale", "Babinski sign")
+EPONYM_HEADS = {
+    "disease", "syndrome", "sign", "signs", "test", "catheter", "scale", "score", "lymphoma",
+    "sarcoma", "stain", "maneuver", "manoeuvre", "reflex", "criteria", "classification",
+    "fracture", "procedure", "tube", "stockings", "technique", "palsy", "ulcer", "phenomenon",
+    "node", "nodes", "cell", "cells", "body", "bodies", "disorder", "dystrophy", "anomaly",
+    "operation", "repair", "incision", "position", "triad", "law", "formula", "method",
+    "needle", "forceps", "retractor", "drain", "valve", "shunt", "block", "tumor", "tumour",
+    "encephalopathy", "thyroiditis", "ataxia", "chorea", "diverticulum", "hernia", "ligament",
+    "duct", "canal", "gland", "glands", "area", "aphasia", "angina", "effect", "index",
+    "virus", "coma", "equation", "solution", "splint", "cast", "bandage", "mask",
+}  # fmt: skip
+_LETTERS = re.compile(r"[A-Za-z]+")
+_AFTER = re.compile(r"(?:'s|’s)?\s+([A-Za-z]+)")
+
+
+def eponym_at(text: str, end: int) -> bool:
+    """Is the name ending at ``end`` followed by an eponym's head noun?"""
+    m = _AFTER.match(text, end)
+    return m is not None and m.group(1).lower() in EPONYM_HEADS
+
+
 def _capitalised(word: str) -> bool:
     """'Kowalski', 'McDonald', 'J.': yes; 'BID', 'pt', 'mg': no."""
     core = word.rstrip(".")
@@ -341,7 +371,12 @@ class NameLexiconRecognizer(EntityRecognizer):
                     continue  # "Part B. Tylenol": the letter ends a name, no initial
             if k is not None and kinds[k] in ("G", "F", "U") and words[k][2].isalpha():
                 out.append((m.start(), self._end(words[k]), 0.75))
-        return [self._result(s, e, sc) for s, e, sc in out]
+        return [
+            self._result(s, e, sc)
+            for s, e, sc in out
+            if not eponym_at(text, e)
+            and not any(w.lower() in EPONYM_HEADS for w in _LETTERS.findall(text, s, e))
+        ]
 
     def _pair(
         self,
@@ -353,13 +388,15 @@ class NameLexiconRecognizer(EntityRecognizer):
         family: frozenset[str],
     ) -> int:
         """End index of "Given [Initial.|Middle] Family" at ``i`` by the name lists alone
-        (English words too: "Robin Marsh", "April Durham"), else 0."""
-        if not caps[i] or words[i][2].rstrip(".").lower() not in given:
+        (English words too: "Robin Marsh", "April Durham"; or all in capitals: "JOHN
+        SMITH"), else 0."""
+        shout = _shouting(words[i][2])
+        if not (caps[i] or shout) or words[i][2].rstrip(".").lower() not in given:
             return 0
         if words[i][2].endswith("."):
             return 0
         for j in (i + 1, i + 2):
-            if j >= len(words) or not caps[j]:
+            if j >= len(words) or not (_shouting(words[j][2]) if shout else caps[j]):
                 return 0
             if not self._gap_ok(text, words[j - 1][1], words[j][0]):
                 return 0

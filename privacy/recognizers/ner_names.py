@@ -27,11 +27,13 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from privacy.recognizers.names import (
     _WORD,
     CONTEXT_BEFORE,
+    EPONYM_HEADS,
     KINSHIP,
     TITLES,
     _capitalised,
     _kind,
     english_words,
+    eponym_at,
     gazetteer,
 )
 
@@ -119,8 +121,13 @@ class SpacyNameRecognizer(EntityRecognizer):
                 entity, score = "LOCATION", 0.7
                 if all(k == "E" for k in kinds):
                     continue
+            end = toks[-1].idx + len(toks[-1].text)
             if entity not in want:
                 continue
+            if entity == "PERSON" and (
+                eponym_at(text, end) or any(t.lower_ in EPONYM_HEADS for t in toks)
+            ):
+                continue  # "Parkinson's disease", "Glasgow Coma Scale"
             start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
             out.append(
                 RecognizerResult(

@@ -164,3 +164,21 @@ def test_ner_adds_names_outside_gazetteer_and_drops_lab_words() -> None:
     spans = analyze_fast(texts, "sm")
     assert any(texts[0][s.start : s.end] == "Aroha Ngata" for s in spans[0])
     assert spans[1] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of Parkinson's disease and Hodgkin lymphoma.",
+        "Foley catheter placed; Glasgow Coma Scale 15; Babinski sign negative.",
+        "Allen test normal, Apgar score 9.",
+    ],
+)
+def test_eponyms_are_not_people(text: str) -> None:
+    assert [s for s in analyze_fast([text])[0] if s.entity == "PERSON"] == []
+
+
+def test_names_in_capitals_and_after_a_title_that_is_also_an_eponym() -> None:
+    texts = ["PATIENT: JOHN SMITH, seen today.", "Seen by Dr. Foley today."]
+    found = [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, analyze_fast(texts))]
+    assert found == [["JOHN SMITH"], ["Foley"]]
