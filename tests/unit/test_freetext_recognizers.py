@@ -180,5 +180,8 @@ def test_eponyms_are_not_people(text: str) -> None:
 
 def test_names_in_capitals_and_after_a_title_that_is_also_an_eponym() -> None:
     texts = ["PATIENT: JOHN SMITH, seen today.", "Seen by Dr. Foley today."]
-    found = [[t[s.start : s.end] for s in spans] for t, spans in zip(texts, analyze_fast(texts))]
+    found = [
+        [t[s.start : s.end] for s in spans]
+        for t, spans in zip(texts, analyze_fast(texts), strict=True)
+    ]
     assert found == [["JOHN SMITH"], ["Foley"]]
