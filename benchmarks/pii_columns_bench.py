@@ -15,7 +15,11 @@ Tables (every column labelled here, built from a seed, nothing downloaded):
   WAGP, ...) with realistic code lists: no direct identifier; geography, age, race,
   ethnicity, sex and marital status are quasi-identifiers;
 * ``synthea_patients`` (and ``_renamed``) from ../shared/datasets when present, labelled by
-  benchmarks/scanner_labels.yaml.
+  benchmarks/scanner_labels.yaml;
+* prose: Faker street addresses of twelve locales (street only, or with city and postcode)
+  in sentences written here, found by the address recognizer alone (recall: ≥ 90 % of
+  the address's characters covered), and its matches on the sample clinical notes, which
+  hold no address.
 
 Scores per table: direct-identifier precision / recall (role ``direct_identifier``),
 quasi-identifier recall over the labelled demographic and geographic columns, and on the
@@ -300,6 +304,59 @@ def peer_direct(df: pd.DataFrame) -> set[str]:
     return {c for c, ent in presidio_columns(df).items() if ent in direct}
 
 
+#: sentences an address is put in (written here); the address must be covered whole
+PROSE = [
+    "Patient lives at {a} with her husband.",
+    "Home address: {a}.",
+    "Discharged to {a}; daughter will visit.",
+    "Moved last spring to {a}",
+    "Correspondence to {a}, per the patient's request.",
+]
+PROSE_LOCALES = [*LOCALES, "en_IE", "en_NZ", "nl_NL", "es_ES", "it_IT", "de_AT"]
+
+
+def prose_addresses(per_locale: int = 150, seed: int = 0) -> dict[str, Any]:
+    """Street-address recall of the address recognizer alone in sentences (street only or
+    with city and postcode), per locale, and its matches on the sample clinical notes."""
+    from faker import Faker
+
+    from privacy.recognizers.address import StreetAddressRecognizer
+
+    rec = StreetAddressRecognizer()
+    rng = np.random.default_rng(seed)
+    per: dict[str, float] = {}
+    found_all = total = 0
+    t0 = time.perf_counter()
+    for loc in PROSE_LOCALES:
+        fake = Faker(loc)
+        fake.seed_instance(seed + 100)
+        hit = 0
+        for _ in range(per_locale):
+            street = ", ".join(fake.street_address().split("\n"))
+            addr = street if rng.random() < 0.5 else f"{street}, {fake.city()} {fake.postcode()}"
+            text = str(rng.choice(PROSE)).format(a=addr)
+            start = text.index(addr)
+            spans = [r for r in rec.analyze(text, ["STREET_ADDRESS"]) if r.score >= 0.4]
+            covered = set()
+            for r in spans:
+                covered |= set(range(r.start, r.end))
+            hit += len(covered & set(range(start, start + len(addr)))) >= 0.9 * len(addr)
+        per[loc] = round(hit / per_locale, 3)
+        found_all += hit
+        total += per_locale
+    notes = pd.read_csv(ROOT / "sample_data" / "patients.csv")["clinical_note"].dropna()
+    notes = notes.astype(str).tolist()[:3000]
+    false = sum(1 for t in notes for r in rec.analyze(t, ["STREET_ADDRESS"]) if r.score >= 0.4)
+    return {
+        "recall_by_locale": per,
+        "recall": round(found_all / total, 3),
+        "addresses": total,
+        "sample_notes": len(notes),
+        "matches_in_sample_notes": false,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
 def run(rows: int, peer: bool) -> dict[str, Any]:
     from privacy import scan
     from privacy.stripping import strip
@@ -380,6 +437,14 @@ def main() -> None:
     res = run(args.rows, not args.no_peer)
     res["code"] = str(args.code)
     show(res)
+    res["prose_addresses"] = prose_addresses()
+    pa = res["prose_addresses"]
+    print(
+        f"street addresses in prose (address recognizer alone, {pa['addresses']} sentences): "
+        f"recall {pa['recall']:.3f}; matches in {pa['sample_notes']} sample notes (no "
+        f"addresses in them): {pa['matches_in_sample_notes']}"
+    )
+    print("  by locale:", pa["recall_by_locale"])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=2))

@@ -67,7 +67,8 @@ WEAK_WORDS = (
     "|Lookout|Meander|Nook|Outlook|Parklands|Pathway|Piazza|Plateau|Quad|Quadrangle|Quadrant"
     "|Quays|Ramble|Range|Reach|Reserve|Retreat|Ride|Ridgeway|Riverway|Riviera|Roadside"
     "|Roadway|Ronde|Rotary|Siding|Slope|Strand|Strip|Tarn|Thoroughfare|Tollway|Tor|Towers"
-    "|Trunkway|Vale|Villas|Walkway|Ring|Mew|Access|Line|Flats"
+    "|Trunkway|Vale|Villas|Walkway|Ring|Mew|Access|Line|Flats|Distributor|Stairs|Basin|Dip"
+    "|Gap|Gates|Pocket|Subway|Formation|Beach|Steps|Front|Edge|Turn|Part|Ground|Slope"
 )
 WEAK_ABBR = "Dr|Ct|Pl|Cir|Sq|Trl|Plz|Cl|Gdns|Gr|Grv|Pk|Hts|Ctr|Mt|Ter"
 #: street words that come before the name (France: after the number)
@@ -126,11 +127,12 @@ _POSTCODE = (
     r"|[a-z]\d{2}\s?[a-z\d]{4}|\d{4}\s?[a-z]{2}|\d{4,6})"
 )
 _CITY_WORD = rf"{_CAP}[^\W\d_]+(?:['’\-]?{_CAP}?[^\W\d_]+)*"
-_CITY = rf"{_CITY_WORD}(?:\s+{_CITY_WORD}){{0,2}}"
+_CITY_LINK = r"(?:(?:de|del|la|le|les|sur|sous|am|an|der|im|upon|on|en|y|di)\s+)"
+_CITY = rf"{_CITY_WORD}(?:\s+{_CITY_LINK}?{_CITY_WORD}){{0,3}}"
 _REGION = r"(?-i:[A-Z]{2,3})"
 _TAIL = (
-    rf"(?:,?\s+{_CITY}(?:,\s*{_REGION})?(?:,?\s+{_POSTCODE})?\b"
-    rf"|,?\s+{_POSTCODE}\b(?:\s+{_CITY})?)"
+    rf"(?:\s?,?\s+{_CITY}(?:,\s*{_REGION})?(?:,?\s+{_POSTCODE})?\b"
+    rf"|\s?,?\s+{_POSTCODE}\b(?:\s+{_CITY})?)"
 )
 _TAIL_STRICT = rf"(?:,?\s+{_CITY}(?:,\s*{_REGION}(?:,?\s+{_POSTCODE})?|,?\s+{_POSTCODE})\b)"
 _SUFFIX = (
@@ -200,6 +202,14 @@ _WEAK = regex.compile(rf"(?-i:(?:{WEAK_WORDS})|(?:{WEAK_ABBR}))\.?$")
 _WORDS = regex.compile(r"[^\W\d_][\w'’\-]*")
 
 
+#: a French street without its number, in prose ("habite rue Pichon"): the street words
+#: that are not also common English words, and a capitalised name
+FRENCH_BARE = (
+    rf"\b(?:rue|avenue|boulevard|bd|chemin|allée|allee|impasse|quai)\s+{_CONNECT}?{_CAPNAME}"
+    rf"(?:\s+{_CONNECT}?{_CAPNAME}){{0,3}}"
+)
+
+
 def _patterns() -> list[Pattern]:
     return [
         Pattern("street with city/region/postcode", ENGLISH + _TAIL_STRICT, 0.85),
@@ -209,6 +219,7 @@ def _patterns() -> list[Pattern]:
         Pattern("compound street-name number", COMPOUND + f"(?:{_TAIL})?", 0.6),
         Pattern("street-name street-word number (de)", SEPARATE + f"(?:{_TAIL})?", 0.6),
         Pattern("post-office box", PO_BOX + f"(?:{_TAIL})?", 0.6),
+        Pattern("street-word street-name, no number (fr)", FRENCH_BARE + f"(?:{_TAIL})?", 0.5),
     ]
 
 
