@@ -136,3 +136,18 @@ def test_grouped_national_numbers(header: str) -> None:
     df = pd.DataFrame({header: nums, "sex": rng.choice(["F", "M"], 300)})
     f = scan(df, seed=0).findings[0]
     assert f.role == "direct_identifier" and f.action == "replace"
+
+
+def test_name_rule_runs_before_the_free_text_test() -> None:
+    """Four-word names ("Mary Anne Smith Jones") under a name header are names, not notes."""
+    from faker import Faker
+
+    fake = Faker("en_GB")
+    fake.seed_instance(3)
+    names = [
+        f"{fake.first_name()} {fake.first_name()} {fake.last_name()} {fake.last_name()}"
+        for _ in range(300)
+    ]
+    df = pd.DataFrame({"patient_name": names, "sex": ["F", "M"] * 150})
+    f = scan(df, seed=0).findings[0]
+    assert (f.role, f.entity, f.action) == ("direct_identifier", "PERSON", "replace")
