@@ -159,6 +159,9 @@ def main() -> int:
     ap.add_argument("--fits", type=int, default=2)
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument(
+        "--variants", nargs="+", choices=["draft", "declared"], default=["draft", "declared"]
+    )
+    ap.add_argument(
         "--scale", type=int, default=1, help="copies of every patient (fidelity at scale)"
     )
     args = ap.parse_args()
@@ -169,7 +172,7 @@ def main() -> int:
 
     real = scaled(read(args.data), args.scale)
     rows = []
-    for declared in (False, True):
+    for declared in [v == "declared" for v in args.variants]:
         sch = schemas(real, declared)
         for eps in args.epsilon:
             for fit in range(args.fits + 1):
@@ -199,9 +202,9 @@ def main() -> int:
                         print(json.dumps(b), flush=True)
     out = HERE.parent / "out"
     out.mkdir(exist_ok=True)
-    (out / f"linked_bench{'' if args.scale == 1 else f'_x{args.scale}'}.json").write_text(
-        json.dumps(rows, indent=2) + "\n"
-    )
+    name = "linked_bench" + ("" if args.scale == 1 else f"_x{args.scale}")
+    name += "" if len(args.variants) == 2 else f"_{args.variants[0]}"
+    (out / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
 
 

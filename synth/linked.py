@@ -49,6 +49,8 @@ from synth.linked_presence import (
     measure_presence,
     noise_floor,
     presence_column,
+    repeat_column,
+    repeat_flags,
     sizes_given,
 )
 from synth.randomness import Randomness
@@ -353,6 +355,9 @@ class LinkedSynthesizer:
         the person's columns static with the person model's DP domains declared public."""
         extra = [_public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in self._given()]
         s = self.schemas[link.child]
+        pres = self.presence.get(link.child)
+        if pres is not None:  # whether a row repeats a chosen value of its person
+            extra.append(repeat_column(pres, s.column(pres.columns[0]).role))
         taken = set(s.names) & {c.name for c in extra}
         if taken:
             raise SchemaError(
@@ -384,6 +389,9 @@ class LinkedSynthesizer:
         out = child.assign(__key=child[link.column].astype(str)).merge(
             person, on="__key", how="left"
         )
+        pres = self.presence.get(link.child)
+        if pres is not None:
+            out[pres.repeat] = repeat_flags(child, link.column, pres)
         return out.drop(columns="__key")
 
     def view_schema(self, table: str) -> Schema:
@@ -457,7 +465,11 @@ class LinkedSynthesizer:
                 frame, person, stats = draw_children(child, given, present, pres, sizes, rng)
                 self.sample_stats[link.child] = stats
             frame[link.column] = keys[person]
-            keep = [c for c in frame.columns if not c.startswith(f"{self.root}.")]
+            keep = [
+                c
+                for c in frame.columns
+                if not c.startswith(f"{self.root}.") and (pres is None or c != pres.repeat)
+            ]
             out[link.child] = frame[keep]
         return out
 

@@ -23,11 +23,16 @@ about half of the synthetic patients, however good the row marginal. This module
 3. **Indicators** (:func:`indicators`). One 0/1 column per value on the person's row
    (``child.column#i``): the person model learns them jointly with the person's own
    columns. A person is one row there, so no mechanism's sensitivity changes.
-4. **Rows from indicators** (:func:`draw_children`). A synthetic person gets one row with
-   each value indicated (drawn from the child model given the person and that value),
-   then the rest of their rows given the person as before, except that a value among
-   the m not indicated is redrawn (rejection; rows still unmatched after
-   :data:`FREE_ROUNDS` rounds are dropped and counted).
+4. **Repeats** (:func:`repeat_flags`). The child model learns one more 0/1 column on each
+   row: whether it holds one of the m values its person already holds in an earlier
+   row (a function of the person's own rows: the child fit's per-person bound covers it).
+5. **Rows from indicators** (:func:`draw_children`). A synthetic person gets one row with
+   each value indicated (drawn from the child model given the person, that value and
+   "not a repeat"), then the rest of their rows given the person as before, redrawn
+   (rejection) while they hold one of the m values as a first occurrence or one not
+   indicated: so the other rows are other values, or repeats of indicated ones at the
+   rate the model learnt. Rows still unmatched after :data:`FREE_ROUNDS` rounds become
+   repeats of one of the person's values (none: dropped and counted).
 """
 
 from __future__ import annotations
@@ -75,6 +80,11 @@ class Presence:
     bound: int
     threshold: float
     rho: float
+
+    @property
+    def repeat(self) -> str:
+        """The child model's column: the row repeats a value its person holds already."""
+        return f"{self.child}.{self.columns[0]}#repeat"
 
     @property
     def column(self) -> str:
@@ -245,6 +255,27 @@ def indicators(
     )
 
 
+def repeat_flags(child: pd.DataFrame, link_column: str, presence: Presence) -> np.ndarray:
+    """Per row of ``child``: "1" when it holds one of the chosen values that its person
+    holds in an earlier row, else "0"."""
+    keys = value_keys(child, presence.columns)
+    chosen = keys.isin({_key(v) for v in presence.values}).to_numpy()
+    person = child[link_column].astype(str).to_numpy()
+    again = pd.DataFrame({"p": person, "k": keys.to_numpy()}).duplicated().to_numpy()
+    return np.where(chosen & again, PRESENT, ABSENT)
+
+
+def repeat_column(presence: Presence, role: Role) -> Column:
+    """The child model's repeat column: categorical, public domain {0, 1}."""
+    return Column(
+        name=presence.repeat,
+        type=ColumnType.CATEGORICAL,
+        role=role,
+        domain=Domain(categories=[ABSENT, PRESENT]),
+        nullable=False,
+    )
+
+
 def indicator_columns(presence: Presence, role: Role) -> list[Column]:
     """The person model's indicator columns: categorical, public domain {0, 1}."""
     return [
@@ -303,7 +334,7 @@ def draw_children(
     person with no value among the m that is not indicated. Returns the rows (each person's
     together), their person, and counts of rows forced, free and dropped."""
     person_f, value_f = np.nonzero(present)
-    forced = _rows_with(model, given, person_f, value_f, presence, rng)
+    forced = _rows_with(model, given, person_f, value_f, presence, rng, repeat=ABSENT)
     free_n = np.maximum(0, np.asarray(sizes, dtype=np.int64) - present.sum(axis=1))
     has = np.flatnonzero(free_n > 0)
     free, p = model.sample_given(given.iloc[has], free_n[has], seed=int(rng.integers(2**31)))
@@ -311,8 +342,10 @@ def draw_children(
     index = {_key(v): j for j, v in enumerate(presence.values)}
 
     def banned(frame: pd.DataFrame, who: np.ndarray) -> np.ndarray:
+        """A chosen value not indicated for the person, or one held first (not repeated)."""
         j = value_keys(frame, presence.columns).map(index).fillna(-1).to_numpy(dtype=np.int64)
-        return (j >= 0) & ~present[who, np.maximum(j, 0)]
+        first = frame[presence.repeat].astype(str).to_numpy() != PRESENT
+        return (j >= 0) & (~present[who, np.maximum(j, 0)] | first)
 
     bad = banned(free, person) if len(free) else np.zeros(0, dtype=bool)
     for _ in range(FREE_ROUNDS):
@@ -331,7 +364,7 @@ def draw_children(
     redo = np.flatnonzero(bad & present[person].any(axis=1))
     if len(redo):
         pick = np.array([rng.choice(np.flatnonzero(present[i])) for i in person[redo]])
-        again = _rows_with(model, given, person[redo], pick, presence, rng)
+        again = _rows_with(model, given, person[redo], pick, presence, rng, repeat=PRESENT)
         again.index = free.index[redo]
         free.loc[free.index[redo]] = again[free.columns]
         bad[redo] = False
@@ -355,12 +388,15 @@ def _rows_with(
     value: np.ndarray,
     presence: Presence,
     rng: np.random.Generator,
+    *,
+    repeat: str,
 ) -> pd.DataFrame:
-    """One row per (person, value index) pair, from the model given the person and the
-    value (each of the group's columns)."""
+    """One row per (person, value index) pair, from the model given the person, the
+    value (each of the group's columns) and whether it ``repeat``s one."""
     frame = given.iloc[person].reset_index(drop=True)
     for c, col in enumerate(presence.columns):
         frame[col] = [presence.values[j][c] for j in value]
+    frame[presence.repeat] = repeat
     rows, _ = model.sample_given(
         frame, np.ones(len(person), dtype=np.int64), seed=int(rng.integers(2**31))
     )
@@ -411,5 +447,7 @@ __all__ = [
     "presence_column",
     "present_matrix",
     "prevalence",
+    "repeat_column",
+    "repeat_flags",
     "sizes_given",
 ]

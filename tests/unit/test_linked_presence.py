@@ -239,3 +239,20 @@ def test_a_presence_model_describes_itself_without_real_counts(fitted) -> None:
     assert pres["values"][0] == "flu" and "√" in pres["sensitivity"]
     assert set(d["presence_floor"]) >= {"sd_share", "persons_estimate", "sigma_count"}
     assert isinstance(Presence, type)
+
+
+def test_repeats_follow_the_value_once_each_or_several_times(fitted) -> None:
+    """'flu' is held once by each person, 'cold' 1-3 times (2 on average): the child
+    model's repeat column keeps that, which rows drawn freely would not."""
+    model, data = fitted
+    out = model.sample(seed=2)
+    cond = out["conditions"]
+    per = cond.groupby("code")["PATIENT"].agg(lambda s: len(s) / s.nunique())
+    assert per["flu"] < 1.2  # ≈ 1.1 in six draws of three fits
+    assert per["cold"] > per["flu"] + 0.35  # ≈ 1.7 (2 before the bound k cuts rows)
+    flags = model.joined(
+        model.link_of("conditions"), data["patients"], data["conditions"], raw=True
+    )[model.presence["conditions"].repeat]
+    real = data["conditions"]
+    assert (flags == "1").sum() == len(real) - len(real.drop_duplicates())
+    assert model.presence["conditions"].repeat not in cond.columns
