@@ -147,10 +147,13 @@ def classify(
                 hipaa=DIRECT_ENTITIES["STREET_ADDRESS"],
             )
 
-    # 1. free text, unless the header names an identifier its values confirm (names)
-    # (or a quasi-identifier's: "Lawrence  Massachusetts  US" is a place of birth)
-    named = rule is not None and (
-        rule.role == "direct_identifier" or (rule.role == "quasi_identifier" and p.mean_words < 8)
+    # 1. free text, unless the header names an identifier or a quasi-identifier and the
+    # values are short or confirm it: four-word names, "Lawrence  Massachusetts  US" as a
+    # place of birth (an "email_body" of long sentences stays free text)
+    named = (
+        rule is not None
+        and rule.role in ("direct_identifier", "quasi_identifier")
+        and (rule.needs is not None or p.mean_words < 8)
     )
     if inferred == "text" and not named and not coded:
         texts = [

@@ -151,3 +151,14 @@ def test_name_rule_runs_before_the_free_text_test() -> None:
     df = pd.DataFrame({"patient_name": names, "sex": ["F", "M"] * 150})
     f = scan(df, seed=0).findings[0]
     assert (f.role, f.entity, f.action) == ("direct_identifier", "PERSON", "replace")
+
+
+def test_long_text_under_an_identifier_header_stays_free_text() -> None:
+    """Sentences under an e-mail header are notes to redact, not addresses to replace."""
+    body = [
+        f"Hi team, the report for case {i} is attached; tell me if anything is missing today."
+        for i in range(200)
+    ]
+    df = pd.DataFrame({"email_body": body, "sex": ["F", "M"] * 100})
+    f = scan(df, seed=0).findings[0]
+    assert (f.role, f.action) == ("free_text", "redact")
