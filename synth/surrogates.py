@@ -5,29 +5,26 @@ from it, so a surrogate can never equal a real identifier: SSNs use area 9xx
 (never issued), phone numbers the fictional 555-01xx block, e-mails the reserved
 ``example.org``/``example.net`` domains. Names and streets come from Faker.
 
-**Numeric identifiers** (every present value a run of digits without a leading zero, e.g.
-diabetes130's ``patient_nbr``) get numeric surrogates of the column's usual length: a
-``0`` and then random digits. The decimal text of a whole number never begins with 0, so
-no surrogate can equal a real identifier, by construction, without looking at the real
-values. The only facts kept from the real column are structural, like its type: that it
-holds digit strings without a leading zero, and its most common length (one person
-cannot move it unless lengths tie). A reader that parses the column as a number drops the
-zero and may then meet a shorter real identifier: keep the column as text (Parquet output
-stores it as text). When the length leaves fewer than twice as many values as rows are
-needed, the surrogates are longer (say so: :func:`numeric_construction`).
+**Numeric identifiers** (the schema declares a shape of digits only, e.g. ``#########``
+for diabetes130's ``patient_nbr``, as the scan drafts it for a column of whole numbers) get
+numeric surrogates of that length: a ``0`` and then random digits. The decimal text of a
+whole number never begins with 0, so no surrogate can equal a real identifier, by
+construction. Nothing about the column is read from the real rows at fit time: the shape is
+the schema's, a public declaration like the column's type. A reader that parses the column
+as a number drops the zero and may then meet a shorter real identifier: keep the column as
+text (Parquet output stores it as text). When the length leaves fewer than twice as many
+values as rows are needed, the surrogates are longer (say so: :func:`numeric_construction`).
 
 >>> s = make_surrogates("US_SSN", 3, seed=1)
 >>> all(v.startswith("9") and len(v) == 11 for v in s)
 True
->>> make_surrogates("MEDICAL_RECORD_NUMBER", 3, seed=1, numeric_length=8)[0][:1]
+>>> make_surrogates("MEDICAL_RECORD_NUMBER", 3, seed=1, shape="########")[0][:1]
 '0'
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +65,6 @@ def _unique(gen, n: int, attempts: int = 20) -> list[str]:
 
 #: entities whose own reserved range wins over the numeric construction
 RESERVED_ENTITIES = frozenset({"US_SSN", "PHONE_NUMBER", "EMAIL_ADDRESS"})
-_DIGIT_RUN = re.compile(r"^\d+$")
 
 
 def surrogate_length(n: int, length: int) -> int:
@@ -91,42 +87,13 @@ def numeric_construction(length: int, n: int) -> str:
     )
 
 
-def partition_id_shapes(df: pd.DataFrame, schema: Any, source: str) -> dict[str, dict[str, Any]]:
-    """Per replaced identifier column of a partition: present values, whether all are digit
-    runs without a leading zero, and the count per length (structure, no value kept)."""
-    out: dict[str, dict[str, Any]] = {}
-    for col in schema.columns:
-        if col.action != "replace" or col.type == "text" or col.name not in df.columns:
-            continue
-        present = df[col.name].dropna().astype(str).str.strip()
-        present = present[present != ""]
-        digits = present.str.match(_DIGIT_RUN)
-        canonical = bool(digits.all()) and not bool(
-            (present.str.startswith("0") & (present.str.len() > 1)).any()
-        )
-        out[col.name] = {
-            "present": len(present),
-            "canonical": canonical,
-            "lengths": dict(Counter(present.str.len().tolist())),
-        }
-    return out
+def digit_length(shape: str | None) -> int | None:
+    """The length of a declared shape of digits only (``########``), else None.
 
-
-def numeric_id_lengths(parts: list[dict[str, dict[str, Any]]]) -> dict[str, int]:
-    """The columns whose every present value is a digit run without a leading zero, with
-    their most common length (ties: the longer)."""
-    merged: dict[str, dict[str, Any]] = {}
-    for part in parts:
-        for name, s in part.items():
-            m = merged.setdefault(name, {"present": 0, "canonical": True, "lengths": Counter()})
-            m["present"] += s["present"]
-            m["canonical"] = m["canonical"] and s["canonical"]
-            m["lengths"].update(s["lengths"])
-    return {
-        name: max(m["lengths"].items(), key=lambda kv: (kv[1], kv[0]))[0]
-        for name, m in merged.items()
-        if m["present"] > 0 and m["canonical"]
-    }
+    >>> digit_length("#########"), digit_length("MRN-####"), digit_length(None)
+    (9, None, None)
+    """
+    return len(shape) if shape and set(shape) == {"#"} else None
 
 
 def numeric_surrogates(n: int, length: int, rng: np.random.Generator) -> list[str]:
@@ -149,15 +116,15 @@ def make_surrogates(
     seed: int,
     shape: str | None = None,
     unique: bool = True,
-    numeric_length: int | None = None,
 ) -> list[str]:
-    """``n`` surrogates for a column of ``entity``: its reserved range, the ``shape`` the
-    schema declares, or (``numeric_length``, a numeric identifier) the numeric
-    construction; else ``S`` and nine digits."""
+    """``n`` surrogates for a column of ``entity``: its reserved range, the numeric
+    construction for a declared shape of digits only, the ``shape`` the schema declares;
+    else ``S`` and nine digits."""
     rng = np.random.default_rng(seed)
     ent = (entity or "").upper()
-    if numeric_length is not None and not shape and ent not in RESERVED_ENTITIES:
-        return numeric_surrogates(n, numeric_length, rng)
+    digits = digit_length(shape)
+    if digits is not None and ent not in RESERVED_ENTITIES:
+        return numeric_surrogates(n, digits, rng)
     fake = Faker("en_US")
     fake.seed_instance(seed)
 
@@ -205,8 +172,5 @@ def surrogate_series(
     n: int,
     seed: int,
     shape: str | None,
-    numeric_length: int | None = None,
 ) -> pd.Series:
-    return pd.Series(
-        make_surrogates(entity, n, seed, shape, numeric_length=numeric_length), dtype=object
-    )
+    return pd.Series(make_surrogates(entity, n, seed, shape), dtype=object)

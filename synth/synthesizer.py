@@ -59,12 +59,7 @@ from synth.statistics import (
     partition_tokens,
     partition_units,
 )
-from synth.surrogates import (
-    numeric_construction,
-    numeric_id_lengths,
-    partition_id_shapes,
-    surrogate_series,
-)
+from synth.surrogates import digit_length, numeric_construction, surrogate_series
 
 #: rows per partition when an in-memory frame is fitted on a cluster
 PART_ROWS = 250_000
@@ -147,9 +142,6 @@ class Synthesizer:
         #: share of synthetic rows whose static columns were set rather than matched
         self.static_fallback_share = 0.0
         self.runner_info: dict[str, Any] = {"kind": "in-process", "workers": 1}
-        #: replaced identifier columns that hold whole numbers, with their usual length
-        #: (structure, like the type): they get numeric surrogates (:mod:`synth.surrogates`)
-        self.id_lengths: dict[str, int] = {}
 
     # -- fitting ------------------------------------------------------------------------
     def fit(
@@ -191,9 +183,6 @@ class Synthesizer:
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
         keep, units = self._unit_mask(parts, runner, rand.rng, source)
-        self.id_lengths = numeric_id_lengths(
-            runner.map(partition_id_shapes, parts, self.schema, source)
-        )
         private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
         counts = merge_counts(
@@ -463,13 +452,12 @@ class Synthesizer:
             if col.modelled:
                 out[col.name] = frame[col.name].reset_index(drop=True)
             elif col.action == Action.REPLACE and col.type != ColumnType.TEXT:
-                digits = self.id_lengths.get(col.name)
                 if col.name == unit and person is not None:
                     m = int(person.max()) + 1
-                    ids = surrogate_series(col.entity, m, seed + i, col.format, digits)
+                    ids = surrogate_series(col.entity, m, seed + i, col.format)
                     out[col.name] = ids.iloc[person].reset_index(drop=True)
                 else:
-                    out[col.name] = surrogate_series(col.entity, n, seed + i, col.format, digits)
+                    out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
         return pd.DataFrame(out)
 
     # -- description and persistence ----------------------------------------------------
@@ -535,8 +523,16 @@ class Synthesizer:
                 if c.name not in self.output_columns
             ],
             "numeric_surrogates": [
-                {"column": c, "construction": numeric_construction(k, self.rows_estimate or 0)}
-                for c, k in self.id_lengths.items()
+                {
+                    "column": c.name,
+                    "construction": numeric_construction(
+                        digit_length(c.format) or 0, self.rows_estimate or 0
+                    ),
+                }
+                for c in self.schema.columns
+                if c.action == Action.REPLACE
+                and c.type != ColumnType.TEXT
+                and digit_length(c.format) is not None
             ],
         }
 
@@ -555,7 +551,6 @@ class Synthesizer:
             "randomness": self.randomness,
             "rows_estimate": self.rows_estimate,
             "persons": None if self.persons is None else self.persons.state_dict(),
-            "identifier_lengths": self.id_lengths,
         }
         save_artifact(Path(path), config, arrays)
 
@@ -582,8 +577,6 @@ class Synthesizer:
             self.rows_estimate = None if estimate is None else int(estimate)
             persons = config.get("persons")
             self.persons = None if persons is None else RowsPerPerson.from_state(persons)
-            lengths = config.get("identifier_lengths") or {}
-            self.id_lengths = {str(k): int(v) for k, v in lengths.items() if 0 < int(v) <= 64}
             _check_loadable(config, [c.cardinality for c in self.codecs])
             eng = create_engine(
                 config["engine"]["name"],
