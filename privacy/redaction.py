@@ -56,7 +56,7 @@ from privacy.recognizers.driver_license import DriverLicenseRecognizer
 from privacy.recognizers.names import NameLexiconRecognizer
 from privacy.recognizers.ner_names import ner_windows
 from privacy.recognizers.phone import FastPhoneRecognizer
-from privacy.recognizers.place_context import _CUE as PLACE_CUE
+from privacy.recognizers.place_context import GATE as PLACE_GATE
 from privacy.recognizers.place_context import PlaceContextRecognizer
 
 #: spans below this score are left alone in prose (weak patterns fire on ordinary numbers)
@@ -77,7 +77,7 @@ GATES: dict[str, re.Pattern[str]] = {
     "CardNumberRecognizer": re.compile(r"\d{4}"),
     "AnyCaseIbanRecognizer": re.compile(r"[a-z]{2}\d{2}", _I),
     "DriverLicenseRecognizer": re.compile(r"lic|d\.?/?l", _I),
-    "PlaceContextRecognizer": PLACE_CUE,
+    "PlaceContextRecognizer": PLACE_GATE,
     "IpRecognizer": re.compile(r"\d\.\d|[0-9a-f]:|::", _I),
     "UrlRecognizer": re.compile(r"[a-z0-9.\-][.][a-z]", _I),
     "EmailRecognizer": re.compile("@"),

@@ -3,7 +3,7 @@
 US licence numbers have dozens of state shapes (a letter and 7–12 digits, 9 digits,
 "A123-456-78-901", ...), which alone are indistinguishable from record numbers, so the
 pattern *requires* a licence cue right before the number: "driver's license",
-"driving licence", "DL", "D/L", "licence no./number/#", "lic #". The span is the number
+"driving licence", "DL", "D/L", "licence [no./number/#]", "lic #". The span is the number
 only (a Python recognizer, since Presidio's patterns cannot exclude the cue from the
 match). Score 0.75; a number needs at least 5 digits.
 """
@@ -18,7 +18,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 _CUE = (
     r"(?:driver'?s?|driving|drivers)\s+licen[cs]e(?:\s+(?:no|number|num|#)\.?)?"
     r"|\bd\.?/?l\b\.?(?:\s*(?:no|number|num)\.?)?"
-    r"|\blicen[cs]e\s+(?:no|number|num|#)\.?|\blic\.?\s*(?:no\.?|#)"
+    r"|\blicen[cs]e(?:\s+(?:no|number|num|#)\.?)?|\blic\.?\s*(?:no\.?|#)"
 )
 _RX = re.compile(
     rf"(?:{_CUE})\s*(?:#|:|is|was)?\s*(?P<id>(?=[A-Za-z0-9\-]*\d)[A-Za-z]{{0,3}}\d[A-Za-z0-9\-]{{3,17}}\b)",

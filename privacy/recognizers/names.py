@@ -160,6 +160,11 @@ _STOP = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "north", "south", "east", "west", "doctor", "nurse", "clinic",
+    "english", "spanish", "french", "german", "italian", "portuguese", "polish", "russian",
+    "chinese", "mandarin", "cantonese", "japanese", "korean", "arabic", "hindi", "urdu",
+    "vietnamese", "tagalog", "somali", "swahili", "dutch", "greek", "turkish", "farsi",
+    "american", "british", "african", "asian", "hispanic", "latino", "european", "medicare",
+    "medicaid",
 }  # fmt: skip
 #: drug-name stems (INN suffixes): capitalised in notes, never names
 _DRUG = re.compile(

@@ -185,3 +185,12 @@ def test_names_in_capitals_and_after_a_title_that_is_also_an_eponym() -> None:
         for t, spans in zip(texts, analyze_fast(texts), strict=True)
     ]
     assert found == [["JOHN SMITH"], ["Foley"]]
+
+
+def test_places_after_plain_prepositions_and_bare_licence_cue() -> None:
+    rec = PlaceContextRecognizer()
+    assert _found(rec, "Visiting from Lake Katieview.", "LOCATION") == ["Lake Katieview"]
+    assert _found(rec, "Seen in Cardiology in March, in English.", "LOCATION") == []
+    assert _found(rec, "Referral from Dr. Okafor.", "LOCATION") == []
+    text = "Licence D1234567 expired."
+    assert _found(DriverLicenseRecognizer(), text, "US_DRIVER_LICENSE") == ["D1234567"]
