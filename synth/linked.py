@@ -186,6 +186,9 @@ class LinkedSynthesizer:
         self.presence_columns = self._presence_columns(presence or {})
         #: the presence model of each child that has one (after the fit)
         self.presence: dict[str, Presence] = {}
+        #: every child's choice, those that chose no value (nothing cleared the threshold)
+        #: included
+        self.presence_tried: dict[str, Presence] = {}
         #: each part of the budget: table fits and presence choices (ε, δ, ρ)
         self.parts: dict[str, dict[str, float]] = {}
         #: per child: child rows forced by an indicator, free, dropped (last sample)
@@ -278,7 +281,7 @@ class LinkedSynthesizer:
 
     def _choose_values(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """The values of each child held by the most persons, under DP (fresh OS entropy)."""
-        self.presence, self._selection = {}, []
+        self.presence, self.presence_tried, self._selection = {}, {}, []
         rng = Randomness.secret().rng
         for child, col in self.presence_columns.items():
             part = self.parts[f"{child}: presence"]
@@ -294,6 +297,7 @@ class LinkedSynthesizer:
                 values=self.presence_values,
             )
             self._selection.extend(replace(c, target=f"{child}: {c.target}") for c in led.charges)
+            self.presence_tried[child] = pres
             if pres.values:
                 self.presence[child] = pres
 
@@ -504,7 +508,7 @@ class LinkedSynthesizer:
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
             "budget_parts": self.parts,
-            "presence": {c: p.describe() for c, p in self.presence.items()},
+            "presence": {c: p.describe() for c, p in self.presence_tried.items()},
             "presence_floor": self.floor(),
             "tables": {t: m.describe() for t, m in self.models.items()},
         }
@@ -512,7 +516,7 @@ class LinkedSynthesizer:
     def floor(self) -> dict[str, Any]:
         """What DP noise alone allows for a value's share of persons
         (:func:`~synth.linked_presence.noise_floor`)."""
-        if not self.presence:
+        if not self.presence_tried or self.root not in self.models:
             return {}
         rho = self.parts[self.root]["rho"]
         return noise_floor(self.models[self.root], self.presence, rho)

@@ -303,7 +303,7 @@ def _release(
         blocked_by=blocked,
         rows={t: len(df) for t, df in synthetic.items()},
         budget_parts=model.parts,
-        presence={c: p.describe() for c, p in model.presence.items()},
+        presence={c: p.describe() for c, p in model.presence_tried.items()},
     )
     with staged_directory(Path(out_dir), overwrite=overwrite) as stage:
         for t in tables:

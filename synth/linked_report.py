@@ -144,7 +144,18 @@ def presence_fidelity(
     """Share of persons holding each presence value, real against synthetic."""
     pres = model.presence.get(child)
     if pres is None:
-        return None
+        tried = model.presence_tried.get(child)
+        if tried is None:
+            return None
+        return {  # nothing cleared the threshold: say so, with what it took
+            "column": tried.column,
+            "values": [],
+            "error_max": None,
+            "error_mean": None,
+            "chosen": tried.chosen,
+            "threshold_persons": round(tried.threshold, 1),
+            "sigma_persons": round(tried.sigma, 1),
+        }
     link = model.link_of(child)
     real = present_matrix(train[model.root][model.key], train[child], link.column, pres)
     syn = present_matrix(synthetic[model.root][model.key], synthetic[child], link.column, pres)

@@ -256,3 +256,17 @@ def test_repeats_follow_the_value_once_each_or_several_times(fitted) -> None:
     real = data["conditions"]
     assert (flags == "1").sum() == len(real) - len(real.drop_duplicates())
     assert model.presence["conditions"].repeat not in cond.columns
+
+
+def test_too_few_persons_choose_no_value_and_the_page_says_so() -> None:
+    from synth.linked_report import links_report, render_links
+
+    data = tables(200)
+    model = LinkedSynthesizer(schemas(), epsilon=0.5).fit(data)
+    assert model.presence == {} and "conditions" in model.presence_tried
+    assert model.describe()["presence"]["conditions"]["values"] == []
+    out = model.sample(seed=0)
+    assert out["conditions"]["PATIENT"].isin(out["patients"]["Id"]).all()
+    report = links_report(model, data, out)
+    assert report["tables"]["conditions"]["presence"]["values"] == []
+    assert "No value was modelled per person" in render_links(report)
