@@ -16,8 +16,9 @@ it cannot change the outcome:
 * with the ``sm`` engine, spaCy's NER runs only on short windows around capitalised
   words that are neither English words nor gazetteer names and lie in no span found so
   far (:func:`privacy.recognizers.ner_names.ner_windows`): everywhere else its tags
-  could change nothing. On the benchmark's notes this is ~3x faster than NER on every
-  text, at the same recall.
+  could change nothing. In one measurement on 1,500 benchmark notes (loaded box) NER on
+  every text ran at 169 texts/s with PERSON recall 0.954, the windows at 320 texts/s
+  with 0.946.
 
 Without NER: same recognizers, same enhancer, same scores — ``tests/unit/test_redaction.py``
 asserts the spans and scores equal ``BatchAnalyzerEngine``'s on the sample notes.
