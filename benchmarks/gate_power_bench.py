@@ -12,7 +12,8 @@ The real table is split at random 80/20 (seed 0) into training and holdout rows:
 issue's shape); diabetes130 = ``diabetic_data.csv`` (81,413 / 20,353). The schema is the
 scan's draft of the training rows' file (``scan_source``, no hand edits): the default path.
 The gate is :func:`privacy.leakage.check_leakage` with that draft and default thresholds;
-every synthetic set has as many rows as the holdout.
+every synthetic set has as many rows as the holdout (``--synthetic-rows N``: N rows, e.g.
+as many as the training rows, which is what ``synth release`` samples by default).
 
 Sets that must **pass**: genuine output of the default engine at ε = 1 and 10, three
 independent fits (fresh randomness) × two sample seeds; unseen real rows (the holdout cut
@@ -165,13 +166,20 @@ def binned_marginals(train: pd.DataFrame, nums: list[str], n: int, rng) -> pd.Da
     return pd.DataFrame(out)
 
 
-def run(name: str, save: Path, fits: int, sample_seeds: list[int], epsilons: list[float]):
+def run(
+    name: str,
+    save: Path,
+    fits: int,
+    sample_seeds: list[int],
+    epsilons: list[float],
+    n_synthetic: int | None = None,
+):
     from synth.synthesizer import Synthesizer
 
     save.mkdir(parents=True, exist_ok=True)
     train, holdout = real_split(name)
     draft = draft_of(train, save)
-    n = len(holdout)
+    n = n_synthetic or len(holdout)
     nums, cats = numeric_columns(draft), categorical_columns(draft)
     rows: list[dict] = []
     sets: dict[str, pd.DataFrame] = {}
@@ -345,6 +353,13 @@ def main() -> int:
     ap.add_argument("--n-attacks", type=int, default=2000)
     ap.add_argument("--peer-timeout", type=float, default=1800)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--synthetic-rows",
+        type=int,
+        default=None,
+        help="rows of every synthetic set (default: as many as the holdout, the issue's "
+        "shape; `synth release` samples about as many as the training rows)",
+    )
     a = ap.parse_args()
     save = a.save_dir or Path("/tmp") / f"gate-power-{a.data}"
     rows: list[dict] = []
@@ -355,6 +370,7 @@ def main() -> int:
             a.fits,
             [int(s) for s in a.sample_seeds.split(",")],
             [float(e) for e in a.epsilons.split(",")],
+            a.synthetic_rows,
         )
         print(table(rows))
     if a.anonymeter:
