@@ -243,7 +243,7 @@ def classify(
         )
         agrees = rule is not None and rule.entity == ent
         conf = min(0.99, share * max(score, 0.5) + (0.3 if agrees else 0.0))
-        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        shape = identifier_shape(p)
         return _finding(
             name,
             "identifier",
@@ -268,7 +268,7 @@ def classify(
             typ = "identifier"
         if rule.entity == "GEO_COORDINATE":
             typ = "numerical"
-        shape = p.top_shape if p.top_shape_share >= 0.9 and p.digit_share > 0.5 else None
+        shape = identifier_shape(p)
         return _finding(
             name,
             typ,
@@ -320,7 +320,7 @@ def classify(
                 "codes of letters and digits or grouped digits, each on one row (a document, "
                 "national or account number)"
             )
-        shape = p.top_shape if p.top_shape_share >= 0.9 else None
+        shape = p.top_shape if p.top_shape_share >= 0.9 else identifier_shape(p)
         return _finding(
             name, "identifier", "direct_identifier", "ID", 0.75, "replace", evidence, p, fmt=shape
         )
@@ -399,6 +399,24 @@ def classify(
             fmt=fmt,
         )
     return _finding(name, inferred, "other", None, 0.5, "keep", evidence, p)
+
+
+def identifier_shape(p: Profile) -> str | None:
+    """The shape drafted for an identifier column: its usual shape when ≥ 90 % of values
+    share it and it is mostly digits; for whole numbers of varying length (diabetes130's
+    ``patient_nbr``) the most common length as digits, so the output gets numeric
+    surrogates of that length (``synth.surrogates``). A draft fact, reviewed with the
+    schema (like the column's type), never read again at fit time."""
+    digits_only = bool(p.top_shape) and set(p.top_shape) == {"#"}
+    if digits_only and p.leading_zero_share > 0.0:
+        # zero-padded codes: a shape of digits would give '0' + digits, which such codes
+        # can equal; without a shape they get the letter-led default (never a real value)
+        return None
+    if p.top_shape and p.top_shape_share >= 0.9 and p.digit_share > 0.5:
+        return p.top_shape
+    if digits_only and p.digit_share >= 0.999:
+        return p.top_shape
+    return None
 
 
 def _finding(

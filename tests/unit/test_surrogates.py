@@ -160,3 +160,19 @@ def test_diabetes130_patient_nbr_comes_back_numeric(shared_datasets: Path) -> No
     ids = model.sample(500)["patient_nbr"].astype(str)
     assert ids.str.fullmatch(r"\d+").all() and (ids.str.len() == usual).all()
     assert not set(ids) & set(real["patient_nbr"])
+
+
+def test_the_scan_drafts_the_digit_shape_of_whole_number_identifiers() -> None:
+    from privacy import scan
+
+    rng = np.random.default_rng(4)
+    # lengths vary (no shape holds 90 % of values): the draft takes the usual length
+    ids = [str(v) for v in rng.integers(1_000_000, 99_999_999, 600)]
+    df = pd.DataFrame({"patient_nbr": ids, "sex": rng.choice(["F", "M"], 600)})
+    col = scan(df, seed=1).schema.column("patient_nbr")
+    assert col.action == "replace"
+    assert col.format is not None and set(col.format) == {"#"} and len(col.format) == 8
+    # zero-padded codes could equal '0' + digits: no digit shape for them
+    padded = pd.DataFrame({"patient_nbr": [f"{v:08d}" for v in range(600)]})
+    fmt = scan(padded, seed=1).schema.column("patient_nbr").format
+    assert fmt is None or set(fmt) != {"#"}
