@@ -93,7 +93,7 @@ def classify(
     inferred = infer_type(p)
     norm = normalise_header(name)
     present, values = _sample_values(series, rng)
-    if inferred == "categorical" and p.distinct <= 2:
+    if inferred == "categorical" and p.distinct <= 64:  # the largest vocabulary has 51
         vocab = public_vocabulary(values)
         if vocab is not None:
             p = replace(p, vocabulary=tuple(vocab))

@@ -8,12 +8,31 @@ rare one.
 
 >>> public_vocabulary(["No", "Yes"]), public_vocabulary(["F"]), public_vocabulary(["x", "y"])
 (['No', 'Yes'], ['F', 'M'], None)
+>>> len(public_vocabulary(["Ohio", "Texas"])), public_vocabulary(["hispanic"])
+(51, ['hispanic', 'nonhispanic'])
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+#: US states and DC, names and USPS codes (one string each, split once)
+_STATE_NAMES = (
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|"
+    "District of Columbia|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|"
+    "Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|"
+    "Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
+    "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|"
+    "South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
+    "West Virginia|Wisconsin|Wyoming"
+)
+_STATE_USPS = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+)
+_STATES: tuple[str, ...] = tuple(_STATE_NAMES.split("|"))
+_STATE_CODES: tuple[str, ...] = tuple(_STATE_USPS.split(" "))
 
 VOCABULARIES: tuple[tuple[str, ...], ...] = (
     ("F", "M"),
@@ -27,6 +46,24 @@ VOCABULARIES: tuple[tuple[str, ...], ...] = (
     ("False", "True"),
     ("false", "true"),
     ("FALSE", "TRUE"),
+    # marital status (married, single, divorced, widowed), as the HL7/Synthea letters
+    ("D", "M", "S", "W"),
+    # race and ethnicity: the OMB 1997 categories, in the spellings health data uses
+    ("asian", "black", "hawaiian", "native", "other", "white"),
+    (
+        "American Indian or Alaska Native",
+        "Asian",
+        "Black or African American",
+        "Native Hawaiian or Other Pacific Islander",
+        "Other",
+        "Two or More Races",
+        "White",
+    ),
+    ("hispanic", "nonhispanic"),
+    ("Hispanic or Latino", "Not Hispanic or Latino"),
+    # US states and DC: names and USPS codes
+    _STATES,
+    _STATE_CODES,
 )
 
 

@@ -89,3 +89,24 @@ def test_replace_spans_resolves_overlaps() -> None:
     spans = [Span(0, 5, "PERSON", 0.8), Span(0, 11, "PERSON", 0.85), Span(15, 20, "DATE_TIME", 0.6)]
     assert len(resolve(spans)) == 2
     assert replace_spans("Kelly Berry on 2023x", spans) == "<PERSON> on <DATE_TIME>"
+
+
+def test_demographic_vocabularies_are_drafted_as_their_whole_public_domain() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from privacy import scan
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(
+        {
+            "RACE": rng.choice(["white", "black", "asian"], 300),
+            "STATE": rng.choice(["Ohio", "Texas"], 300),
+            "MARITAL": rng.choice(["M", "S"], 300),
+        }
+    )
+    schema = scan(df, seed=1).schema
+    # the whole vocabulary, not the values seen (a rare value would otherwise tell)
+    assert set(schema.column("RACE").domain.categories) >= {"native", "hawaiian", "other"}
+    assert len(schema.column("STATE").domain.categories) == 51
+    assert set(schema.column("MARITAL").domain.categories) == {"D", "M", "S", "W"}
