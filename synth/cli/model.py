@@ -117,14 +117,24 @@ def sample(
             "COLUMN alone for uniform shares.",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file at --out.")
+    ] = False,
     json_out: JsonOpt = None,
 ) -> None:
     """Sample synthetic rows from a model: post-processing, no privacy cost. With --where
     or --rebalance, the JSON says what was applied and how the output differs from the
-    model's marginals."""
+    model's marginals. An existing --out file is kept unless --overwrite."""
 
     def body() -> None:
+        from synth.errors import InputError
         from synth.io.tables import write_table
+
+        if out_path.exists() and not overwrite:
+            raise InputError(
+                f"{out_path}: already exists (it may be a real table); pass --overwrite to "
+                "replace it"
+            )
         from synth.synthesizer import Synthesizer
 
         model = Synthesizer.load(model_path)

@@ -30,6 +30,8 @@ from synth.io.tables import (
     PARQUET_SUFFIXES,
     _check_header,
     _read_csv_text,
+    check_delimiter,
+    not_text,
 )
 
 #: default CSV bytes per chunk (≈ 0.5–1 GB of pandas memory for text columns)
@@ -80,7 +82,7 @@ def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; re-encode the file as UTF-8") from None
+        raise not_text(raw, path) from None
 
 
 def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:
@@ -114,6 +116,7 @@ def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:
     if not header:
         raise InputError(f"{path}: no header row")
     _check_header(header, path)
+    check_delimiter(header, path, sep)
     body = all_ends[1:]
     if len(body):  # blank lines (pandas skips them) belong to the record before them
         mm = np.memmap(path, dtype=np.uint8, mode="r")

@@ -101,6 +101,48 @@ def check_fits_in_memory(path: Path, available: int | None = None) -> None:
         )
 
 
+#: leading bytes of compressed files, and what they are
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"PK\x03\x04": "zip",
+    b"\xfd7zXZ": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+
+
+def not_text(raw: bytes, path: Path) -> InputError:
+    """The error for bytes that do not decode as UTF-8: compressed data named as such."""
+    for magic, kind in _MAGIC.items():
+        if raw.startswith(magic):
+            return InputError(
+                f"{path}: holds {kind}-compressed data, not CSV text; decompress it first "
+                "(compressed files are not read directly: the passes over the rows seek "
+                "inside the file)"
+            )
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return InputError(
+            f"{path}: not UTF-8 text (invalid byte at line {line}); re-encode the file as UTF-8"
+        )
+    return InputError(f"{path}: not UTF-8 text; re-encode the file as UTF-8")  # pragma: no cover
+
+
+def check_delimiter(header: list[str], path: Path, sep: str) -> None:
+    """A one-column header holding another delimiter: the file is not ``sep``-separated."""
+    if len(header) != 1:
+        return
+    for other, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
+        if other != sep and header[0].count(other) >= 1:
+            raise InputError(
+                f"{path}: the header is one column holding {name} characters: the file looks "
+                f"{name}-delimited; save it comma-separated"
+                + (" (or tab-separated as .tsv)" if other == "\t" else "")
+            )
+
+
 def _check_header(names: list[str], path: Path) -> None:
     for i, name in enumerate(names):
         if name is None or not str(name).strip():
@@ -118,11 +160,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: file is empty")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: not UTF-8 text (invalid byte at line {line}); re-encode the file as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        raise not_text(raw, path) from None
     sep = "\t" if path.suffix == ".tsv" else ","
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
@@ -131,6 +170,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not header:
         raise InputError(f"{path}: no header row")
     _check_header(header, path)
+    check_delimiter(header, path, sep)
     df = _read_csv_text(text, path)
     if len(df) == 0:
         raise InputError(f"{path}: table has a header but no rows")

@@ -101,6 +101,25 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d / "model.synth"
 
 
+def _gzip_named_csv(d: Path) -> list[str]:
+    import gzip
+
+    p = d / "data.csv"
+    p.write_bytes(gzip.compress(_frame().to_csv(index=False).encode()))
+    return ["scan", str(p)]
+
+
+def _semicolon_csv(d: Path) -> list[str]:
+    p = d / "data.csv"
+    _frame().to_csv(p, index=False, sep=";")
+    return ["scan", str(p)]
+
+
+def _sample_onto_a_table(d: Path, m: Path) -> list[str]:
+    table = _good(d)  # the steward's real table: a sample must not replace it silently
+    return ["sample", str(m), "--rows", "5", "--out", str(table)]
+
+
 # -- the cases ------------------------------------------------------------------------------
 
 
@@ -473,6 +492,14 @@ CASES: list[Case] = [
         2,
         ("s.xlsx", "unknown output type"),
     ),
+    Case(
+        "sample-onto-an-existing-file",
+        _sample_onto_a_table,
+        2,
+        ("data.csv", "already exists", "--overwrite"),
+    ),
+    Case("gzip-bytes-named-csv", lambda d, m: _gzip_named_csv(d), 2, ("gzip-compressed",)),
+    Case("semicolon-delimited", lambda d, m: _semicolon_csv(d), 2, ("';'-delimited",)),
     Case(
         "sample-zero-rows",
         lambda d, m: ["sample", str(m), "--rows", "0", "--out", str(d / "s.csv")],
