@@ -21,6 +21,17 @@ from synth.cli.common import (
     write_json,
 )
 
+#: the three tables `check` and `report` compare
+RealOpt = Annotated[
+    Path,
+    typer.Option("--real", help="Training rows the generator saw.", callback=existing("file")),
+]
+HoldoutOpt = Annotated[
+    Path, typer.Option("--holdout", help="Real rows it never saw.", callback=existing("file"))
+]
+SyntheticOpt = Annotated[
+    Path, typer.Option("--synthetic", help="Synthetic rows.", callback=existing("file"))
+]
 RenameOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -46,16 +57,9 @@ def _renames(pairs: list[str] | None) -> dict[str, str] | None:
 
 
 def check(
-    real: Annotated[
-        Path,
-        typer.Option("--real", help="Training rows the generator saw.", callback=existing("file")),
-    ],
-    holdout: Annotated[
-        Path, typer.Option("--holdout", help="Real rows it never saw.", callback=existing("file"))
-    ],
-    synthetic: Annotated[
-        Path, typer.Option("--synthetic", help="Synthetic rows.", callback=existing("file"))
-    ],
+    real: RealOpt,
+    holdout: HoldoutOpt,
+    synthetic: SyntheticOpt,
     schema: Annotated[
         Path | None,
         typer.Option("--schema", help="Schema (YAML).", callback=existing("schema file")),
@@ -181,16 +185,9 @@ def _fmt(v: Any) -> str:
 
 
 def report(
-    real: Annotated[
-        Path,
-        typer.Option("--real", help="Training rows the generator saw.", callback=existing("file")),
-    ],
-    holdout: Annotated[
-        Path, typer.Option("--holdout", help="Real rows it never saw.", callback=existing("file"))
-    ],
-    synthetic: Annotated[
-        Path, typer.Option("--synthetic", help="Synthetic rows.", callback=existing("file"))
-    ],
+    real: RealOpt,
+    holdout: HoldoutOpt,
+    synthetic: SyntheticOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for report.html/json.")],
     model_path: Annotated[
         Path | None,
