@@ -78,6 +78,14 @@ def public_vocabulary(values: Iterable[str]) -> list[str] | None:
     return None
 
 
+#: titles and salutations (lower case, no dot): a salutation column's values, and the words
+#: before a person's name in prose (privacy.recognizers.names adds ranks and kinship)
+TITLES: tuple[str, ...] = (
+    "mr", "mrs", "ms", "mx", "miss", "mister", "madam", "dr", "prof", "sir", "dame", "rev",
+    "fr", "sr", "sra", "srta", "herr", "frau", "mme", "mlle",
+)  # fmt: skip
+
+
 #: value sets of demographic quasi-identifiers (lower case, punctuation dropped): a
 #: column whose values mostly come from one of them is a quasi-identifier whatever its
 #: header says. Single letters are left out (M/S could be sizes); the header rules cover them
@@ -169,34 +177,7 @@ QUASI_VOCABULARIES: dict[str, frozenset[str]] = {
             "viudo",
         }
     ),
-    "salutation or title": frozenset(
-        [
-            "mr",
-            "mrs",
-            "ms",
-            "miss",
-            "mx",
-            "dr",
-            "prof",
-            "sir",
-            "dame",
-            "lady",
-            "lord",
-            "rev",
-            "fr",
-            "sr",
-            "sra",
-            "srta",
-            "herr",
-            "frau",
-            "mme",
-            "mlle",
-            "master",
-            "madam",
-            "mister",
-            "missus",
-        ]
-    ),
+    "salutation or title": frozenset([*TITLES, "lady", "lord", "master", "missus"]),
     "sex or gender": frozenset(
         [
             "male",

@@ -41,6 +41,8 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.vocabularies import TITLES as VOCAB_TITLES
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 _LOCALES = [
     "en",
@@ -57,36 +59,8 @@ _LOCALES = [
     "en_IN",
     "pt_BR",
 ]
-TITLES = [
-    "mr",
-    "mrs",
-    "ms",
-    "mx",
-    "miss",
-    "mister",
-    "madam",
-    "dr",
-    "doctor",
-    "prof",
-    "professor",
-    "sr",
-    "sra",
-    "srta",
-    "herr",
-    "frau",
-    "mme",
-    "mlle",
-    "rev",
-    "sir",
-    "dame",
-    "capt",
-    "sgt",
-    "lt",
-    "col",
-    "fr",
-    "sister",
-    "brother",
-]
+#: words before a person's name: salutations, ranks, kinship in religious orders
+TITLES = [*VOCAB_TITLES, "doctor", "professor", "capt", "sgt", "lt", "col", "sister", "brother"]
 #: words after which a capitalised word is a person's name in notes and letters
 CONTEXT_BEFORE = [
     "with",
