@@ -29,7 +29,7 @@ import default_path_bench as dpb
 
 from privacy.leakage import check_leakage
 from synth.io.tables import read_table
-from synth.release import split_holdout
+from synth.releasing import split_holdout
 
 
 def shape(small: bool):

@@ -78,7 +78,7 @@ def main() -> int:
 
     from synth.io.tables import read_table, write_table
     from synth.randomness import Randomness
-    from synth.release import split_holdout
+    from synth.releasing import split_holdout
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="limits-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,7 @@ def main() -> int:
     ap.add_argument("--epsilon", type=float, default=1.0)
     args = ap.parse_args()
     from synth.io.tables import read_table
-    from synth.release import split_holdout
+    from synth.releasing import split_holdout
     from synth.synthesizer import Synthesizer
 
     raw = read_table(dpb.data_path("diabetes130"))

@@ -29,7 +29,7 @@ def main() -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
-    from synth.release import run_release
+    from synth.releasing import run_release
 
     runs = []
     for i in range(args.repeat):

@@ -129,7 +129,7 @@ def record(
         "argv": list(argv) if argv is not None else None,
         "argv_note": "paths and options only, never a value of the data"
         if argv is not None
-        else "called from Python (synth.release.run_release), not the command line",
+        else "called from Python (synth.releasing.run_release), not the command line",
         "package": {"name": PACKAGE, "version": package_version(PACKAGE)},
         "dependencies": versions(),
         "started_at": started_at,

@@ -2,7 +2,7 @@
 
 When the schema declares ``dataset.privacy_unit`` (a column identifying the person; a
 person may have several rows), the train/holdout split puts all of a person's rows on one
-side (:func:`synth.release.split_holdout`). The gate's null hypothesis is then "the
+side (:func:`synth.releasing.split_holdout`). The gate's null hypothesis is then "the
 synthetic data does not depend on *which persons* were in training": given the pooled
 real rows, the labels are a random split of the **persons**, every row carrying its
 person's label. Each metric follows from that:
@@ -64,7 +64,7 @@ def unit_column(schema: Schema | None) -> str | None:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    # as the split does (synth.release.split_holdout): text form, missing values one person
+    # as the split does (synth.releasing.split_holdout): text form, missing values one person
     codes, uniques = pd.factorize(values.astype(str))
     return codes.astype(np.int64), pd.Index(uniques)
 

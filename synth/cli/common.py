@@ -146,7 +146,7 @@ def write_json(path: Path | None, payload: dict[str, Any]) -> None:
     if path is None:
         return
     from synth.io.atomic import atomic_write_text
-    from synth.release import _dump
+    from synth.releasing import _dump
 
     atomic_write_text(path, _dump(payload))
 

@@ -76,7 +76,7 @@ def release(
     """
 
     def body() -> int:
-        from synth.release import run_release
+        from synth.releasing import run_release
 
         with progress_display() as progress:
             res = run_release(

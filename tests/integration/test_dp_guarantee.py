@@ -240,7 +240,7 @@ def neighbouring_releases(tmp_path_factory: pytest.TempPathFactory) -> list[dict
     """Releases of a table of n persons and of the same table plus one person, and one on
     the scan's draft schema, with the real split sizes recorded by a spy (they appear
     nowhere else). scan.json, the scan's own findings, is internal and not searched."""
-    import synth.release as release_module
+    import synth.releasing as release_module
 
     root = tmp_path_factory.mktemp("neighbours")
     (root / "schema.yaml").write_text(yaml.safe_dump(SCHEMA))

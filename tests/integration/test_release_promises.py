@@ -19,7 +19,7 @@ import pytest
 from support import CANARY, sample_head
 from typer.testing import CliRunner
 
-import synth.release as release_module
+import synth.releasing as release_module
 from synth.cli import app
 from synth.synthesizer import Synthesizer
 

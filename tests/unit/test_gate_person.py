@@ -30,7 +30,7 @@ from privacy.leakage.singling_out import (
 from privacy.leakage.units import Units, effective_persons, one_row_each, units_of
 from synth.errors import InputError
 from synth.io.chunks import plan_chunks
-from synth.release import split_holdout
+from synth.releasing import split_holdout
 from synth.schema.io import parse_schema
 from synth.schema.model import Schema
 

@@ -102,7 +102,7 @@ def test_report_leakage_section_shows_attacks_sampling_and_filter():
 def test_release_filter_flagged_says_so_in_leakage_json(
     tmp_path: Path, sample_path: Path, schema_path: Path
 ) -> None:
-    from synth.release import run_release
+    from synth.releasing import run_release
 
     df = pd.read_csv(sample_path, dtype=str, keep_default_na=False).iloc[:1500]
     src = tmp_path / "small.csv"

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_report import SCHEMA, N, _build, _synthetic, _table
 
-from synth.release import _scan_beside
+from synth.releasing import _scan_beside
 from synth.report import render_html
 from synth.report.review import schema_review
 from synth.schema import Schema, parse_schema

@@ -224,3 +224,19 @@ def test_auto_engine_choice() -> None:
     assert choose_engine("auto", [5000, 5000])[0] == "dpsgd"
     assert choose_engine("dpsgd", [10])[0] == "dpsgd"
     assert "rows" not in choose_engine("auto", [10, 64, 80])[1]  # the reason names no count
+
+
+def test_synth_release_has_the_real_signature_and_stays_callable() -> None:
+    import inspect
+
+    import synth
+    import synth.releasing  # importing the orchestration module must not shadow the function
+
+    assert callable(synth.release)
+    ours = inspect.signature(synth.release).parameters
+    theirs = inspect.signature(synth.releasing.run_release).parameters
+    assert list(ours) == list(theirs)
+    for name, p in theirs.items():
+        if name != "progress":  # None there means run_release's own no-op default
+            assert ours[name].default == p.default, name
+            assert ours[name].kind == p.kind, name
