@@ -243,6 +243,7 @@ class BlockSearch:
         *,
         block_rows: int = 4096,
         ref_rows: int | None = None,
+        ranks: dict[int, RankTable] | None = None,
     ) -> None:
         self.columns = list(columns)
         self.runner = runner if runner is not None else InProcess()
@@ -250,7 +251,9 @@ class BlockSearch:
         self.ref_rows = ref_rows if ref_rows is not None else REF_BLOCKS * block_rows
         if self.ref_rows < 1:
             raise ValueError("ref_rows must be positive")
-        self._ranks: dict[int, RankTable] = {}
+        #: rank tables of the numeric columns, by position (``ranks``: given, e.g. those of
+        #: a search over more rows, which :meth:`distinct` keeps)
+        self._ranks: dict[int, RankTable] = dict(ranks or {})
         self._blocks = {
             part: self.runner.place(row_blocks(self.columns, part, self.ref_rows))
             for part in (TRAIN, HOLDOUT)
@@ -276,9 +279,11 @@ class BlockSearch:
             Prepared(c.name, c.numeric, tuple(c.parts[p][parts[p]] for p in range(3)))
             for c in (self.columns[i] for i in cols)
         ]
-        out = BlockSearch(sub, self.runner, block_rows=self.block_rows, ref_rows=self.ref_rows)
-        out._ranks = {j: self._rank_table(i) for j, i in enumerate(cols) if sub[j].numeric}
-        return out, inverse
+        ranks = {j: self._rank_table(i) for j, i in enumerate(cols) if sub[j].numeric}
+        search = BlockSearch(
+            sub, self.runner, block_rows=self.block_rows, ref_rows=self.ref_rows, ranks=ranks
+        )
+        return search, inverse
 
     def _rank_table(self, i: int) -> RankTable:
         if i not in self._ranks:
