@@ -72,17 +72,17 @@ class Chunk(Chunkish):
             with open(p, "rb") as fh:
                 fh.seek(self.start)
                 raw = fh.read(self.stop - self.start)
-            text = _decode(raw, p)
+            text = _decode(raw, p, self.first_row + 2)
             df = _read_csv_text(text, p, names=list(self.header), first_line=self.first_row + 2)
         df.index = pd.RangeIndex(self.first_row, self.first_row + len(df))
         return df
 
 
-def _decode(raw: bytes, path: Path) -> str:
+def _decode(raw: bytes, path: Path, first_line: int = 1) -> str:
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise not_text(raw, path) from None
+    except UnicodeDecodeError as exc:
+        raise not_text(raw, path, exc, first_line) from None
 
 
 def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:

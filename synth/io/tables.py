@@ -111,8 +111,10 @@ _MAGIC = {
 }
 
 
-def not_text(raw: bytes, path: Path) -> InputError:
-    """The error for bytes that do not decode as UTF-8: compressed data named as such."""
+def not_text(raw: bytes, path: Path, exc: UnicodeDecodeError, first_line: int = 1) -> InputError:
+    """The error for bytes that did not decode as UTF-8 (``exc``): compressed data is named
+    as such, else the line of the first invalid byte (``first_line``: the line ``raw``
+    starts on, for a chunk of the file)."""
     for magic, kind in _MAGIC.items():
         if raw.startswith(magic):
             return InputError(
@@ -120,14 +122,10 @@ def not_text(raw: bytes, path: Path) -> InputError:
                 "(compressed files are not read directly: the passes over the rows seek "
                 "inside the file)"
             )
-    try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return InputError(
-            f"{path}: not UTF-8 text (invalid byte at line {line}); re-encode the file as UTF-8"
-        )
-    return InputError(f"{path}: not UTF-8 text; re-encode the file as UTF-8")  # pragma: no cover
+    line = raw[: exc.start].count(b"\n") + first_line
+    return InputError(
+        f"{path}: not UTF-8 text (invalid byte at line {line}); re-encode the file as UTF-8"
+    )
 
 
 def check_delimiter(header: list[str], path: Path, sep: str) -> None:
@@ -160,8 +158,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: file is empty")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise not_text(raw, path) from None
+    except UnicodeDecodeError as exc:
+        raise not_text(raw, path, exc) from None
     sep = "\t" if path.suffix == ".tsv" else ","
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
