@@ -15,6 +15,8 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.recognizers.result import found
+
 _CUE = (
     r"(?:driver'?s?|driving|drivers)\s+licen[cs]e(?:\s+(?:no|number|num|#)\.?)?"
     r"|\bd\.?/?l\b\.?(?:\s*(?:no|number|num)\.?)?"
@@ -47,17 +49,5 @@ class DriverLicenseRecognizer(EntityRecognizer):
             if sum(c.isdigit() for c in ident) < 5:
                 continue
             start = m.start("id")
-            out.append(
-                RecognizerResult(
-                    entity_type="US_DRIVER_LICENSE",
-                    start=start,
-                    end=start + len(ident),
-                    score=SCORE,
-                    analysis_explanation=None,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            out.append(found(self, "US_DRIVER_LICENSE", start, start + len(ident), SCORE))
         return out

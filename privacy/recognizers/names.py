@@ -41,6 +41,7 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from privacy.recognizers.result import found
 from privacy.vocabularies import TITLES as VOCAB_TITLES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -451,14 +452,4 @@ class NameLexiconRecognizer(EntityRecognizer):
         return j
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type="PERSON",
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=None,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return found(self, "PERSON", start, end, score)

@@ -36,6 +36,7 @@ from privacy.recognizers.names import (
     eponym_at,
     gazetteer,
 )
+from privacy.recognizers.result import found
 
 PERSON_LABELS = {"PERSON"}
 NAME_LIKE_LABELS = {"ORG", "NORP", "PRODUCT", "WORK_OF_ART"}
@@ -129,19 +130,7 @@ class SpacyNameRecognizer(EntityRecognizer):
             ):
                 continue  # "Parkinson's disease", "Glasgow Coma Scale"
             start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-            out.append(
-                RecognizerResult(
-                    entity_type=entity,
-                    start=start,
-                    end=end,
-                    score=score,
-                    analysis_explanation=None,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            out.append(found(self, entity, start, end, score))
         return out
 
 

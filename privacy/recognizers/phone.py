@@ -28,6 +28,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from privacy.recognizers.npi import luhn_ok
+from privacy.recognizers.result import found
 
 _RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d ().\-/]{5,24}\d(?=$|[^\w]|[xX]\d)")
 _DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$")
@@ -120,16 +121,13 @@ class FastPhoneRecognizer(PhoneRecognizer):
                 if ext is not None:
                     end = ext.end()
                 results.append(
-                    RecognizerResult(
-                        entity_type=self.supported_entities[0],
-                        start=start,
-                        end=end,
-                        score=score,
-                        analysis_explanation=self._get_analysis_explanation(how),
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
+                    found(
+                        self,
+                        self.supported_entities[0],
+                        start,
+                        end,
+                        score,
+                        self._get_analysis_explanation(how),
                     )
                 )
         return self.remove_duplicates(results)

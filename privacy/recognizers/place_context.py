@@ -25,6 +25,7 @@ from privacy.recognizers.names import (
     english_words,
     gazetteer,
 )
+from privacy.recognizers.result import found
 
 _CUE = re.compile(
     r"\b(?:(?:moved|moving|relocated|relocating|travel+ed|travel+ing|flew|emigrated|returned"
@@ -96,17 +97,5 @@ class PlaceContextRecognizer(EntityRecognizer):
             ):
                 continue
             end = words[-1][1] - (1 if words[-1][2].endswith(".") else 0)
-            out.append(
-                RecognizerResult(
-                    entity_type="LOCATION",
-                    start=words[0][0],
-                    end=end,
-                    score=score,
-                    analysis_explanation=None,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            out.append(found(self, "LOCATION", words[0][0], end, score))
         return out
