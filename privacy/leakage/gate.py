@@ -400,11 +400,14 @@ def tie_counter(
 
 def nn_subset(search: BlockSearch) -> Callable[[list[Any], int, int], np.ndarray]:
     """Nearest distance (no progress reports) over a subset of the prepared columns."""
+    distinct: dict[tuple[int, ...], tuple[BlockSearch, list[np.ndarray]]] = {}
 
     def nn(cols: list[Any], query: int, ref: int) -> np.ndarray:
         names = {c.name for c in cols}
-        index = [i for i, c in enumerate(search.columns) if c.name in names]
-        sub, inverse = search.distinct(index)  # the same distances, each distinct row once
+        index = tuple(i for i, c in enumerate(search.columns) if c.name in names)
+        if index not in distinct:  # the same distances, each distinct row once; built once
+            distinct[index] = search.distinct(index)
+        sub, inverse = distinct[index]
         nb = sub.nearest(query, ref, two=False)
         return nb.sq1[inverse[query]] / len(cols)
 
