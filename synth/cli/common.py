@@ -39,7 +39,13 @@ def existing(what: str) -> Callable[[Path | None], Path | None]:
 
 
 DataArg = Annotated[
-    Path, typer.Argument(help="Input table (.csv or .parquet).", callback=existing("file"))
+    Path,
+    typer.Argument(
+        help="Input table: .csv, .tsv, .parquet (or a folder of them), or a CSV/TSV "
+        "compressed as .gz, .bz2, .xz or a one-file .zip (decompressed to a private "
+        "temporary file, removed at the end).",
+        callback=existing("file"),
+    ),
 ]
 ModelArg = Annotated[
     Path, typer.Argument(help="Model file from `synth fit`.", callback=existing("model file"))
@@ -56,7 +62,8 @@ ClusterOpt = Annotated[
         "--cluster",
         help="Run the passes over the rows on Dask: 'local' starts a local cluster of 2 "
         "workers, tcp://HOST:PORT joins a running scheduler (workers must see the input "
-        "files). Default: in this process. The same mechanisms run either way.",
+        "files; a compressed input's copy is in TMPDIR). Default: in this process. The same "
+        "mechanisms run either way.",
     ),
 ]
 #: test-only: seeds every draw that touches real rows, so the run is NOT private (hidden
@@ -181,10 +188,15 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def run(fn: Callable[[], int | None]) -> None:
     """Run a command body; map errors to documented exit codes without echoing data."""
+    from synth.io.compressed import cleanup
+
     quiet_libraries()
     try:
         with _sigterm_as_interrupt():
-            code = fn() or 0
+            try:
+                code = fn() or 0
+            finally:  # a compressed input's private copy goes, however the command ends
+                cleanup()
     except StewardError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None

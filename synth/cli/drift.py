@@ -15,7 +15,7 @@ def drift(
     new_data: Annotated[
         Path,
         typer.Argument(
-            help="New real extract (.csv or .parquet) with the model's columns.",
+            help="New real extract (a table as `synth fit` reads it) with the model's columns.",
             callback=existing("file"),
         ),
     ],

@@ -24,14 +24,16 @@ import pandas as pd
 
 from synth.cluster import Chunkish
 from synth.errors import InputError
+from synth.io.compressed import plain_copy
 from synth.io.tables import (
-    COMPRESSED_SUFFIXES,
     CSV_SUFFIXES,
+    EXPECTED,
     PARQUET_SUFFIXES,
     _check_header,
     _read_csv_text,
     check_delimiter,
     not_text,
+    sep_for,
 )
 
 #: default CSV bytes per chunk (≈ 0.5–1 GB of pandas memory for text columns)
@@ -45,7 +47,10 @@ _SCAN_BYTES = 16 << 20
 
 @dataclass(frozen=True)
 class Chunk(Chunkish):
-    """One partition of a table file: CSV bytes ``[start, stop)`` or Parquet row groups."""
+    """One partition of a table file: CSV bytes ``[start, stop)`` or Parquet row groups.
+
+    ``path`` is the file read (a compressed input's decompressed copy); ``shown`` the
+    user's file that messages name and ``sep`` the CSV separator (empty: by ``path``)."""
 
     path: str
     kind: str  # "csv" | "parquet"
@@ -54,9 +59,12 @@ class Chunk(Chunkish):
     first_row: int  # global index of the chunk's first row
     rows: int
     header: tuple[str, ...]
+    shown: str = ""
+    sep: str = ""
 
     def load(self) -> pd.DataFrame:
         p = Path(self.path)
+        named = Path(self.shown) if self.shown else p
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -72,8 +80,14 @@ class Chunk(Chunkish):
             with open(p, "rb") as fh:
                 fh.seek(self.start)
                 raw = fh.read(self.stop - self.start)
-            text = _decode(raw, p, self.first_row + 2)
-            df = _read_csv_text(text, p, names=list(self.header), first_line=self.first_row + 2)
+            text = _decode(raw, named, self.first_row + 2)
+            df = _read_csv_text(
+                text,
+                named,
+                names=list(self.header),
+                first_line=self.first_row + 2,
+                sep=self.sep or sep_for(p.name),
+            )
         df.index = pd.RangeIndex(self.first_row, self.first_row + len(df))
         return df
 
@@ -85,8 +99,9 @@ def _decode(raw: bytes, path: Path, first_line: int = 1) -> str:
         raise not_text(raw, path, exc, first_line) from None
 
 
-def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:
-    """Header, byte offset of the first data record, and the offset after every record end."""
+def _record_ends(path: Path, sep: str, shown: Path) -> tuple[list[str], int, np.ndarray]:
+    """Header, byte offset of the first data record, and the offset after every record end
+    of the CSV file ``path`` (messages name ``shown``)."""
     quote, newline = ord('"'), ord("\n")
     ends: list[np.ndarray] = []
     parity = 0
@@ -106,17 +121,17 @@ def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:
     if offset and (len(all_ends) == 0 or all_ends[-1] != offset):
         all_ends = np.append(all_ends, offset)  # last record without a final newline
     if len(all_ends) == 0:
-        raise InputError(f"{path}: file is empty")
+        raise InputError(f"{shown}: file is empty")
     with open(path, "rb") as fh:
         head = fh.read(int(all_ends[0]))
     try:
-        header = next(csv.reader(io.StringIO(_decode(head, path), newline=""), delimiter=sep), [])
+        header = next(csv.reader(io.StringIO(_decode(head, shown), newline=""), delimiter=sep), [])
     except csv.Error:
-        raise InputError(f"{path}: malformed CSV header") from None
+        raise InputError(f"{shown}: malformed CSV header") from None
     if not header:
-        raise InputError(f"{path}: no header row")
-    _check_header(header, path)
-    check_delimiter(header, path, sep)
+        raise InputError(f"{shown}: no header row")
+    _check_header(header, shown)
+    check_delimiter(header, shown, sep)
     body = all_ends[1:]
     if len(body):  # blank lines (pandas skips them) belong to the record before them
         mm = np.memmap(path, dtype=np.uint8, mode="r")
@@ -131,11 +146,10 @@ def _record_ends(path: Path, sep: str) -> tuple[list[str], int, np.ndarray]:
     return header, int(all_ends[0]), body
 
 
-def _csv_chunks(path: Path, chunk_bytes: int) -> list[Chunk]:
-    sep = "\t" if path.suffix == ".tsv" else ","
-    header, data_start, ends = _record_ends(path, sep)
+def _csv_chunks(path: Path, chunk_bytes: int, shown: Path, sep: str) -> list[Chunk]:
+    header, data_start, ends = _record_ends(path, sep, shown)
     if len(ends) == 0:
-        raise InputError(f"{path}: table has a header but no rows")
+        raise InputError(f"{shown}: table has a header but no rows")
     chunks = []
     start, first = data_start, 0
     while first < len(ends):
@@ -144,7 +158,9 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> list[Chunk]:
         k = max(k, first)
         stop = int(ends[k])
         rows = k - first + 1
-        chunks.append(Chunk(str(path), "csv", start, stop, first, rows, tuple(header)))
+        chunks.append(
+            Chunk(str(path), "csv", start, stop, first, rows, tuple(header), str(shown), sep)
+        )
         start, first = stop, k + 1
     return chunks
 
@@ -193,18 +209,14 @@ def plan_chunks(path: str | Path, chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]
             return _parquet_chunks(files, max(1, chunk_bytes // 64))
         if p.suffix.lower() in PARQUET_SUFFIXES:
             return _parquet_chunks([p], max(1, chunk_bytes // 64))
-        if p.suffix.lower() in CSV_SUFFIXES or p.suffix == "":
-            if p.stat().st_size == 0:
+        source, name = plain_copy(p)
+        if Path(name).suffix.lower() in CSV_SUFFIXES or Path(name).suffix == "":
+            if source.stat().st_size == 0:
                 raise InputError(f"{p}: file is empty")
-            return _csv_chunks(p, chunk_bytes)
+            return _csv_chunks(source, chunk_bytes, p, sep_for(name))
     except PermissionError:
         raise InputError(f"{p}: permission denied") from None
-    if p.suffix.lower() in COMPRESSED_SUFFIXES:
-        raise InputError(
-            f"{p}: compressed files are not read directly (the passes over the rows seek "
-            "inside the file); decompress it first, e.g. gunzip -k"
-        )
-    raise InputError(f"{p}: unknown file type '{p.suffix}' (expected .csv or .parquet)")
+    raise InputError(f"{p}: unknown file type '{p.suffix}' ({EXPECTED})")
 
 
 def total_rows(chunks: list[Chunk]) -> int:

@@ -22,10 +22,12 @@ import pandas as pd
 
 from synth.errors import InputError, TooLargeError
 from synth.io.atomic import atomic_path
+from synth.io.compressed import plain_copy
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-COMPRESSED_SUFFIXES = {".gz", ".bz2", ".xz", ".zip", ".zst"}
+#: what an unknown suffix's message lists
+EXPECTED = "expected .csv, .tsv or .parquet, or a CSV as .gz, .bz2, .xz or a one-file .zip"
 
 #: bytes per cell of a text column in pandas (str object ~50 B + pointer + short payload);
 #: measured: a 200k × 30 CSV read to 352 MB (59 B/cell), patients.csv to 58 B/cell
@@ -74,7 +76,7 @@ def estimate_memory(path: Path) -> int:
     if lines < 2:
         return size * CSV_COPIES
     first = head.split(b"\n", 1)[0]
-    columns = first.count(b"\t" if path.suffix == ".tsv" else b",") + 1
+    columns = first.count(sep_for(path.name).encode()) + 1
     rows = size * lines / len(head)
     return int(rows * columns * BYTES_PER_CELL + CSV_COPIES * size)
 
@@ -111,6 +113,15 @@ _MAGIC = {
 }
 
 
+def sep_for(name: str) -> str:
+    """The separator of a CSV file by its name: tab for ``.tsv``, else comma.
+
+    >>> sep_for("visits.TSV"), sep_for("visits.csv")
+    ('\\t', ',')
+    """
+    return "\t" if name.lower().endswith(".tsv") else ","
+
+
 def not_text(raw: bytes, path: Path, exc: UnicodeDecodeError, first_line: int = 1) -> InputError:
     """The error for bytes that did not decode as UTF-8 (``exc``): compressed data is named
     as such, else the line of the first invalid byte (``first_line``: the line ``raw``
@@ -118,9 +129,8 @@ def not_text(raw: bytes, path: Path, exc: UnicodeDecodeError, first_line: int = 
     for magic, kind in _MAGIC.items():
         if raw.startswith(magic):
             return InputError(
-                f"{path}: holds {kind}-compressed data, not CSV text; decompress it first "
-                "(compressed files are not read directly: the passes over the rows seek "
-                "inside the file)"
+                f"{path}: holds {kind}-compressed data, not CSV text; give it the suffix "
+                "of its format (.gz, .bz2, .xz, .zip: read directly) or decompress it"
             )
     line = raw[: exc.start].count(b"\n") + first_line
     return InputError(
@@ -152,15 +162,16 @@ def _check_header(names: list[str], path: Path) -> None:
         seen.add(name)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
+def _read_csv(source: Path, path: Path, sep: str) -> pd.DataFrame:
+    """Read the CSV file ``source``; messages name ``path`` (the user's file, which may be
+    the compressed original of ``source``)."""
+    raw = source.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: file is empty")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise not_text(raw, path, exc) from None
-    sep = "\t" if path.suffix == ".tsv" else ","
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
     except csv.Error:
@@ -169,18 +180,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: no header row")
     _check_header(header, path)
     check_delimiter(header, path, sep)
-    df = _read_csv_text(text, path)
+    df = _read_csv_text(text, path, sep=sep)
     if len(df) == 0:
         raise InputError(f"{path}: table has a header but no rows")
     return df
 
 
 def _read_csv_text(
-    text: str, path: Path, names: list[str] | None = None, first_line: int = 1
+    text: str,
+    path: Path,
+    names: list[str] | None = None,
+    first_line: int = 1,
+    sep: str | None = None,
 ) -> pd.DataFrame:
     """Parse CSV text (cells as text, empty = missing). ``names``: the text has no header
-    (a chunk); ``first_line``: its first line's number in the file, for messages."""
-    sep = "\t" if path.suffix == ".tsv" else ","
+    (a chunk); ``first_line``: its first line's number in the file, for messages; ``sep``:
+    the separator (default: by ``path``'s name)."""
+    sep = sep_for(path.name) if sep is None else sep
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -235,23 +251,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
         frames = [_read_parquet(x) for x in parts]
         return pd.concat(frames, ignore_index=True)
     try:
-        check_fits_in_memory(p)
+        source, name = plain_copy(p)
+        check_fits_in_memory(source)
         if p.suffix.lower() in PARQUET_SUFFIXES:
             return _read_parquet(p)
-        if p.suffix.lower() in CSV_SUFFIXES or p.suffix == "":
-            return _read_csv(p)
+        if Path(name).suffix.lower() in CSV_SUFFIXES or Path(name).suffix == "":
+            return _read_csv(source, p, sep_for(name))
     except PermissionError:
         raise InputError(f"{p}: permission denied") from None
     except IsADirectoryError:
         raise InputError(f"{p}: is a folder") from None
     except OSError as exc:  # e.g. an I/O error; strerror never holds file content
         raise InputError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if p.suffix.lower() in COMPRESSED_SUFFIXES:
-        raise InputError(
-            f"{p}: compressed files are not read directly (the passes over the rows seek "
-            "inside the file); decompress it first, e.g. gunzip -k"
-        )
-    raise InputError(f"{p}: unknown file type '{p.suffix}' (expected .csv or .parquet)")
+    raise InputError(f"{p}: unknown file type '{p.suffix}' ({EXPECTED})")
 
 
 def _parquet_ready(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -297,4 +309,4 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
                 if df[c].dtype == object
             )
             quoting = csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL
-            df.to_csv(tmp, index=False, lineterminator="\n", quoting=quoting)
+            df.to_csv(tmp, index=False, sep=sep_for(p.name), lineterminator="\n", quoting=quoting)

@@ -109,6 +109,25 @@ def _gzip_named_csv(d: Path) -> list[str]:
     return ["scan", str(p)]
 
 
+def _zip(d: Path, members: dict[str, str]) -> list[str]:
+    import zipfile
+
+    p = d / "data.zip"
+    with zipfile.ZipFile(p, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return ["scan", str(p)]
+
+
+def _gzip_bomb(d: Path) -> list[str]:
+    """64 MiB of one line in well under a MiB; the test lowers the limit to 16 MiB."""
+    import gzip
+
+    p = d / "data.csv.gz"
+    p.write_bytes(gzip.compress(f"sex,age\n{CANARY},1\n".encode() + b"F,1\n" * (16 << 20)))
+    return ["scan", str(p)]
+
+
 def _semicolon_csv(d: Path) -> list[str]:
     p = d / "data.csv"
     _frame().to_csv(p, index=False, sep=";")
@@ -501,6 +520,31 @@ CASES: list[Case] = [
     Case("gzip-bytes-named-csv", lambda d, m: _gzip_named_csv(d), 2, ("gzip-compressed",)),
     Case("semicolon-delimited", lambda d, m: _semicolon_csv(d), 2, ("';'-delimited",)),
     Case(
+        "zip-with-two-files",
+        lambda d, m: _zip(d, {"a.csv": f"sex\n{CANARY}\n", "b.csv": "sex\nF\n"}),
+        2,
+        ("data.zip", "holds 2 files"),
+    ),
+    Case(
+        "zip-member-not-csv",
+        lambda d, m: _zip(d, {"data.xlsx": CANARY}),
+        2,
+        ("data.zip", "'data.xlsx'", "not a CSV"),
+    ),
+    Case(
+        "gzip-truncated",
+        _bytes("data.csv.gz", __import__("gzip").compress(f"sex\n{CANARY}\n".encode())[:20]),
+        2,
+        ("data.csv.gz", "not readable gzip", "truncated"),
+    ),
+    Case("gzip-decompression-bomb", lambda d, m: _gzip_bomb(d), 2, ("data.csv.gz", "16.0 MiB")),
+    Case(
+        "zstd-not-read",
+        _bytes("data.csv.zst", b"\x28\xb5\x2f\xfd" + CANARY.encode()),
+        2,
+        ("data.csv.zst", "zstd", "decompress it first"),
+    ),
+    Case(
         "sample-zero-rows",
         lambda d, m: ["sample", str(m), "--rows", "0", "--out", str(d / "s.csv")],
         2,
@@ -718,7 +762,7 @@ def _invoke(argv: list[str], *, unprivileged: bool) -> tuple[int, str]:
 
 
 def test_the_table_is_big_enough() -> None:
-    assert len({c.id for c in CASES}) == len(CASES) >= 30
+    assert len({c.id for c in CASES}) == len(CASES) >= 60  # issue 20's target
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -727,6 +771,8 @@ def test_bad_input(
 ) -> None:
     if case.id == "too-large-for-memory":  # the real guard, against a tiny memory figure
         monkeypatch.setattr(tables, "available_memory", lambda: 64 * 1024)
+    if case.id == "gzip-decompression-bomb":  # the real guard, at a limit a test can reach
+        monkeypatch.setenv("SYNTH_MAX_DECOMPRESSED_GB", str(16 / 1024))
     work = tmp_path / "work"
     work.mkdir()
     argv = case.build(work, model_file)

@@ -75,11 +75,16 @@ def _lines(stream: object, out: queue.Queue[str | None]) -> None:
 
 
 def _start_and_signal(
-    table: Path, schema: Path, out: Path, sig: signal.Signals, overwrite: bool
+    table: Path,
+    schema: Path,
+    out: Path,
+    sig: signal.Signals,
+    overwrite: bool,
+    env_extra: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     cmd = [SYNTH, "release", str(table), "--schema", str(schema), "--epsilon", "1"]
     cmd += ["--out", str(out), "--engine", "dpsgd", *(["--overwrite"] if overwrite else [])]
-    env = {**os.environ, "SYNTH_PROGRESS": "0"}  # plain "✓ stage" lines on stderr
+    env = {**os.environ, "SYNTH_PROGRESS": "0", **(env_extra or {})}  # plain "✓ stage" lines
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -151,6 +156,26 @@ def test_ctrl_c_leaves_old_state_or_nothing(
     assert out.exists() == overwrite
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == (["release"] if overwrite else [])
+
+
+def test_sigterm_removes_a_compressed_inputs_copy(
+    table: Path, schema_path: Path, tmp_path: Path
+) -> None:
+    """A .csv.gz input is decompressed into a private folder under TMPDIR: SIGTERM in the
+    middle of the release removes it with the staging folder (issue 20)."""
+    import gzip
+
+    data = tmp_path / "in" / "patients-small.csv.gz"
+    data.parent.mkdir()
+    data.write_bytes(gzip.compress(table.read_bytes()))
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    out = tmp_path / "release"
+    code, output = _start_and_signal(
+        data, schema_path, out, signal.SIGTERM, False, {"TMPDIR": str(tmpdir)}
+    )
+    assert code == 143, output
+    assert not out.exists() and list(tmpdir.iterdir()) == []
 
 
 @pytest.mark.parametrize("overwrite", [False, True], ids=["fresh-target", "over-old-release"])
