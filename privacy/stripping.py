@@ -10,7 +10,9 @@
   admission, discharge dates, ...) is written as its year, and a kept age column
   (``entity: AGE`` or the ages-over-89 class) is top-coded at 90. A steward who may keep
   them (an expert determination, a data-use agreement) says so in the schema by removing
-  the column's ``hipaa`` class, or by declaring ``safe_harbor=False``.
+  the column's ``hipaa`` class, or on the command line with ``--safe-harbor-dates off``;
+  ``--safe-harbor-dates all`` takes every kept date column to its year, whatever its
+  class (a schema written without ``hipaa`` classes, or a cautious hand-out).
 
 Years, ages and top-coded numbers are written as whole numbers ("2006", not "2006.0").
 
@@ -67,25 +69,37 @@ def redact_texts(
 #: the HIPAA classes of kept columns that Safe Harbor still generalises
 DATE_CLASS = "Dates (except year)"
 AGE_CLASS = "Ages over 89"
+#: ``--safe-harbor-dates``: by the schema's ``hipaa`` classes (default), every kept date
+#: column, or none (the steward may keep full dates: expert determination, a data-use
+#: agreement)
+SAFE_HARBOR_MODES = ("schema", "all", "off")
 
 
-def safe_harbor(col: Column) -> Generalisation | None:
+def safe_harbor(col: Column, mode: str = "schema") -> Generalisation | None:
     """What Safe Harbor does to a column the schema keeps: its dates to years, ages above
     89 to 90; None when the schema's action already decides or allows the column as it is.
+    ``mode`` (:data:`SAFE_HARBOR_MODES`): "schema" follows the column's ``hipaa`` class,
+    "all" also takes every other kept date column to its year and tops every kept
+    ``AGE`` column, "off" changes no kept column.
 
     >>> from synth.schema.model import Column
     >>> safe_harbor(Column(name="died", type="datetime", hipaa="Dates (except year) ..."))
     <Generalisation.YEAR: 'year'>
     >>> safe_harbor(Column(name="died", type="datetime")) is None
     True
+    >>> safe_harbor(Column(name="died", type="datetime"), mode="all")
+    <Generalisation.YEAR: 'year'>
     """
-    if col.action != Action.KEEP or not col.hipaa:
+    if mode not in SAFE_HARBOR_MODES:
+        raise ValueError(f"safe-harbor mode must be one of {', '.join(SAFE_HARBOR_MODES)}")
+    if col.action != Action.KEEP or mode == "off":
         return None
-    if col.type == ColumnType.DATETIME and col.hipaa.startswith(DATE_CLASS):
+    hipaa = col.hipaa or ""
+    if not hipaa and mode != "all":
+        return None
+    if col.type == ColumnType.DATETIME and (mode == "all" or hipaa.startswith(DATE_CLASS)):
         return Generalisation.YEAR
-    if col.type == ColumnType.NUMERICAL and (
-        col.hipaa.startswith(AGE_CLASS) or col.entity == "AGE"
-    ):
+    if col.type == ColumnType.NUMERICAL and (hipaa.startswith(AGE_CLASS) or col.entity == "AGE"):
         return Generalisation.TOP_CODE_89
     return None
 
@@ -111,12 +125,17 @@ def strip(
     *,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
-    safe_harbor_dates: bool = True,
+    safe_harbor_dates: bool | str = True,
 ) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     """The de-identified table and, per redacted column, the span counts by entity.
 
     ``safe_harbor_dates``: kept dates of the person to years and kept ages top-coded
-    (:func:`safe_harbor`); False keeps them as the schema's ``keep`` says."""
+    (:func:`safe_harbor`): a mode of :data:`SAFE_HARBOR_MODES`; True is "schema", False
+    is "off" (kept as the schema's ``keep`` says)."""
+    if isinstance(safe_harbor_dates, bool):
+        mode = "schema" if safe_harbor_dates else "off"
+    else:
+        mode = safe_harbor_dates
     out: dict[str, pd.Series] = {}
     report: dict[str, dict[str, int]] = {}
     for i, col in enumerate(schema.columns):
@@ -135,7 +154,7 @@ def strip(
             report[col.name] = counts
         elif col.action == Action.GENERALISE and col.generalise is not None:
             out[col.name] = whole_numbers(generalise(values, col.generalise))
-        elif safe_harbor_dates and (method := safe_harbor(col)) is not None:
+        elif (method := safe_harbor(col, mode)) is not None:
             done = whole_numbers(generalise(values, method))
             if method == Generalisation.TOP_CODE_89:
                 # top-code only the numbers; codes ('N', '?') and blanks stay as they were

@@ -41,7 +41,7 @@ def existing(what: str) -> Callable[[Path | None], Path | None]:
 DataArg = Annotated[
     Path,
     typer.Argument(
-        help="Input table: .csv, .tsv, .parquet (or a folder of them), or a CSV/TSV "
+        help="Input table: .csv, .tsv, .parquet or a folder of .parquet files, or a CSV/TSV "
         "compressed as .gz, .bz2, .xz or a one-file .zip (decompressed to a private "
         "temporary file, removed at the end).",
         callback=existing("file"),

@@ -78,3 +78,55 @@ def test_leak_metric_catches_a_broken_draft(uk: pd.DataFrame, draft: Schema) -> 
     assert leaks["death_dates_to_the_day"] == uk["DEATHDATE"].notna().sum() > 0
     good = bench.strip_leaks(uk, result, strip)
     assert good["addresses_verbatim"] == 0 and good["death_dates_to_the_day"] == 0
+
+
+def test_safe_harbor_dates_option_modes(tmp_path: Path) -> None:
+    """``synth strip --safe-harbor-dates``: 'schema' follows the hipaa class (a kept date
+    without one stays whole), 'all' takes every kept date to its year, 'off' keeps the
+    classed date too; the JSON names the mode and the columns it changed (issue 20)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from synth.cli import app
+
+    df = pd.DataFrame(
+        {
+            "died": ["2020-03-04", "2019-11-30", None],
+            "seen": ["2021-01-02", "2018-06-07", "2017-08-09"],
+            "ward": ["A", "B", "A"],
+        }
+    )
+    df.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "s.yaml").write_text(
+        "dataset: {}\ncolumns:\n"
+        '  - {name: died, type: datetime, format: "%Y-%m-%d",'
+        ' hipaa: "Dates (except year) directly related to an individual"}\n'
+        '  - {name: seen, type: datetime, format: "%Y-%m-%d"}\n'
+        "  - {name: ward, type: categorical}\n"
+    )
+    runner = CliRunner()
+    got = {}
+    for mode in ("schema", "all", "off"):
+        out, js = tmp_path / f"{mode}.csv", tmp_path / f"{mode}.json"
+        args = ["strip", str(tmp_path / "t.csv"), "--schema", str(tmp_path / "s.yaml")]
+        res = runner.invoke(
+            app, [*args, "--out", str(out), "--safe-harbor-dates", mode, "--json", str(js)]
+        )
+        assert res.exit_code == 0, res.output
+        got[mode] = (pd.read_csv(out, dtype=str), json.loads(js.read_text()))
+    year, day = r"\d{4}", r"\d{4}-\d\d-\d\d"
+    schema_out, schema_js = got["schema"]
+    assert schema_out["died"].dropna().str.fullmatch(year).all()
+    assert schema_out["seen"].str.fullmatch(day).all()
+    assert schema_js["safe_harbor_dates"] == "schema" and schema_js["safe_harbor_columns"] == [
+        "died"
+    ]
+    all_out, all_js = got["all"]
+    assert all_out["died"].dropna().str.fullmatch(year).all()
+    assert all_out["seen"].str.fullmatch(year).all()
+    assert all_js["safe_harbor_columns"] == ["died", "seen"]
+    off_out, off_js = got["off"]
+    assert off_out["died"].dropna().str.fullmatch(day).all() and off_js["safe_harbor_columns"] == []
+    res = runner.invoke(app, ["strip", "--help"], env={"COLUMNS": "200"})
+    assert "--safe-harbor-dates" in res.output and "expert determination" in res.output
