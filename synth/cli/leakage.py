@@ -184,6 +184,19 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _codecs(model: Any, schema: Any) -> dict[str, dict[str, Any]] | None:
+    """The model's codecs (DP or declared edges and categories) for the columns the report's
+    schema defines as the model does: they label numeric bins by their edges and let
+    DP-selected category names be printed, as in the release report."""
+    if model is None:
+        return None
+    from synth.report.build import model_codecs
+
+    own = {c.name: c for c in model.schema.columns}
+    used = {c.name: c for c in schema.columns}
+    return {n: s for n, s in model_codecs(model).items() if n in used and own.get(n) == used[n]}
+
+
 def report(
     real: RealOpt,
     holdout: HoldoutOpt,
@@ -250,6 +263,7 @@ def report(
             schema=sch,
             model=model.describe() if model is not None else None,
             holdout=hold_df,
+            codecs=_codecs(model, sch),
         )
         out.print(
             f"report written to {out_dir / 'report.html'} "

@@ -56,7 +56,7 @@ def _outcome(t: Prepared | None) -> tuple[str, pd.Series, pd.Series] | None:
     def rate(s: pd.Series) -> pd.Series:
         return (s == pos).astype(float).where(s.notna(), np.nan)
 
-    label = "masked" if t.masked else pos
+    label = "masked" if t.masked else (pos if t.numeric else t.name_of(pos))
     return f"share of {t.name} = {label}", rate(real), rate(syn)
 
 

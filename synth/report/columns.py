@@ -17,8 +17,13 @@ Otherwise the bins are cut at the real data's quantiles, which no DP measurement
 for, and labelled by quantile rank ("p10–p20"), never by value
 (:mod:`synth.report.binning`).
 
-Columns whose role is ``direct_identifier`` or ``free_text`` never show their values:
-numbers are labelled by quantile rank, categories neutrally ("category 2").
+A category is labelled by its name only when the name is public or paid for: declared in
+the schema's domain (by the steward, or drafted from a public vocabulary and kept), or
+selected under DP by the fitted model (its codec's categories). Any other category is a
+value only the real rows hold — a rare diagnosis, a one-person ward — and is labelled
+neutrally by its rank among the real categories ("category 7"), as are all categories of
+``direct_identifier`` and ``free_text`` columns, whose numbers are labelled by quantile
+rank.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class Prepared:
     categories: list[str] = field(default_factory=list)
     #: a numeric column's bin edges: EDGES_MODEL, EDGES_SCHEMA or EDGES_RANKS
     edges_from: str | None = None
+    #: category names that may be printed: declared, or DP-selected by the model
+    public_names: frozenset[str] = frozenset()
 
     @property
     def masked(self) -> bool:
@@ -76,6 +83,20 @@ class Prepared:
     @property
     def n_codes(self) -> int:
         return len(self.labels)
+
+    def name_of(self, value: str) -> str:
+        """How category ``value`` may be printed: itself when public or DP-selected (see
+        the module doc), else by its rank among the real categories ("category 3")."""
+        if not self.masked and value in self.public_names:
+            return value
+        if value in self.categories:
+            return f"category {self.categories.index(value) + 1}"
+        return "a category whose name is not public"
+
+    @property
+    def names_shown(self) -> int:
+        """How many of the coded categories are labelled by name."""
+        return sum(1 for c in self.categories if self.name_of(c) == c)
 
     def codes_for(self, values: pd.Series) -> np.ndarray:
         """Codes for already-typed values (same bins as the real data)."""
@@ -154,6 +175,18 @@ def public_bins(
     return numeric_bins(real.to_numpy(dtype=float), NUMERIC_BINS), EDGES_RANKS
 
 
+def public_categories(gcol: Column, codec: dict[str, Any] | None) -> frozenset[str]:
+    """The category names of a column that may be printed: the schema's declared domain
+    (public) and the fitted model's categories (DP-selected or declared); never a name
+    read from the real rows alone."""
+    names: set[str] = set()
+    if gcol.domain is not None and gcol.domain.categories:
+        names.update(str(c) for c in gcol.domain.categories)
+    if codec is not None and codec.get("kind") == "categorical":
+        names.update(str(c) for c in codec.get("categories") or [])
+    return frozenset(names)
+
+
 def prepare_column(
     col: Column,
     real_raw: pd.Series,
@@ -200,7 +233,8 @@ def prepare_column(
         )
     counts = real.dropna().value_counts()
     cats = [str(c) for c in counts.index[:MAX_CODED_CATEGORIES]]
-    shown = [f"category {i + 1}" for i in range(len(cats))] if role in MASKED_ROLES else cats
+    public = public_categories(gcol, codec) if role not in MASKED_ROLES else frozenset()
+    shown = [c if c in public else f"category {i + 1}" for i, c in enumerate(cats)]
     return Prepared(
         col.name,
         "categorical",
@@ -213,6 +247,7 @@ def prepare_column(
         _cat_codes(synth, cats),
         None if hold is None else _cat_codes(hold, cats),
         categories=cats,
+        public_names=public,
     )
 
 

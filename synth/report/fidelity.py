@@ -134,6 +134,8 @@ def column_rows(cols: list[Prepared]) -> list[dict[str, Any]]:
         else:
             row["categories_real"] = int(c.real.nunique())
             row["categories_synthetic"] = int(c.synth.nunique())
+            # names only when declared or DP-selected; the others as "category N"
+            row["category_names_shown"] = c.names_shown
             seen = set(c.real.dropna().unique())
             present = c.synth.dropna()
             row["unseen_share_synthetic"] = (

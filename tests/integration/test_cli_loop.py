@@ -138,3 +138,38 @@ def test_help_shows_flags_without_a_value_and_describes_release_options() -> Non
     for opt in ("--engine", "--delta", "--seed", "--overwrite", "--rows"):
         words = lines[opt].strip("│ ").split(None, 2)
         assert len(words) == 3 and len(words[2]) > 10, (opt, lines[opt])
+
+
+def test_report_with_a_model_labels_bins_by_edges_and_names_only_paid_categories(
+    fitted: Path,
+) -> None:
+    """``synth report --model``: numeric bins carry the model's DP edges (not ranks), and
+    category names come from the model's DP selection; with ``--schema`` alone the bins are
+    ranks and undeclared category names are masked (issue 20)."""
+    d = fitted
+    make_people(1000, 1).to_csv(d / "hold.csv", index=False)
+    res = runner.invoke(
+        app, ["sample", str(d / "m.synth"), "--rows", "1500", "--out", str(d / "syn.csv")]
+    )
+    assert res.exit_code == 0, res.output
+    tables = ["--real", str(d / "data.csv"), "--holdout", str(d / "hold.csv")]
+    tables += ["--synthetic", str(d / "syn.csv"), "--insecure-seed", "3"]
+    rows = {}
+    for how, extra in (
+        ("model", ["--model", str(d / "m.synth")]),
+        ("schema", ["--schema", str(d / "schema.yaml")]),
+    ):
+        res = runner.invoke(app, ["report", *tables, *extra, "--out", str(d / f"rep-{how}")])
+        assert res.exit_code in (0, 3), res.output
+        report = json.loads((d / f"rep-{how}" / "report.json").read_text())
+        rows[how] = {r["column"]: r for r in report["fidelity"]["columns"]}
+    for name in ("age", "income", "bmi", "visit"):
+        assert rows["model"][name]["bin_edges"] == "model (DP)", name
+        assert rows["schema"][name]["bin_edges"] == "quantile ranks", name
+    assert rows["model"]["region"]["category_names_shown"] >= 10  # 12 regions, DP-selected
+    assert rows["schema"]["region"]["category_names_shown"] == 0  # undeclared: masked
+    import re
+
+    alone = re.compile(r"(?<![A-Za-z0-9+/])R07(?![A-Za-z0-9+/=])")  # not inside base64 figures
+    for name in ("report.html", "report.json"):
+        assert not alone.search((d / "rep-schema" / name).read_text()), name

@@ -78,7 +78,12 @@ SCHEMA: dict[str, Any] = {
             "generalise": "top_code_89",
             "domain": {"min": 0, "max": 110, "precision": 0},
         },
-        {"name": "sex", "type": "categorical", "role": "quasi_identifier"},
+        {
+            "name": "sex",
+            "type": "categorical",
+            "role": "quasi_identifier",
+            "domain": {"categories": ["F", "M"]},  # public: its names may be printed
+        },
         {
             "name": "zip",
             "type": "categorical",
@@ -500,3 +505,36 @@ def test_a_smeared_point_mass_scores_badly_and_is_flagged() -> None:
     codec = {"kind": "numerical", "low": 0.0, "high": 1000.0, "precision": 0, "points": [0.0]}
     (zero,) = [m for m in moved_values(prepare_column(col, real, smeared, None, codec))]
     assert zero["value"] == "= 0" and zero["share_real"] > 0.85
+
+
+def test_only_public_or_dp_selected_category_names_are_printed(
+    schema: Schema, tables: dict[str, pd.DataFrame]
+) -> None:
+    """A category name is a label (plots, moved values, bias groups) only when declared
+    (sex, outcome) or selected by the model under DP (its codec); 'rare-ward' (2 rows,
+    undeclared, not selected) never is, and without a model no undeclared ward name is
+    (issue 20)."""
+    from synth.report.columns import prepare
+
+    train, syn = tables["train"], tables["synthetic"]
+
+    def labels(codecs: dict[str, Any] | None) -> dict[str, list[str]]:
+        cols, _ = prepare(train, syn, schema, tables["holdout"], codecs)
+        return {c.name: c.labels for c in cols if c.kind == "categorical"}
+
+    plain = labels(None)
+    assert plain["sex"][:2] == ["F", "M"] and set(plain["outcome"][:2]) == {"no", "yes"}
+    assert all(x.startswith("category ") for x in plain["ward"][:-2])  # (other), (missing)
+    codecs = {"ward": {"kind": "categorical", "name": "ward", "categories": ["north", "south"]}}
+    paid = labels(codecs)["ward"]
+    assert paid[:2] == ["north", "south"] and "rare-ward" not in paid and "west" not in paid
+    assert {x for x in paid[2:-2]} == {"category 3", "category 4", "category 5"}
+    # the whole report: the rare name nowhere, the counts of names shown per column
+    syn = syn.copy()
+    syn["ward"] = np.where(np.arange(len(syn)) % 3 == 0, "rare-ward", syn["ward"])  # moved
+    report, figures = _build(schema, {**tables, "synthetic": syn}, codecs=codecs)
+    text = json.dumps(report) + render_html(report, figures)
+    assert "rare-ward" not in text and "west" not in text
+    row = next(r for r in report["fidelity"]["columns"] if r["column"] == "ward")
+    assert row["category_names_shown"] == 2
+    assert any(m["value"] == "category 5" for m in row["moved_values"])  # the rare one, masked
