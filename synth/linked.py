@@ -1,36 +1,47 @@
-"""Linked tables under one person-level budget: a person table and child tables whose
-rows point at a person (patients → encounters, patients → conditions).
+"""Linked tables under one person-level budget: a person table, child tables whose
+rows point at a person (patients → encounters, patients → conditions) and deeper tables
+whose rows point at a child's row (encounters → conditions).
 
 >>> model = LinkedSynthesizer({"patients": ps, "conditions": cs}, epsilon=1.0)  # doctest: +SKIP
 >>> model.fit({"patients": patients, "conditions": conditions})  # doctest: +SKIP
 >>> out = model.sample(seed=0)  # doctest: +SKIP
 
-The person table is the one table without links; every other table declares one
-``dataset.links`` entry ``{column, table, key}`` naming the person table and its key.
+The person table is the one table without links; every other table declares its link
+to its parent in ``dataset.links`` (:mod:`synth.linked_graph`: a tree, checked).
 
 * **Budget.** The tables share ε by zCDP: the whole budget's ρ is split equally, each
   table's fit gets the (ε_t, δ/T) that ρ/T converts to, and one ledger composes every
-  charge afterwards (refusing a total above ε). A person has one row in the person table
-  and at most k rows in each child (the child's bound), so each fit protects the person.
+  charge afterwards (refusing a total above ε). Every table's privacy unit is the
+  person at the root (a deeper table's rows find it through their parent row): a person
+  has one row in the person table and at most k_t rows in table t (its own DP bound),
+  and each fit is ρ_t-zCDP for adding or removing a person's rows in its view, so the
+  person's rows across all tables are covered by the sum, ρ. ``describe()['bounds']``
+  states each table's k and its mechanisms' L2 sensitivities.
 * **Which values go together in one person** (:mod:`synth.linked_presence`). For each
-  child, the values of one categorical column held by the most persons are chosen under
-  DP (a share of that child's part of the budget) and become 0/1 columns of the person
-  table, learnt jointly with the person's columns; a synthetic person's child rows then
-  hold each indicated value at least once and no other of the chosen values.
-* **Children given the person.** A child is fitted on its rows joined with the person's
-  modelled columns (prefixed ``table.``, static, with the person model's DP domains as
-  public domains: post-processing, no second estimate). At sampling each synthetic
-  person gets a number of child rows (none with the DP share of persons without child
-  rows; else from the child's DP rows-per-person histogram) drawn from the child model
-  given the person's values (:meth:`Synthesizer.sample_given`), and the child's key
-  column takes the person's surrogate key: every link joins.
+  linked table (at any depth), the values of one categorical column held by the most
+  persons are chosen under DP (a share of that table's part of the budget) and become
+  0/1 columns of the person table, learnt jointly with the person's columns; a
+  synthetic person's rows then hold each indicated value at least once and no other of
+  the chosen values.
+* **Rows given the person (and their parent row).** A child is fitted on its rows
+  joined with the person's modelled columns (prefixed ``table.``, static, with the
+  person model's DP domains as public domains: post-processing, no second estimate). A
+  deeper table's rows are also joined with a few low-cardinality columns of their
+  parent row (``encounters.ENCOUNTERCLASS``, the parent model's DP categories), and the
+  parent's view carries how many rows of the deeper table each of its rows has
+  (``conditions#rows``, cut at :data:`COUNT_CAP`: a function of the person's own rows,
+  covered by the parent's per-person bound). At sampling (:mod:`synth.linked_sample`)
+  each synthetic person gets a number of rows per table from that table's DP
+  rows-per-person model, drawn given the person's values; a deeper table's rows are
+  spread over the person's synthetic parent rows in proportion to their modelled
+  counts and drawn given that parent row too. Every link column takes its synthetic
+  parent row's surrogate key: every link joins.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,12 +49,13 @@ import pandas as pd
 
 from synth.encoding import CategoricalCodec, DatetimeCodec, NumericCodec
 from synth.errors import BudgetError, InputError, SchemaError
-from synth.ledger import ORDERS, Charge, PrivacyLedger, _bisect, check_budget, rdp_to_dp
+from synth.ledger import Charge, PrivacyLedger
+from synth.linked_budget import budget_parts, budget_split
+from synth.linked_graph import Link, check_keys, depth, links_of, person_keys
 from synth.linked_presence import (
     PRESENCE_SHARE,
     PRESENCE_VALUES,
     Presence,
-    draw_children,
     indicator_columns,
     indicators,
     measure_presence,
@@ -55,111 +67,24 @@ from synth.linked_presence import (
 )
 from synth.randomness import Randomness
 from synth.schema.generalise import generalise
-from synth.schema.model import Column, ColumnType, Domain, ForeignKey, Schema
+from synth.schema.model import Column, ColumnType, Domain, Schema
 from synth.synthesizer import Synthesizer
 
-
-@dataclass(frozen=True)
-class Link:
-    """Rows of table ``child`` belong to the person whose ``key`` (in the person table)
-    their ``column`` holds."""
-
-    child: str
-    column: str
-    key: str
+#: rows of a deeper table counted per parent row in the parent's view ("5": 5 or more)
+COUNT_CAP = 5
+#: a deeper table is conditioned on at most this many columns of its parent row ...
+PARENT_COLUMNS = 2
+#: ... categorical ones with at most this many DP categories (rejection stays cheap)
+PARENT_MAX_CATEGORIES = 12
 
 
-def links_of(schemas: Mapping[str, Schema]) -> tuple[str, list[Link]]:
-    """The person table and the links to it; errors name the tables and columns."""
-    roots = [t for t, s in schemas.items() if not s.dataset.links]
-    if len(roots) != 1:
-        raise SchemaError(
-            "a linked release needs exactly one person table (the one table without "
-            f"dataset.links); found {len(roots)}: {', '.join(sorted(roots)) or 'none'}"
-        )
-    root = roots[0]
-    links = []
-    for table, schema in schemas.items():
-        for fk in schema.dataset.links:
-            _check_link(table, fk, root, schemas)
-            links.append(Link(table, fk.column, fk.key))
-        if table != root and len(schema.dataset.links) != 1:
-            raise SchemaError(
-                f"table '{table}' declares {len(schema.dataset.links)} links; a child table "
-                f"links once, to the person table '{root}'"
-            )
-    keys = {link.key for link in links}
-    if len(keys) > 1:
-        raise SchemaError(f"the links name different keys of '{root}': {sorted(keys)}")
-    return root, links
-
-
-def _check_link(table: str, fk: ForeignKey, root: str, schemas: Mapping[str, Schema]) -> None:
-    if fk.table not in schemas:
-        raise SchemaError(f"table '{table}' links to '{fk.table}', which is not given")
-    if fk.table != root:
-        raise SchemaError(
-            f"table '{table}' links to '{fk.table}', which links further itself (a chain or "
-            f"a cycle); this version links child tables to the person table '{root}' only"
-        )
-    if fk.key not in schemas[root].names:
-        raise SchemaError(f"link {table}.{fk.column} names key '{fk.key}', not a column of {root}")
-
-
-def budget_split(epsilon: float, delta: float, tables: int) -> tuple[float, float]:
-    """(ε_t, δ_t) of each of ``tables`` fits so that their charges compose to (ε, δ): ρ of
-    the whole budget split equally (zCDP composition is additive), δ split equally.
-
-    >>> eps, dlt = budget_split(1.0, 1e-6, 2)
-    >>> 0.5 < eps < 1.0, dlt
-    (True, 5e-07)
-    """
-    eps, dlt, _ = budget_parts(epsilon, delta, [1.0 / tables] * tables)[0]
-    return eps, dlt
-
-
-def whole_rho(epsilon: float, delta: float) -> float:
-    """The largest zCDP ρ whose curve converts to ≤ ε at the composed ledger's δ."""
-    check_budget(epsilon, delta)
-    conversion = 0.9 * delta  # PrivacyLedger.conversion_delta of the composed ledger
-    with warnings.catch_warnings():  # tiny ρ: Opacus notes its best order is the largest
-        warnings.simplefilter("ignore", UserWarning)
-        return _bisect(
-            lambda r: rdp_to_dp(r * np.asarray(ORDERS), conversion) <= epsilon,
-            good=0.0,
-            bad=epsilon,
-            close=lambda good, bad: False,
-            rounds=80,
-        )
-
-
-def budget_parts(
-    epsilon: float, delta: float, shares: Sequence[float]
-) -> list[tuple[float, float, float]]:
-    """(ε_i, δ_i, ρ_i) of parts taking ``shares`` (summing to ≤ 1) of the whole budget's ρ
-    and an equal share of δ: each part's own ledger (conversion at 0.9 δ_i, partition
-    selection within 0.1 δ_i) calibrated to ε_i spends ρ_i, so the parts compose to
-    (ε, δ).
-
-    >>> parts = budget_parts(1.0, 1e-6, [0.5, 0.4, 0.1])
-    >>> [round(r / parts[0][2], 3) for _, _, r in parts], parts[2][1]
-    ([1.0, 0.8, 0.2], 3.333333333333333e-07)
-    """
-    if not shares or min(shares) <= 0 or sum(shares) > 1 + 1e-12:
-        raise BudgetError("budget shares must be positive and add up to at most 1")
-    rho = whole_rho(epsilon, delta)
-    d_i = delta / len(shares)
-    out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        for share in shares:
-            r = rho * share
-            out.append((rdp_to_dp(r * np.asarray(ORDERS), 0.9 * d_i), d_i, r))
-    return out
+def count_name(child: str) -> str:
+    """The parent view's column counting ``child`` rows per parent row."""
+    return f"{child}#rows"
 
 
 class LinkedSynthesizer:
-    """Learn a person table and its child tables under one (ε, δ) per person."""
+    """Learn a person table and its linked tables under one (ε, δ) per person."""
 
     def __init__(
         self,
@@ -171,19 +96,26 @@ class LinkedSynthesizer:
         seed: int | None = None,
         presence: Mapping[str, str | Sequence[str] | None] | None = None,
         presence_values: int = PRESENCE_VALUES,
+        parent_columns: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """``presence`` names the column of a child whose values are modelled per person,
         or a group of columns naming one thing together (a code and its description; None:
         not for that child; default: :func:`presence_column`), ``presence_values`` how
-        many of its values (0: none for any child)."""
+        many of its values (0: none for any child). ``parent_columns``: for a deeper
+        table, the parent's categorical columns it is conditioned on (default: the first
+        :data:`PARENT_COLUMNS` with at most :data:`PARENT_MAX_CATEGORIES` DP categories)."""
         self.schemas = dict(schemas)
         self.root, self.links = links_of(self.schemas)
+        self._links = {link.child: link for link in self.links}
+        to_root = [x.key for x in self.links if x.parent == self.root]
+        self.key = to_root[0] if to_root else ""
         self.epsilon, self.delta = float(epsilon), float(delta)
         self.engine, self.seed = engine, seed
         self.models: dict[str, Synthesizer] = {}
         self.ledger: PrivacyLedger | None = None
         self.presence_values = int(presence_values)
         self.presence_columns = self._presence_columns(presence or {})
+        self.parent_columns = self._parent_columns(parent_columns or {})
         #: the presence model of each child that has one (after the fit)
         self.presence: dict[str, Presence] = {}
         #: every child's choice, those that chose no value (nothing cleared the threshold)
@@ -200,7 +132,7 @@ class LinkedSynthesizer:
     ) -> dict[str, list[str]]:
         """The column of each child modelled per person (declared or chosen from the
         schema), checked."""
-        unknown = sorted(set(declared) - {link.child for link in self.links})
+        unknown = sorted(set(declared) - set(self._links))
         if unknown:
             raise SchemaError(f"presence names '{unknown[0]}', which is not a child table")
         out: dict[str, list[str]] = {}
@@ -208,8 +140,9 @@ class LinkedSynthesizer:
             return out
         for link in self.links:
             schema = self.schemas[link.child]
+            skip = {link.column, link.person_column}
             col = declared.get(link.child, presence_column(schema, link.column))
-            if not col:  # declared off, or no categorical column
+            if not col or col in skip:  # declared off, or no categorical column
                 continue
             group = [col] if isinstance(col, str) else list(col)
             for name in group:
@@ -222,19 +155,59 @@ class LinkedSynthesizer:
             out[link.child] = group
         return out
 
-    def link_of(self, child: str) -> Link:
-        """The link of child table ``child`` to the person table."""
-        return next(link for link in self.links if link.child == child)
+    def _parent_columns(self, declared: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+        """Declared parent columns of the deeper tables, checked against the schemas."""
+        out: dict[str, list[str]] = {}
+        for child, cols in declared.items():
+            link = self._links.get(child)
+            if link is None or link.parent == self.root:
+                raise SchemaError(f"parent_columns names '{child}', which is not a deeper table")
+            parent = self.schemas[link.parent]
+            for c in cols:
+                if c not in parent.names or not parent.column(c).modelled:
+                    raise SchemaError(f"'{c}' is not a modelled column of '{link.parent}'")
+                if parent.column(c).type != ColumnType.CATEGORICAL:
+                    raise SchemaError(f"parent column '{link.parent}.{c}' is not categorical")
+            out[child] = list(cols)
+        return out
 
-    @property
-    def key(self) -> str:
-        return self.links[0].key if self.links else ""
+    def link_of(self, child: str) -> Link:
+        """The link of table ``child`` to its parent."""
+        return self._links[child]
+
+    def children_of(self, table: str) -> list[str]:
+        """The tables whose link names ``table`` as parent."""
+        return [x.child for x in self.links if x.parent == table]
+
+    def depth(self, table: str) -> int:
+        return depth(table, self._links, self.root)
+
+    def person_column(self, table: str) -> str:
+        """The column of ``table``'s fitted view holding the person's key (its privacy
+        unit): the link column of a child of the person table, else a joined column."""
+        link = self._links[table]
+        return link.column if link.parent == self.root else f"{self.root}.{self.key}"
+
+    def person_keys(self, table: str, tables: Mapping[str, pd.DataFrame]) -> pd.Series:
+        """The person key (text) of each row of ``table`` (:func:`linked_graph.person_keys`)."""
+        return person_keys(table, tables, self._links, self.root, self.key)
+
+    def person_frame(
+        self, table: str, tables: Mapping[str, pd.DataFrame]
+    ) -> tuple[pd.DataFrame, str]:
+        """``table``'s rows with a column holding their person's key, and its name."""
+        col = self.person_column(table)
+        if self._links[table].parent == self.root:
+            return tables[table], col
+        frame = tables[table].reset_index(drop=True)
+        return frame.assign(**{col: self.person_keys(table, tables).to_numpy()}), col
 
     def fit(self, tables: Mapping[str, pd.DataFrame]) -> LinkedSynthesizer:
         missing = [t for t in self.schemas if t not in tables]
         if missing:
             raise InputError(f"table '{missing[0]}' has a schema but no data")
-        self._check_keys(tables)
+        if self.key:
+            check_keys(tables, self._links, self.root, self.key)
         self._plan()
         self._choose_values(tables)
         part = self.parts[self.root]
@@ -247,16 +220,16 @@ class LinkedSynthesizer:
         )
         self.models = {self.root: parent}
         parent.fit(self.person_view(tables[self.root], tables), source=self.root)
-        for link in self.links:
-            schema, joined = self._child_view(link, tables)
+        for link in self.links:  # parents first: a deeper view takes its parent's domains
             part = self.parts[link.child]
             child = Synthesizer(
-                schema,
+                self._view_schema(link.child),
                 epsilon=part["epsilon"],
                 delta=part["delta"],
                 engine=self.engine,
                 seed=self.seed,
             )
+            joined = self.view(link.child, tables, raw=True)
             self.models[link.child] = child.fit(joined, source=link.child)
         self.ledger = self._composed()
         return self
@@ -286,10 +259,11 @@ class LinkedSynthesizer:
         for child, col in self.presence_columns.items():
             part = self.parts[f"{child}: presence"]
             led = PrivacyLedger(part["epsilon"], part["delta"], unit=self.key or None)
+            frame, person = self.person_frame(child, tables)
             pres = measure_presence(
-                tables[child],
+                frame,
                 table=child,
-                link_column=self.link_of(child).column,
+                link_column=person,
                 columns=[self.schemas[child].column(c) for c in col],
                 ledger=led,
                 rho=part["rho"] * (1 - 1e-9),
@@ -304,35 +278,13 @@ class LinkedSynthesizer:
     def person_view(self, people: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         """``people`` with the presence indicators of their rows in the child ``tables``:
         the rows the person model is fitted on (real) or checked against (synthetic)."""
-        extra = [
-            indicators(people[self.key], tables[c], self.link_of(c).column, p)
-            for c, p in self.presence.items()
-        ]
+        extra = []
+        for c, p in self.presence.items():
+            frame, person = self.person_frame(c, tables)
+            extra.append(indicators(people[self.key], frame, person, p))
         if not extra:
             return people
         return pd.concat([people.reset_index(drop=True), *extra], axis=1)
-
-    def _check_keys(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        root = tables[self.root]
-        if self.key and self.key not in root.columns:
-            raise InputError(f"{self.root}: key column '{self.key}' is missing")
-        keys = root[self.key].astype(str) if self.key else pd.Series(dtype=str)
-        if self.key and (root[self.key].isna().any() or keys.duplicated().any()):
-            raise InputError(
-                f"{self.root}: key column '{self.key}' must name each person once (a value "
-                "is missing or repeats)"
-            )
-        known = set(keys)
-        for link in self.links:
-            child = tables[link.child]
-            if link.column not in child.columns:
-                raise InputError(f"{link.child}: key column '{link.column}' is missing")
-            values = child[link.column]
-            if values.isna().any() or not values.astype(str).isin(known).all():
-                raise InputError(
-                    f"{link.child}.{link.column}: some values have no row in "
-                    f"{self.root}.{self.key} (keys that do not join)"
-                )
 
     def _person_schema(self) -> Schema:
         """The person table's schema with its key as the privacy unit, one row each."""
@@ -352,55 +304,89 @@ class LinkedSynthesizer:
         ds = s.dataset.model_copy(update={"privacy_unit": self.key, "max_rows_per_unit": 1})
         return s.model_copy(update={"dataset": ds})
 
-    def _child_view(
-        self, link: Link, tables: Mapping[str, pd.DataFrame]
-    ) -> tuple[Schema, pd.DataFrame]:
-        """The child's rows joined with their person's modelled columns, and its schema:
-        the person's columns static with the person model's DP domains declared public."""
+    def _view_schema(self, table: str) -> Schema:
+        """A linked table's fitted schema: its columns, its person's columns (static, the
+        person model's DP domains public), for a deeper table the person key (its unit)
+        and its parent row's given columns, the repeat flag and the counts of its own
+        children; the person as the privacy unit."""
+        link = self._links[table]
+        s = self.schemas[table]
         extra = [_public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in self._given()]
-        s = self.schemas[link.child]
-        pres = self.presence.get(link.child)
+        if link.parent != self.root:
+            key_col = self.schemas[self.root].column(self.key)
+            extra.append(key_col.model_copy(update={"name": self.person_column(table)}))
+            extra += [
+                _public_copy(c, codec, f"{link.parent}.{c.name}", static=False)
+                for c, codec in self.given_of_parent(table)
+            ]
+        pres = self.presence.get(table)
         if pres is not None:  # whether a row repeats a chosen value of its person
             extra.append(repeat_column(pres, s.column(pres.columns[0]).role))
+        extra += [count_column(c) for c in self.children_of(table)]
         taken = set(s.names) & {c.name for c in extra}
         if taken:
-            raise SchemaError(
-                f"{link.child}: column '{sorted(taken)[0]}' clashes with a joined one"
-            )
-        ds = s.dataset.model_copy(update={"privacy_unit": link.column, "links": []})
-        schema = Schema.model_validate(
+            raise SchemaError(f"{table}: column '{sorted(taken)[0]}' clashes with a joined one")
+        ds = s.dataset.model_copy(update={"privacy_unit": self.person_column(table), "links": []})
+        return Schema.model_validate(
             {
                 **s.model_dump(),
                 "dataset": ds.model_dump(),
                 "columns": [*(c.model_dump() for c in s.columns), *(c.model_dump() for c in extra)],
             }
         )
-        return schema, self.joined(link, tables[self.root], tables[link.child], raw=True)
+
+    def view(self, table: str, tables: Mapping[str, pd.DataFrame], *, raw: bool) -> pd.DataFrame:
+        """``table``'s rows as its model sees them (real, ``raw``: generalised first; or
+        synthetic): the person table with its indicators; a linked table with its
+        person's columns, for a deeper table its person's key and its parent row's given
+        columns, its repeat flags and the counts of its own children."""
+        if table == self.root:
+            return self.person_view(tables[self.root], tables)
+        link = self._links[table]
+        frame, person = self.person_frame(table, tables)
+        out = frame.reset_index(drop=True)
+        keys = out[person].astype(str)
+        people = self._columns_by_key(
+            tables[self.root], self.key, self.root, [c for c, _ in self._given()], raw
+        )
+        out = out.join(people.reindex(keys.to_numpy()).reset_index(drop=True))
+        if link.parent != self.root:
+            given = [c for c, _ in self.given_of_parent(table)]
+            rows = self._columns_by_key(tables[link.parent], link.key, link.parent, given, raw)
+            own = out[link.column].astype(str).to_numpy()
+            out = out.join(rows.reindex(own).reset_index(drop=True))
+        pres = self.presence.get(table)
+        if pres is not None:
+            out[pres.repeat] = repeat_flags(out, person, pres)
+        for c in self.children_of(table):
+            lk = self._links[c]
+            out[count_name(c)] = child_counts(out[lk.key], tables[c][lk.column])
+        return out
+
+    def _columns_by_key(
+        self, frame: pd.DataFrame, key: str, table: str, cols: list[Column], raw: bool
+    ) -> pd.DataFrame:
+        """``frame``'s ``cols`` (named ``table.column``) indexed by its key as text, raw
+        values generalised as the schema says."""
+        out = pd.DataFrame(index=frame[key].astype(str).to_numpy())
+        for c in cols:
+            values = frame[c.name]
+            declared = self.schemas[table].column(c.name)
+            if raw and declared.generalise is not None:
+                values = generalise(values, declared.generalise)
+            out[f"{table}.{c.name}"] = values.to_numpy()
+        return out
 
     def joined(
         self, link: Link, people: pd.DataFrame, child: pd.DataFrame, *, raw: bool
     ) -> pd.DataFrame:
-        """``child``'s rows with their person's modelled columns (``table.column``), as
-        the person model sees them: ``raw`` rows are generalised first (a birth date as
-        a year), synthetic rows already are."""
-        person = pd.DataFrame({"__key": people[self.key].astype(str)})
-        for c, _ in self._given():
-            values = people[c.name]
-            declared = self.schemas[self.root].column(c.name)
-            if raw and declared.generalise is not None:
-                values = generalise(values, declared.generalise)
-            person[f"{self.root}.{c.name}"] = values.to_numpy()
-        out = child.assign(__key=child[link.column].astype(str)).merge(
-            person, on="__key", how="left"
-        )
-        pres = self.presence.get(link.child)
-        if pres is not None:
-            out[pres.repeat] = repeat_flags(child, link.column, pres)
-        return out.drop(columns="__key")
+        """``child``'s view (:meth:`view`) for a child of the person table without
+        children of its own."""
+        return self.view(link.child, {self.root: people, link.child: child}, raw=raw)
 
     def view_schema(self, table: str) -> Schema:
         """The schema a table was fitted under: the person table's with its key as the
-        unit, a child's with its person's columns joined (``table.column``, static)."""
+        unit, a linked table's with its person's columns joined (``table.column``)."""
         return self.models[table].schema
 
     def _given(self) -> list[tuple[Column, Any]]:
@@ -416,6 +402,26 @@ class LinkedSynthesizer:
             and c.name not in flags
             and not (isinstance(codec, CategoricalCodec) and not codec.categories)
         ]
+
+    def given_of_parent(self, table: str) -> list[tuple[Column, Any]]:
+        """The parent row's columns a deeper ``table`` is conditioned on, with the parent
+        model's codecs: declared, or its first :data:`PARENT_COLUMNS` own categorical
+        columns with 1 to :data:`PARENT_MAX_CATEGORIES` DP categories."""
+        link = self._links[table]
+        parent = self.models[link.parent]
+        own = [
+            (c, codec)
+            for c, codec in zip(parent.columns, parent.codecs, strict=True)
+            if "." not in c.name
+            and "#" not in c.name
+            and isinstance(codec, CategoricalCodec)
+            and codec.categories
+        ]
+        declared = self.parent_columns.get(table)
+        if declared is not None:
+            return [(c, codec) for c, codec in own if c.name in declared]
+        small = [(c, k) for c, k in own if len(k.categories) <= PARENT_MAX_CATEGORIES]
+        return small[:PARENT_COLUMNS]
 
     def _composed(self) -> PrivacyLedger:
         """One ledger over every table's charges, checked against the whole budget."""
@@ -435,47 +441,16 @@ class LinkedSynthesizer:
     def sample(
         self, persons: int | None = None, *, seed: int | None = None
     ) -> dict[str, pd.DataFrame]:
-        """Synthetic persons (default: the DP persons estimate) and their child rows;
-        every child row's key is a synthetic person's key."""
+        """Synthetic persons (default: the DP persons estimate) and their rows in every
+        linked table; every link column holds a synthetic parent row's key
+        (:func:`synth.linked_sample.sample_linked`)."""
+        from synth.linked_sample import sample_linked
+
         if not self.models:
             raise InputError("the linked synthesizer is not fitted yet")
-        rng = np.random.default_rng(self.seed if seed is None else seed)
-        parent = self.models[self.root]
-        rows = persons
-        if rows is None and parent.persons is not None:
-            rows = parent.persons.persons_estimate
-        full = parent.sample(rows, seed=int(rng.integers(2**31)))
-        flags = [n for p in self.presence.values() for n in p.names]
-        people = full.drop(columns=flags)
-        out = {self.root: people}
-        given = people[[c.name for c, _ in self._given()]]
-        given = given.set_axis([f"{self.root}.{c}" for c in given.columns], axis=1)
-        keys = people[self.key].to_numpy() if self.key else np.full(len(people), "")
-        for link in self.links:
-            child = self.models[link.child]
-            pres = self.presence.get(link.child)
-            if pres is None:
-                sizes = self.children_per_person(link.child, len(people), rng)
-                has = np.flatnonzero(sizes > 0)
-                frame, person = child.sample_given(
-                    given.iloc[has], sizes[has], seed=int(rng.integers(2**31))
-                )
-                person = has[person]
-            else:
-                present = full[list(pres.names)].to_numpy() == "1"
-                sizes = self.children_per_person(
-                    link.child, len(people), rng, at_least=present.sum(axis=1)
-                )
-                frame, person, stats = draw_children(child, given, present, pres, sizes, rng)
-                self.sample_stats[link.child] = stats
-            frame[link.column] = keys[person]
-            keep = [
-                c
-                for c in frame.columns
-                if not c.startswith(f"{self.root}.") and (pres is None or c != pres.repeat)
-            ]
-            out[link.child] = frame[keep]
-        return out
+        return sample_linked(
+            self, persons, np.random.default_rng(self.seed if seed is None else seed)
+        )
 
     def children_per_person(
         self,
@@ -485,9 +460,9 @@ class LinkedSynthesizer:
         *,
         at_least: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Child rows of each of ``persons`` synthetic persons: none with the DP share of
-        persons without child rows, else from the child's DP rows-per-person model (at
-        least ``at_least[i]``: the values indicated for the person,
+        """Rows of ``table`` of each of ``persons`` synthetic persons: none with the DP
+        share of persons without rows there, else from the table's DP rows-per-person
+        model (at least ``at_least[i]``: the values indicated for the person,
         :func:`~synth.linked_presence.sizes_given`)."""
         child, parent = self.models[table], self.models[self.root]
         assert child.persons is not None and parent.persons is not None
@@ -495,6 +470,27 @@ class LinkedSynthesizer:
         if at_least is None:
             at_least = np.zeros(persons, dtype=np.int64)
         return sizes_given(with_rows, child.persons, at_least, rng)
+
+    def bounds(self) -> dict[str, Any]:
+        """What one person contributes to each table's fit, and the L2 sensitivities the
+        mechanisms were calibrated for (from each table's DP bound k): the statement the
+        composed ledger's budget rests on."""
+        out: dict[str, Any] = {}
+        for table, model in self.models.items():
+            k = model.persons.k if model.persons is not None else 1
+            d = len(model.columns)
+            path = [table]
+            while path[-1] != self.root:
+                path.append(self._links[path[-1]].parent)
+            out[table] = {
+                "rows_per_person": k,
+                "person_found_by": " → ".join(path),
+                "one_marginal_l2": k,
+                "all_one_way_marginals_l2": round(k * d**0.5, 3),
+                "columns": d,
+                "rho": self.parts[table]["rho"],
+            }
+        return out
 
     def describe(self) -> dict[str, Any]:
         """Tables, links, the composed budget and each table's model description."""
@@ -508,6 +504,7 @@ class LinkedSynthesizer:
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": eps, "delta": dlt},
             "budget_parts": self.parts,
+            "bounds": self.bounds(),
             "presence": {c: p.describe() for c, p in self.presence_tried.items()},
             "presence_floor": self.floor(),
             "tables": {t: m.describe() for t, m in self.models.items()},
@@ -522,7 +519,28 @@ class LinkedSynthesizer:
         return noise_floor(self.models[self.root], self.presence, rho)
 
 
-def _public_copy(col: Column, codec: Any, name: str) -> Column:
+def child_counts(keys: pd.Series, links: pd.Series) -> np.ndarray:
+    """Per key of ``keys``: how many values of ``links`` name it, cut at
+    :data:`COUNT_CAP`, as text (the parent view's count column).
+
+    >>> child_counts(pd.Series(["a", "b", "c"]), pd.Series(["a", "a", "c"])).tolist()
+    ['2', '0', '1']
+    """
+    n = links.astype(str).value_counts().reindex(keys.astype(str).to_numpy(), fill_value=0)
+    return np.minimum(n.to_numpy(), COUNT_CAP).astype(str)
+
+
+def count_column(child: str) -> Column:
+    """The parent view's count of ``child`` rows: categorical, public domain 0..cap."""
+    return Column(
+        name=count_name(child),
+        type=ColumnType.CATEGORICAL,
+        domain=Domain(categories=[str(i) for i in range(COUNT_CAP + 1)]),
+        nullable=False,
+    )
+
+
+def _public_copy(col: Column, codec: Any, name: str, *, static: bool = True) -> Column:
     """``col`` renamed, static, with the fitted codec's (DP or declared) domain public."""
     if isinstance(codec, CategoricalCodec):
         domain = Domain(categories=list(codec.categories))
@@ -537,11 +555,11 @@ def _public_copy(col: Column, codec: Any, name: str) -> Column:
     return Column(
         name=name,
         type=ColumnType(col.type),
-        static=True,
+        static=static,
         format=col.format if col.type == ColumnType.DATETIME else None,
         domain=domain,
         missing_values=list(col.missing_values),
     )
 
 
-__all__ = ["Link", "LinkedSynthesizer", "budget_parts", "budget_split", "links_of"]
+__all__ = ["Link", "LinkedSynthesizer", "budget_parts", "budget_split", "count_name", "links_of"]

@@ -327,15 +327,22 @@ def draw_children(
     presence: Presence,
     sizes: np.ndarray,
     rng: np.random.Generator,
+    forced_at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
     """The child rows of the persons of ``given`` (a fitted child
     :class:`~synth.synthesizer.Synthesizer`): ``sizes[i]`` rows for person i (at least the
     values indicated), one row per indicated value, the others from the model given the
     person with no value among the m that is not indicated. Returns the rows (each person's
-    together), their person, and counts of rows forced, free and dropped."""
-    person_f, value_f = np.nonzero(present)
+    together), their person, and counts of rows forced, free and dropped.
+
+    ``given`` may list parent rows instead of persons (a deeper table: rows of ``given``
+    are a person's encounters): then ``present[i]`` is the indicators of row i's person
+    and ``forced_at`` (rows of ``given``, value indices) places each indicated value of a
+    person on one of its parent rows."""
+    person_f, value_f = np.nonzero(present) if forced_at is None else forced_at
     forced = _rows_with(model, given, person_f, value_f, presence, rng, repeat=ABSENT)
-    free_n = np.maximum(0, np.asarray(sizes, dtype=np.int64) - present.sum(axis=1))
+    per_row = np.bincount(person_f, minlength=len(given))
+    free_n = np.maximum(0, np.asarray(sizes, dtype=np.int64) - per_row)
     has = np.flatnonzero(free_n > 0)
     free, p = model.sample_given(given.iloc[has], free_n[has], seed=int(rng.integers(2**31)))
     person = has[p]

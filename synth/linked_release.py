@@ -9,6 +9,7 @@ The output folder (built in a hidden staging folder, moved into place at the end
 ``schema-TABLE.yaml``          the schema each table was released under
 ``ledger.json``                every table's charges, composed in one ledger
 ``leakage-TABLE.json``         each table's leakage gate (internal evidence)
+``leakage-joined-persons.json`` the gate on one row per person across every table
 ``report-TABLE/``              each table's release report (HTML and JSON; internal)
 ``report-links.json``          fidelity across each link (children per person, person
 ``report-links.html``          × child marginals, which values go together in one
@@ -22,12 +23,16 @@ The output folder (built in a hidden staging folder, moved into place at the end
 
 **Links** are found from the values, exactly: a key column of a table (an identifier
 whose values are present and distinct) and a column of another table whose values all
-occur among them. The person table is the one most tables link to; links to any other
-table are dropped with their column (said in ``release.json``: links go one level deep).
-**The split** sends each person with all their child rows to the holdout on one secret
-coin. **The gate** checks the person table per person (with the presence indicators of the
-person's child rows: the view the person model was fitted on), and each child joined
-with its person's columns (the view it was fitted on) with the person as the unit.
+occur among them. The person table is the one most tables link to; every other table
+links to the deepest table it links to (conditions → encounters → patients), a deeper
+table also keeping its column naming the person; other links are dropped with their
+column (said in ``release.json``). **The split** sends each person with all their rows
+in every table to the holdout on one secret coin. **The gate** checks the person table
+per person (with the presence indicators of the person's rows elsewhere: the view the
+person model was fitted on), each linked table joined with its person's (and parent
+row's) columns (the view it was fitted on) with the person as the unit, and the joined
+person view (:mod:`synth.linked_gate`: one row per person across every table,
+``leakage-joined-persons.json``); every gate must pass.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from synth.errors import InputError, OutputError, SchemaError
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
 from synth.io.tables import read_table, write_table
 from synth.linked import LinkedSynthesizer
+from synth.linked_gate import JOINED, check_joined
 from synth.linked_report import links_report, write_links_report
 from synth.provenance import (
     RELEASE_NOT_HASHED,
@@ -79,7 +85,7 @@ class LinkedResult:
     delta_spent: float
     person_table: str
     key: str
-    links: list[dict[str, str]]
+    links: list[dict[str, Any]]
     dropped: list[str]
     blocked_by: dict[str, list[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
@@ -102,8 +108,9 @@ class LinkedResult:
                 "unit_column": self.key,
                 "statement": (
                     f"one (ε, δ) per person across every table: a person is one row of "
-                    f"'{self.person_table}' (key '{self.key}') and every child row whose "
-                    "link holds that key, at most k of them per child table"
+                    f"'{self.person_table}' (key '{self.key}') and every row of a linked "
+                    "table whose links lead to that key (through its parent row for a "
+                    "deeper table), at most k of them per table"
                 ),
             },
             "budget_parts": self.budget_parts,
@@ -130,9 +137,15 @@ def table_paths(folder: Path) -> dict[str, Path]:
 
 def find_links(
     tables: Mapping[str, pd.DataFrame], schemas: Mapping[str, Schema]
-) -> tuple[str, str, dict[str, ForeignKey], list[tuple[str, str]]]:
-    """(person table, its key, each child's link to it, the (table, column) pairs that
-    link to another table instead)."""
+) -> tuple[str, str, dict[str, list[ForeignKey]], list[tuple[str, str]]]:
+    """(person table, its key, each other table's links — to its parent, and for a
+    deeper table to the person table too when it has such a column —, the (table,
+    column) pairs that link elsewhere).
+
+    The person table is the one whose key most tables link to. Each other table's parent
+    is the deepest table it links to (conditions link to both encounters and patients:
+    their parent is encounters); depths are longest chains of found links from the
+    person table, so links found in a cycle are refused with the tables named."""
     present = {  # identifier columns with a value in every row, as text
         (t, c.name): df[c.name].astype(str)
         for t, df in tables.items()
@@ -155,17 +168,44 @@ def find_links(
     for _, fk in found:
         counts[(fk.table, fk.key)] = counts.get((fk.table, fk.key), 0) + 1
     (root, key), _ = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-    to_root = [(t, fk) for t, fk in found if (fk.table, fk.key) == (root, key)]
-    links = dict(to_root)
-    unlinked = sorted(set(tables) - set(links) - {root})
+    usable = [  # links to the person's key, or to another table's key
+        (t, fk) for t, fk in found if t != root and (fk.table != root or fk.key == key)
+    ]
+    depth = {root: 0}
+    for _ in range(len(tables) + 1):
+        new = dict(depth)
+        for t, fk in usable:
+            if fk.table in depth:
+                new[t] = max(new.get(t, 0), depth[fk.table] + 1)
+        if new == depth:
+            break
+        depth = new
+    else:
+        loop = sorted(t for t in depth if depth[t] >= len(tables))
+        raise SchemaError(f"the links found between {', '.join(loop)} form a cycle")
+    unlinked = sorted(set(tables) - set(depth))
     if unlinked:
         raise SchemaError(
             f"table '{unlinked[0]}' has no column whose values are keys of the person table "
-            f"'{root}' ({key})"
+            f"'{root}' ({key}) or of a table linked to it"
         )
-    if len(links) != len(to_root):
-        raise SchemaError("a table links to the person table through two columns")
-    elsewhere = [(t, fk.column) for t, fk in found if (fk.table, fk.key) != (root, key)]
+    links: dict[str, list[ForeignKey]] = {}
+    for t in sorted(set(tables) - {root}):
+        mine = [fk for tt, fk in usable if tt == t and depth[fk.table] == depth[t] - 1]
+        parents = sorted({(fk.table, fk.key) for fk in mine})
+        if len(mine) != 1:
+            raise SchemaError(
+                f"table '{t}' links to {', '.join(f'{a}.{b}' for a, b in parents)} through "
+                f"{len(mine)} columns; declare its link in the schema"
+            )
+        chosen = [mine[0]]
+        to_root = [fk for tt, fk in usable if tt == t and fk.table == root]
+        if mine[0].table != root and len(to_root) == 1:
+            chosen.append(to_root[0])
+        links[t] = chosen
+    kept = {(t, fk.column) for t, fks in links.items() for fk in fks}
+    kept.add((root, key))
+    elsewhere = sorted({(t, fk.column) for t, fk in found if (t, fk.column) not in kept})
     return root, key, links, elsewhere
 
 
@@ -180,7 +220,7 @@ def linked_schemas(
         cols = [
             c.model_copy(update={"action": Action.DROP}) if c.name in drop else c for c in s.columns
         ]
-        ds = s.dataset.model_copy(update={"links": [links[t]] if t in links else []})
+        ds = s.dataset.model_copy(update={"links": links.get(t, [])})
         out[t] = s.model_copy(update={"columns": cols, "dataset": ds})
     return out, root, key, [f"{t}.{c}" for t, c in elsewhere]
 
@@ -199,8 +239,7 @@ def split_persons(
         raise InputError("too few persons to split into training persons and a holdout")
     train, holdout = {}, {}
     for t, df in tables.items():
-        col = model.key if t == model.root else model.link_of(t).column
-        held = df[col].astype(str).isin(out_keys).to_numpy()
+        held = model.person_keys(t, tables).isin(out_keys).to_numpy()
         train[t], holdout[t] = df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
     return train, holdout
 
@@ -270,25 +309,23 @@ def _release(
     verdicts, blocked, views_of = {}, {}, {}
     for t in tables:
         progress(f"leakage: {t}", 0, 1)
-        schema = model.view_schema(t)
-        if t == root:  # with the presence indicators the person model was fitted on
-            views = (
-                model.person_view(train[t], train),
-                model.person_view(holdout[t], holdout),
-                model.person_view(synthetic[t], synthetic),
-            )
-        else:
-            link = model.link_of(t)
-            views = (
-                model.joined(link, train[root], train[t], raw=True),
-                model.joined(link, holdout[root], holdout[t], raw=True),
-                model.joined(link, synthetic[root], synthetic[t], raw=False),
-            )
+        # the view each model was fitted on: the person table with its presence
+        # indicators, a linked table joined with its person's (and parent row's) columns
+        views = (
+            model.view(t, train, raw=True),
+            model.view(t, holdout, raw=True),
+            model.view(t, synthetic, raw=False),
+        )
         views_of[t] = views
-        verdicts[t] = check_leakage(*views, schema)
+        verdicts[t] = check_leakage(*views, model.view_schema(t))
         if not verdicts[t].passed:
             blocked[t] = [m.name for m in verdicts[t].metrics if m.verdict == "block"]
         progress(f"leakage: {t}", 1, 1)
+    progress(f"leakage: {JOINED}", 0, 1)
+    verdicts[JOINED], _ = check_joined(model, train, holdout, synthetic)
+    if not verdicts[JOINED].passed:
+        blocked[JOINED] = [m.name for m in verdicts[JOINED].metrics if m.verdict == "block"]
+    progress(f"leakage: {JOINED}", 1, 1)
     assert model.ledger is not None
     eps, dlt = model.ledger.spent()
     result = LinkedResult(
@@ -298,7 +335,19 @@ def _release(
         delta_spent=dlt,
         person_table=root,
         key=key,
-        links=[{"table": x.child, "column": x.column, "key": f"{root}.{key}"} for x in model.links],
+        links=[
+            {
+                "table": x.child,
+                "column": x.column,
+                "key": f"{x.parent}.{x.key}",
+                **(
+                    {"person_column": x.person_column}
+                    if x.parent != root and x.person_column
+                    else {}
+                ),
+            }
+            for x in model.links
+        ],
         dropped=dropped,
         blocked_by=blocked,
         rows={t: len(df) for t, df in synthetic.items()},
@@ -314,6 +363,10 @@ def _release(
             )
             if result.passed:
                 write_table(synthetic[t], stage / f"{t}.csv")
+        atomic_write_text(  # one row per person across every table
+            stage / "leakage-joined-persons.json",
+            json.dumps(verdicts[JOINED].to_dict(), indent=2, default=str),
+        )
         atomic_write_text(stage / "ledger.json", json.dumps(model.ledger.state_dict(), indent=2))
         progress("report", 0, 1)
         for t in tables:  # one report per table, on the view it was fitted and gated on

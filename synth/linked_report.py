@@ -61,19 +61,45 @@ def children_per_person(
     synthetic: Mapping[str, pd.DataFrame],
     child: str,
 ) -> dict[str, Any]:
-    link = model.link_of(child)
     fitted = model.models[child]
     k = fitted.persons.k if fitted.persons is not None else 1
     out: dict[str, Any] = {"bound": k}
+    real_keys = model.person_keys(child, train)
+    syn_keys = model.person_keys(child, synthetic)
     for name, top in (("within_bound", k), ("full", FULL_TOP)):
-        real = _per_person(train[child][link.column], train[model.root][model.key], top)
-        syn = _per_person(synthetic[child][link.column], synthetic[model.root][model.key], top)
+        real = _per_person(real_keys, train[model.root][model.key], top)
+        syn = _per_person(syn_keys, synthetic[model.root][model.key], top)
         out[name] = {
             "rows_per_person_real": [round(x, 4) for x in real],
             "rows_per_person_synthetic": [round(x, 4) for x in syn],
             "tvd": _tvd(real, syn),
         }
     return out
+
+
+def children_per_parent(
+    model: LinkedSynthesizer,
+    train: Mapping[str, pd.DataFrame],
+    synthetic: Mapping[str, pd.DataFrame],
+    child: str,
+) -> dict[str, Any] | None:
+    """For a deeper table: the share of parent rows with 0, 1, …, cap rows of ``child``
+    (cap: the parent view's count column's, :data:`synth.linked.COUNT_CAP`), real
+    against synthetic; None for a child of the person table."""
+    from synth.linked import COUNT_CAP
+
+    link = model.link_of(child)
+    if link.parent == model.root:
+        return None
+    real = _per_person(train[child][link.column], train[link.parent][link.key], COUNT_CAP)
+    syn = _per_person(synthetic[child][link.column], synthetic[link.parent][link.key], COUNT_CAP)
+    return {
+        "parent": link.parent,
+        "cap": COUNT_CAP,
+        "rows_per_parent_real": [round(x, 4) for x in real],
+        "rows_per_parent_synthetic": [round(x, 4) for x in syn],
+        "tvd": _tvd(real, syn),
+    }
 
 
 def _child_values(model: LinkedSynthesizer, child: str) -> tuple[tuple[str, ...], list[str]]:
@@ -100,10 +126,9 @@ def person_child_marginals(
     columns, values = _child_values(model, child)
     if not columns:
         return []
-    link = model.link_of(child)
     known = set(values)
-    real = model.joined(link, train[model.root], train[child], raw=True)
-    syn = model.joined(link, synthetic[model.root], synthetic[child], raw=False)
+    real = model.view(child, train, raw=True)
+    syn = model.view(child, synthetic, raw=False)
     out = []
     for col, codec in model._given():
         if not isinstance(codec, CategoricalCodec) or not codec.categories:
@@ -156,9 +181,10 @@ def presence_fidelity(
             "threshold_persons": round(tried.threshold, 1),
             "sigma_persons": round(tried.sigma, 1),
         }
-    link = model.link_of(child)
-    real = present_matrix(train[model.root][model.key], train[child], link.column, pres)
-    syn = present_matrix(synthetic[model.root][model.key], synthetic[child], link.column, pres)
+    real = present_matrix(train[model.root][model.key], *model.person_frame(child, train), pres)
+    syn = present_matrix(
+        synthetic[model.root][model.key], *model.person_frame(child, synthetic), pres
+    )
     r = real.mean(axis=0) if len(real) else np.zeros(len(pres.values))
     s = syn.mean(axis=0) if len(syn) else np.zeros(len(pres.values))
     err = np.abs(r - s)
@@ -190,7 +216,9 @@ def links_report(
         child = link.child
         per = children_per_person(model, train, synthetic, child)
         tables[child] = {
-            "link": f"{child}.{link.column} → {model.root}.{model.key}",
+            "link": f"{child}.{link.column} → {link.parent}.{link.key}",
+            "parent": link.parent,
+            "children_per_parent": children_per_parent(model, train, synthetic, child),
             "bound": per["bound"],
             "rows_per_person_real": per["within_bound"]["rows_per_person_real"],
             "rows_per_person_synthetic": per["within_bound"]["rows_per_person_synthetic"],
@@ -209,11 +237,13 @@ def links_report(
             "rows_per_person_bound": {
                 t: m.persons.k for t, m in model.models.items() if m.persons is not None
             },
+            "bounds": described["bounds"],
             "statement": (
                 f"({model.epsilon:g}, {model.delta:.0e})-differential privacy per person "
                 f"across every table: a person is one row of '{model.root}' (key "
-                f"'{model.key}') and every child row whose link holds that key, at most k "
-                "of them per child table; the parts of the budget compose in one ledger"
+                f"'{model.key}') and every row of a linked table whose links lead to that "
+                "key (through its parent row for a deeper table), at most k of them per "
+                "table; the parts of the budget compose in one ledger"
             ),
         },
         "budget": {"epsilon": model.epsilon, "delta": model.delta},

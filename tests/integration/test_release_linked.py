@@ -141,3 +141,48 @@ def test_a_broken_link_page_scores_badly(tmp_path: Path) -> None:
     assert crowd["presence"]["error_max"] > good["presence"]["error_max"] + 0.2
     html = render_links(bad)
     assert 'class="hl"' in html
+
+
+def test_a_grandchild_keeps_its_link_and_the_joined_person_view_is_gated(tmp_path: Path) -> None:
+    """patients → visits → results: the results name their visit and their patient; the
+    release finds both links from the values, keeps them, and gates one row per person."""
+    data = folder(tmp_path / "in", persons=1200)
+    visits = pd.read_csv(data / "visits.csv")
+    rng = np.random.default_rng(1)
+    per = np.where(visits["kind"] == "gyn", 1, rng.choice([0, 2], len(visits)))
+    rows = np.repeat(np.arange(len(visits)), per)
+    results = pd.DataFrame(
+        {
+            "VISIT": visits["Id"].to_numpy()[rows],
+            "PATIENT": visits["PATIENT"].to_numpy()[rows],
+            "value": np.where(visits["kind"].to_numpy()[rows] == "gyn", "pap", "psa"),
+        }
+    )
+    (data / "labs.csv").unlink()
+    results.to_csv(data / "results.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, ["release-linked", str(data), "--epsilon", "4", "--out", str(out), "--seed", "0"]
+    )
+    assert res.exit_code == 0, res.output
+    info = json.loads((out / "release.json").read_text())
+    links = {x["table"]: x for x in info["links"]}
+    assert links["results"]["key"] == "visits.Id" and links["results"]["column"] == "VISIT"
+    assert links["results"]["person_column"] == "PATIENT"
+    assert links["visits"]["key"] == "patients.Id" and info["dropped"] == []
+    assert "joined persons" not in info["blocked_by"]
+    gate = json.loads((out / "leakage-joined-persons.json").read_text())
+    assert "metrics" in gate
+    people = pd.read_csv(out / "patients.csv")
+    v = pd.read_csv(out / "visits.csv")
+    r = pd.read_csv(out / "results.csv")
+    assert v["PATIENT"].isin(people["Id"]).all() and r["VISIT"].isin(v["Id"]).all()
+    j = r.merge(v, left_on="VISIT", right_on="Id", suffixes=("", "_v"))
+    assert (j["PATIENT"] == j["PATIENT_v"]).all()
+    assert ((j["value"] == "pap") == (j["kind"] == "gyn")).mean() > 0.8
+    report = json.loads((out / "report-links.json").read_text())
+    assert report["tables"]["results"]["children_per_parent"]["parent"] == "visits"
+    assert report["privacy"]["bounds"]["results"]["person_found_by"] == (
+        "results → visits → patients"
+    )
+    assert "Rows per visits row" in (out / "report-links.html").read_text()

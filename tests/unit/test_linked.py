@@ -9,6 +9,7 @@ import pytest
 from synth.errors import InputError, SchemaError
 from synth.linked import LinkedSynthesizer, budget_split
 from synth.schema import parse_schema
+from synth.schema.model import ForeignKey
 
 KEY = {
     "type": "identifier",
@@ -125,11 +126,11 @@ def test_bad_links_name_the_tables() -> None:
     looped = s["patients"].model_copy(
         update={
             "dataset": s["patients"].dataset.model_copy(
-                update={"links": [{"column": "Id", "table": "visits", "key": "PATIENT"}]}
+                update={"links": [ForeignKey(column="Id", table="visits", key="PATIENT")]}
             )
         }
     )
-    with pytest.raises(SchemaError, match="exactly one person table"):
+    with pytest.raises(SchemaError, match="cycle: patients → visits → patients"):
         LinkedSynthesizer({**s, "patients": looped}, epsilon=1.0)
 
 
