@@ -140,6 +140,19 @@ def test_help_shows_flags_without_a_value_and_describes_release_options() -> Non
         assert len(words) == 3 and len(words[2]) > 10, (opt, lines[opt])
 
 
+def test_every_option_of_every_command_is_described() -> None:
+    """No visible option or argument of any command without a help text (issue 20)."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        for p in command.params:
+            if getattr(p, "hidden", False):
+                continue
+            text = getattr(p, "help", None) or ""
+            assert len(text) > 10, (name, p.name)
+
+
 def test_report_with_a_model_labels_bins_by_edges_and_names_only_paid_categories(
     fitted: Path,
 ) -> None:
