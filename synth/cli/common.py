@@ -4,6 +4,7 @@ JSON output, and the mapping of errors to the exit codes documented in :mod:`syn
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import traceback
@@ -36,6 +37,26 @@ def existing(what: str) -> Callable[[Path | None], Path | None]:
         return value
 
     return check
+
+
+def row_count(text: str) -> int:
+    """``--rows`` as typed: a whole number, also in scientific notation (``1e6``) or with
+    ``_`` separators; a fraction, ``inf`` or text is a usage error (exit 2). Its size is
+    judged later (positive, and fits in memory)."""
+    if isinstance(text, int):  # a default or a Python caller
+        return text
+    raw = str(text).strip().replace("_", "")
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        value = float(raw)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number of rows") from None
+    if not math.isfinite(value) or value != int(value):
+        raise typer.BadParameter(f"{text!r} is not a whole number of rows")
+    return int(value)
 
 
 DataArg = Annotated[

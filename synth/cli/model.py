@@ -18,6 +18,7 @@ from synth.cli.common import (
     out,
     privacy_line,
     progress_display,
+    row_count,
     run,
     write_json,
 )
@@ -91,7 +92,11 @@ def sample(
     rows: Annotated[
         int | None,
         typer.Option(
-            "--rows", help="Number of rows (default: the model's DP estimate of its training rows)."
+            "--rows",
+            parser=row_count,
+            metavar="<int>",
+            help="Number of rows (default: the model's DP estimate of its training rows); "
+            "1e6 and 1_000_000 are accepted.",
         ),
     ] = None,
     seed: Annotated[

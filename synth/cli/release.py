@@ -16,6 +16,7 @@ from synth.cli.common import (
     out,
     privacy_line,
     progress_display,
+    row_count,
     run,
     write_json,
 )
@@ -43,7 +44,11 @@ def release(
     rows: Annotated[
         int | None,
         typer.Option(
-            "--rows", help="Synthetic rows (default: the model's DP estimate of its training rows)."
+            "--rows",
+            parser=row_count,
+            metavar="<int>",
+            help="Synthetic rows (default: the model's DP estimate of its training rows); "
+            "1e6 and 1_000_000 are accepted.",
         ),
     ] = None,
     seed: Annotated[

@@ -562,6 +562,18 @@ CASES: list[Case] = [
         2,
         ("--rows 1000000000000", "too large for memory", "GiB"),
     ),
+    Case(  # as the issue typed it: scientific notation is read, then refused for memory
+        "release-rows-1e12-as-typed",
+        lambda d, m: [*_release(_good(d), _schema(d), d / "rel"), "--rows", "1e12"],
+        2,
+        ("--rows 1000000000000", "too large for memory", "GiB"),
+    ),
+    Case(
+        "sample-rows-not-whole",
+        lambda d, m: ["sample", str(m), "--rows", "2.5", "--out", str(d / "s.csv")],
+        2,
+        ("--rows", "'2.5' is not a whole number of rows"),
+    ),
     Case("truncated-model", _truncated_model, 2, ("cut.synth",)),
     Case("tampered-model", _tampered_model, 2, ("bad.synth",)),
     # -- privacy unit (issue 17) ----------------------------------------------------------

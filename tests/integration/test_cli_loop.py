@@ -186,3 +186,15 @@ def test_report_with_a_model_labels_bins_by_edges_and_names_only_paid_categories
     alone = re.compile(r"(?<![A-Za-z0-9+/])R07(?![A-Za-z0-9+/=])")  # not inside base64 figures
     for name in ("report.html", "report.json"):
         assert not alone.search((d / "rep-schema" / name).read_text()), name
+
+
+@pytest.mark.parametrize(
+    ("typed", "rows"), [("500", 500), ("1e3", 1000), ("1_000", 1000), ("2E2", 200)]
+)
+def test_rows_may_be_typed_in_scientific_notation(fitted: Path, typed: str, rows: int) -> None:
+    out = fitted / f"rows-{rows}.csv"
+    res = runner.invoke(
+        app, ["sample", str(fitted / "m.synth"), "--rows", typed, "--out", str(out), "--overwrite"]
+    )
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == rows
