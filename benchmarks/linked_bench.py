@@ -1,10 +1,14 @@
-"""Linked tables on the Synthea trio (issue 17): patients → encounters, patients → conditions.
+"""Linked tables on the Synthea trio (issue 17): patients → encounters → conditions.
 
     .venv/bin/python benchmarks/linked_bench.py [--epsilon 1 10] [--fits 2] [--data DIR]
-        [--scale N]
+        [--scale N] [--levels 2] [--no-off] [--indicator-rounds 1|engine]
 
-Each table goes through the scan (its draft schema); the child tables get one link each
-(``PATIENT`` → ``patients.Id``), nothing else edited: the default path. The
+Each table goes through the scan (its draft schema); the links are declared, nothing
+else edited: the default path. With ``--levels 2`` (default) ``encounters.PATIENT`` →
+``patients.Id`` and ``conditions.ENCOUNTER`` → ``encounters.Id`` (plus
+``conditions.PATIENT`` → ``patients.Id``, checked to agree): conditions are a grandchild
+drawn given their synthetic encounter; ``--levels 1`` is the design before (each child
+links ``PATIENT`` only, ``conditions.ENCOUNTER`` dropped). The
 "declared" variant also declares the code lists of the children public (``CODE`` and
 ``DESCRIPTION``: SNOMED/LOINC vocabularies, public), as a steward would. All rows are
 fitted (no holdout: this measures fidelity, not the gate) with
@@ -17,6 +21,10 @@ presence model off (``presence_values=0``, rows drawn one by one given the patie
 design before) for comparison.
 
 * ``join``: share of child rows whose key is a synthetic patient's (target 100 %);
+  ``join_encounter``: share of conditions whose ENCOUNTER is a synthetic encounter of
+  the same patient (level 2);
+* ``per_encounter_tvd``: TVD of conditions per encounter (0 included, 5 or more as 5),
+  real against synthetic;
 * ``children_tvd``: TVD of children per patient (0 included) against the real, both cut
   at k (k: the child's DP bound; a synthetic patient can hold more than k rows when more
   values are indicated), and ``children_tvd_full`` on 0…30 and more;
@@ -62,10 +70,15 @@ def scaled(tables: dict[str, pd.DataFrame], times: int) -> dict[str, pd.DataFram
     if times == 1:
         return tables
     out = {}
+    keys = {
+        "patients": ["Id"],
+        "encounters": ["Id", "PATIENT"],
+        "conditions": ["PATIENT", "ENCOUNTER"],
+    }
     for name, df in tables.items():
-        col = "Id" if name == "patients" else "PATIENT"
         out[name] = pd.concat(
-            [df.assign(**{col: df[col] + f"-{i}"}) for i in range(times)], ignore_index=True
+            [df.assign(**{c: df[c] + f"-{i}" for c in keys[name]}) for i in range(times)],
+            ignore_index=True,
         )
     return out
 
@@ -77,7 +90,7 @@ def presence(declared: bool) -> dict | None:
     return {t: ["CODE", "DESCRIPTION"] for t in CHILDREN}
 
 
-def schemas(tables: dict[str, pd.DataFrame], declared: bool):
+def schemas(tables: dict[str, pd.DataFrame], declared: bool, levels: int = 2):
     from privacy import scan
     from synth.schema.model import Domain, ForeignKey
 
@@ -87,14 +100,16 @@ def schemas(tables: dict[str, pd.DataFrame], declared: bool):
         if name != "patients":
             cols = []
             for c in s.columns:
-                if name == "conditions" and c.name == "ENCOUNTER":
-                    c = c.model_copy(update={"action": "drop"})  # links one level only
+                if name == "conditions" and c.name == "ENCOUNTER" and levels == 1:
+                    c = c.model_copy(update={"action": "drop"})  # the design before
                 if declared and c.name in ("CODE", "DESCRIPTION") and c.type == "categorical":
                     cats = sorted(df[c.name].dropna().unique().tolist())
                     c = c.model_copy(update={"domain": Domain(categories=cats)})
                 cols.append(c)
-            link = ForeignKey(column="PATIENT", table="patients", key="Id")
-            ds = s.dataset.model_copy(update={"links": [link]})
+            links = [ForeignKey(column="PATIENT", table="patients", key="Id")]
+            if name == "conditions" and levels == 2:
+                links.insert(0, ForeignKey(column="ENCOUNTER", table="encounters", key="Id"))
+            ds = s.dataset.model_copy(update={"links": links})
             s = s.model_copy(update={"dataset": ds, "columns": cols})
         out[name] = s
     return out
@@ -102,6 +117,10 @@ def schemas(tables: dict[str, pd.DataFrame], declared: bool):
 
 def children(child: pd.DataFrame, parent: pd.DataFrame) -> np.ndarray:
     return child.groupby("PATIENT").size().reindex(parent["Id"], fill_value=0).to_numpy()
+
+
+def per_parent(links: pd.Series, keys: pd.Series) -> np.ndarray:
+    return links.value_counts().reindex(keys, fill_value=0).to_numpy()
 
 
 def tvd_counts(real: np.ndarray, syn: np.ndarray, top: int) -> float:
@@ -130,6 +149,15 @@ def score(case: str, real: dict, syn: dict, model) -> dict:
             "children_tvd": round(tvd_counts(np.minimum(rc, k), np.minimum(sc, k), k), 4),
             "children_tvd_full": round(tvd_counts(rc, sc, 30), 4),
         }
+    cond, enc = syn["conditions"], syn["encounters"]
+    if "ENCOUNTER" in cond.columns:
+        j = cond.merge(enc[["Id", "PATIENT"]], left_on="ENCOUNTER", right_on="Id", how="left")
+        same = j["PATIENT_y"].notna() & (j["PATIENT_x"] == j["PATIENT_y"])
+        row["conditions"]["join_encounter"] = round(float(same.mean()), 4) if len(j) else 1.0
+        rc = per_parent(real["conditions"]["ENCOUNTER"], real["encounters"]["Id"])
+        sc = per_parent(cond["ENCOUNTER"], enc["Id"])
+        row["per_encounter_tvd"] = round(tvd_counts(np.minimum(rc, 5), np.minimum(sc, 5), 5), 4)
+        row["per_encounter_mean"] = [round(float(rc.mean()), 3), round(float(sc.mean()), 3)]
     row["prevalence_err_max"], row["prevalence_err_mean"] = prevalence(real, syn)
     row["prevalence_code_err_max"], row["prevalence_code_err_mean"] = prevalence(real, syn, "CODE")
     if model is not None:
@@ -164,7 +192,15 @@ def main() -> int:
     ap.add_argument(
         "--scale", type=int, default=1, help="copies of every patient (fidelity at scale)"
     )
+    ap.add_argument("--levels", type=int, choices=[1, 2], default=2)
+    ap.add_argument("--no-off", action="store_true", help="skip the presence-off fit")
+    ap.add_argument(
+        "--indicator-rounds",
+        default="1",
+        help="AIM rounds per presence indicator in the person model ('engine': 4, as before)",
+    )
     args = ap.parse_args()
+    rounds = None if args.indicator_rounds == "engine" else int(args.indicator_rounds)
     if not (args.data / "patients.csv").exists():
         print(f"no Synthea tables at {args.data}", file=sys.stderr)
         return 1
@@ -173,9 +209,9 @@ def main() -> int:
     real = scaled(read(args.data), args.scale)
     rows = []
     for declared in [v == "declared" for v in args.variants]:
-        sch = schemas(real, declared)
+        sch = schemas(real, declared, args.levels)
         for eps in args.epsilon:
-            for fit in range(args.fits + 1):
+            for fit in range(args.fits + (0 if args.no_off else 1)):
                 before = fit == args.fits  # the last fit: the presence model off
                 t0 = time.perf_counter()
                 model = LinkedSynthesizer(
@@ -184,6 +220,7 @@ def main() -> int:
                     delta=1e-6,
                     presence=presence(declared),
                     presence_values=0 if before else 20,
+                    indicator_rounds=rounds,
                 ).fit(real)
                 fit_s = time.perf_counter() - t0
                 syn = model.sample(seed=fit)
@@ -193,7 +230,17 @@ def main() -> int:
                 if before:
                     label += ", presence off (before)"
                 row = score(label, real, syn, model)
-                row.update(fit=fit, fit_s=round(fit_s, 1), spent=model.describe()["spent"])
+                row.update(
+                    fit=fit,
+                    fit_s=round(fit_s, 1),
+                    fit_s_tables=model.fit_seconds,
+                    levels=args.levels,
+                    indicator_rounds=args.indicator_rounds,
+                    rounds={
+                        t: m.engine.training_report.get("rounds") for t, m in model.models.items()
+                    },
+                    spent=model.describe()["spent"],
+                )
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if fit == 0 and declared and eps == max(args.epsilon):
@@ -203,6 +250,7 @@ def main() -> int:
     out = HERE.parent / "out"
     out.mkdir(exist_ok=True)
     name = "linked_bench" + ("" if args.scale == 1 else f"_x{args.scale}")
+    name += f"_l{args.levels}_r{args.indicator_rounds}_e{'-'.join(f'{e:g}' for e in args.epsilon)}"
     name += "" if len(args.variants) == 2 else f"_{args.variants[0]}"
     (out / f"{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0

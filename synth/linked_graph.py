@@ -180,8 +180,14 @@ def check_keys(
             if col is not None and col not in child.columns:
                 raise InputError(f"{link.child}: key column '{col}' is missing")
         values = child[link.column]
+        if values.isna().any():
+            raise InputError(
+                f"{link.child}.{link.column} has missing values: every row must name its "
+                f"{link.parent} row (its person is found through it); fill them or drop "
+                "those rows"
+            )
         known = set(tables[link.parent][link.key].astype(str))
-        if values.isna().any() or not values.astype(str).isin(known).all():
+        if not values.astype(str).isin(known).all():
             raise InputError(
                 f"{link.child}.{link.column}: some values have no row in "
                 f"{link.parent}.{link.key} (keys that do not join)"

@@ -186,3 +186,14 @@ def test_a_grandchild_keeps_its_link_and_the_joined_person_view_is_gated(tmp_pat
         "results → visits → patients"
     )
     assert "Rows per visits row" in (out / "report-links.html").read_text()
+
+
+def test_a_child_without_its_key_column_is_refused_by_name(tmp_path: Path) -> None:
+    data = folder(tmp_path / "in", persons=300)
+    labs = pd.read_csv(data / "labs.csv").drop(columns="PATIENT")
+    labs.to_csv(data / "labs.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["release-linked", str(data), "--epsilon", "1", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "'labs'" in res.output and "person table" in res.output
+    assert not out.exists()

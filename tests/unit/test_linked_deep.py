@@ -214,3 +214,77 @@ def test_the_joined_person_view_blocks_copied_persons_and_passes_honest_ones(fit
     assert not copied.passed
     honest, _ = check_joined(model, train, holdout, model.sample(seed=2))
     assert honest.passed
+
+
+def test_a_person_with_ten_thousand_rows_is_cut_to_the_bound_and_says_so() -> None:
+    """One patient with 10,000 lab rows: the fit keeps at most k of them (the DP bound,
+    the noise calibrated for k), the share of persons cut is reported, and no synthetic
+    person holds more rows than the bound allows."""
+    data = tables(400)
+    one = data["visits"].iloc[[0]]
+    heavy = pd.DataFrame(
+        {
+            "PATIENT": one["PATIENT"].repeat(10_000).to_numpy(),
+            "VISIT": one["Id"].repeat(10_000).to_numpy(),
+            "test": "ecg",
+        }
+    )
+    data["labs"] = pd.concat([data["labs"], heavy], ignore_index=True)
+    s = schemas()
+    ds = s["labs"].dataset.model_copy(update={"max_rows_per_unit": "auto"})
+    s["labs"] = s["labs"].model_copy(update={"dataset": ds})
+    model = LinkedSynthesizer(s, epsilon=4.0, presence={"labs": None, "visits": None})
+    model.fit(data)
+    labs = model.models["labs"]
+    assert labs.persons is not None and labs.persons.k <= 10
+    assert model.describe()["bounds"]["labs"]["rows_per_person"] == labs.persons.k
+    assert "above_bound_share" in labs.persons.describe()
+    out = model.sample(seed=0)
+    assert out["labs"].groupby("PATIENT").size().max() <= labs.persons.k
+
+
+def test_missing_link_values_are_refused_with_the_column_named() -> None:
+    data = tables(200)
+    labs = data["labs"].copy()
+    labs.loc[3, "VISIT"] = None
+    with pytest.raises(InputError, match="labs.VISIT has missing values"):
+        LinkedSynthesizer(schemas(), epsilon=1.0).fit({**data, "labs": labs})
+    visits = data["visits"].copy()
+    visits.loc[0, "PATIENT"] = None
+    with pytest.raises(InputError, match="visits.PATIENT has missing values"):
+        LinkedSynthesizer(schemas(), epsilon=1.0).fit({**data, "visits": visits})
+
+
+def test_links_found_in_a_cycle_are_refused_with_the_tables_named() -> None:
+    """Two tables whose columns each hold exactly the other's keys: no parent order."""
+    from synth.linked_release import find_links
+    from synth.schema.model import Column, Schema
+
+    def ident(name: str) -> dict:
+        return {"name": name, **KEY}
+
+    people = pd.DataFrame({"Id": ["P1", "P2", "P3"]})
+    a = pd.DataFrame({"Id": ["A1", "A2", "A3"], "P": ["P1", "P2", "P3"], "B": ["B1", "B2", "B3"]})
+    b = pd.DataFrame({"Id": ["B1", "B2", "B3"], "P": ["P1", "P2", "P3"], "A": ["A1", "A2", "A3"]})
+    frames = {"patients": people, "a": a, "b": b}
+    schemas_ = {
+        t: Schema(columns=[Column.model_validate(ident(c)) for c in df.columns])
+        for t, df in frames.items()
+    }
+    with pytest.raises(SchemaError, match="the links found between a, b form a cycle"):
+        find_links(frames, schemas_)
+
+
+def test_presence_indicators_take_one_aim_round_each_in_the_person_model() -> None:
+    """The person model starts AIM from 4 rounds per own column and 1 per indicator (it
+    was 4 per indicator too: the slow fit of issue 17), unless asked for the default."""
+    data = tables(600)
+    model = LinkedSynthesizer(schemas(), epsilon=8.0, presence={"visits": None}).fit(data)
+    flags = len(model.presence["labs"].values)
+    assert flags >= 1
+    assert model.models["patients"].engine_options["rounds"] == 4 * 2 + flags
+    assert set(model.fit_seconds) == {"patients", "visits", "labs"}
+    plain = LinkedSynthesizer(
+        schemas(), epsilon=8.0, presence={"visits": None}, indicator_rounds=None
+    ).fit(data)
+    assert "rounds" not in plain.models["patients"].engine_options
