@@ -14,8 +14,6 @@ Memory: reading holds one chunk (``chunk_bytes`` of CSV, about ``CSV_COPIES`` ×
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +29,8 @@ from synth.io.tables import (
     PARQUET_SUFFIXES,
     _check_header,
     _read_csv_text,
-    check_delimiter,
     not_text,
+    parse_header,
     sep_for,
 )
 
@@ -99,9 +97,10 @@ def _decode(raw: bytes, path: Path, first_line: int = 1) -> str:
         raise not_text(raw, path, exc, first_line) from None
 
 
-def _record_ends(path: Path, sep: str, shown: Path) -> tuple[list[str], int, np.ndarray]:
-    """Header, byte offset of the first data record, and the offset after every record end
-    of the CSV file ``path`` (messages name ``shown``)."""
+def _record_ends(path: Path, sep: str, shown: Path) -> tuple[list[str], int, np.ndarray, str]:
+    """Header, byte offset of the first data record, the offset after every record end of
+    the CSV file ``path``, and its separator (``sep`` or the one the header shows, as
+    :func:`synth.io.tables.parse_header` detects it); messages name ``shown``."""
     quote, newline = ord('"'), ord("\n")
     ends: list[np.ndarray] = []
     parity = 0
@@ -124,14 +123,7 @@ def _record_ends(path: Path, sep: str, shown: Path) -> tuple[list[str], int, np.
         raise InputError(f"{shown}: file is empty")
     with open(path, "rb") as fh:
         head = fh.read(int(all_ends[0]))
-    try:
-        header = next(csv.reader(io.StringIO(_decode(head, shown), newline=""), delimiter=sep), [])
-    except csv.Error:
-        raise InputError(f"{shown}: malformed CSV header") from None
-    if not header:
-        raise InputError(f"{shown}: no header row")
-    _check_header(header, shown)
-    check_delimiter(header, shown, sep)
+    header, sep = parse_header(_decode(head, shown), shown, sep)
     body = all_ends[1:]
     if len(body):  # blank lines (pandas skips them) belong to the record before them
         mm = np.memmap(path, dtype=np.uint8, mode="r")
@@ -143,11 +135,11 @@ def _record_ends(path: Path, sep: str, shown: Path) -> tuple[list[str], int, np.
         if len(body) and body[-1] != all_ends[-1]:
             body[-1] = all_ends[-1]
         del mm
-    return header, int(all_ends[0]), body
+    return header, int(all_ends[0]), body, sep
 
 
 def _csv_chunks(path: Path, chunk_bytes: int, shown: Path, sep: str) -> list[Chunk]:
-    header, data_start, ends = _record_ends(path, sep, shown)
+    header, data_start, ends, sep = _record_ends(path, sep, shown)
     if len(ends) == 0:
         raise InputError(f"{shown}: table has a header but no rows")
     chunks = []

@@ -75,8 +75,8 @@ def estimate_memory(path: Path) -> int:
     lines = head.count(b"\n")
     if lines < 2:
         return size * CSV_COPIES
-    first = head.split(b"\n", 1)[0]
-    columns = first.count(sep_for(path.name).encode()) + 1
+    first = head.split(b"\n", 1)[0]  # the separator may be detected later: the likeliest
+    columns = max(first.count(d) for d in (b",", b";", b"\t", b"|")) + 1
     rows = size * lines / len(head)
     return int(rows * columns * BYTES_PER_CELL + CSV_COPIES * size)
 
@@ -138,17 +138,49 @@ def not_text(raw: bytes, path: Path, exc: UnicodeDecodeError, first_line: int = 
     )
 
 
+#: delimiters a file named .csv may use instead of a comma, and their names in messages
+OTHER_DELIMITERS = ((";", "';'"), ("\t", "tab"), ("|", "'|'"))
+
+
 def check_delimiter(header: list[str], path: Path, sep: str) -> None:
     """A one-column header holding another delimiter: the file is not ``sep``-separated."""
     if len(header) != 1:
         return
-    for other, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
-        if other != sep and header[0].count(other) >= 1:
-            raise InputError(
-                f"{path}: the header is one column holding {name} characters: the file looks "
-                f"{name}-delimited; save it comma-separated"
-                + (" (or tab-separated as .tsv)" if other == "\t" else "")
-            )
+    found = [name for other, name in OTHER_DELIMITERS if other != sep and other in header[0]]
+    if found:
+        raise InputError(
+            f"{path}: the header is one column holding {' and '.join(found)} characters: the "
+            f"file looks {found[0]}-delimited but which delimiter is unclear; save it "
+            "comma-separated (or tab-separated as .tsv)"
+        )
+
+
+def parse_header(text: str, path: Path, sep: str) -> tuple[list[str], str]:
+    r"""The header row of CSV ``text`` and the separator the file uses: ``sep``, or the
+    one other delimiter (';', tab, '|') a one-column header holds — a semicolon file from
+    a European spreadsheet, a tab file named .csv — detected from the header's names only.
+    A header holding several of them is an error (:func:`check_delimiter`).
+
+    >>> parse_header("a;b;c\n1;2;3\n", Path("t.csv"), ",")
+    (['a', 'b', 'c'], ';')
+    """
+
+    def first_row(delimiter: str) -> list[str]:
+        try:
+            return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            raise InputError(f"{path}: malformed CSV header") from None
+
+    header = first_row(sep)
+    if not header:
+        raise InputError(f"{path}: no header row")
+    if len(header) == 1:
+        others = [o for o, _ in OTHER_DELIMITERS if o != sep and o in header[0]]
+        if len(others) == 1:
+            sep, header = others[0], first_row(others[0])
+    _check_header(header, path)
+    check_delimiter(header, path, sep)
+    return header, sep
 
 
 def _check_header(names: list[str], path: Path) -> None:
@@ -172,14 +204,7 @@ def _read_csv(source: Path, path: Path, sep: str) -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise not_text(raw, path, exc) from None
-    try:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
-    except csv.Error:
-        raise InputError(f"{path}: malformed CSV header") from None
-    if not header:
-        raise InputError(f"{path}: no header row")
-    _check_header(header, path)
-    check_delimiter(header, path, sep)
+    _, sep = parse_header(text, path, sep)
     df = _read_csv_text(text, path, sep=sep)
     if len(df) == 0:
         raise InputError(f"{path}: table has a header but no rows")

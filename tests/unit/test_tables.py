@@ -64,3 +64,21 @@ def test_error_never_quotes_values(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_table(p)
     assert "123-45-6789" not in str(exc.value)
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semi.csv"), ("\t", "tab.csv"), ("|", "p.txt")])
+def test_a_csv_with_another_delimiter_is_read_with_it(tmp_path: Path, sep: str, name: str) -> None:
+    """A semicolon file from a European spreadsheet, a tab file named .csv: the one other
+    delimiter a one-column header holds is used, by the whole-file and the chunked readers
+    alike; commas inside the cells stay text (issue 20)."""
+    from synth.io.chunks import plan_chunks
+
+    df = pd.DataFrame(
+        {"sex": ["F", "M"] * 50, "age": [str(20 + i % 60) for i in range(100)], "n": ["a,b"] * 100}
+    )
+    p = tmp_path / name
+    df.to_csv(p, index=False, sep=sep)
+    pd.testing.assert_frame_equal(read_table(p), df)
+    chunks = plan_chunks(p, chunk_bytes=200)
+    assert len(chunks) > 1 and {c.sep for c in chunks} == {sep}
+    pd.testing.assert_frame_equal(pd.concat([c.load() for c in chunks]), df)
