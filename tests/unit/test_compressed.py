@@ -199,3 +199,18 @@ def test_tsv_is_written_tab_separated(tmp_path: Path) -> None:
     write_table(df, tmp_path / "o.tsv")
     assert "\t" in (tmp_path / "o.tsv").read_text().splitlines()[0]
     pd.testing.assert_frame_equal(read_table(tmp_path / "o.tsv"), df, check_dtype=False)
+
+
+def test_the_clean_up_every_command_imports_is_light() -> None:
+    """``synth.cli.common.run`` imports this module for every command: it must not load
+    pandas or numpy before a bad input is answered (issue 20: input errors in < 1 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, synth.io.compressed; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'torch') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
