@@ -83,6 +83,12 @@ def pii_scan(
             and c.type != ColumnType.TEXT
         ],
         "not_released": gone,
+        # how numeric identifiers were replaced, and why no surrogate can equal a real one
+        "surrogate_constructions": [
+            {"column": str(r.get("column")), "construction": str(r.get("construction"))}
+            for r in (model or {}).get("numeric_surrogates") or []
+            if isinstance(r, dict) and r.get("column") in released_columns
+        ],
     }
 
 

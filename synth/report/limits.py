@@ -161,6 +161,10 @@ def limits(
         points.append(
             f"{', '.join(sur)} hold fresh surrogate values: they are unrelated to the "
             "real values and to every other column, so do not join or link on them."
+            + "".join(
+                f" {x['column']}: {x['construction']}."
+                for x in report["pii_scan"].get("surrogate_constructions", [])
+            )
         )
     leak = report["leakage"]
     if leak["flagged_rows"]["count"]:

@@ -538,3 +538,25 @@ def test_only_public_or_dp_selected_category_names_are_printed(
     row = next(r for r in report["fidelity"]["columns"] if r["column"] == "ward")
     assert row["category_names_shown"] == 2
     assert any(m["value"] == "category 5" for m in row["moved_values"])  # the rare one, masked
+
+
+def test_numeric_surrogates_construction_is_stated(
+    schema: Schema, tables: dict[str, pd.DataFrame]
+) -> None:
+    """A numeric identifier's surrogate construction (the model's describe()) is stated in
+    the PII section, the 'before signing' points and report.json, which validates (issue
+    20: 'from a range that cannot collide with real ones, stated in the report')."""
+    import jsonschema
+
+    from synth.surrogates import numeric_construction
+
+    said = numeric_construction(8, 300)
+    model = {**_model(), "numeric_surrogates": [{"column": "patient_id", "construction": said}]}
+    report, figures = _build(schema, tables, model=model)
+    assert report["pii_scan"]["surrogate_constructions"] == [
+        {"column": "patient_id", "construction": said}
+    ]
+    assert any(said in p for p in report["limits"]["points"])
+    assert "first digit 0" in render_html(report, figures)
+    spec = json.loads((Path(__file__).parents[2] / "schemas" / "report.schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(report)), spec)
