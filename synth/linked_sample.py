@@ -3,16 +3,19 @@ each linked table, parents before children (post-processing of the DP models, no
 
 * **Children of the person table**: each synthetic person gets a number of rows from the
   child's DP rows-per-person model (none with the DP share of persons without rows; at
-  least one per value indicated for the person, and at least one when a deeper table
-  under this child has an indicated value to hold), drawn given the person's values.
-* **Deeper tables** (conditions → encounters → patients): the person's number of rows
-  comes from the deeper table's own DP rows-per-person model (the person is its privacy
-  unit), and the rows are spread over the person's synthetic parent rows in proportion
-  to the count each parent row carries in the parent model (``conditions#rows``, learnt
-  jointly with the encounter's class etc.) plus :data:`SPREAD_FLOOR`. Each row is drawn
-  given its person's values and its parent row's given columns; a value indicated for
-  the person goes to one of its parent rows (chosen likewise). A person without parent
-  rows holds no deeper rows (counted as ``no_parent`` in ``sample_stats``).
+  least one per value indicated for the person, and at least one when the person holds
+  rows of a deeper table under this child), drawn given the person's values.
+* **Deeper tables** (conditions → encounters → patients): which persons hold rows is
+  decided first (every person with an indicated value, others at random to keep the DP
+  share of persons with rows), and each of them is given at least one parent row; the
+  person's number of rows comes from the deeper table's own DP rows-per-person model
+  (the person is its privacy unit), and the rows are spread over the person's
+  synthetic parent rows in proportion to the count each parent row carries in the
+  parent model (``conditions#rows``, learnt jointly with the encounter's class etc.)
+  plus :data:`SPREAD_FLOOR`. Each row is drawn given its person's values and its parent
+  row's given columns; a value indicated for the person goes to one of its parent rows
+  (chosen likewise). A person without parent rows would hold no deeper rows (counted as
+  ``no_parent`` in ``sample_stats``; the parent rows given above make it rare).
 
 Why the total per person from the deeper table's own histogram (ranked so that persons whose
 parent rows expect more rows get the larger totals) and not the sum of the
@@ -57,11 +60,16 @@ def sample_linked(
     internal: dict[str, pd.DataFrame] = {}
     person_of: dict[str, np.ndarray] = {}
     model.sample_stats = {}
+    holders = {  # who holds rows of a deeper table, decided first: they need a parent row
+        x.child: _holders(model, x.child, present.get(x.child), len(people), rng)
+        for x in model.links
+        if x.parent != model.root
+    }
     for link in model.links:
         t = link.child
         pres = model.presence.get(t)
         mask = present.get(t)
-        need = _needed(model, t, present, len(people))
+        need = _needed(model, t, holders, len(people))
         if link.parent == model.root:
             at_least = np.maximum(need, 0 if mask is None else mask.sum(axis=1))
             sizes = model.children_per_person(t, len(people), rng, at_least=at_least)
@@ -77,7 +85,7 @@ def sample_linked(
             frame[link.column] = keys[who]
             person_of[t] = who
         else:
-            frame, who, owner = _deeper(model, t, internal, person_of, given, mask, rng)
+            frame, who, owner = _deeper(model, t, internal, person_of, given, mask, holders[t], rng)
             parent = internal[link.parent]
             frame[link.column] = parent[link.key].to_numpy()[owner]
             if link.person_column is not None:
@@ -91,17 +99,38 @@ def sample_linked(
     return out
 
 
-def _needed(
-    model: LinkedSynthesizer, table: str, present: dict[str, np.ndarray], persons: int
+def _holders(
+    model: LinkedSynthesizer,
+    table: str,
+    mask: np.ndarray | None,
+    persons: int,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """1 for a person with a value indicated in a table below ``table`` (its rows need
-    a parent row here), else 0."""
+    """Which synthetic persons hold rows of a deeper ``table``: every person with a value
+    indicated there, and others at random so that the DP share of persons with rows
+    (the table's persons estimate over the person table's) holds."""
+    child, root = model.models[table], model.models[model.root]
+    assert child.persons is not None and root.persons is not None
+    with_rows = min(1.0, child.persons.persons_estimate / root.persons.persons_estimate)
+    out = np.zeros(persons, dtype=bool) if mask is None else mask.any(axis=1)
+    free = np.flatnonzero(~out)
+    p_free = (with_rows * persons - out.sum()) / max(1, len(free))
+    out = out.copy()
+    out[free[rng.random(len(free)) < min(1.0, max(0.0, p_free))]] = True
+    return out
+
+
+def _needed(
+    model: LinkedSynthesizer, table: str, holders: dict[str, np.ndarray], persons: int
+) -> np.ndarray:
+    """1 for a person holding rows of a table below ``table`` (they need a parent row
+    here), else 0."""
     need = np.zeros(persons, dtype=np.int64)
-    for other, mask in present.items():
+    for other, held in holders.items():
         up = model.link_of(other).parent
         while up != model.root:
             if up == table:
-                need = np.maximum(need, mask.any(axis=1).astype(np.int64))
+                need = np.maximum(need, held.astype(np.int64))
             up = model.link_of(up).parent
     return need
 
@@ -113,6 +142,7 @@ def _deeper(
     person_of: dict[str, np.ndarray],
     given: pd.DataFrame,
     mask: np.ndarray | None,
+    held: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A deeper table's rows: returns them, each row's person and its parent row."""
@@ -127,10 +157,14 @@ def _deeper(
     for c in cols:
         rows_given[f"{link.parent}.{c}"] = parent[c].to_numpy()
     at_least = np.zeros(persons, dtype=np.int64) if mask is None else mask.sum(axis=1)
-    totals = model.children_per_person(table, persons, rng, at_least=at_least)
     counts = pd.to_numeric(parent[count_name(table)], errors="coerce").fillna(0).to_numpy()
     expected = np.bincount(owner_person, weights=counts, minlength=persons)
-    totals = np.maximum(coupled(totals, expected, rng), at_least)
+    child_persons = model.models[table].persons
+    assert child_persons is not None
+    idx = np.flatnonzero(held)
+    totals = np.zeros(persons, dtype=np.int64)
+    totals[idx] = coupled(child_persons.draw(len(idx), rng), expected[idx], rng)
+    totals = np.maximum(totals, at_least)
     weight = counts.astype(float) + SPREAD_FLOOR
     sizes = np.zeros(len(parent), dtype=np.int64)
     by_person = pd.Series(np.arange(len(parent))).groupby(owner_person).indices
