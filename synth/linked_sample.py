@@ -163,7 +163,7 @@ def _deeper(
     assert child_persons is not None
     idx = np.flatnonzero(held)
     totals = np.zeros(persons, dtype=np.int64)
-    totals[idx] = coupled(child_persons.draw(len(idx), rng), expected[idx], rng)
+    totals[idx] = coupled(child_persons.draw(len(idx), rng), expected[idx], rng, at_least[idx])
     totals = np.maximum(totals, at_least)
     weight = counts.astype(float) + SPREAD_FLOOR
     sizes = np.zeros(len(parent), dtype=np.int64)
@@ -202,15 +202,26 @@ def _deeper(
     return frame, owner_person[owner], owner
 
 
-def coupled(totals: np.ndarray, expected: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The same totals, the larger ones given to the persons whose parent rows expect more
-    rows (ties at random): the DP rows-per-person histogram kept, and persons with more
-    (or more row-bearing) parent rows holding more rows.
+def coupled(
+    totals: np.ndarray,
+    expected: np.ndarray,
+    rng: np.random.Generator,
+    first: np.ndarray | None = None,
+) -> np.ndarray:
+    """The same totals, the larger ones given to the persons with more values indicated
+    (``first``: they need at least that many rows), then to those whose parent rows
+    expect more rows (ties at random): the DP rows-per-person histogram kept, and
+    persons with more (or more row-bearing) parent rows holding more rows.
 
     >>> coupled(np.array([0, 5, 2]), np.array([3.0, 0.0, 9.0]), np.random.default_rng(0))
     array([2, 0, 5])
+    >>> coupled(np.array([0, 5, 2]), np.array([3.0, 0.0, 9.0]), np.random.default_rng(0),
+    ...         np.array([0, 4, 0]))
+    array([0, 5, 2])
     """
-    order = np.lexsort((rng.random(len(expected)), expected))
+    if first is None:
+        first = np.zeros(len(expected), dtype=np.int64)
+    order = np.lexsort((rng.random(len(expected)), expected, first))
     out = np.empty_like(totals)
     out[order] = np.sort(totals)
     return out
