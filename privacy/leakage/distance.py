@@ -54,6 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from privacy.leakage import kernels
+
 TRAIN, HOLDOUT, SYNTHETIC = 0, 1, 2
 ONE_HOT = 1.0 / math.sqrt(2.0)
 #: categorical columns with more shared categories than this are compared by code
@@ -196,13 +198,14 @@ def _merge(
     v2: np.ndarray,
     j2: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Merge two sorted top-2 lists row-wise (b1 <= b2, v1 <= v2)."""
+    """Merge two sorted top-2 lists row-wise (b1 <= b2, v1 <= v2); the ``b`` list holds
+    the lower indices, so it wins every tie."""
     keep = b1 <= v1
     n1 = np.where(keep, b1, v1)
     m1 = np.where(keep, i1, j1)
     x, xi = np.where(keep, b2, v2), np.where(keep, i2, j2)
     y, yi = np.where(keep, v1, b1), np.where(keep, j1, i1)
-    take_x = x <= y
+    take_x = np.where(keep, x <= y, x < y)  # x is b2 (wins a tie) or v2 (loses it to b1)
     return n1, m1, np.where(take_x, x, y), np.where(take_x, xi, yi)
 
 
@@ -332,13 +335,23 @@ def nearest_two(
             m = len(qb)
             b1, b2 = np.full(m, np.inf), np.full(m, np.inf)
             i1, i2 = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+            if kernels.COMPILED:  # the (value, index)-sorted top 1 or 2 in one pass
+                best_d = np.full((m, 2 if two else 1), np.inf)
+                best_i = np.full((m, 2 if two else 1), -1, dtype=np.int64)
             for rs in range(0, nr, block_rows):
                 rb = ra[rs : rs + block_rows]
                 g = buf[: m * len(rb)].reshape(m, len(rb))
                 np.matmul(qb, rb.T, out=g)
+                if kernels.COMPILED:
+                    qc, rc = q.codes[qs : qs + m], r.codes[rs : rs + len(rb)]
+                    kernels.scan_rows(pool, _WORKERS, g, qc, rc, None, rs, best_d, best_i)
+                    continue
                 qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
                 j1, v1, j2, v2 = _top2(g, two, qc, rc, pool)
                 b1, i1, b2, i2 = _merge(b1, i1, b2, i2, v1, j1 + rs, v2, j2 + rs)
+            if kernels.COMPILED:
+                i1 = best_i[:, 0]
+                i2 = best_i[:, 1] if two and nr > 1 else i1
             idx1[qs : qs + m] = i1
             idx2[qs : qs + m] = i2
             if progress is not None:

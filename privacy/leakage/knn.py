@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from privacy.leakage import kernels
 from privacy.leakage.distance import _WORKERS, Encoded, add_mismatches, exact_sq, search_setup
 
 
@@ -136,8 +137,12 @@ def nearest_k(
                 rb = ra[rs : rs + block_rows]
                 g = buf[: m * len(rb)].reshape(m, len(rb))
                 np.matmul(qb, rb.T, out=g)
-                qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
                 off = None if offset is None else offset[rs : rs + len(rb)]
+                if kernels.COMPILED:  # one pass, codes compared only where they matter
+                    qc, rc = q.codes[qs : qs + m], r.codes[rs : rs + len(rb)]
+                    kernels.scan_rows(pool, _WORKERS, g, qc, rc, off, rs, best_d, best_i)
+                    continue
+                qc, rc = q_codes[:, qs : qs + m], r_codes[:, rs : rs + len(rb)]
                 cols, vals = _topk(g, k, qc, rc, pool, off, best_d[:, k - 1])
                 best_d, best_i = merge_k(
                     best_d, best_i, vals, np.where(cols >= 0, cols + rs, -1), k

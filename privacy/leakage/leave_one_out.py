@@ -22,10 +22,15 @@ the float rounding of "all minus one term" from deciding it instead).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
+from privacy.leakage import kernels
 from privacy.leakage.distance import (
+    _WORKERS,
     SYNTHETIC,
     Prepared,
     _augmented,
@@ -58,6 +63,8 @@ def nearest_leaving_out(
     by_name = {c.name: c for c in columns}
     terms = {s: (by_name[s].numeric, *_term(by_name[s], query)) for s in secrets}
     nq, nr = len(qa), len(ra)
+    if kernels.COMPILED:
+        return _compiled(q.codes, r.codes, qa, ra, terms, block_rows)
     best = {s: np.full(nq, np.inf) for s in secrets}
     index = {s: np.zeros(nq, dtype=np.int64) for s in secrets}
     for qs in range(0, nq, block_rows):
@@ -83,3 +90,48 @@ def nearest_leaving_out(
                 best[s][qsl] = np.where(better, val, best[s][qsl])
                 index[s][qsl] = np.where(better, j + rs, index[s][qsl])
     return index
+
+
+def _compiled(
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    qa: np.ndarray,
+    ra: np.ndarray,
+    terms: dict[str, tuple[Any, np.ndarray, np.ndarray]],
+    block_rows: int,
+) -> dict[str, np.ndarray]:
+    """The same search with each block read once for every secret
+    (:func:`privacy.leakage.kernels.scan_leave_out`), query rows split over threads."""
+    names = list(terms)
+    nq, nr = len(qa), len(ra)
+    numeric = np.array([bool(terms[s][0]) for s in names])
+    tq_cat = np.zeros((len(names), nq), dtype=np.int64)
+    tr_cat = np.zeros((len(names), nr), dtype=np.int64)
+    tq_num, tr_num = np.zeros((len(names), nq, 2)), np.zeros((len(names), nr, 2))
+    for k, s in enumerate(names):
+        is_num, tq, tr = terms[s]
+        if is_num:  # one or two coordinates (rank, missing flag); a missing second is 0
+            tq_num[k, :, : tq.shape[1]], tr_num[k, :, : tr.shape[1]] = tq, tr
+        else:
+            tq_cat[k], tr_cat[k] = tq, tr
+    best = np.full((len(names), nq), np.inf)
+    index = np.zeros((len(names), nq), dtype=np.int64)
+    inv = 1.0 / TIE
+
+    def scan(g: np.ndarray, a: int, b: int, rs: int) -> None:
+        """Query rows ``a:b`` (``g``: their rows of the block) against the block at ``rs``."""
+        rsl = slice(rs, rs + g.shape[1])
+        kernels.scan_leave_out(
+            g, q_codes[a:b], r_codes[rsl], numeric, tq_cat[:, a:b], tr_cat[:, rsl],
+            tq_num[:, a:b], tr_num[:, rsl], inv, rs, best[:, a:b], index[:, a:b],
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        for qs in range(0, nq, block_rows):
+            qe = min(qs + block_rows, nq)
+            cuts = np.linspace(qs, qe, _WORKERS + 1).astype(int)
+            for rs in range(0, nr, block_rows):
+                g = qa[qs:qe] @ ra[rs : rs + block_rows].T
+                parts = [g[a - qs : b - qs] for a, b in pairwise(cuts)]
+                list(pool.map(scan, parts, cuts[:-1], cuts[1:], [rs] * len(parts)))
+    return {s: index[k] for k, s in enumerate(names)}

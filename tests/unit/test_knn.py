@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from privacy.leakage import kernels
 from privacy.leakage.distance import Encoded, add_mismatches
 from privacy.leakage.knn import nearest_k, top_sorted
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on the compiled scan (when numba is installed) and on the numpy path."""
+    if request.param == "compiled" and not kernels.COMPILED:
+        pytest.skip("numba not installed")
+    monkeypatch.setattr(kernels, "COMPILED", request.param == "compiled")
+    return request.param
 
 
 def _brute(q: Encoded, r: Encoded, k: int, offset: np.ndarray | None):
@@ -25,7 +35,9 @@ def _rows(rng: np.random.Generator, n: int, wide: int) -> Encoded:
 
 @pytest.mark.parametrize("wide", [0, 1, 3])
 @pytest.mark.parametrize("with_offset", [False, True])
-def test_nearest_k_matches_brute_force_across_blocks(wide: int, with_offset: bool) -> None:
+def test_nearest_k_matches_brute_force_across_blocks(
+    wide: int, with_offset: bool, path: str
+) -> None:
     rng = np.random.default_rng(wide * 10 + with_offset)
     q, r = _rows(rng, 60, wide), _rows(rng, 97, wide)
     offset = rng.random(97) * 1e-6 if with_offset else None
@@ -40,7 +52,7 @@ def test_nearest_k_matches_brute_force_across_blocks(wide: int, with_offset: boo
             assert np.allclose(got_d, want_d)
 
 
-def test_nearest_k_pads_when_reference_is_short() -> None:
+def test_nearest_k_pads_when_reference_is_short(path: str) -> None:
     rng = np.random.default_rng(3)
     q, r = _rows(rng, 10, 2), _rows(rng, 3, 2)
     d, i = nearest_k(q, r, 5, block_rows=2)
@@ -55,3 +67,33 @@ def test_add_mismatches_counts_every_wide_column() -> None:
     add_mismatches(g, qc, rc)
     want = (qc[:, :, None] != rc[:, None, :]).sum(axis=0)
     np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_scan_keeps_the_k_smallest_value_index_pairs(with_offset: bool) -> None:
+    """The compiled scan (or its Python source) against brute force on a given block:
+    whole-number entries, so ties are everywhere and must go to the lower index."""
+    rng = np.random.default_rng(11 + with_offset)
+    m, n, k, c = 40, 300, 6, 3
+    g = rng.integers(0, 4, (m, n)).astype(float)
+    qc, rc = rng.integers(0, 2, (m, c)), rng.integers(0, 2, (n, c))
+    offset = rng.integers(0, 3, n) * 0.25 if with_offset else None
+    full = g + (qc[:, None, :] != rc[None, :, :]).sum(axis=2)
+    if offset is not None:
+        full = full + offset[None, :]
+    order = np.lexsort((np.tile(np.arange(n), (m, 1)), full), axis=1)[:, :k]
+    best_d, best_i = np.full((m, k), np.inf), np.full((m, k), -1, dtype=np.int64)
+    for s in range(0, n, 64):  # blocks in index order, as the searches read them
+        kernels.scan_rows(
+            None,
+            1,
+            g[:, s : s + 64],
+            qc,
+            rc[s : s + 64],
+            None if offset is None else offset[s : s + 64],
+            s,
+            best_d,
+            best_i,
+        )
+    np.testing.assert_array_equal(best_i, order)
+    np.testing.assert_array_equal(best_d, np.take_along_axis(full, order, axis=1))

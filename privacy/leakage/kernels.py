@@ -1,0 +1,166 @@
+"""Compiled row scans of a GEMM block for the gate's exact nearest-neighbour searches.
+
+Why compiled. A block's GEMM gives the dense part of every squared distance; the wide
+category codes (``+1`` per mismatch) and the tie-breaking offsets come on top. In numpy
+each of those is a pass over the whole float64 block (the code compares, their sum, the
+offsets, the comparison with each row's bound, the gather of the few winners): about
+twice the GEMM's own time on diabetes130. Here one pass reads each entry once, and since
+codes and offsets only *add*, an entry whose dense part is already not below the row's
+current k-th best is skipped without comparing its codes (most entries, once the row's
+list has filled). numpy cannot skip per entry; numba compiles this loop.
+
+Exactness. The value of an entry is ``(g + mismatches) + offset`` in float64, the same
+operations in the same order as the numpy path (:func:`privacy.leakage.distance.add_mismatches`
+then ``+= offset``), so the same numbers are compared. Each row keeps its ``k`` smallest
+``(value, index)`` pairs, sorted: entries are read in increasing reference index, so an
+entry equal to the current k-th best has a higher index and stays out, and an inserted
+entry goes after the equal ones already held. The tests compare with brute force.
+
+Without numba (it is an optional speed-up) :data:`COMPILED` is False and the callers use
+their numpy path, which gives the same lists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:  # pragma: no cover - which branch runs depends on the environment
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+
+def _scan_k(
+    g: np.ndarray,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    offset: np.ndarray,
+    use_offset: bool,
+    base: int,
+    best_d: np.ndarray,
+    best_i: np.ndarray,
+) -> None:
+    """Merge block ``g`` (rows × reference rows, the GEMM's dense squared distances) into
+    each row's sorted k-best lists ``best_d``/``best_i`` (in place; +inf / −1 = empty).
+
+    ``q_codes`` (rows × c) and ``r_codes`` (reference rows × c) are the wide codes, row
+    major; ``base`` is the global index of the block's first reference row, which must
+    exceed every index already in the lists (blocks are scanned in index order)."""
+    m, n = g.shape
+    k = best_d.shape[1]
+    c = q_codes.shape[1]
+    for i in range(m):
+        bound = best_d[i, k - 1]
+        for j in range(n):
+            v = g[i, j]
+            if not v < bound:  # codes and offsets only add: cannot enter
+                continue
+            miss = 0
+            for t in range(c):
+                if q_codes[i, t] != r_codes[j, t]:
+                    miss += 1
+            v = v + np.float64(miss)
+            if use_offset:
+                v = v + offset[j]
+            if not v < bound:
+                continue
+            p = k - 1
+            while p > 0 and best_d[i, p - 1] > v:
+                best_d[i, p] = best_d[i, p - 1]
+                best_i[i, p] = best_i[i, p - 1]
+                p -= 1
+            best_d[i, p] = v
+            best_i[i, p] = base + j
+            bound = best_d[i, k - 1]
+
+
+#: whether the compiled scan is available (tests set it False to run the numpy path)
+COMPILED = numba is not None
+scan_k = (
+    numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(_scan_k)
+    if numba is not None
+    else _scan_k
+)
+
+
+def scan_rows(
+    pool,
+    workers: int,
+    g: np.ndarray,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    offset: np.ndarray | None,
+    base: int,
+    best_d: np.ndarray,
+    best_i: np.ndarray,
+) -> None:
+    """:func:`scan_k` over row slices in parallel (the compiled scan releases the GIL)."""
+    off = offset if offset is not None else np.zeros(1)
+    use = offset is not None
+    if workers < 2 or len(g) < 512 or pool is None:
+        scan_k(g, q_codes, r_codes, off, use, base, best_d, best_i)
+        return
+    cuts = np.linspace(0, len(g), workers + 1).astype(int)
+    list(
+        pool.map(
+            lambda a, b: scan_k(
+                g[a:b], q_codes[a:b], r_codes, off, use, base, best_d[a:b], best_i[a:b]
+            ),
+            cuts[:-1],
+            cuts[1:],
+        )
+    )
+
+
+def _scan_leave_out(
+    g: np.ndarray,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    numeric: np.ndarray,
+    tq_cat: np.ndarray,
+    tr_cat: np.ndarray,
+    tq_num: np.ndarray,
+    tr_num: np.ndarray,
+    inv_tie: float,
+    base: int,
+    best: np.ndarray,
+    index: np.ndarray,
+) -> None:
+    """The strong attacker's block (:mod:`privacy.leakage.leave_one_out`): per secret
+    ``s``, each row's nearest reference row over all columns but ``s``, on the tie grid.
+
+    ``g`` is the GEMM block (dense part), the wide codes add their mismatches, and secret
+    ``s``'s own term is taken off: a code mismatch (``tq_cat[s]``/``tr_cat[s]``) or a
+    squared rank gap over two coordinates (``tq_num[s]``/``tr_num[s]``, rows × 2; a
+    one-coordinate column has zeros in the second). The numbers are those of the numpy
+    path: ``rint(((g + mismatches) − term) · inv_tie)``, the term summed from 0 in
+    coordinate order. ``best``/``index`` (secrets × rows) are updated in place; a strictly
+    smaller value wins, so among equal ones the lowest index (blocks in index order)."""
+    m, n = g.shape
+    c = q_codes.shape[1]
+    n_secrets = numeric.shape[0]
+    for i in range(m):
+        for j in range(n):
+            miss = 0
+            for t in range(c):
+                if q_codes[i, t] != r_codes[j, t]:
+                    miss += 1
+            full = g[i, j] + np.float64(miss)
+            for s in range(n_secrets):
+                if numeric[s]:
+                    d0 = tq_num[s, i, 0] - tr_num[s, j, 0]
+                    d1 = tq_num[s, i, 1] - tr_num[s, j, 1]
+                    term = (0.0 + d0 * d0) + d1 * d1
+                else:
+                    term = 1.0 if tq_cat[s, i] != tr_cat[s, j] else 0.0
+                v = np.rint((full - term) * inv_tie)
+                if v < best[s, i]:
+                    best[s, i] = v
+                    index[s, i] = base + j
+
+
+scan_leave_out = (
+    numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(_scan_leave_out)
+    if numba is not None
+    else _scan_leave_out
+)
