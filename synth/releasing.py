@@ -38,6 +38,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,18 @@ def _check_rows_fit(rows: int | None, columns: int) -> None:
         )
 
 
+@contextmanager
+def _dropping_copy(data_path: Path) -> Iterator[None]:
+    """Remove a compressed input's decompressed copy on the way out (library use: the CLI
+    removes every copy at the end of the command anyway)."""
+    from synth.io.compressed import forget
+
+    try:
+        yield
+    finally:
+        forget(data_path)
+
+
 def run_release(
     data_path: str | Path,
     *,
@@ -231,8 +245,9 @@ def run_release(
     check_budget(epsilon, delta if delta is not None else 1e-6)
     _check_rows(rows)
     _check_out_dir(out_dir, overwrite)
-    # one release at a time into out_dir: a second one fails here, before any work
-    with folder_lock(out_dir):
+    # one release at a time into out_dir: a second one fails here, before any work; a
+    # compressed input's private copy goes when the release returns, however it ends
+    with folder_lock(out_dir), _dropping_copy(data_path):
         data = read_table(data_path)
         _check_rows_fit(rows, data.shape[1])  # before the fit spends minutes
         schema = load_schema(schema_path) if schema_path is not None else None

@@ -105,6 +105,21 @@ def cleanup() -> None:
 atexit.register(cleanup)
 
 
+def forget(path: str | Path) -> None:
+    """Remove the decompressed copy of ``path`` made by this process, if any (a library
+    call such as :func:`synth.release` drops its copy when it returns, not at exit)."""
+    p = Path(path)
+    if p.suffix.lower() not in READABLE:
+        return
+    try:
+        resolved = str(p.resolve())
+    except OSError:
+        return
+    for key in [k for k in _copies if k[0] == resolved]:
+        copy, _ = _copies.pop(key)
+        shutil.rmtree(copy.parent, ignore_errors=True)
+
+
 def _check_name(path: Path, name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix in {".parquet", ".pq"}:

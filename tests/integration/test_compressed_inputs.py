@@ -135,3 +135,19 @@ def test_strip_reads_a_compressed_table(work: Path) -> None:
     data = _save(_frame(50, 6), work / "strip.csv.gz")
     _ok(["strip", str(data), "--schema", str(work / "schema.yaml"), "--out", str(work / "s.csv")])
     assert len(pd.read_csv(work / "s.csv")) == 50
+
+
+def test_the_library_release_drops_its_copy(tmp_path: Path) -> None:
+    """``synth.release`` from Python: the decompressed copy is gone when it returns (not
+    only at interpreter exit)."""
+    import synth
+
+    (tmp_path / "schema.yaml").write_text(SCHEMA)
+    data = _save(_frame(400, 7), tmp_path / "data.csv.bz2")
+    result = synth.release(
+        data, epsilon=1, out_dir=tmp_path / "rel", schema_path=tmp_path / "schema.yaml"
+    )
+    assert result.passed in (True, False)
+    assert not compressed._copies
+    left = compressed._state["dir"]
+    assert left is None or not any(Path(str(left)).rglob("*.csv"))

@@ -214,3 +214,13 @@ def test_the_clean_up_every_command_imports_is_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_forget_drops_one_files_copy(tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.csv.gz", _frame(20))
+    b = _write(tmp_path, "b.csv.bz2", _frame(30))
+    copy_a, copy_b = Path(plan_chunks(a)[0].path), Path(plan_chunks(b)[0].path)
+    compressed.forget(a)
+    assert not copy_a.exists() and copy_b.exists()
+    compressed.forget(tmp_path / "plain.csv")  # not compressed: nothing to do
+    assert len(read_table(a)) == 20  # decompressed again when read again
