@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,6 +164,13 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
         probe = probe.parent
     if not os.access(probe, os.W_OK):
         raise OutputError(f"{probe}: output folder is not writable")
+    temp = Path(tempfile.gettempdir()).resolve()
+    if temp == out_dir.resolve() or out_dir.resolve() in temp.parents:
+        # a compressed input's private copy would be released (or swapped away) with it
+        raise OutputError(
+            f"{out_dir}: the temporary folder ({temp}, TMPDIR) is inside the output folder; "
+            "point TMPDIR elsewhere"
+        )
 
 
 #: bytes per synthetic cell while sampling: the int64 token and the decoded value

@@ -151,3 +151,27 @@ def test_the_library_release_drops_its_copy(tmp_path: Path) -> None:
     assert not compressed._copies
     left = compressed._state["dir"]
     assert left is None or not any(Path(str(left)).rglob("*.csv"))
+
+
+def test_a_temporary_folder_inside_the_output_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decompressed copy is never written inside the release folder: TMPDIR pointing
+    there is refused before any work (exit 5)."""
+    import tempfile
+
+    (tmp_path / "schema.yaml").write_text(SCHEMA)
+    data = _save(_frame(100, 8), tmp_path / "data.csv.gz")
+    out = tmp_path / "rel"
+    (out / "tmp").mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(out / "tmp"))
+    res = runner.invoke(
+        app,
+        [
+            *("release", str(data), "--schema", str(tmp_path / "schema.yaml")),
+            *("--epsilon", "1", "--out", str(out), "--overwrite"),
+        ],
+    )
+    assert res.exit_code == 5, res.output
+    assert "TMPDIR" in res.output and "inside the output folder" in res.output
+    assert list((out / "tmp").iterdir()) == []
