@@ -159,3 +159,15 @@ def test_continuous_column_keeps_its_bounds() -> None:
     x = np.round(rng.normal(50.0, 10.0, 5000), 2)
     shape = _shape(x, 0.0, 128.0, 2)
     assert not shape.discrete and (shape.low, shape.high) == (0.0, 128.0)
+
+
+def test_wide_discrete_column_keeps_its_range() -> None:
+    """A zero-inflated column whose only selected value is 0 (the rest spread thinly over
+    thousands of values) is not narrowed to 0: its non-zero rows still come back."""
+    rng = np.random.default_rng(5)
+    x = np.where(rng.random(20000) < 0.96, 0.0, rng.integers(100, 4000, 20000).astype(float))
+    shape = _shape(x, 0.0, 4096.0, 0, sigma=100.0)  # noisy enough to call it discrete
+    assert shape.discrete and (shape.low, shape.high) == (0.0, 4096.0)
+    codec = shape.codec("loss", bins=64)
+    back = codec.decode(codec.encode(pd.Series(x)), rng).astype(float).to_numpy()
+    assert abs(np.mean(back > 0) - np.mean(x > 0)) < 0.01
