@@ -136,7 +136,9 @@ def chunk_counts(
         sketches.append(distinct_sketch(present, k))
         if col in key_cols:
             keys[str(col)] = KeyCounts.of(present)
-        codes.append(non_numeric(present))
+        # the codes are a set of stripped texts: reading each distinct text once is the
+        # same set (a column of a few hundred values repeated over the chunk's rows)
+        codes.append(non_numeric(pd.Series(present.astype(str).unique(), dtype=object)))
         if col in max_cols:
             top = to_numbers(present).max()
             maxima[str(col)] = None if pd.isna(top) else float(top)

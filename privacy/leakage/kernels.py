@@ -49,17 +49,21 @@ def _scan_k(
     m, n = g.shape
     k = best_d.shape[1]
     c = q_codes.shape[1]
+    below = np.empty(n, dtype=np.int64)
     for i in range(m):
         bound = best_d[i, k - 1]
+        # the entries whose dense part is below the bound, gathered without a branch
+        # (codes and offsets only add: no other entry can enter)
+        count = 0
         for j in range(n):
-            v = g[i, j]
-            if not v < bound:  # codes and offsets only add: cannot enter
-                continue
+            below[count] = j
+            count += g[i, j] < bound
+        for t in range(count):
+            j = below[t]
             miss = 0
-            for t in range(c):
-                if q_codes[i, t] != r_codes[j, t]:
-                    miss += 1
-            v = v + np.float64(miss)
+            for u in range(c):
+                miss += q_codes[i, u] != r_codes[j, u]
+            v = g[i, j] + np.float64(miss)
             if use_offset:
                 v = v + offset[j]
             if not v < bound:
