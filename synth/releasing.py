@@ -53,6 +53,7 @@ from synth.engines.base import Progress, no_progress
 from synth.errors import BudgetError, InputError, OutputError, TooLargeError
 from synth.io import tables
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
+from synth.io.compressed import table_name
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
@@ -357,7 +358,7 @@ def _release(
         # with the steward's schema, column by column.
         chunks = plan_chunks(data_path, SCAN_CHUNK_BYTES)
         result = scan_source(
-            chunks, runner, name=data_path.stem, seed=insecure_seed, progress=progress
+            chunks, runner, name=table_name(data_path), seed=insecure_seed, progress=progress
         )
         scan_dict = result.to_dict()
         scan_note = "run at release time on this table"

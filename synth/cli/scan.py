@@ -115,6 +115,7 @@ def scan(
         chunks, holders = _scan_chunks(data, cluster)  # bad input fails fast
         with connect(cluster) as runner:  # an unknown --cluster too, before the slow imports
             from privacy.chunked_scan import SAMPLE_ROWS, scan_source
+            from synth.io.compressed import table_name
             from synth.schema.io import save_schema
 
             if holders is not None:
@@ -123,7 +124,7 @@ def scan(
                     err.print(f"{data.name}: larger than memory allows; scanning it in chunks")
             with progress_display() as progress:
                 result = scan_source(
-                    chunks, runner, name=data.stem, seed=insecure_seed, progress=progress
+                    chunks, runner, name=table_name(data), seed=insecure_seed, progress=progress
                 )
             method = _scan_method_line(result, runner)
         table = Table(title=f"PII scan of {data.name} ({result.rows} rows)")

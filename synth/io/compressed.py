@@ -73,6 +73,17 @@ def inner_name(path: Path) -> str:
     return path.name[: -len(path.suffix)] if path.suffix else path.name
 
 
+def table_name(path: Path) -> str:
+    """The table's name for a draft schema: the file name without its suffixes of format
+    and compression (``visits.csv.gz`` → ``visits``, ``visits.csv`` → ``visits``).
+
+    >>> table_name(Path("visits.csv.gz")), table_name(Path("visits.parquet"))
+    ('visits', 'visits')
+    """
+    inner = Path(inner_name(path)) if is_compressed(path) else path
+    return inner.stem
+
+
 def limit_bytes() -> int:
     """The most bytes one input may decompress to (``SYNTH_MAX_DECOMPRESSED_GB``)."""
     raw = os.environ.get(LIMIT_ENV)

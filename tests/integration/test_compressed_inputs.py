@@ -85,6 +85,7 @@ def test_scan_reads_a_bzip2_tsv(work: Path) -> None:
     _ok(["scan", str(data), "--json", str(work / "scan.json")])
     found = json.loads((work / "scan.json").read_text())
     assert {c["name"] for c in found["columns"]} == {"sex", "age", "ward"}
+    assert found["schema"]["dataset"]["name"] == "scan"  # not "scan.tsv"
 
 
 def test_fit_read_a_gzip_csv(work: Path) -> None:
