@@ -110,8 +110,9 @@ def _child_values(model: LinkedSynthesizer, child: str) -> tuple[tuple[str, ...]
     if pres is not None:
         return pres.columns, [" | ".join(v) for v in pres.values]
     fitted = model.models[child]
+    own = set(model.schemas[child].names)  # not joined, flag or count columns
     for c, codec in zip(fitted.columns, fitted.codecs, strict=True):
-        if isinstance(codec, CategoricalCodec) and codec.categories and "." not in c.name:
+        if isinstance(codec, CategoricalCodec) and codec.categories and c.name in own:
             return (c.name,), list(codec.categories)
     return (), []
 

@@ -177,13 +177,13 @@ def _deeper(
             orphan += int(totals[i])
             continue
         w = weight[mine] / weight[mine].sum()
-        sizes[mine] = rng.multinomial(int(totals[i]), w)
-        if mask is not None:
-            vals = np.flatnonzero(mask[i])
-            if len(vals):
-                spread = (sizes[mine] + SPREAD_FLOOR) / (sizes[mine] + SPREAD_FLOOR).sum()
-                forced_rows += rng.choice(mine, size=len(vals), p=spread).tolist()
-                forced_values += vals.tolist()
+        vals = np.flatnonzero(mask[i]) if mask is not None else np.zeros(0, dtype=np.int64)
+        # the indicated values' rows first, then the rest: the person's total stays theirs
+        spots = rng.choice(mine, size=len(vals), p=w) if len(vals) else np.zeros(0, np.int64)
+        free = rng.multinomial(max(0, int(totals[i]) - len(vals)), w)
+        sizes[mine] = free + np.bincount(np.searchsorted(mine, spots), minlength=len(mine))
+        forced_rows += spots.tolist()
+        forced_values += vals.tolist()
     child = model.models[table]
     pres = model.presence.get(table)
     if pres is None or mask is None:

@@ -288,3 +288,19 @@ def test_presence_indicators_take_one_aim_round_each_in_the_person_model() -> No
         schemas(), epsilon=8.0, presence={"visits": None}, indicator_rounds=None
     ).fit(data)
     assert "rounds" not in plain.models["patients"].engine_options
+
+
+def test_with_presence_a_grandchild_keeps_rows_per_person_and_its_values() -> None:
+    """The values indicated for a person are placed on their visits first and the rest of
+    the person's rows after, so the rows per person stay the DP histogram's."""
+    from synth.linked_report import children_per_parent, children_per_person, presence_fidelity
+
+    data = tables(1500, seed=3)
+    model = LinkedSynthesizer(schemas(), epsilon=8.0, presence={"visits": None}).fit(data)
+    assert model.presence["labs"].values  # both tests are held by many persons
+    syn = model.sample(seed=0)
+    per = children_per_person(model, data, syn, "labs")
+    assert per["within_bound"]["tvd"] <= 0.1
+    assert presence_fidelity(model, data, syn, "labs")["error_max"] <= 0.1
+    assert children_per_parent(model, data, syn, "labs")["tvd"] <= 0.2
+    assert syn["labs"]["VISIT"].isin(syn["visits"]["Id"]).all()
