@@ -51,7 +51,10 @@ PEERS_PYTHON = Path(os.environ.get("PEERS_PYTHON", "/tmp/peers/bin/python"))
 SECRET = {"adult": "income", "diabetes130": "readmitted"}
 
 
-def real_split(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def real_split(name: str, unit: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """80/20 at random (seed 0): rows, or with ``unit`` (the draft's privacy unit) persons,
+    every row of a person on one side, which is what the gate's person-level null assumes
+    (a row split puts a patient's encounters on both sides)."""
     from synth.io.tables import read_table
 
     if name == "adult":
@@ -60,6 +63,14 @@ def real_split(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         full = pd.concat(parts, ignore_index=True)
     else:
         full = read_table(dpb.data_path(name))
+    if unit is not None:
+        codes, uniq = pd.factorize(full[unit])
+        order = np.random.default_rng(0).permutation(len(uniq))
+        out = np.isin(codes, order[: round(0.2 * len(uniq))])
+        return (
+            full[~out].reset_index(drop=True),
+            full[out].reset_index(drop=True),
+        )
     order = np.random.default_rng(0).permutation(len(full))
     n_ho = round(0.2 * len(full))
     return (
@@ -77,9 +88,16 @@ def draft_of(train: pd.DataFrame, save: Path):
     return scan_source(plan_chunks(path, SCAN_CHUNK_BYTES), name="train").schema
 
 
+#: sets to gate besides the genuine ones (None: all); --cases
+ONLY: set[str] | None = None
+
+
 def gate(case: str, train, holdout, syn, schema, rows: list[dict]) -> dict:
     from privacy.leakage import check_leakage
     from synth.errors import InputError
+
+    if ONLY is not None and not case.startswith("genuine") and case not in ONLY:
+        return {"case": case, "skipped": True}
 
     start = time.perf_counter()
     try:
@@ -104,6 +122,7 @@ def gate(case: str, train, holdout, syn, schema, rows: list[dict]) -> dict:
             "linkability": risk("linkability_risk"),
             "singling_out": risk("singling_out_risk"),
             "power": d["near_copies"]["power"],
+            "near_copy_tests": d["near_copies"]["factors"],
         }
     row["seconds"] = round(time.perf_counter() - start, 2)
     rows.append(row)
@@ -183,10 +202,22 @@ def run(
     save.mkdir(parents=True, exist_ok=True)
     train, holdout = real_split(name)
     draft = draft_of(train, save)
+    if draft.dataset.privacy_unit:  # split the persons instead, and draft that training set
+        train, holdout = real_split(name, draft.dataset.privacy_unit)
+        draft = draft_of(train, save)
     n = n_synthetic or len(holdout)
     nums, cats = numeric_columns(draft), categorical_columns(draft)
     rows: list[dict] = []
     sets: dict[str, pd.DataFrame] = {}
+
+    def keep(key: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Saved as soon as made: a run stopped half-way leaves its sets for --reuse."""
+        as_text(df).to_parquet(save / f"{key}.parquet", index=False)
+        sets[key] = df
+        return df
+
+    keep("train", train)
+    keep("holdout", holdout)
     base = None
     for eps in epsilons:
         for f in range(fits):
@@ -201,7 +232,7 @@ def run(
                 got = {c: model.sample(n, seed=s) for c, s in zip(cases, sample_seeds, strict=True)}
             for case, syn in got.items():
                 gate(case, train, holdout, syn, draft, rows)["fit_s"] = fit_s
-                sets[case] = syn  # every genuine set is saved: a later run may reuse it
+                keep(case, syn)  # every genuine set is saved: a later run may reuse it
                 if base is None:
                     base = syn
     assert base is not None
@@ -209,9 +240,10 @@ def run(
     modelled = [c.name for c in draft.modelled]
     half = len(holdout) // 2
     gate("unseen-real-rows", train, holdout.iloc[:half], holdout.iloc[half:], draft, rows)
-    sets["binned-marginals"] = binned_marginals(train, nums, n, rng)
-    sets["resampled-marginals"] = pd.DataFrame(
-        {c: train[c].to_numpy()[rng.integers(0, len(train), n)] for c in train.columns}
+    keep("binned-marginals", binned_marginals(train, nums, n, rng))
+    keep(
+        "resampled-marginals",
+        pd.DataFrame({c: train[c].to_numpy()[rng.integers(0, len(train), n)] for c in train}),
     )
     for case in ("binned-marginals", "resampled-marginals"):
         gate(case, train, holdout, sets[case], draft, rows)
@@ -229,10 +261,9 @@ def run(
                 src = jitter(src, nums, rng)
             syn = pd.concat([src, base.iloc[k:]], ignore_index=True)[list(base.columns)]
             case = f"{kind}-{share:.1%}".replace(".0%", "%")
-            sets[case] = syn
-            gate(case, train, holdout, syn, draft, rows)
+            gate(case, train, holdout, keep(case, syn), draft, rows)
     boot = train.iloc[rng.integers(0, len(train), n)].reset_index(drop=True)
-    sets["bootstrap"] = boot
+    keep("bootstrap", boot)
     gate("bootstrap", train, holdout, boot, draft, rows)
     renamed = modelled[len(modelled) // 2]
     gate(
@@ -244,8 +275,6 @@ def run(
         rows,
     )
     gate("bootstrap, one column dropped", train, holdout, boot.drop(columns=[renamed]), draft, rows)
-    for key, df in (("train", train), ("holdout", holdout), *sets.items()):
-        as_text(df).to_parquet(save / f"{key}.parquet", index=False)
     return rows
 
 
@@ -373,7 +402,13 @@ def main() -> int:
         help="rows of every synthetic set (default: as many as the holdout, the issue's "
         "shape; `synth release` samples about as many as the training rows)",
     )
+    ap.add_argument(
+        "--cases", default="", help="comma-separated sets to gate besides the genuine ones"
+    )
     a = ap.parse_args()
+    if a.cases:
+        global ONLY
+        ONLY = set(a.cases.split(","))
     save = a.save_dir or Path("/tmp") / f"gate-power-{a.data}"
     rows: list[dict] = []
     if not a.anonymeter_only:

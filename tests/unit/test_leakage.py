@@ -309,8 +309,14 @@ def test_thresholds_override_and_result_is_json(real):
     assert set(data["dcr_quantiles"]) == {"train", "holdout"}
     assert set(data["dcr_quantiles"]["train"]) == {"0.01", "0.05", "0.25", "0.5"}
     share = next(m for m in data["metrics"] if m["name"] == "near_copy_share")
-    assert share["threshold"] == pytest.approx(0.5)
-    assert [f["factor"] for f in data["near_copies"]["factors"]] == [1.0, 2.0, 4.0, 8.0]
+    from privacy.leakage.near_copies import FACTORS, RARE_FACTORS, RARE_VIEW, STRICT_MARGIN
+
+    # the headline test's margin: near_copy_min, or in a strict test a fraction of it
+    assert share["threshold"] in (pytest.approx(0.5), pytest.approx(0.5 * STRICT_MARGIN))
+    assert [(f["view"], f["factor"]) for f in data["near_copies"]["factors"]] == [
+        *(("distance", f) for f in FACTORS),
+        *((RARE_VIEW, f) for f in RARE_FACTORS),
+    ]
     assert {"name", "value", "baseline", "interval", "threshold", "verdict", "explanation"} <= set(
         share
     )
