@@ -29,7 +29,7 @@ from privacy.shapes import (
     postcode_phrase,
 )
 from privacy.value_entities import DIRECT_ENTITIES, _clinical, _direct_values, _text_entities
-from privacy.vocabularies import public_vocabulary, quasi_vocabulary
+from privacy.vocabularies import candidate_vocabulary, public_vocabulary, quasi_vocabulary
 
 SAMPLE_VALUES = 100
 SAMPLE_TEXTS = 200
@@ -97,6 +97,10 @@ def classify(
         vocab = public_vocabulary(values)
         if vocab is not None:
             p = replace(p, vocabulary=tuple(vocab))
+    if inferred == "categorical" and not p.vocabulary:
+        candidates = candidate_vocabulary(values)
+        if candidates is not None:
+            p = replace(p, candidates=tuple(candidates))
     rule = match_header(name, inferred, values, p)
     # a share, not counts: the number of present values (or of distinct values of a key) is
     # the number of rows, which is private under the DP guarantee; few categories are shown
@@ -106,6 +110,11 @@ def classify(
     if p.vocabulary:
         evidence.append(
             f"values are the public vocabulary {'/'.join(p.vocabulary)}: drafted as its domain"
+        )
+    if p.candidates:
+        evidence.append(
+            f"most values are names of a public list ({len(p.candidates)} names): drafted as "
+            "candidate categories, the fit keeps those holding rows (under DP)"
         )
     if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:
         evidence.append(f"shape {p.top_shape} in {p.top_shape_share:.0%} of sampled values")

@@ -6,7 +6,10 @@ fact that shapes the model or the output from the values themselves:
 * no category lists, bounds or decimal places: the fit estimates them under DP and
   charges the ledger (:mod:`synth.domain`). The one exception is a column holding only
   values of a public vocabulary (yes/no, F/M: :mod:`privacy.vocabularies`), which gets
-  the whole vocabulary, whichever of its values occur;
+  the whole vocabulary, whichever of its values occur; and a column most of whose values
+  come from a public list (country names), which gets that list as *candidates*: the fit
+  counts every candidate under DP and keeps those holding rows, and finds the other
+  values by partition selection;
 * ``nullable: true`` on every column (whether a value is missing somewhere is a fact of
   one row; the model learns how often values are missing under DP instead);
 * δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
@@ -64,7 +67,7 @@ def draft_schema(
             format=f.format,
             nullable=True,
             missing_values=f.missing_values,
-            domain=Domain(categories=f.categories) if f.categories else None,
+            domain=_domain(f),
             confidence=f.confidence,
             evidence=f.evidence,
             hipaa=f.hipaa,
@@ -91,3 +94,12 @@ def draft_schema(
         ),
         columns=cols,
     )
+
+
+def _domain(f: Finding) -> Domain | None:
+    """A public vocabulary as the category list, or a public list most values come from
+    (country names) as candidate categories, else nothing (estimated under DP)."""
+    if f.categories:
+        return Domain(categories=f.categories)
+    candidates = f.profile.get("candidates") if f.type == "categorical" else None
+    return Domain(candidates=list(candidates)) if candidates else None

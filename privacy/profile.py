@@ -68,6 +68,9 @@ class Profile:
     codes: tuple[str, ...] = ()
     #: the public vocabulary (yes/no, F/M, ...) that holds every value, if one does
     vocabulary: tuple[str, ...] = ()
+    #: a public list most values come from (country names), spelt as the column spells
+    #: them: the draft's candidate categories (the fit keeps those holding rows, under DP)
+    candidates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

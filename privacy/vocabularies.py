@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from privacy.countries import COUNTRIES
+
 #: US states and DC, names and USPS codes (one string each, split once)
 _STATE_NAMES = (
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|"
@@ -76,6 +78,67 @@ def public_vocabulary(values: Iterable[str]) -> list[str] | None:
         if seen <= set(vocab):
             return list(vocab)
     return None
+
+
+#: public lists a column's values are drafted as *candidates* from (not a complete list: a
+#: value outside is found under DP); each needs this many distinct sampled values in it
+CANDIDATE_VOCABULARIES: tuple[tuple[str, ...], ...] = (COUNTRIES,)
+CANDIDATE_MIN_MATCHES = 3
+#: ... and this share of the column's distinct sampled values
+CANDIDATE_MIN_SHARE = 0.5
+_SEPARATORS = re.compile(r"[\s\-_./,()']+")
+
+
+def spelling_key(value: str) -> str:
+    """A value with case, '&' and separators (space, hyphen, underscore, dot, comma,
+    brackets, apostrophe) normalised, to match spellings of one name.
+
+    >>> spelling_key("Trinidad&Tobago"), spelling_key(" el_SALVADOR ")
+    ('trinidad and tobago', 'el salvador')
+    """
+    text = str(value).lower().replace("&", " and ")
+    return " ".join(w for w in _SEPARATORS.split(text) if w)
+
+
+def candidate_vocabulary(values: Iterable[str]) -> list[str] | None:
+    """The candidate list (a public vocabulary, e.g. country names) that most of the
+    distinct ``values`` come from, spelt in their style, or None.
+
+    The style (word separator, upper or lower case) is read from the values that match;
+    every candidate is spelt the same way, so the list does not tell which were seen.
+
+    >>> c = candidate_vocabulary(["United-States", "Mexico", "Puerto-Rico", "South", "?"])
+    >>> len(c) > 250, "El-Salvador" in c, "South" in c
+    (True, True, False)
+    >>> candidate_vocabulary(["red", "blue", "France"]) is None
+    True
+    """
+    seen = {str(v).strip() for v in values} - {""}
+    if not seen:
+        return None
+    for vocab in CANDIDATE_VOCABULARIES:
+        keys = {spelling_key(v) for v in vocab}
+        hits = [v for v in seen if spelling_key(v) in keys]
+        if len(hits) < CANDIDATE_MIN_MATCHES or len(hits) < CANDIDATE_MIN_SHARE * len(seen):
+            continue
+        return _in_style(vocab, hits)
+    return None
+
+
+def _in_style(vocab: tuple[str, ...], hits: list[str]) -> list[str]:
+    """``vocab`` spelt as ``hits`` are: their commonest word separator and their case."""
+    seps: dict[str, int] = {}
+    for v in hits:
+        for m in re.finditer(r"[A-Za-z0-9]([ \-_]+)[A-Za-z0-9]", v):
+            seps[m.group(1)] = seps.get(m.group(1), 0) + 1
+    sep = max(seps, key=lambda k: seps[k]) if seps else " "
+    letters = "".join(ch for v in hits for ch in v if ch.isalpha())
+    case = str.upper if letters.isupper() else str.lower if letters.islower() else None
+    out: dict[str, None] = {}
+    for name in vocab:
+        word = sep.join(w for w in _SEPARATORS.split(name.replace("&", " and ")) if w)
+        out[case(word) if case else word] = None
+    return list(out)
 
 
 #: titles and salutations (lower case, no dot): a salutation column's values, and the words

@@ -121,6 +121,54 @@ def select_categories(
     return DPCategories(sorted(keep), tau, sigma, len(counts))
 
 
+#: a public candidate is kept when its noisy count clears this many noise s.d.: an empty
+#: one is kept with probability 16 % at 1.0, and then the marginal engines' compression
+#: (values below 3σ of their own 1-way noise share a group, drawn in proportion to their
+#: noisy count above σ) seldom emits it, while a candidate holding a few dozen rows stays
+CANDIDATE_Z = 1.0
+
+
+def select_with_candidates(
+    counts: pd.Series,
+    candidates: list[str],
+    *,
+    ledger: PrivacyLedger,
+    sigma: float,
+    delta: float,
+    rng: np.random.Generator,
+    column: str,
+) -> DPCategories:
+    """Categories from a public candidate list plus DP partition selection of the rest.
+
+    One Gaussian mechanism over the counts of every candidate (present or not: the list
+    is public, so an absent candidate is counted too) and of every other value seen (each
+    row adds 1 to one count). A candidate needs no partition selection (whether it is kept
+    is post-processing of a public list's noisy counts): it is kept when its noisy count
+    clears ``CANDIDATE_Z·σ``; a value outside the list must clear the partition-selection
+    threshold ``τ`` (δ-calibrated, as :func:`select_categories`).
+    """
+    public = list(dict.fromkeys(str(c) for c in candidates))
+    counts = counts.copy()
+    counts.index = counts.index.astype(str)
+    others = counts[~counts.index.isin(public)]
+    tau = threshold_for(sigma, delta, ledger.rows_per_unit)
+    ledger.charge_gaussian(
+        "category set (public candidates and partition selection)",
+        column,
+        sigma=sigma,
+        delta=delta,
+        details={"threshold": round(tau, 3), "candidates": len(public)},
+    )
+    listed = counts.reindex(public, fill_value=0).sort_index()
+    tau_c = CANDIDATE_Z * sigma
+    noisy_c = listed.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(listed))
+    others = others.sort_index()
+    noisy_o = others.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(others))
+    keep = [str(c) for c, n in zip(listed.index, noisy_c, strict=True) if n >= tau_c]
+    keep += [str(c) for c, n in zip(others.index, noisy_o, strict=True) if n >= tau]
+    return DPCategories(sorted(keep), tau, sigma, len(counts))
+
+
 def _partition_selection(
     counts: pd.Series,
     purpose: str,

@@ -20,6 +20,7 @@ from synth.domain import (
     noisy_histogram,
     select_categories,
     select_values,
+    select_with_candidates,
 )
 from synth.encoding import (
     MAX_NUMERIC_BINS,
@@ -106,6 +107,16 @@ def build_codecs(
         if col.type == ColumnType.CATEGORICAL:
             if public:
                 cats = list(dom.categories)  # type: ignore[union-attr, arg-type]
+            elif dom is not None and dom.candidates:
+                sel = select_with_candidates(
+                    counts.categories[col.name],
+                    list(dom.candidates),
+                    ledger=ledger,
+                    sigma=sigma,
+                    delta=part_delta,
+                    rng=rng,
+                    column=col.name,
+                )
             else:
                 sel = select_categories(
                     counts=counts.categories[col.name],
@@ -115,6 +126,7 @@ def build_codecs(
                     rng=rng,
                     column=col.name,
                 )
+            if not public:
                 cats = sel.categories
                 if len(cats) > MAX_CATEGORIES:
                     raise InputError(

@@ -67,6 +67,12 @@ class Domain(_Frozen):
     categories: list[str] | None = Field(
         default=None, description="Complete list of allowed category values."
     )
+    candidates: list[str] | None = Field(
+        default=None,
+        description="Public values a categorical column may hold (e.g. country names), not a "
+        "complete list: the fit counts every candidate under DP and keeps those whose noisy "
+        "count shows rows, and finds any other value by DP partition selection.",
+    )
     min: float | date | datetime | None = Field(default=None, description="Lower bound.")
     max: float | date | datetime | None = Field(default=None, description="Upper bound.")
     precision: int | None = Field(
@@ -83,6 +89,13 @@ class Domain(_Frozen):
                 raise ValueError("categories must not be empty")
             if len(set(self.categories)) != len(self.categories):
                 raise ValueError("categories contain duplicates")
+        if self.candidates is not None:
+            if self.categories is not None:
+                raise ValueError("give categories (complete) or candidates (partial), not both")
+            if len(self.candidates) == 0:
+                raise ValueError("candidates must not be empty")
+            if len(set(self.candidates)) != len(self.candidates):
+                raise ValueError("candidates contain duplicates")
         if (self.min is None) != (self.max is None):
             raise ValueError("give both min and max, or neither")
         if self.min is not None and self.max is not None:
@@ -152,6 +165,12 @@ class Column(_Frozen):
             and self.type != ColumnType.CATEGORICAL
         ):
             raise ValueError("a category list is only valid for categorical columns")
+        if (
+            self.domain is not None
+            and self.domain.candidates is not None
+            and self.type != ColumnType.CATEGORICAL
+        ):
+            raise ValueError("candidate categories are only valid for categorical columns")
         return self
 
     @property

@@ -107,3 +107,36 @@ def test_small_table_bounds_are_found_near_the_data_and_never_decades_away() -> 
         lo, hi = epoch + pd.Timedelta(days=b.low), epoch + pd.Timedelta(days=b.high)
         assert pd.Timestamp("2020-01-01") <= lo and hi <= pd.Timestamp("2026-01-01"), (seed, lo, hi)
         assert np.mean((days >= b.low) & (days < b.high)) >= 0.9, (seed, lo, hi)
+
+
+def test_public_candidates_need_no_partition_selection() -> None:
+    """A candidate holding a few rows is kept well below the partition-selection threshold
+    (a value outside the list with as many rows rarely is); an absent candidate is kept at
+    the rate noise alone clears ``CANDIDATE_Z·σ``; one person's value never is."""
+    from scipy.stats import norm
+
+    from synth.domain import CANDIDATE_Z, select_with_candidates, threshold_for
+
+    sigma, delta, fits = 4.0, 1e-7, 200
+    counts = pd.Series({"Aland": 16, "Bora": 500, "offlist-16": 16, "one": 1, "many": 400})
+    candidates = ["Aland", "Bora"] + [f"empty-{i}" for i in range(200)]
+    assert threshold_for(sigma, delta) - sigma > 16
+    kept = {"Aland": 0, "offlist-16": 0, "empty": 0}
+    for seed in range(fits):
+        led = PrivacyLedger(10, 1e-5)
+        sel = select_with_candidates(
+            counts,
+            candidates,
+            ledger=led,
+            sigma=sigma,
+            delta=delta,
+            rng=np.random.default_rng(seed),
+            column="c",
+        )
+        assert {"Bora", "many"} <= set(sel.categories) and "one" not in sel.categories
+        kept["Aland"] += "Aland" in sel.categories
+        kept["offlist-16"] += "offlist-16" in sel.categories
+        kept["empty"] += sum(c.startswith("empty-") for c in sel.categories)
+        assert len(led.charges) == 1 and led.charges[0].delta == delta
+    assert kept["Aland"] / fits > 0.7 and kept["offlist-16"] / fits < 0.25
+    assert kept["empty"] / (fits * 200) < 1.5 * norm.sf(CANDIDATE_Z)

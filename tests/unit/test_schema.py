@@ -96,3 +96,21 @@ def test_round_trip() -> None:
 
     again = parse_schema(yaml.safe_load(dump_schema(s)))
     assert again == s
+
+
+def test_candidate_categories_are_partial_and_categorical_only() -> None:
+    from pydantic import ValidationError
+
+    from synth.schema.model import Column, Domain
+
+    col = Column(name="country", type="categorical", domain=Domain(candidates=["France", "Peru"]))
+    assert col.domain.candidates == ["France", "Peru"] and col.domain.categories is None
+    for bad in (
+        {"categories": ["a"], "candidates": ["b"]},
+        {"candidates": []},
+        {"candidates": ["a", "a"]},
+    ):
+        with pytest.raises(ValidationError):
+            Domain(**bad)
+    with pytest.raises(ValidationError):
+        Column(name="n", type="numerical", domain=Domain(candidates=["1"]))
