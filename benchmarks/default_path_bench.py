@@ -18,7 +18,8 @@ report's point-aware bins (``synth.report.binning``: a value holding ≥ 1/10 of
 rows is a bin of its own, the rest is cut at deciles), the zero shares of Adult's
 capital-gain/-loss, TSTR AUC on Adult's test split, and, per numeric column of the draft,
 the largest share error over values holding ≥ 1 % of real rows and the share of output
-rows whose value never occurs in the real column.
+rows whose value never occurs in the real column; per categorical column, the share of
+output rows whose category never occurs in the real column (where not 0).
 """
 
 from __future__ import annotations
@@ -167,6 +168,22 @@ def heavy_values(real: pd.DataFrame, syn: pd.DataFrame, numeric: list[str]) -> d
     return out
 
 
+def unseen_categories(real: pd.DataFrame, syn: pd.DataFrame, numeric: list[str]) -> dict:
+    """Per categorical column where it is not 0: the share of output rows whose value never
+    occurs in the real column (a public candidate list's names that no row holds, kept by
+    noise and emitted)."""
+    out = {}
+    for c in real.columns:
+        if c in numeric:
+            continue
+        seen = set(real[c].dropna().astype(str))
+        s = syn[c].dropna().astype(str)
+        share = float((~s.isin(seen)).sum() / max(1, len(syn)))
+        if share > 0:
+            out[c] = round(share, 4)
+    return out
+
+
 def score(name: str, path: Path, numeric: list[str] | None = None) -> dict:
     from synth.io.tables import read_table
 
@@ -185,6 +202,7 @@ def score(name: str, path: Path, numeric: list[str] | None = None) -> dict:
         "rows": len(syn),
         "tvd_2way": round(mean_tvd_2way(real, syn, numeric), 4),
         "heavy_values": heavy_values(real, syn, numeric),
+        "unseen_categories": unseen_categories(real, syn, numeric),
     }
     if name == "adult":
         _train, test = ab.load()
