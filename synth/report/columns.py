@@ -18,7 +18,8 @@ for, and labelled by quantile rank ("p10–p20"), never by value
 (:mod:`synth.report.binning`).
 
 A category is labelled by its name only when the name is public or paid for: declared in
-the schema's domain (by the steward, or drafted from a public vocabulary and kept), or
+the schema's domain (a complete list or public candidates, by the steward or drafted from
+a public vocabulary and kept), or
 selected under DP by the fitted model (its codec's categories). Any other category is a
 value only the real rows hold — a rare diagnosis, a one-person ward — and is labelled
 neutrally by its rank among the real categories ("category 7"), as are all categories of
@@ -180,8 +181,10 @@ def public_categories(gcol: Column, codec: dict[str, Any] | None) -> frozenset[s
     (public) and the fitted model's categories (DP-selected or declared); never a name
     read from the real rows alone."""
     names: set[str] = set()
-    if gcol.domain is not None and gcol.domain.categories:
-        names.update(str(c) for c in gcol.domain.categories)
+    if gcol.domain is not None:
+        # a complete list, or a public candidate list (a vocabulary the schema declares)
+        for listed in (gcol.domain.categories, getattr(gcol.domain, "candidates", None)):
+            names.update(str(c) for c in listed or [])
     if codec is not None and codec.get("kind") == "categorical":
         names.update(str(c) for c in codec.get("categories") or [])
     return frozenset(names)

@@ -529,6 +529,20 @@ def test_only_public_or_dp_selected_category_names_are_printed(
     paid = labels(codecs)["ward"]
     assert paid[:2] == ["north", "south"] and "rare-ward" not in paid and "west" not in paid
     assert {x for x in paid[2:-2]} == {"category 3", "category 4", "category 5"}
+    # a public candidate list (a vocabulary the schema declares) is public too
+    listed = SCHEMA["columns"]
+    with_candidates = parse_schema(
+        {
+            **SCHEMA,
+            "columns": [
+                {**c, "domain": {"candidates": ["east", "atlantis"]}} if c["name"] == "ward" else c
+                for c in listed
+            ],
+        }
+    )
+    cols, _ = prepare(train, syn, with_candidates, tables["holdout"], None)
+    ward = next(c for c in cols if c.name == "ward")
+    assert "east" in ward.labels and "north" not in ward.labels and "rare-ward" not in ward.labels
     # the whole report: the rare name nowhere, the counts of names shown per column
     syn = syn.copy()
     syn["ward"] = np.where(np.arange(len(syn)) % 3 == 0, "rare-ward", syn["ward"])  # moved
