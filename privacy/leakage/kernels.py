@@ -78,13 +78,90 @@ def _scan_k(
             bound = best_d[i, k - 1]
 
 
+def _scan_k32(
+    g: np.ndarray,
+    margin: np.ndarray,
+    q_dense: np.ndarray,
+    r_dense: np.ndarray,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    offset: np.ndarray,
+    use_offset: bool,
+    base: int,
+    best_d: np.ndarray,
+    best_i: np.ndarray,
+) -> None:
+    """:func:`_scan_k` on a float32 GEMM block, keyed by exact distances.
+
+    ``g`` holds the dense squared distances from a float32 GEMM, each within
+    ``margin[i]`` of the true one (:func:`float32_margin`). An entry is skipped only when
+    even ``g − margin`` is not below the row's k-th best; the others have their wide codes
+    compared, and those still within the margin get their dense part summed directly in
+    float64, ``Σ (q − r)²`` (the value :func:`~privacy.leakage.distance.exact_sq`
+    reports), which is what the lists hold and order by. So the float32 block only
+    *selects*, with a rigorous bound, and the lists are the k smallest exact
+    ``(distance + offset, index)`` pairs."""
+    m, n = g.shape
+    k = best_d.shape[1]
+    c = q_codes.shape[1]
+    w = q_dense.shape[1]
+    below = np.empty(n, dtype=np.int64)
+    for i in range(m):
+        bound = best_d[i, k - 1]
+        reach = bound + margin[i]
+        count = 0
+        for j in range(n):
+            below[count] = j
+            count += g[i, j] < reach
+        for t in range(count):
+            j = below[t]
+            miss = 0
+            for u in range(c):
+                miss += q_codes[i, u] != r_codes[j, u]
+            extra = np.float64(miss)
+            if use_offset:
+                extra = extra + offset[j]
+            if not np.float64(g[i, j]) + extra < reach:
+                continue
+            d = 0.0
+            for u in range(w):
+                x = q_dense[i, u] - r_dense[j, u]
+                d += x * x
+            v = d + np.float64(miss)
+            if use_offset:
+                v = v + offset[j]
+            if not v < bound:
+                continue
+            p = k - 1
+            while p > 0 and best_d[i, p - 1] > v:
+                best_d[i, p] = best_d[i, p - 1]
+                best_i[i, p] = best_i[i, p - 1]
+                p -= 1
+            best_d[i, p] = v
+            best_i[i, p] = base + j
+            bound = best_d[i, k - 1]
+            reach = bound + margin[i]
+
+
+def float32_margin(qa: np.ndarray, ra: np.ndarray) -> np.ndarray:
+    """Per query row, a bound on ``|fl32(qa·ra) − qa·ra|`` over the reference rows ``ra``.
+
+    The inputs rounded to float32 and any float32 summation order of ``K`` products err
+    by at most ``γ_{K+2} Σ |qa_t||ra_t| ≤ γ_{K+2} ‖qa‖ ‖ra‖`` with ``γ_n = nu/(1 − nu)``,
+    ``u = 2⁻²⁴`` (Higham, *Accuracy and Stability*, §3.1); twice that, plus 1e-9 for the
+    float64 sums, is the margin."""
+    n = qa.shape[1] + 2
+    u = 2.0**-24
+    gamma = n * u / (1.0 - n * u)
+    r_max = float(np.sqrt(np.einsum("ij,ij->i", ra, ra).max())) if len(ra) else 0.0
+    return 2.0 * gamma * np.sqrt(np.einsum("ij,ij->i", qa, qa)) * r_max + 1e-9
+
+
 #: whether the compiled scan is available (tests set it False to run the numpy path)
 COMPILED = numba is not None
-scan_k = (
-    numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(_scan_k)
-    if numba is not None
-    else _scan_k
-)
+_jit = numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy") if numba else None
+scan_k = _jit(_scan_k) if _jit is not None else _scan_k
+scan_k32 = _jit(_scan_k32) if _jit is not None else _scan_k32
 
 
 def scan_rows(
@@ -163,8 +240,35 @@ def _scan_leave_out(
                     index[s, i] = base + j
 
 
-scan_leave_out = (
-    numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(_scan_leave_out)
-    if numba is not None
-    else _scan_leave_out
-)
+scan_leave_out = _jit(_scan_leave_out) if _jit is not None else _scan_leave_out
+
+
+def scan_rows32(
+    pool,
+    workers: int,
+    g: np.ndarray,
+    margin: np.ndarray,
+    q_dense: np.ndarray,
+    r_dense: np.ndarray,
+    q_codes: np.ndarray,
+    r_codes: np.ndarray,
+    offset: np.ndarray | None,
+    base: int,
+    best_d: np.ndarray,
+    best_i: np.ndarray,
+) -> None:
+    """:func:`scan_k32` over row slices in parallel (the compiled scan releases the GIL)."""
+    off = offset if offset is not None else np.zeros(1)
+    use = offset is not None
+
+    def run(a: int, b: int) -> None:
+        scan_k32(
+            g[a:b], margin[a:b], q_dense[a:b], r_dense, q_codes[a:b], r_codes, off, use,
+            base, best_d[a:b], best_i[a:b],
+        )  # fmt: skip
+
+    if workers < 2 or len(g) < 512 or pool is None:
+        run(0, len(g))
+        return
+    cuts = np.linspace(0, len(g), workers + 1).astype(int)
+    list(pool.map(run, cuts[:-1], cuts[1:]))

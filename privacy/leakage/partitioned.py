@@ -140,28 +140,32 @@ class Layout:
         return sum(c.nbytes for c in self.columns)
 
     def encode(self, arrays: Sequence[np.ndarray]) -> Encoded:
-        """Coordinates of the rows whose per-column arrays are ``arrays`` (all columns)."""
+        """Coordinates of the rows whose per-column arrays are ``arrays`` (all columns),
+        written straight into one array (no per-column blocks joined afterwards)."""
         n = len(arrays[self.columns[0].index]) if self.columns else 0
-        dense: list[np.ndarray] = []
+        widths = [
+            (1 + c.missing) if c.ranks is not None else (0 if c.slot is None else c.width)
+            for c in self.columns
+        ]
+        d = np.zeros((n, sum(widths)))
         codes: list[np.ndarray] = []
-        for c in self.columns:
+        at = 0
+        for c, w in zip(self.columns, widths, strict=True):
             x = arrays[c.index]
             if c.ranks is not None:
                 miss = np.isnan(x)
                 rank = c.ranks.ranks(x)
                 rank[miss] = 0.0
-                dense.append(rank[:, None])
+                d[:, at] = rank
                 if c.missing:
-                    dense.append(miss.astype(float)[:, None])
+                    d[:, at + 1] = miss
             elif c.slot is None:
                 codes.append(x.astype(np.int64))
             else:
-                block = np.zeros((n, c.width))
-                block[np.arange(n), c.slot[x]] = ONE_HOT
-                dense.append(block)
-        d = np.hstack(dense) if dense else np.zeros((n, 0))
+                d[np.arange(n), at + c.slot[x]] = ONE_HOT
+            at += w
         k = np.column_stack(codes) if codes else np.zeros((n, 0), dtype=np.int64)
-        return Encoded(np.ascontiguousarray(d), np.ascontiguousarray(k))
+        return Encoded(d, np.ascontiguousarray(k))
 
 
 def _slots(query: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray | None, int]:

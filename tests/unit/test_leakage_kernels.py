@@ -96,3 +96,30 @@ def test_leaving_out_same_as_numpy(
     )
     for s in secrets:
         np.testing.assert_array_equal(got[s], want[s])
+
+
+def test_nearest_k_ties_go_to_the_lower_index_without_offsets() -> None:
+    """The compiled search orders by exact distance then index: on whole-number
+    coordinates (exact sums, ties everywhere) it is the brute force, index for index."""
+    rng = np.random.default_rng(4)
+    q = Encoded(rng.integers(0, 3, (200, 5)).astype(float), rng.integers(0, 3, (200, 2)))
+    r = Encoded(rng.integers(0, 3, (150, 5)).astype(float), rng.integers(0, 3, (150, 2)))
+    sq = ((q.dense[:, None, :] - r.dense[None, :, :]) ** 2).sum(axis=2)
+    sq += (q.codes[:, None, :] != r.codes[None, :, :]).sum(axis=2)
+    order = np.lexsort((np.tile(np.arange(150), (200, 1)), sq), axis=1)[:, :8]
+    for block_rows in (7, 4096):
+        d, i = nearest_k(q, r, 8, block_rows=block_rows)
+        np.testing.assert_array_equal(i, order)
+        np.testing.assert_array_equal(d, np.take_along_axis(sq, order, axis=1))
+
+
+def test_float32_margin_bounds_the_float32_gemm() -> None:
+    rng = np.random.default_rng(8)
+    qa = rng.normal(0, 3, (300, 150)) * rng.random((300, 1)) * 4
+    ra = rng.normal(0, 3, (400, 150))
+    exact = qa @ ra.T  # float64: its own error is ~1e-13, far inside the margin
+    f32 = (qa.astype(np.float32) @ ra.astype(np.float32).T).astype(np.float64)
+    margin = kernels.float32_margin(qa, ra)
+    err = np.abs(f32 - exact).max(axis=1)
+    assert (err < margin).all()
+    assert (err > margin / 1e4).any()  # and it is not absurdly loose
