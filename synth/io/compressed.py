@@ -4,14 +4,16 @@ read by decompressing them once into a private temporary file.
 Why a file and not a stream: the passes over the rows (:mod:`synth.io.chunks`) find the
 record ends once and then seek to byte ranges, from this process or from a worker; a
 compressed stream cannot seek. So the first reader of a compressed path decompresses it
-into ``<tmp>/synth-input-XXXX/<inner name>`` and every later reader in the process (the
-release reads, scans and hashes the same input) gets that copy:
+into ``<tmp>/synth-input-XXXX/<a folder per copy>/<inner name>`` and every later reader
+in the process (the release reads, scans and hashes the same input) gets that copy:
 
 * the folder is made by :func:`tempfile.mkdtemp` (mode 0700) and the file is created
   0600, in the system's temporary folder (``TMPDIR``), never next to the outputs;
 * it is removed when the command ends (:func:`cleanup`, called by the CLI on success,
-  error, Ctrl-C and SIGTERM) and at interpreter exit (``atexit``) for library use; a
-  SIGKILL can leave it, as it would leave any temporary file;
+  error, Ctrl-C and SIGTERM), when :func:`synth.release` returns (:func:`forget`), and at
+  interpreter exit (``atexit``) for other library use; a SIGKILL can leave it, as it
+  would leave any temporary file; ``synth release`` refuses a ``TMPDIR`` inside its
+  output folder;
 * decompression stops at a size limit (:data:`DEFAULT_LIMIT_GB` GiB, or
   ``SYNTH_MAX_DECOMPRESSED_GB``; lower when the temporary folder has less space free), so
   a decompression bomb ends in a clear error, not a full disk;
