@@ -176,3 +176,16 @@ def test_a_temporary_folder_inside_the_output_folder_is_refused(
     assert res.exit_code == 5, res.output
     assert "TMPDIR" in res.output and "inside the output folder" in res.output
     assert list((out / "tmp").iterdir()) == []
+
+
+def test_a_local_cluster_reads_the_decompressed_copy(work: Path) -> None:
+    """``--cluster local``: the workers (other processes) load their chunks from the
+    private copy, and the scan equals the in-process one."""
+    data = _save(_frame(300, 9), work / "cluster.csv.gz")
+    found = {}
+    for how, extra in (("here", []), ("local", ["--cluster", "local"])):
+        js = work / f"cluster-{how}.json"
+        _ok(["scan", str(data), "--insecure-seed", "1", "--json", str(js), *extra])
+        found[how] = json.loads(js.read_text())
+    assert found["local"]["rows"] == found["here"]["rows"] == 300
+    assert found["local"]["schema"] == found["here"]["schema"]
