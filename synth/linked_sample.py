@@ -10,12 +10,13 @@ each linked table, parents before children (post-processing of the DP models, no
   share of persons with rows), and each of them is given at least one parent row; the
   person's number of rows comes from the deeper table's own DP rows-per-person model
   (the person is its privacy unit), and the rows are spread over the person's
-  synthetic parent rows in proportion to the count each parent row carries in the
-  parent model (``conditions#rows``, learnt jointly with the encounter's class etc.)
-  plus :data:`SPREAD_FLOOR`. Each row is drawn given its person's values and its parent
-  row's given columns; a value indicated for the person goes to one of its parent rows
-  (chosen likewise). A person without parent rows would hold no deeper rows (counted as
-  ``no_parent`` in ``sample_stats``; the parent rows given above make it rare).
+  synthetic parent rows in proportion (:func:`apportion`) to the count each parent
+  row carries in the parent model (``conditions#rows``, learnt jointly with the
+  encounter's class etc.) plus :data:`SPREAD_FLOOR`. Each row is drawn given its
+  person's values and its parent row's given columns; a value indicated for the
+  person goes to one of its parent rows (chosen likewise). A person without parent
+  rows would hold no deeper rows (counted as ``no_parent`` in ``sample_stats``; the
+  parent rows given above make it rare).
 
 Why the total per person from the deeper table's own histogram (ranked so that persons whose
 parent rows expect more rows get the larger totals) and not the sum of the
@@ -180,7 +181,7 @@ def _deeper(
         vals = np.flatnonzero(mask[i]) if mask is not None else np.zeros(0, dtype=np.int64)
         # the indicated values' rows first, then the rest: the person's total stays theirs
         spots = rng.choice(mine, size=len(vals), p=w) if len(vals) else np.zeros(0, np.int64)
-        free = rng.multinomial(max(0, int(totals[i]) - len(vals)), w)
+        free = apportion(max(0, int(totals[i]) - len(vals)), w, rng)
         sizes[mine] = free + np.bincount(np.searchsorted(mine, spots), minlength=len(mine))
         forced_rows += spots.tolist()
         forced_values += vals.tolist()
@@ -200,6 +201,27 @@ def _deeper(
         )
     model.sample_stats[table] = {**stats, "no_parent": orphan}
     return frame, owner_person[owner], owner
+
+
+def apportion(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``total`` rows shared in proportion to ``weights`` (summing to 1): each share's
+    whole part, the rest to shares drawn by their fractional parts (largest remainder,
+    at random). Unlike a multinomial draw it keeps each parent row near its modelled
+    count when the person's total matches them.
+
+    >>> apportion(4, np.array([0.5, 0.25, 0.25]), np.random.default_rng(0)).tolist()
+    [2, 1, 1]
+    >>> int(apportion(5, np.array([0.5, 0.3, 0.2]), np.random.default_rng(0)).sum())
+    5
+    """
+    exact = total * np.asarray(weights, dtype=float)
+    out = np.floor(exact).astype(np.int64)
+    rest = int(total - out.sum())
+    if rest > 0:
+        frac = exact - out
+        pick = rng.choice(len(out), size=rest, replace=False, p=frac / frac.sum())
+        out[pick] += 1
+    return out
 
 
 def coupled(
@@ -227,4 +249,4 @@ def coupled(
     return out
 
 
-__all__ = ["SPREAD_FLOOR", "coupled", "sample_linked"]
+__all__ = ["SPREAD_FLOOR", "apportion", "coupled", "sample_linked"]
