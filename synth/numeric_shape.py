@@ -135,15 +135,6 @@ def numeric_shape(
     noise = 2.0 * sigma * np.sqrt(max(1, int(possible.sum())))
     discrete = len(values) > 0 and unexplained <= DISCRETE_SLACK * weights.sum() + noise
     keep = rest[np.argsort(values[rest])]
-    if discrete and precision is not None and value_count(low, high, precision) <= EXACT_VALUES:
-        # a discrete column coded value by value spans its selected values (post-processing):
-        # the bounds' grid overshoots (an integer code 1-16 read as [1, 19.03)), and the
-        # extra empty values made the marginal engines pair neighbouring codes into one
-        # group (Adult's education-num then lost its one-to-one tie to education). Not a
-        # wide range: there the unselected values are many (a zero-inflated loss column
-        # with only 0 selected would collapse to 0)
-        kept = values[np.r_[top, keep]]
-        low, high = float(kept.min()), float(kept.max())
     return NumericShape(
         low=float(low),
         high=float(high),

@@ -87,3 +87,15 @@ def test_state_dict_round_trip_and_shape_check(aware) -> None:
     broken["edge_0001"] = np.ones((5, 5))
     with pytest.raises(ValueError, match="wrong shape"):
         create_engine("mst", [2, 2, 3, 2], **config["options"]).load_state_dict(config, broken)
+
+
+def test_code_column_of_a_few_dozen_values_is_not_paired() -> None:
+    """Ordered tokens are grouped for density only beyond twice the group budget: a 19-value
+    code on 32k rows keeps every value (pairing neighbours broke Adult's education-num tie
+    to education), a 75-value age is still grouped."""
+    from synth.engines.marginal import MSTEngine
+
+    y19 = np.full(20, 32_000 / 20)
+    assert (MSTEngine._mapping(y19, 5.0, 19) == np.arange(20)).all()
+    y76 = np.full(77, 32_000 / 77)
+    assert MSTEngine._mapping(y76, 5.0, 76).max() + 1 < 30

@@ -141,19 +141,6 @@ def test_codes_beside_numbers_write_to_parquet_and_csv(tmp_path) -> None:
     assert frame["x"].tolist()[0] == 1  # the caller's frame is left as it was
 
 
-def test_discrete_column_range_is_its_selected_values() -> None:
-    """A code 1-16 whose DP bounds overshoot to a grid edge (19.03) is coded over 1-16 only:
-    the empty values above would have made the marginal engines group neighbouring codes."""
-    rng = np.random.default_rng(3)
-    x = rng.choice(np.arange(1, 17), 8000).astype(float)
-    shape = _shape(x, 1.0, 19.027, 0)
-    assert shape.discrete and (shape.low, shape.high) == (1.0, 16.0)
-    codec = shape.codec("level", bins=256)
-    assert codec.exact and codec.n_bins == 16
-    back = codec.decode(codec.encode(pd.Series(x)), rng).astype(float)
-    assert (back == x).all()
-
-
 def test_continuous_column_keeps_its_bounds() -> None:
     rng = np.random.default_rng(4)
     x = np.round(rng.normal(50.0, 10.0, 5000), 2)
