@@ -108,3 +108,28 @@ def test_one_cell_copies_of_rare_values_are_blocked_and_honest_output_passes():
     assert near.verdict == "block", near.explanation
     views = {f["view"] for f in result.near_copies["factors"]}
     assert views == {"distance", "rare values"}
+
+
+def test_copies_jittered_next_to_a_point_mass_are_blocked():
+    # half the rows work 40 hours: a 1 % jitter (40 → 40.4) moves the rank by a quarter;
+    # snapped, the copy sits next to its source again. A regression test: on this invented
+    # table the copies also stand out unsnapped (its honest rows have no near twins); the
+    # snapping's effect is measured on Adult (BENCHMARKS.md, "Gate power")
+    def with_hours(df, seed):
+        rng = np.random.default_rng(seed)
+        hours = np.where(rng.random(len(df)) < 0.5, 40, rng.integers(10, 80, len(df)))
+        return df.assign(hours=hours.astype(float))
+
+    people = with_hours(make_people(6000, seed=1), 1)
+    train, holdout = people.iloc[:4500].reset_index(drop=True), people.iloc[4500:]
+    holdout = holdout.reset_index(drop=True)
+    honest = with_hours(make_people(3000, seed=99), 99)
+    rng = np.random.default_rng(4)
+    k = 150  # 5 % of the rows
+    copies = train.iloc[rng.choice(len(train), k, replace=False)].reset_index(drop=True)
+    for col in ("age", "income", "bmi", "hours"):
+        copies[col] = np.round(copies[col] * (1 + rng.choice([-0.01, 0.01], k)), 2)
+    leaky = pd.concat([honest.iloc[k:], copies], ignore_index=True)
+    result = check_leakage(train, holdout, leaky, thresholds=GateThresholds(), seed=5)
+    near = next(m for m in result.metrics if m.name == "near_copy_share")
+    assert near.verdict == "block", near.explanation
