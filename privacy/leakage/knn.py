@@ -141,7 +141,9 @@ def nearest_k(
     # exact distances of the winners, then the final order
     for c in range(k):
         have = out_i[:, c] >= 0
-        if have.any():
+        if have.all():  # the usual case: no copy of the query rows
+            out_d[:, c] = exact_sq(q, r, out_i[:, c])
+        elif have.any():
             sub = Encoded(q.dense[have], q.codes[have])
             out_d[have, c] = exact_sq(sub, r, out_i[have, c])
     return top_sorted(out_d, out_i, k, offset)
