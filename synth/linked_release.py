@@ -50,6 +50,7 @@ import pandas as pd
 from synth.engines.base import Progress, no_progress
 from synth.errors import InputError, OutputError, SchemaError
 from synth.io.atomic import atomic_write_text, folder_lock, staged_directory
+from synth.io.compressed import inner_name, is_compressed, table_name
 from synth.io.tables import read_table, write_table
 from synth.linked import LinkedSynthesizer
 from synth.linked_gate import JOINED, check_joined
@@ -64,6 +65,7 @@ from synth.provenance import (
 )
 from synth.randomness import Randomness
 from synth.report import write_check_report
+from synth.report.build import model_codecs
 from synth.schema.io import save_schema
 from synth.schema.model import Action, ColumnType, ForeignKey, Schema
 
@@ -73,8 +75,8 @@ INPUTS_NOTE = (
     "real table lets anyone holding a candidate table confirm it, outside the DP guarantee. "
     "This file lists report-links.json's hash."
 )
-#: table files a folder release reads
-TABLE_SUFFIXES = (".csv", ".parquet")
+#: table files a folder release reads (also compressed: ``.csv.gz``, a ``.zip`` of one CSV)
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 
 
 @dataclass
@@ -126,10 +128,23 @@ class LinkedResult:
 
 
 def table_paths(folder: Path) -> dict[str, Path]:
-    """The tables of a folder, named by file stem."""
+    """The tables of a folder, named by file name without its format and compression
+    suffixes (``visits.csv.gz`` → ``visits``); two files naming one table are an error."""
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of tables")
-    paths = {p.stem: p for p in sorted(folder.iterdir()) if p.suffix in TABLE_SUFFIXES}
+    paths: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        inner = Path(inner_name(p)) if is_compressed(p) else p
+        if not p.is_file() or not (
+            inner.suffix.lower() in TABLE_SUFFIXES or p.suffix.lower() == ".zip"
+        ):
+            continue
+        name = table_name(p)
+        if name in paths:
+            raise InputError(
+                f"{folder}: '{paths[name].name}' and '{p.name}' both hold table '{name}'"
+            )
+        paths[name] = p
     if len(paths) < 2:
         raise InputError(f"{folder}: a linked release needs at least two tables (CSV/Parquet)")
     return paths
@@ -383,6 +398,8 @@ def _release(
                 synthetic=syn_v,
                 schema=model.view_schema(t),
                 model=described,
+                codecs=model_codecs(model.models[t]),
+                dp_sample=syn_v,  # the model's output: its quantiles may label the bins
             )
         write_links_report(stage, links_report(model, train, synthetic, provenance=prov))
         progress("report", 1, 1)

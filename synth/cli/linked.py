@@ -55,8 +55,7 @@ def release_linked(
         )
         if res.dropped:
             out.print(
-                f"dropped (they link to another table; links go one level deep): "
-                f"{', '.join(res.dropped)}",
+                f"dropped (they link to a table other than their parent): {', '.join(res.dropped)}",
                 highlight=False,
             )
         if res.passed:

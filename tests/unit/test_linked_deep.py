@@ -304,3 +304,23 @@ def test_with_presence_a_grandchild_keeps_rows_per_person_and_its_values() -> No
     assert presence_fidelity(model, data, syn, "labs")["error_max"] <= 0.1
     assert children_per_parent(model, data, syn, "labs")["tvd"] <= 0.3  # measured 0.15-0.18
     assert syn["labs"]["VISIT"].isin(syn["visits"]["Id"]).all()
+
+
+def test_a_folder_names_compressed_and_tab_separated_tables_by_their_table(tmp_path) -> None:
+    """``release-linked`` reads what ``read_table`` reads: ``patients.csv.gz`` is table
+    ``patients``, ``visits.tsv`` table ``visits``; other files are not tables, and two
+    files naming one table are refused by name."""
+    import gzip
+
+    from synth.linked_release import table_paths
+
+    (tmp_path / "patients.csv.gz").write_bytes(gzip.compress(b"Id,sex\nP1,F\n"))
+    (tmp_path / "visits.tsv").write_text("PATIENT\tkind\nP1\tgyn\n")
+    (tmp_path / "README.md").write_text("not a table\n")
+    assert {k: v.name for k, v in table_paths(tmp_path).items()} == {
+        "patients": "patients.csv.gz",
+        "visits": "visits.tsv",
+    }
+    (tmp_path / "visits.csv").write_text("PATIENT,kind\nP1,gyn\n")
+    with pytest.raises(InputError, match="both hold table 'visits'"):
+        table_paths(tmp_path)
