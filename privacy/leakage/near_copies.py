@@ -35,6 +35,17 @@ nearest rows of a synthetic row close to one person (all that person's, all one 
 truth) would rarely stand out together, and an honest generator would look like a copier.
 Each copy then lifts the count by ``1 − q`` on average, ``q`` the persons' training share.
 
+Shared records. A synthetic row whose nearest real record is held by two or more persons
+at the same distance points at no one: it copies nobody's record, whichever side of the
+split its owners fell on. Such rows are left out of every count (:func:`shared_nearest`;
+which rows they are depends on the pooled rows only, not on the labels, so the permutation
+test stays exact). Without this, a good generator on a small domain (a few low-cardinality
+columns, every cell held by a handful of persons) follows the training rows' cell counts
+closely, the cells whose persons all fell in training stand out, and honest output was
+blocked: in a simulation of a 480-cell table, a noisy histogram of the training cells was
+blocked in 30 of 60 draws before and 0 of 60 after, and a linked release of a small test
+table in about 1 of 20 runs before.
+
 Views. Which rows are "near" a synthetic row depends on the distance. The distance view
 is the gate's distance with every synthetic number within 5 % of a real value compared as
 that value (a copy jittered next to a point mass sits next to its source again), tested
@@ -261,6 +272,25 @@ def permutation_tests(
     return view_tests([view], len(dist), n_tr, n_ho, z, rng, units)
 
 
+def shared_nearest(dist: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Rows whose nearest real record is held by two or more persons (rows without a
+    person column) at the same distance: such a row points at no one, so it is no copy of
+    anyone, and it is left out of every count (module doc, "Shared records"). ``owners``:
+    each list entry's person (−1: an entry standing for unlabelled rows, nobody's).
+
+    >>> dist = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> owners = np.array([[3, 5, 7], [3, 3, 7], [3, 5, 7]])
+    >>> shared_nearest(dist, owners).tolist()
+    [True, False, False]
+    """
+    if dist.size == 0:
+        return np.zeros(len(dist), dtype=bool)
+    other = (owners != owners[:, :1]) & np.isfinite(dist)
+    j = other.argmax(axis=1)
+    second = np.where(other.any(axis=1), dist[np.arange(len(dist)), j], np.inf)
+    return second <= dist[:, 0]
+
+
 def view_tests(
     views: list[View],
     n: int,
@@ -285,12 +315,13 @@ def view_tests(
         lists = Lists.of(v.dist)
         low = min(v.factors)
         first = np.where(lists.present[:, 0], v.dist[:, 0], np.inf)
-        keep = np.flatnonzero(lists.last > low * first) if len(v.dist) else np.zeros(0, int)
-        lists = Lists(lists.dist[keep], lists.present[keep], lists.last[keep])
-        ids = v.ids[keep]
-        valid = ids >= 0
-        safe = np.where(valid, ids, 0)
+        valid = v.ids >= 0
+        safe = np.where(valid, v.ids, 0)
         groups = safe if pooled_units is None else pooled_units[safe]
+        can = lists.last > low * first  # stands out under some labelling
+        keep = np.flatnonzero(can & ~shared_nearest(v.dist, np.where(valid, groups, -1)))
+        lists = Lists(lists.dist[keep], lists.present[keep], lists.last[keep])
+        ids, valid, groups = v.ids[keep], valid[keep], groups[keep]
         packed, factors = PackedLists(lists), np.asarray(v.factors)
 
         def count(is_train, lists=lists, packed=packed, factors=factors, v=v):
