@@ -280,8 +280,10 @@ class GateThresholds(_Frozen):
 
 
 class ForeignKey(_Frozen):
-    """This table's ``column`` holds the ``key`` of a row of table ``table`` (the person
-    table, named by its ``dataset.name``): the rows of one person across linked tables."""
+    """This table's ``column`` holds the ``key`` of a row of table ``table`` (named by its
+    ``dataset.name``): its parent, the person table or a table that links on to it
+    (conditions → encounters → patients). A deeper table may add a second link straight
+    to the person table, checked against its parent row's person (:mod:`synth.linked_graph`)."""
 
     column: str
     table: str
@@ -317,7 +319,8 @@ class Dataset(_Frozen):
     gate: GateThresholds = Field(default_factory=GateThresholds)
     links: list[ForeignKey] = Field(
         default_factory=list,
-        description="Foreign keys to the person table of a linked release (synth.linked).",
+        description="Foreign keys to this table's parent in a linked release (the person "
+        "table, or a table linking on to it; synth.linked).",
     )
 
     @model_validator(mode="after")
