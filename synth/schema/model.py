@@ -212,8 +212,9 @@ class GateThresholds(_Frozen):
 
     Defaults chosen by measurement on Adult (BENCHMARKS.md, "Leakage gate" and "Gate
     power"): with them none of 12 genuine DP outputs of the default path (ε = 1 and 10)
-    was blocked, and exact copies at 0.5 %, jittered copies at 5 % and one-cell copies at
-    10 % of the rows were; the error rates are stated in ``privacy.leakage.gate``.
+    was blocked, and exact copies at 0.5 %, 1 %-jittered and one-cell-changed copies at 5 %
+    of the rows (9,769 synthetic rows) were; the error rates are stated in
+    ``privacy.leakage.gate``.
     """
 
     dcr_margin: float = Field(
