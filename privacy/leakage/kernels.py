@@ -16,8 +16,8 @@ then ``+= offset``), so the same numbers are compared. Each row keeps its ``k`` 
 entry equal to the current k-th best has a higher index and stays out, and an inserted
 entry goes after the equal ones already held. The tests compare with brute force.
 
-Without numba (it is an optional speed-up) :data:`COMPILED` is False and the callers use
-their numpy path, which gives the same lists.
+numba is a dependency; where it cannot be imported :data:`COMPILED` is False and the
+callers use their numpy path, which gives the same lists.
 """
 
 from __future__ import annotations
@@ -28,6 +28,49 @@ try:  # pragma: no cover - which branch runs depends on the environment
     import numba
 except ImportError:  # pragma: no cover
     numba = None
+
+#: whether the compiled scan is available (tests set it False to run the numpy path)
+COMPILED = numba is not None
+_jit = numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy") if numba else None
+
+
+def _compiled(f):
+    """``f`` compiled when numba is there, else ``f`` itself (the same operations)."""
+    return _jit(f) if _jit is not None else f
+
+
+@_compiled
+def _mismatches(q_codes: np.ndarray, r_codes: np.ndarray, i: int, j: int) -> int:
+    """How many wide codes of query row ``i`` and reference row ``j`` differ."""
+    miss = 0
+    for u in range(q_codes.shape[1]):
+        miss += q_codes[i, u] != r_codes[j, u]
+    return miss
+
+
+@_compiled
+def _below(row: np.ndarray, reach: float, out: np.ndarray) -> int:
+    """The indices of ``row``'s entries below ``reach`` into ``out`` (in index order),
+    gathered without a branch; returns how many."""
+    count = 0
+    for j in range(row.shape[0]):
+        out[count] = j
+        count += row[j] < reach
+    return count
+
+
+@_compiled
+def _insert(best_d: np.ndarray, best_i: np.ndarray, i: int, v: float, index: int) -> float:
+    """Insert ``(v, index)`` into row ``i``'s sorted list after the equal values it holds
+    (the caller checked ``v`` is below the k-th best); returns the new k-th best."""
+    p = best_d.shape[1] - 1
+    while p > 0 and best_d[i, p - 1] > v:
+        best_d[i, p] = best_d[i, p - 1]
+        best_i[i, p] = best_i[i, p - 1]
+        p -= 1
+    best_d[i, p] = v
+    best_i[i, p] = index
+    return best_d[i, best_d.shape[1] - 1]
 
 
 def _scan_k(
@@ -48,34 +91,19 @@ def _scan_k(
     exceed every index already in the lists (blocks are scanned in index order)."""
     m, n = g.shape
     k = best_d.shape[1]
-    c = q_codes.shape[1]
     below = np.empty(n, dtype=np.int64)
     for i in range(m):
         bound = best_d[i, k - 1]
-        # the entries whose dense part is below the bound, gathered without a branch
-        # (codes and offsets only add: no other entry can enter)
-        count = 0
-        for j in range(n):
-            below[count] = j
-            count += g[i, j] < bound
+        # the entries whose dense part is below the bound (codes and offsets only add:
+        # no other entry can enter)
+        count = _below(g[i], bound, below)
         for t in range(count):
             j = below[t]
-            miss = 0
-            for u in range(c):
-                miss += q_codes[i, u] != r_codes[j, u]
-            v = g[i, j] + np.float64(miss)
+            v = g[i, j] + np.float64(_mismatches(q_codes, r_codes, i, j))
             if use_offset:
                 v = v + offset[j]
-            if not v < bound:
-                continue
-            p = k - 1
-            while p > 0 and best_d[i, p - 1] > v:
-                best_d[i, p] = best_d[i, p - 1]
-                best_i[i, p] = best_i[i, p - 1]
-                p -= 1
-            best_d[i, p] = v
-            best_i[i, p] = base + j
-            bound = best_d[i, k - 1]
+            if v < bound:
+                bound = _insert(best_d, best_i, i, v, base + j)
 
 
 def _scan_k32(
@@ -103,21 +131,15 @@ def _scan_k32(
     ``(distance + offset, index)`` pairs."""
     m, n = g.shape
     k = best_d.shape[1]
-    c = q_codes.shape[1]
     w = q_dense.shape[1]
     below = np.empty(n, dtype=np.int64)
     for i in range(m):
         bound = best_d[i, k - 1]
         reach = bound + margin[i]
-        count = 0
-        for j in range(n):
-            below[count] = j
-            count += g[i, j] < reach
+        count = _below(g[i], reach, below)
         for t in range(count):
             j = below[t]
-            miss = 0
-            for u in range(c):
-                miss += q_codes[i, u] != r_codes[j, u]
+            miss = _mismatches(q_codes, r_codes, i, j)
             extra = np.float64(miss)
             if use_offset:
                 extra = extra + offset[j]
@@ -130,17 +152,9 @@ def _scan_k32(
             v = d + np.float64(miss)
             if use_offset:
                 v = v + offset[j]
-            if not v < bound:
-                continue
-            p = k - 1
-            while p > 0 and best_d[i, p - 1] > v:
-                best_d[i, p] = best_d[i, p - 1]
-                best_i[i, p] = best_i[i, p - 1]
-                p -= 1
-            best_d[i, p] = v
-            best_i[i, p] = base + j
-            bound = best_d[i, k - 1]
-            reach = bound + margin[i]
+            if v < bound:
+                bound = _insert(best_d, best_i, i, v, base + j)
+                reach = bound + margin[i]
 
 
 def float32_margin(qa: np.ndarray, ra: np.ndarray) -> np.ndarray:
@@ -157,11 +171,18 @@ def float32_margin(qa: np.ndarray, ra: np.ndarray) -> np.ndarray:
     return 2.0 * gamma * np.sqrt(np.einsum("ij,ij->i", qa, qa)) * r_max + 1e-9
 
 
-#: whether the compiled scan is available (tests set it False to run the numpy path)
-COMPILED = numba is not None
-_jit = numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy") if numba else None
-scan_k = _jit(_scan_k) if _jit is not None else _scan_k
-scan_k32 = _jit(_scan_k32) if _jit is not None else _scan_k32
+scan_k = _compiled(_scan_k)
+scan_k32 = _compiled(_scan_k32)
+
+
+def _in_slices(pool, workers: int, rows: int, run) -> None:
+    """``run(a, b)`` over row slices in parallel (the compiled scans release the GIL), or
+    once over all rows when the block is small or there is no pool."""
+    if workers < 2 or rows < 512 or pool is None:
+        run(0, rows)
+        return
+    cuts = np.linspace(0, rows, workers + 1).astype(int)
+    list(pool.map(run, cuts[:-1], cuts[1:]))
 
 
 def scan_rows(
@@ -178,19 +199,11 @@ def scan_rows(
     """:func:`scan_k` over row slices in parallel (the compiled scan releases the GIL)."""
     off = offset if offset is not None else np.zeros(1)
     use = offset is not None
-    if workers < 2 or len(g) < 512 or pool is None:
-        scan_k(g, q_codes, r_codes, off, use, base, best_d, best_i)
-        return
-    cuts = np.linspace(0, len(g), workers + 1).astype(int)
-    list(
-        pool.map(
-            lambda a, b: scan_k(
-                g[a:b], q_codes[a:b], r_codes, off, use, base, best_d[a:b], best_i[a:b]
-            ),
-            cuts[:-1],
-            cuts[1:],
-        )
-    )
+
+    def run(a: int, b: int) -> None:
+        scan_k(g[a:b], q_codes[a:b], r_codes, off, use, base, best_d[a:b], best_i[a:b])
+
+    _in_slices(pool, workers, len(g), run)
 
 
 def _scan_leave_out(
@@ -218,15 +231,10 @@ def _scan_leave_out(
     coordinate order. ``best``/``index`` (secrets × rows) are updated in place; a strictly
     smaller value wins, so among equal ones the lowest index (blocks in index order)."""
     m, n = g.shape
-    c = q_codes.shape[1]
     n_secrets = numeric.shape[0]
     for i in range(m):
         for j in range(n):
-            miss = 0
-            for t in range(c):
-                if q_codes[i, t] != r_codes[j, t]:
-                    miss += 1
-            full = g[i, j] + np.float64(miss)
+            full = g[i, j] + np.float64(_mismatches(q_codes, r_codes, i, j))
             for s in range(n_secrets):
                 if numeric[s]:
                     d0 = tq_num[s, i, 0] - tr_num[s, j, 0]
@@ -240,7 +248,7 @@ def _scan_leave_out(
                     index[s, i] = base + j
 
 
-scan_leave_out = _jit(_scan_leave_out) if _jit is not None else _scan_leave_out
+scan_leave_out = _compiled(_scan_leave_out)
 
 
 def scan_rows32(
@@ -267,8 +275,4 @@ def scan_rows32(
             base, best_d[a:b], best_i[a:b],
         )  # fmt: skip
 
-    if workers < 2 or len(g) < 512 or pool is None:
-        run(0, len(g))
-        return
-    cuts = np.linspace(0, len(g), workers + 1).astype(int)
-    list(pool.map(run, cuts[:-1], cuts[1:]))
+    _in_slices(pool, workers, len(g), run)
