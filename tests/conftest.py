@@ -69,3 +69,15 @@ def cluster(scheduler: str) -> Iterator[Any]:
 
     with connect(scheduler) as runner:
         yield runner
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def kernel_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a leakage-search test on the compiled scan (when numba is installed) and on the
+    numpy path (:mod:`privacy.leakage.kernels`): both must give the same lists."""
+    from privacy.leakage import kernels
+
+    if request.param == "compiled" and not kernels.COMPILED:
+        pytest.skip("numba not installed")
+    monkeypatch.setattr(kernels, "COMPILED", request.param == "compiled")
+    return request.param

@@ -10,15 +10,6 @@ from privacy.leakage.distance import Encoded, add_mismatches
 from privacy.leakage.knn import nearest_k, top_sorted
 
 
-@pytest.fixture(params=["compiled", "numpy"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test on the compiled scan (when numba is installed) and on the numpy path."""
-    if request.param == "compiled" and not kernels.COMPILED:
-        pytest.skip("numba not installed")
-    monkeypatch.setattr(kernels, "COMPILED", request.param == "compiled")
-    return request.param
-
-
 def _brute(q: Encoded, r: Encoded, k: int, offset: np.ndarray | None):
     diff = q.dense[:, None, :] - r.dense[None, :, :]
     sq = (diff**2).sum(axis=2) + (q.codes[:, None, :] != r.codes[None, :, :]).sum(axis=2)
@@ -36,7 +27,7 @@ def _rows(rng: np.random.Generator, n: int, wide: int) -> Encoded:
 @pytest.mark.parametrize("wide", [0, 1, 3])
 @pytest.mark.parametrize("with_offset", [False, True])
 def test_nearest_k_matches_brute_force_across_blocks(
-    wide: int, with_offset: bool, path: str
+    wide: int, with_offset: bool, kernel_path: str
 ) -> None:
     rng = np.random.default_rng(wide * 10 + with_offset)
     q, r = _rows(rng, 60, wide), _rows(rng, 97, wide)
@@ -52,7 +43,7 @@ def test_nearest_k_matches_brute_force_across_blocks(
             assert np.allclose(got_d, want_d)
 
 
-def test_nearest_k_pads_when_reference_is_short(path: str) -> None:
+def test_nearest_k_pads_when_reference_is_short(kernel_path: str) -> None:
     rng = np.random.default_rng(3)
     q, r = _rows(rng, 10, 2), _rows(rng, 3, 2)
     d, i = nearest_k(q, r, 5, block_rows=2)

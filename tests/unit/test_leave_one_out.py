@@ -5,18 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from privacy.leakage import kernels
 from privacy.leakage.distance import HOLDOUT, SYNTHETIC, TRAIN, Prepared, encode
 from privacy.leakage.leave_one_out import TIE, nearest_leaving_out
-
-
-@pytest.fixture(params=["compiled", "numpy"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test on the compiled scan (when numba is installed) and on the numpy path."""
-    if request.param == "compiled" and not kernels.COMPILED:
-        pytest.skip("numba not installed")
-    monkeypatch.setattr(kernels, "COMPILED", request.param == "compiled")
-    return request.param
 
 
 def _columns(seed: int) -> list[Prepared]:
@@ -46,7 +36,9 @@ def _direct(cols: list[Prepared], secret: str, query: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("query", [TRAIN, HOLDOUT])
-def test_each_secret_gets_the_nearest_row_over_the_other_columns(seed: int, query: int, path: str):
+def test_each_secret_gets_the_nearest_row_over_the_other_columns(
+    seed: int, query: int, kernel_path: str
+):
     cols = _columns(seed)
     secrets = [c.name for c in cols]
     for block_rows in (5, 4096):
