@@ -19,6 +19,14 @@ SYNTH = str(Path(sys.executable).parent / "synth")
 #: a value planted in bad inputs; it must never be printed, logged or written back
 CANARY = "ZQX-CANARY-7731"
 
+#: a person table's key column in a linked schema: an identifier replaced by surrogates
+PERSON_KEY = {
+    "type": "identifier",
+    "role": "direct_identifier",
+    "action": "replace",
+    "entity": "MEDICAL_RECORD_NUMBER",
+}
+
 #: the column types of :func:`make_people`
 PEOPLE_TYPES = {
     "age": "numerical",

@@ -5,18 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from support import PERSON_KEY as KEY
 
 from synth.errors import InputError, SchemaError
 from synth.linked import LinkedSynthesizer, budget_split
 from synth.schema import parse_schema
 from synth.schema.model import ForeignKey
-
-KEY = {
-    "type": "identifier",
-    "role": "direct_identifier",
-    "action": "replace",
-    "entity": "MEDICAL_RECORD_NUMBER",
-}
 
 
 def tables(persons: int = 2000, seed: int = 0) -> dict[str, pd.DataFrame]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
+from support import PERSON_KEY as KEY
 
 from synth.errors import SchemaError
 from synth.ledger import PrivacyLedger
@@ -25,12 +26,6 @@ from synth.persons import RowsPerPerson
 from synth.schema import parse_schema
 from synth.schema.model import Column, ColumnType, Domain
 
-KEY = {
-    "type": "identifier",
-    "role": "direct_identifier",
-    "action": "replace",
-    "entity": "MEDICAL_RECORD_NUMBER",
-}
 CODES = ["flu", "preg", "cold", "gout", "rash", "acne"]
 
 
