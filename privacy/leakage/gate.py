@@ -14,7 +14,9 @@ blocks when any one blocks:
   values; and by the information of unmatched rare cells,
   :mod:`privacy.leakage.near_copy_view`), against the random train/holdout split
   (:mod:`privacy.leakage.near_copies`), above 3 % (``near_copy_min``) where honest output
-  stands out a little, above a third of it in the strict tests;
+  stands out a little, above a third of it in the strict tests, and never below the
+  exact-match metric's allowance for the rows identical to a one-person record
+  (``exact_match_margin / (1 − p0)`` per such row);
 * ``exact_match_share``: lower 95% Wilson bound of the share of synthetic rows identical to
   a real row that copy a training row, above ``p0 + 0.05``;
 * ``inference_risk``: lower bound of the worst secret's Anonymeter risk above 0.10;

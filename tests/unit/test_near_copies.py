@@ -145,7 +145,14 @@ def test_a_generator_that_follows_training_cells_on_a_small_domain_is_not_blocke
 
 
 def test_copies_of_records_no_one_else_holds_are_still_blocked_on_a_small_domain():
+    # copies are identical rows, and so are most honest rows here: the allowance for
+    # identical rows (exact_match_margin, as the exact-match metric) covers a generator
+    # that follows 480 cells' training counts at σ = 1 (about ε = 4 per person), so
+    # copies are found from about a quarter of the rows on this 1,200-row table, not 10 %
+    # (with fixed margins 10 % was blocked in 17 of 20 draws at σ = 1 but 5 of 20 at
+    # σ = 3: the generator's own learning carried most of it; BENCHMARKS, gate section)
     rng = np.random.default_rng(8)
-    (knn_tr, knn_ho), n_tr, n_ho, offsets = _small_domain(rng, copies=120)
-    metric, _ = near_copy_share(knn_tr, knn_ho, n_tr, n_ho, GateThresholds(), rng, offsets)
+    (knn_tr, knn_ho), n_tr, n_ho, offsets = _small_domain(rng, copies=360)
+    metric, evidence = near_copy_share(knn_tr, knn_ho, n_tr, n_ho, GateThresholds(), rng, offsets)
     assert metric.verdict == "block", metric.explanation
+    assert evidence["factors"][0]["margin_learning"] > evidence["factors"][0]["margin_fixed"]
