@@ -115,6 +115,9 @@ class NumericCodec(Codec):
     given, a bin decodes to one of the support values inside it (in proportion to its
     weight), so a discrete column keeps its value set. ``allowed``: a discrete column's
     selected values; when coded value by value, no other value is emitted.
+    ``points_only``: the ordered bins are never emitted (a code-like column: its rows
+    holding an unselected value share one bin whose mass the sampler gives to the points,
+    so only DP-selected values come out).
 
     >>> c = NumericCodec("g", 0, 1000, precision=0, edges=[-0.5, 99.5, 1000.5], points=[0])
     >>> c.encode(pd.Series([0, 50, 700, None])).tolist()
@@ -138,8 +141,10 @@ class NumericCodec(Codec):
         support: list[float] | None = None,
         support_weights: list[float] | None = None,
         allowed: list[float] | None = None,
+        points_only: bool = False,
     ) -> None:
         self.name = name
+        self.points_only = bool(points_only) and bool(points)
         self.allowed = None if not allowed else sorted(float(v) for v in allowed)
         self.low = float(low)
         self.high = float(high)
@@ -181,7 +186,10 @@ class NumericCodec(Codec):
 
     def blocked_tokens(self) -> list[int]:
         """Exact values outside ``allowed`` (a discrete column's DP-selected values): a
-        discrete column never emits a value that was not selected."""
+        discrete column never emits a value that was not selected; with ``points_only``,
+        every ordered bin."""
+        if self.points_only:
+            return list(range(self.n_bins))
         if self.allowed is None or not self.exact or self.n_bins <= 1:
             return []
         values = self.low + np.arange(self.n_bins) * self.step
@@ -302,6 +310,8 @@ class NumericCodec(Codec):
             state["support_weights"] = [float(w) for w in self.support_weights]
         if self.allowed is not None:
             state["allowed"] = list(self.allowed)
+        if self.points_only:
+            state["points_only"] = True
         return state
 
 

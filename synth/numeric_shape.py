@@ -14,9 +14,17 @@ post-processing of two charged measurements,
   the points' noisy counts, interpolated linearly inside a grid bin; with a known
   precision the edges sit half a step between representable values, so every bin holds
   whole values and decodes to them;
-* a column whose selected values hold all its mass (up to noise) is **discrete**: a bin
-  decodes to one of the support values inside it, and a column coded value by value
-  never emits a value that was not selected.
+* a column whose selected values hold all its mass (up to noise) is **discrete**. A
+  discrete column whose selected values are three or more codes with gaps between them
+  (area codes, a per-area value, doses) is **code-like**: it emits its selected values
+  only (every one a point token; rows holding an unselected value fall into one bin the
+  sampler never emits, so their share goes to the selected values, as an unselected
+  category's does). One whose selected values run in steps of its precision (counts:
+  0, 1, 2, 3 visits) is **count-like**: coded value by value, it also emits the values
+  of grid bins where the noisy histogram holds mass that the selected values do not
+  explain (a tail above the largest selected value, a gap), so a tail of rare counts is
+  not piled onto the largest selected one. Any other discrete column decodes a bin to
+  one of the support values inside it.
 
 >>> import pandas as pd
 >>> edges = np.array([-1.0, 0.0, 1.0, 2.0, 4.0])
@@ -49,6 +57,19 @@ MAX_SUPPORT = 1000
 #: a column is discrete when what its selected values leave unexplained is at most this
 #: share of their mass (plus two noise standard deviations)
 DISCRETE_SLACK = 0.02
+#: a discrete column with at least this many selected values, spaced wider than its
+#: precision, is code-like (one or two selected values, e.g. a zero-inflated column that
+#: noise calls discrete, keep their continuous part)
+CODE_LIKE_VALUES = 3
+#: a code-like column emits its selected values only when what they leave unexplained is
+#: within DISCRETE_SLACK of their mass plus this many noise s.d. of that residual (a
+#: stricter test than ``discrete``'s: a heaped column with a continuous remainder, e.g.
+#: travel minutes heaped at 5-minute values, must keep the remainder when its DP upper
+#: bound happens to cut part of it off)
+CODE_Z = 1.0
+#: a grid bin's (or a whole tail's) unexplained noisy mass opens its values in a
+#: count-like column when it is at least this many of its noise standard deviations
+OPEN_Z = 3.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,26 @@ class NumericShape:
     grid: np.ndarray  # edges of the grid bins inside [low, high] (clipped to it)
     mass: np.ndarray  # noisy mass of the continuous part per grid bin, ≥ 0
     discrete: bool
+    #: "code" (discrete, sparse selected codes), "count" (discrete, selected values in
+    #: steps of the precision) or "" (neither)
+    kind: str = ""
+    #: grid intervals [a, b) whose unselected values a count-like column may emit
+    open_bins: tuple[tuple[float, float], ...] = ()
+
+    def selected(self) -> list[float]:
+        return sorted([*self.points, *self.support])
+
+    def _open_values(self) -> list[float]:
+        """The values at the precision inside the open grid intervals (count-like)."""
+        if self.precision is None or not self.open_bins:
+            return []
+        step = 10.0 ** (-self.precision)
+        n = value_count(self.low, self.high, self.precision)
+        grid = np.round(self.low + np.arange(n) * step, self.precision)
+        inside = np.zeros(n, dtype=bool)
+        for a, b in self.open_bins:
+            inside |= (grid >= a - 1e-9) & ((grid < b - 1e-9) | (b >= self.high))
+        return grid[inside].tolist()
 
     def n_values(self) -> int | None:
         """How many values the range holds at the precision (None when unrounded)."""
@@ -76,7 +117,9 @@ class NumericShape:
         that few, else quantile bins plus point tokens."""
         n = self.n_values()
         if (n is not None and n <= bins) or self.high <= self.low:
-            allowed = [*self.points, *self.support] if self.discrete else None
+            allowed = None
+            if self.discrete:
+                allowed = [*self.selected(), *self._open_values()]
             return NumericCodec(
                 name,
                 self.low,
@@ -85,6 +128,19 @@ class NumericShape:
                 max_bins=bins,
                 codes=codes,
                 allowed=allowed,
+            )
+        if self.kind == "code" and len(self.selected()) <= bins:
+            # every selected value a point; one bin for the rest, never emitted
+            return NumericCodec(
+                name,
+                self.low,
+                self.high,
+                self.precision,
+                max_bins=bins,
+                edges=[self.low, self.high],
+                points=self.selected(),
+                codes=codes,
+                points_only=True,
             )
         edges = quantile_edges(self.grid, self.mass, bins, self.low, self.high, self.precision)
         return NumericCodec(
@@ -135,6 +191,16 @@ def numeric_shape(
     noise = 2.0 * sigma * np.sqrt(max(1, int(possible.sum())))
     discrete = len(values) > 0 and unexplained <= DISCRETE_SLACK * weights.sum() + noise
     keep = rest[np.argsort(values[rest])]
+    kind, open_bins = "", ()
+    if discrete:
+        kept = np.sort(values[np.r_[top, keep]])
+        kind = _kind(kept, precision)
+        residual_sd = np.sqrt(possible.sum() * sigma**2 + len(values) * selected.sigma**2)  # type: ignore[union-attr]
+        if kind == "code" and unexplained > DISCRETE_SLACK * weights.sum() + CODE_Z * residual_sd:
+            kind = ""
+        if kind == "count":
+            sd = np.sqrt(sigma**2 + np.bincount(where, minlength=len(hist)) * selected.sigma**2)  # type: ignore[union-attr]
+            open_bins = _open_bins(grid, hist - in_selected, sd, kept, possible)
     return NumericShape(
         low=float(low),
         high=float(high),
@@ -145,7 +211,104 @@ def numeric_shape(
         grid=grid,
         mass=np.clip(hist - in_points, 0.0, None),
         discrete=bool(discrete),
+        kind=kind,
+        open_bins=open_bins,
     )
+
+
+def _kind(values: np.ndarray, precision: int | None) -> str:
+    """'count' when the sorted selected ``values`` mostly run in steps of the precision,
+    'code' when they are three or more with wider gaps, else ''.
+
+    >>> _kind(np.array([0.0, 1, 2, 3]), 0), _kind(np.array([101.0, 250, 377]), 0)
+    ('count', 'code')
+    >>> _kind(np.array([0.0]), 0), _kind(np.array([0.0, 7.0]), 0)
+    ('', '')
+    """
+    if len(values) >= 2 and precision is not None:
+        step = 10.0 ** (-precision)
+        if float(np.median(np.diff(values))) <= 1.5 * step:
+            return "count"
+    return "code" if len(values) >= CODE_LIKE_VALUES else ""
+
+
+def _open_bins(
+    grid: np.ndarray,
+    unexplained: np.ndarray,
+    sd: np.ndarray,
+    selected: np.ndarray,
+    possible: np.ndarray,
+) -> tuple[tuple[float, float], ...]:
+    """Grid intervals whose unexplained noisy mass is ``OPEN_Z`` s.d. above 0: each bin on
+    its own, and each tail beyond the selected values as a whole (a thin tail spread over
+    many bins is found by its sum). Post-processing of the noisy histogram and the
+    selected values' noisy counts."""
+    ok = possible & (unexplained >= OPEN_Z * sd)
+    for tail in (grid[:-1] > selected[-1], grid[1:] <= selected[0]):
+        tail &= possible
+        if tail.any() and unexplained[tail].sum() >= OPEN_Z * np.sqrt((sd[tail] ** 2).sum()):
+            ok |= tail
+    return tuple((float(grid[i]), float(grid[i + 1])) for i in np.flatnonzero(ok))
+
+
+#: at most this many grid bins (a factor 2^8) a DP bound is widened by
+WIDEN_MAX_BINS = 32
+
+
+def widen_bounds(
+    low: float,
+    high: float,
+    grid_edges: np.ndarray,
+    noisy: np.ndarray,
+    sigma: float,
+    precision: int | None,
+) -> tuple[float, float]:
+    """DP bounds widened over the tail their own noisy histogram still shows beyond them.
+
+    ``synth.domain.estimate_bounds`` reads the finest window width whose range holds 95 %
+    of the mass, so up to 5 % of the rows may lie beyond a bound and be clipped onto it
+    (diabetes130's ``number_inpatient``: its upper bound at 3.4, every count from 4 to
+    21 came out as 3). Here, on each side, ``W`` is the widest run of adjacent grid bins
+    beyond the bound (at most ``WIDEN_MAX_BINS``) whose noisy sum is ``OPEN_Z`` s.d. above
+    0, and the bound moves to the first edge past which no window of that run is (a
+    run whose mass sits in its first bins stops there). Grid bins that hold no value
+    at ``precision`` count as empty. Post-processing of the same noisy histogram (no new
+    look at the rows, nothing charged); for DP bounds only (a declared bound stays).
+
+    >>> edges = np.arange(0.0, 21.0)
+    >>> noisy = np.r_[np.full(10, 500.0), 300.0, 200.0, np.zeros(8)]
+    >>> widen_bounds(0.0, 10.0, edges, noisy, 10.0, 0)
+    (0.0, 12.0)
+    """
+    if not high > low:
+        return low, high
+    lo = int(np.searchsorted(grid_edges, low))
+    hi = int(np.searchsorted(grid_edges, high))
+    if hi >= len(grid_edges) or grid_edges[lo] != low or grid_edges[hi] != high:
+        return low, high  # not bounds on this grid
+    counts = np.asarray(noisy, dtype=float).copy()
+    counts[~_holds_values(np.asarray(grid_edges, dtype=float), precision)] = 0.0
+    up = _tail_bins(counts[hi : hi + WIDEN_MAX_BINS], sigma)
+    down = _tail_bins(counts[max(0, lo - WIDEN_MAX_BINS) : lo][::-1], sigma)
+    return float(grid_edges[lo - down]), float(grid_edges[hi + up])
+
+
+def _tail_bins(beyond: np.ndarray, sigma: float) -> int:
+    """How many of the bins ``beyond`` a bound (nearest first) its tail covers."""
+    if len(beyond) == 0:
+        return 0
+    w = np.arange(1, len(beyond) + 1)
+    cum = np.cumsum(beyond)
+    hot = np.flatnonzero(cum >= OPEN_Z * sigma * np.sqrt(w))
+    if len(hot) == 0:
+        return 0
+    run = int(hot[-1]) + 1
+    start = np.r_[0.0, cum[: run - 1]]
+    for k in range(1, run):  # the first bin past which no window of the run is hot
+        ends = np.arange(k, run)
+        if not (cum[ends] - start[k] >= OPEN_Z * sigma * np.sqrt(ends - k + 1)).any():
+            return k
+    return run
 
 
 def _holds_values(grid: np.ndarray, precision: int | None) -> np.ndarray:

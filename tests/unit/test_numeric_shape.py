@@ -158,3 +158,72 @@ def test_wide_discrete_column_keeps_its_range() -> None:
     codec = shape.codec("loss", bins=64)
     back = codec.decode(codec.encode(pd.Series(x)), rng).astype(float).to_numpy()
     assert abs(np.mean(back > 0) - np.mean(x > 0)) < 0.01
+
+
+def test_code_like_column_emits_only_selected_values() -> None:
+    """A per-area code (40 values over a wide range; the small ones below the selection
+    threshold) comes out with selected values only, never a value between the codes."""
+    rng = np.random.default_rng(6)
+    codes = np.sort(rng.choice(np.arange(100, 3800), 40, replace=False)).astype(float)
+    sizes = np.r_[np.full(34, 1000), np.full(6, 15)]  # six areas under the threshold (20)
+    x = rng.permutation(np.repeat(codes, sizes))
+    shape = _shape(x, 64.0, 4096.0, 0, sigma=5.0)
+    assert shape.discrete and shape.kind == "code"
+    codec = shape.codec("PUMA", bins=64)
+    assert codec.points_only and codec.blocked_tokens() == list(range(codec.n_bins))
+    tokens = codec.encode(pd.Series(x))
+    emitted = tokens[~np.isin(tokens, codec.blocked_tokens())]
+    back = codec.decode(emitted, rng).astype(float)
+    assert set(back.unique()) <= set(codes[:34]) and len(back.unique()) == 34
+    assert codec_from_state(codec.state_dict()).blocked_tokens() == codec.blocked_tokens()
+
+
+def test_count_like_column_keeps_its_tail() -> None:
+    """Counts 0-3 selected, a thin tail 4-20 (each value under the threshold): the tail's
+    values stay emittable (not piled onto 3), values the tail's bins cannot hold do not."""
+    rng = np.random.default_rng(7)
+    x = np.r_[
+        np.repeat([0.0, 1.0, 2.0, 3.0], [6000, 2000, 800, 300]),
+        rng.integers(4, 21, 120).astype(float),
+    ]
+    shape = _shape(x, 0.0, 22.6, 0)
+    assert shape.discrete and shape.kind == "count" and shape.points == (0.0, 1.0, 2.0, 3.0)
+    codec = shape.codec("inpatient", bins=64)
+    assert codec.exact
+    blocked = set(codec.blocked_tokens())
+    assert not blocked & set(codec.encode(pd.Series(x)).tolist())  # every real value emittable
+    back = codec.decode(codec.encode(pd.Series(x)), rng).astype(float)
+    assert abs(np.mean(back >= 4) - np.mean(x >= 4)) < 1e-9 and back.max() > 3
+
+
+def test_count_like_column_without_a_tail_stays_closed() -> None:
+    """Counts whose unselected values hold nothing (up to noise) emit the selected ones."""
+    x = np.repeat([0.0, 1.0, 2.0, 3.0, 5.0], [6000, 2000, 800, 300, 100])
+    shape = _shape(x, 0.0, 8.0, 0)
+    assert shape.kind == "count" and shape.open_bins == ()
+    codec = shape.codec("visits", bins=64)
+    allowed = set(range(codec.n_bins)) - set(codec.blocked_tokens())
+    assert {codec.low + t for t in allowed} == {0.0, 1.0, 2.0, 3.0, 5.0}
+
+
+def test_widen_bounds_takes_back_a_tail_the_bound_cut() -> None:
+    """A count whose DP upper bound sits at 3.4 (95 % of the mass below it) gets its tail
+    back from the same noisy histogram; a bound with nothing beyond it stays."""
+    from synth.numeric_shape import widen_bounds
+
+    x = np.r_[
+        np.repeat([0.0, 1.0, 2.0, 3.0], [60000, 18000, 5500, 2000]),
+        np.repeat([4.0, 5.0, 6.0, 7.0, 9.0, 15.0], [900, 400, 220, 130, 90, 30]),
+    ]
+    hist = bound_histogram(x).astype(float)
+    rng = np.random.default_rng(8)
+    noisy = hist + rng.normal(0.0, 60.0, len(hist))
+    low, high = widen_bounds(
+        0.0, float(NUMERIC_EDGES[NUMERIC_EDGES > 3][0]), NUMERIC_EDGES, noisy, 60.0, 0
+    )
+    assert low == 0.0 and 6.0 < high < 20.0
+    # nothing beyond: unchanged; bounds off the grid (declared): unchanged
+    quiet = np.where(NUMERIC_EDGES[:-1] >= 4.0, 0.0, noisy)
+    top = float(NUMERIC_EDGES[NUMERIC_EDGES > 3][0])
+    assert widen_bounds(0.0, top, NUMERIC_EDGES, quiet, 60.0, 0) == (0.0, top)
+    assert widen_bounds(0.0, 3.5, NUMERIC_EDGES, noisy, 60.0, 0) == (0.0, 3.5)
