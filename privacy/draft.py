@@ -12,7 +12,9 @@ fact that shapes the model or the output from the values themselves:
   values by partition selection;
 * ``nullable: true`` on every column (whether a value is missing somewhere is a fact of
   one row; the model learns how often values are missing under DP instead);
-* δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows.
+* δ from a public rule (:data:`DRAFT_DELTA`), not from the number of rows;
+* a numerical column of a few dozen repeated numbers with wide gaps (area codes, a
+  per-area value) drafted as categories (:func:`_sparse_codes`).
 
 The structure itself (a column's type, role and action, the missing-value codes of a
 numerical column such as 'N' or '?', the privacy unit, whether rows repeat per person,
@@ -28,6 +30,7 @@ from collections.abc import Collection
 
 from privacy.findings import Finding
 from privacy.header_rules import normalise_header
+from privacy.profile import SPARSE_MAX_VALUES
 from privacy.units import UnitChoice, choose_unit
 from synth.schema.model import Column, Dataset, Domain, Schema
 
@@ -59,17 +62,17 @@ def draft_schema(
     cols = [
         Column(
             name=f.name,
-            type=f.type,
+            type="categorical" if _sparse_codes(f) else f.type,
             role=f.role,
             entity=f.entity,
             action=f.action,
             generalise=f.generalise,
             format=f.format,
             nullable=True,
-            missing_values=f.missing_values,
+            missing_values=[] if _sparse_codes(f) else f.missing_values,
             domain=_domain(f),
             confidence=f.confidence,
-            evidence=f.evidence,
+            evidence=[*f.evidence, SPARSE_EVIDENCE] if _sparse_codes(f) else f.evidence,
             hipaa=f.hipaa,
             static=f.name in static,
         )
@@ -94,6 +97,23 @@ def draft_schema(
         ),
         columns=cols,
     )
+
+
+SPARSE_EVIDENCE = "a few dozen repeated numbers with wide gaps (codes): drafted as categories"
+
+
+def _sparse_codes(f: Finding) -> bool:
+    """A numerical column of area codes or per-area values (``Profile.sparse_codes`` on
+    the sample, and at most ``SPARSE_MAX_VALUES`` distinct values in the whole column) is
+    drafted categorical: partition selection keeps the codes holding rows and no number
+    between two codes is ever written (coded as numbers, a few dozen area codes came out
+    as hundreds of values at ε = 1; BENCHMARKS.md, issue 16). Structure read from the
+    rows without DP, like the column's type."""
+    p = f.profile
+    if f.type != "numerical" or not p.get("sparse_codes"):
+        return False
+    numbers = int(p.get("distinct", 0)) - len(f.missing_values)
+    return numbers <= SPARSE_MAX_VALUES
 
 
 def _domain(f: Finding) -> Domain | None:

@@ -71,6 +71,9 @@ class Profile:
     #: a public list most values come from (country names), spelt as the column spells
     #: them: the draft's candidate categories (the fit keeps those holding rows, under DP)
     candidates: tuple[str, ...] = ()
+    #: the numbers are a few repeated values spread thinly over their range (area codes,
+    #: a per-area value), in the sample: :func:`sparse_codes`
+    sparse_codes: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,6 +201,7 @@ def profile(
         precision = int(min(6, max(decimals)))
         max_value = float(to_numbers(present).max())
     lengths = [len(v) for v in sample]
+    sparse = precision is not None and sparse_codes(pd.Series(numeric), precision)
     return Profile(
         rows=n,
         missing=missing,
@@ -216,7 +220,40 @@ def profile(
         precision=precision,
         max_value=max_value,
         codes=tuple(codes) if numeric_share >= 0.95 else (),
+        sparse_codes=bool(sparse),
     )
+
+
+#: a column of sparse codes holds at most this many distinct numbers
+SPARSE_MAX_VALUES = 64
+#: ... filling at most this share of the values its range holds at its precision
+SPARSE_SHARE = 0.25
+#: ... each held by this many sampled rows or more (median): repeated codes, not the
+#: thin positive part of a zero-inflated income
+SPARSE_MIN_ROWS = 10
+
+
+def sparse_codes(numbers: pd.Series, precision: int) -> bool:
+    """Whether sampled numbers (text) are a few dozen repeated values with wide gaps:
+    area codes or a per-area value, not a count (0, 1, 2, ... fill their range), a year
+    or a measurement. The draft codes such a column as categories (partition selection
+    keeps the values that hold rows; no value between two codes is ever written).
+
+    >>> rng = np.random.default_rng(0)
+    >>> sparse_codes(pd.Series(rng.choice(["119", "447", "2087", "3611"], 400)), 0)
+    True
+    >>> sparse_codes(pd.Series(rng.integers(0, 20, 400).astype(str)), 0)
+    False
+    """
+    x = to_numbers(numbers).to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return False
+    values, counts = np.unique(x, return_counts=True)
+    if not 3 <= len(values) <= SPARSE_MAX_VALUES or np.median(counts) < SPARSE_MIN_ROWS:
+        return False
+    span = round((values[-1] - values[0]) * 10.0**precision) + 1
+    return len(values) <= SPARSE_SHARE * span
 
 
 #: values a distinct-count sketch keeps: the count is exact up to this many distinct
