@@ -18,7 +18,9 @@ from synth.domain import (
     estimate_bounds,
     estimate_precision,
     noisy_histogram,
+    range_values,
     select_categories,
+    select_range_values,
     select_values,
     select_with_candidates,
 )
@@ -190,14 +192,25 @@ def build_codecs(
                 rng=rng,
                 column=col.name,
             )
-        heavy = select_values(
-            counts.values[col.name],
-            ledger=ledger,
-            sigma=sigma_shape,
-            delta=part_delta,
-            rng=rng,
-            column=col.name,
-        )
+        grid = range_values(low, high, precision)
+        if grid is not None:  # few values in the DP range: every one is a public candidate
+            heavy = select_range_values(
+                counts.values[col.name],
+                grid,
+                ledger=ledger,
+                sigma=sigma_shape,
+                rng=rng,
+                column=col.name,
+            )
+        else:
+            heavy = select_values(
+                counts.values[col.name],
+                ledger=ledger,
+                sigma=sigma_shape,
+                delta=part_delta,
+                rng=rng,
+                column=col.name,
+            )
         shape = numeric_shape(low, high, precision, NUMERIC_EDGES, noisy, heavy, sigma=hist_sigma)
         shapes[col.name] = shape
         notes.append(

@@ -33,8 +33,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 Clique = tuple[int, ...]
-#: (columns, noisy counts with one axis per column, noise σ)
-Measurement = tuple[Clique, np.ndarray, float]
+#: (columns, noisy counts with one axis per column, noise σ: one for every cell, or one
+#: per cell with the counts' shape, e.g. a 1-way whose cells sum different numbers of
+#: measured cells after domain compression)
+Measurement = tuple[Clique, np.ndarray, float | np.ndarray]
 #: step-size growth after an accepted step (mbi: 1.01). On the Adult MST model 1.2 reaches
 #: in 300 steps the loss 1.01 reaches in 1000
 GROW = 1.2
@@ -411,7 +413,7 @@ def lipschitz(
     for c, _y, s in measurements:
         home = _home_of(tuple(sorted(c)), cliques)
         ratio = math.prod(cards[v] for v in home) / math.prod(cards[v] for v in c)
-        load[home] += ratio / s**2
+        load[home] += ratio / float(np.min(s)) ** 2
     return max(load.values()) if load else 1.0
 
 
@@ -434,16 +436,15 @@ class _Loss:
             home = _home_of(cs, cliques)
             k = cliques.index(home)
             y_sorted = _sorted_axes(y, c)
-            self.items.append(
-                (k, _axes(home, cs), _shape_in(cs, home, cards), y_sorted, 1.0 / s**2)
-            )
+            w = 1.0 / s**2 if np.ndim(s) == 0 else _sorted_axes(1.0 / np.asarray(s) ** 2, c)
+            self.items.append((k, _axes(home, cs), _shape_in(cs, home, cards), y_sorted, w))
 
     def __call__(self, mu: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         grad = [np.zeros(s) for s in self.shapes]
         loss = 0.0
         for k, axes, shape, y, w in self.items:
             r = (mu[k].sum(axis=axes) if axes else mu[k]) - y
-            loss += 0.5 * w * float(np.vdot(r, r))
+            loss += 0.5 * float(np.vdot(r, w * r))
             grad[k] += (w * r).reshape(shape)
         return loss, grad
 
@@ -522,7 +523,9 @@ def estimate(
 def minimum_variance_total(measurements: Sequence[Measurement]) -> float:
     """Inverse-variance weighted mean of the measured tables' sums (at least 1)."""
     est = np.array([float(np.sum(y)) for _c, y, _s in measurements])
-    var = np.array([s**2 * np.size(y) for _c, y, s in measurements])
+    var = np.array(
+        [float(np.sum(np.broadcast_to(np.square(s), np.shape(y)))) for _c, y, s in measurements]
+    )
     if len(est) == 0:
         return 1.0
     return max(1.0, float(np.average(est, weights=1.0 / var)))

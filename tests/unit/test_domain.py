@@ -140,3 +140,35 @@ def test_public_candidates_need_no_partition_selection() -> None:
         assert len(led.charges) == 1 and led.charges[0].delta == delta
     assert kept["Aland"] / fits > 0.7 and kept["offlist-16"] / fits < 0.25
     assert kept["empty"] / (fits * 200) < 1.5 * norm.sf(CANDIDATE_Z)
+
+
+def test_every_value_of_a_small_dp_range_is_a_public_candidate() -> None:
+    """A numeric column whose DP range holds few values at its DP precision: every value
+    of that range is counted (absent ones too) in one charged Gaussian mechanism with no
+    δ, so a value of a few σ rows is kept far below the partition-selection threshold, an
+    absent one at the rate noise clears ``RANGE_CANDIDATE_Z·σ``, and a value off the grid
+    or outside the range counts for nothing."""
+    from scipy.stats import norm
+
+    from synth.domain import RANGE_CANDIDATE_Z, range_values, select_range_values, threshold_for
+
+    grid = range_values(0.7, 20.2, 0)
+    assert grid is not None and grid.tolist() == [float(v) for v in range(1, 21)]
+    assert range_values(0, 1e6, 0) is None and range_values(0, 1, None) is None
+    sigma, fits = 5.0, 300
+    assert threshold_for(sigma, 1e-12) > 25  # partition selection would mostly drop 2.0
+    counts = pd.Series({1.0: 400, 2.0: 25, 3.5: 999, 25.0: 999})  # 3.5, 25: off the grid
+    kept_2, kept_empty = 0, 0
+    for seed in range(fits):
+        led = PrivacyLedger(10, 1e-5)
+        sel = select_range_values(
+            counts, grid, ledger=led, sigma=sigma, rng=np.random.default_rng(seed), column="c"
+        )
+        assert 1.0 in sel.values and 3.5 not in sel.values and 25.0 not in sel.values
+        assert set(sel.values) <= set(grid)
+        assert len(led.charges) == 1 and led.charges[0].delta == 0
+        kept_2 += 2.0 in sel.values
+        kept_empty += int(np.isin(sel.values, np.arange(3, 21)).sum())
+    assert kept_2 >= 0.95 * fits
+    rate = kept_empty / (fits * 18)
+    assert abs(rate - float(norm.sf(RANGE_CANDIDATE_Z))) < 0.03, rate
