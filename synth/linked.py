@@ -27,15 +27,17 @@ to its parent in ``dataset.links`` (:mod:`synth.linked_graph`: a tree, checked).
   joined with the person's modelled columns (prefixed ``table.``, static, with the
   person model's DP domains as public domains: post-processing, no second estimate). A
   deeper table's rows are also joined with a few low-cardinality columns of their
-  parent row (``encounters.ENCOUNTERCLASS``, the parent model's DP categories), and the
-  parent's view carries how many rows of the deeper table each of its rows has
-  (``conditions#rows``, cut at :data:`COUNT_CAP`: a function of the person's own rows,
-  covered by the parent's per-person bound). At sampling (:mod:`synth.linked_sample`)
-  each synthetic person gets a number of rows per table from that table's DP
-  rows-per-person model, drawn given the person's values; a deeper table's rows are
-  spread over the person's synthetic parent rows in proportion to their modelled
-  counts and drawn given that parent row too. Every link column takes its synthetic
-  parent row's surrogate key: every link joins.
+  parent row (``encounters.ENCOUNTERCLASS``, the parent model's DP categories).
+* **How many rows each parent row has** (:mod:`synth.linked_counts`). Every parent's
+  view carries, per table linking to it, the count of that table's rows of each of its
+  rows in public bins (the person view ``encounters#rows``, the encounter view
+  ``conditions#rows``): a function of the person's own rows, covered by the parent
+  fit's per-person bound, learnt jointly with the parent's columns. At sampling
+  (:mod:`synth.linked_sample`) each synthetic parent row gets the number of child rows
+  its modelled count says (uncut at the child's k: the bound limits what a fit sees of
+  a person, and cutting there cannot keep both conditions per patient and conditions
+  per encounter), each child row drawn given its person and parent row. Every link
+  column takes its synthetic parent row's surrogate key: every link joins.
 """
 
 from __future__ import annotations
@@ -48,11 +50,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.encoding import CategoricalCodec, DatetimeCodec, NumericCodec
+from synth.encoding import CategoricalCodec
 from synth.engines.aim import DEFAULTS as AIM_DEFAULTS
 from synth.errors import BudgetError, InputError, SchemaError
 from synth.ledger import Charge, PrivacyLedger
 from synth.linked_budget import budget_parts, budget_split
+from synth.linked_columns import public_copy
+from synth.linked_counts import (
+    child_counts,
+    count_column,
+    count_name,
+    is_count,
+    kept_bins,
+    model_shares,
+)
 from synth.linked_graph import Link, check_keys, depth, links_of, person_keys
 from synth.linked_presence import (
     PRESENCE_SHARE,
@@ -65,24 +76,18 @@ from synth.linked_presence import (
     presence_column,
     repeat_column,
     repeat_flags,
-    sizes_given,
 )
 from synth.randomness import Randomness
 from synth.schema.generalise import generalise
-from synth.schema.model import Column, ColumnType, Domain, Schema
+from synth.schema.model import Column, ColumnType, Schema
 from synth.synthesizer import Synthesizer
 
-#: rows of a deeper table counted per parent row in the parent's view ("5": 5 or more)
+#: rows per parent row shown separately in the report ("5": 5 or more)
 COUNT_CAP = 5
 #: a deeper table is conditioned on at most this many columns of its parent row ...
 PARENT_COLUMNS = 2
 #: ... categorical ones with at most this many DP categories (rejection stays cheap)
 PARENT_MAX_CATEGORIES = 12
-
-
-def count_name(child: str) -> str:
-    """The parent view's column counting ``child`` rows per parent row."""
-    return f"{child}#rows"
 
 
 class LinkedSynthesizer:
@@ -133,6 +138,10 @@ class LinkedSynthesizer:
         self.parts: dict[str, dict[str, float]] = {}
         #: per child: child rows forced by an indicator, free, dropped (last sample)
         self.sample_stats: dict[str, dict[str, int]] = {}
+        #: per linked table: the count bins a person's rows there, and a deeper table's
+        #: rows per parent row, are drawn from (after the fit,
+        #: :func:`~synth.linked_counts.kept_bins`)
+        self.count_kept: dict[str, dict[str, list[str]]] = {}
         self._selection: list[Charge] = []
 
     def _presence_columns(
@@ -246,7 +255,31 @@ class LinkedSynthesizer:
             self.models[link.child] = child.fit(joined, source=link.child)
             self.fit_seconds[link.child] = round(time.perf_counter() - start, 1)
         self.ledger = self._composed()
+        self._keep_counts()
         return self
+
+    def _keep_counts(self) -> None:
+        """The count bins drawn from, per linked table: a person's rows there (the person
+        model's count) and, for a deeper table, a parent row's rows (the parent model's);
+        those clear of the model's noise (:func:`~synth.linked_counts.kept_bins`;
+        post-processing of the fitted models)."""
+        rng = np.random.default_rng(self.seed)
+        self.count_kept = {}
+        for link in self.links:
+            sides = {"per_person": self.root}
+            if link.parent != self.root:
+                sides["per_parent_row"] = link.parent
+            self.count_kept[link.child] = {
+                side: self._kept(table, count_name(link.child), rng)
+                for side, table in sides.items()
+            }
+
+    def _kept(self, table: str, column: str, rng: np.random.Generator) -> list[str]:
+        model = self.models[table]
+        report = getattr(model.engine, "training_report", None) or {}
+        sigma, rows = report.get("sigma_1way"), report.get("rows_estimate")
+        shares = model_shares(model, column, rng)
+        return kept_bins(shares, float(rows or 0), None if rows is None else sigma)
 
     def _person_options(self, schema: Schema) -> dict[str, Any]:
         """The person model's engine options: with presence indicators, AIM's initial
@@ -309,15 +342,32 @@ class LinkedSynthesizer:
                 self.presence[child] = pres
 
     def person_view(self, people: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-        """``people`` with the presence indicators of their rows in the child ``tables``:
-        the rows the person model is fitted on (real) or checked against (synthetic)."""
+        """``people`` with the presence indicators of their rows in the linked ``tables``
+        and how many rows each linked table (at any depth) has of them (binned,
+        :mod:`synth.linked_counts`): the rows the person model is fitted on (real) or
+        checked against (synthetic)."""
         extra = []
         for c, p in self.presence.items():
             frame, person = self.person_frame(c, tables)
             extra.append(indicators(people[self.key], frame, person, p))
+        counts = {
+            count_name(x.child): child_counts(people[self.key], self.person_keys(x.child, tables))
+            for x in self.links
+            if self._reachable(x.child, tables)
+        }
+        if counts:
+            extra.append(pd.DataFrame(counts))
         if not extra:
             return people
         return pd.concat([people.reset_index(drop=True), *extra], axis=1)
+
+    def _reachable(self, table: str, tables: Mapping[str, pd.DataFrame]) -> bool:
+        """Whether ``tables`` hold ``table`` and every table between it and the person's."""
+        while table != self.root:
+            if table not in tables:
+                return False
+            table = self._links[table].parent
+        return True
 
     def _person_schema(self) -> Schema:
         """The person table's schema with its key as the privacy unit, one row each."""
@@ -327,6 +377,7 @@ class LinkedSynthesizer:
             for child, p in self.presence.items()
             for c in indicator_columns(p, self.schemas[child].column(p.columns[0]).role)
         ]
+        extra += [count_column(x.child) for x in self.links]
         taken = set(s.names) & {c.name for c in extra}
         if taken:
             raise SchemaError(f"{self.root}: column '{sorted(taken)[0]}' clashes with an indicator")
@@ -344,12 +395,12 @@ class LinkedSynthesizer:
         children; the person as the privacy unit."""
         link = self._links[table]
         s = self.schemas[table]
-        extra = [_public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in self._given()]
+        extra = [public_copy(c, codec, f"{self.root}.{c.name}") for c, codec in self._given()]
         if link.parent != self.root:
             key_col = self.schemas[self.root].column(self.key)
             extra.append(key_col.model_copy(update={"name": self.person_column(table)}))
             extra += [
-                _public_copy(c, codec, f"{link.parent}.{c.name}", static=False)
+                public_copy(c, codec, f"{link.parent}.{c.name}", static=False)
                 for c, codec in self.given_of_parent(table)
             ]
         pres = self.presence.get(table)
@@ -424,8 +475,8 @@ class LinkedSynthesizer:
 
     def _given(self) -> list[tuple[Column, Any]]:
         """The person model's columns a child is conditioned on, with their codecs: all
-        but the key, the presence indicators and category columns whose DP category set
-        came out empty."""
+        but the key, the presence indicators, the counts of children and category columns
+        whose DP category set came out empty."""
         parent = self.models[self.root]
         flags = {n for p in self.presence.values() for n in p.names}
         return [
@@ -433,6 +484,7 @@ class LinkedSynthesizer:
             for c, codec in zip(parent.columns, parent.codecs, strict=True)
             if c.name != self.key
             and c.name not in flags
+            and not is_count(c.name)
             and not (isinstance(codec, CategoricalCodec) and not codec.categories)
         ]
 
@@ -485,25 +537,6 @@ class LinkedSynthesizer:
             self, persons, np.random.default_rng(self.seed if seed is None else seed)
         )
 
-    def children_per_person(
-        self,
-        table: str,
-        persons: int,
-        rng: np.random.Generator,
-        *,
-        at_least: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Rows of ``table`` of each of ``persons`` synthetic persons: none with the DP
-        share of persons without rows there, else from the table's DP rows-per-person
-        model (at least ``at_least[i]``: the values indicated for the person,
-        :func:`~synth.linked_presence.sizes_given`)."""
-        child, parent = self.models[table], self.models[self.root]
-        assert child.persons is not None and parent.persons is not None
-        with_rows = min(1.0, child.persons.persons_estimate / parent.persons.persons_estimate)
-        if at_least is None:
-            at_least = np.zeros(persons, dtype=np.int64)
-        return sizes_given(with_rows, child.persons, at_least, rng)
-
     def bounds(self) -> dict[str, Any]:
         """What one person contributes to each table's fit, and the L2 sensitivities the
         mechanisms were calibrated for (from each table's DP bound k): the statement the
@@ -541,6 +574,7 @@ class LinkedSynthesizer:
             "fit_seconds": self.fit_seconds,
             "presence": {c: p.describe() for c, p in self.presence_tried.items()},
             "presence_floor": self.floor(),
+            "count_bins": self.count_kept,
             "tables": {t: m.describe() for t, m in self.models.items()},
         }
 
@@ -551,49 +585,6 @@ class LinkedSynthesizer:
             return {}
         rho = self.parts[self.root]["rho"]
         return noise_floor(self.models[self.root], self.presence, rho)
-
-
-def child_counts(keys: pd.Series, links: pd.Series) -> np.ndarray:
-    """Per key of ``keys``: how many values of ``links`` name it, cut at
-    :data:`COUNT_CAP`, as text (the parent view's count column).
-
-    >>> child_counts(pd.Series(["a", "b", "c"]), pd.Series(["a", "a", "c"])).tolist()
-    ['2', '0', '1']
-    """
-    n = links.astype(str).value_counts().reindex(keys.astype(str).to_numpy(), fill_value=0)
-    return np.minimum(n.to_numpy(), COUNT_CAP).astype(str)
-
-
-def count_column(child: str) -> Column:
-    """The parent view's count of ``child`` rows: categorical, public domain 0..cap."""
-    return Column(
-        name=count_name(child),
-        type=ColumnType.CATEGORICAL,
-        domain=Domain(categories=[str(i) for i in range(COUNT_CAP + 1)]),
-        nullable=False,
-    )
-
-
-def _public_copy(col: Column, codec: Any, name: str, *, static: bool = True) -> Column:
-    """``col`` renamed, static, with the fitted codec's (DP or declared) domain public."""
-    if isinstance(codec, CategoricalCodec):
-        domain = Domain(categories=list(codec.categories))
-    elif isinstance(codec, DatetimeCodec):
-        lo = pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(codec.low))
-        hi = pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(codec.high))
-        domain = Domain(min=lo.date(), max=hi.date())
-    elif isinstance(codec, NumericCodec):
-        domain = Domain(min=float(codec.low), max=float(codec.high), precision=codec.precision)
-    else:  # pragma: no cover - every codec kind is above
-        raise TypeError(type(codec).__name__)
-    return Column(
-        name=name,
-        type=ColumnType(col.type),
-        static=static,
-        format=col.format if col.type == ColumnType.DATETIME else None,
-        domain=domain,
-        missing_values=list(col.missing_values),
-    )
 
 
 __all__ = ["Link", "LinkedSynthesizer", "budget_parts", "budget_split", "count_name", "links_of"]

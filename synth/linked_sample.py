@@ -1,30 +1,27 @@
 """Sampling a fitted :class:`~synth.linked.LinkedSynthesizer`: synthetic persons, then
 each linked table, parents before children (post-processing of the DP models, no ε).
 
-* **Children of the person table**: each synthetic person gets a number of rows from the
-  child's DP rows-per-person model (none with the DP share of persons without rows; at
-  least one per value indicated for the person, and at least one when the person holds
-  rows of a deeper table under this child), drawn given the person's values.
-* **Deeper tables** (conditions → encounters → patients): which persons hold rows is
-  decided first (every person with an indicated value, others at random to keep the DP
-  share of persons with rows), and each of them is given at least one parent row; the
-  person's number of rows comes from the deeper table's own DP rows-per-person model
-  (the person is its privacy unit), and the rows are spread over the person's
-  synthetic parent rows in proportion (:func:`apportion`) to the count each parent
-  row carries in the parent model (``conditions#rows``, learnt jointly with the
-  encounter's class etc.) plus :data:`SPREAD_FLOOR`. Each row is drawn given its
-  person's values and its parent row's given columns; a value indicated for the
-  person goes to one of its parent rows (chosen likewise). A person without parent
-  rows would hold no deeper rows (counted as ``no_parent`` in ``sample_stats``; the
-  parent rows given above make it rare).
+Every parent row's number of child rows is its modelled count (:mod:`synth.linked_counts`:
+the parent model's ``child#rows`` column, a DP-measured distribution given the parent
+row, drawn within its bin), at every level:
 
-Why the total per person from the deeper table's own histogram (ranked so that persons whose
-parent rows expect more rows get the larger totals) and not the sum of the
-parent rows' counts: the parent keeps at most k rows per person, so a sum over ≤ k
-synthetic encounters of per-encounter counts would undercount a person's conditions
-(Synthea: 38 encounters and 12.6 conditions per patient on average, k = 10 encounters).
-Conditions per patient stay right; conditions per encounter come out higher than real
-(the same conditions on fewer encounters), which the bench measures.
+* **Children of the person table**: a synthetic person has as many rows as its
+  ``encounters#rows`` says, and at least one per value indicated for it there (the
+  presence model, :mod:`synth.linked_presence`) and one when it holds an indicated value
+  of a deeper table under this child (that value needs a parent row). The rows are drawn
+  given the person's values.
+* **Deeper tables** (conditions → encounters → patients): each synthetic parent row has
+  as many rows as its ``conditions#rows`` says; a value indicated for the person takes
+  one of those rows (a row of a parent row with more rows more likely; when the person's
+  parent rows hold fewer rows than indicated values, one more row on a parent row chosen
+  in proportion to its count plus :data:`SPREAD_FLOOR`). Each row is drawn given its
+  person's values and its parent row's given columns. A person without parent rows
+  holds no deeper rows (counted as ``no_parent`` in ``sample_stats``).
+
+Conditions per patient are then the sum of the counts of the patient's encounters, and
+conditions per encounter follow the encounter model: both as real, since a synthetic
+patient has as many encounters as its count says (not cut at the encounter fit's bound k;
+the bound limits what the fit sees of a person, not the output).
 """
 
 from __future__ import annotations
@@ -34,12 +31,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from synth.linked_counts import allocate, count_name, draw_counts, nearest_kept
 from synth.linked_presence import PRESENT, draw_children
+from synth.persons import RowsPerPerson
 
 if TYPE_CHECKING:
     from synth.linked import LinkedSynthesizer
 
-#: weight of a parent row whose modelled count is 0 when spreading a person's rows
+#: weight of a parent row whose modelled count is 0 when it takes an indicated value
+#: beyond the person's modelled rows
 SPREAD_FLOOR = 0.1
 
 
@@ -54,17 +54,29 @@ def sample_linked(
     full = root.sample(rows, seed=int(rng.integers(2**31)))
     present = {t: full[list(p.names)].to_numpy() == PRESENT for t, p in model.presence.items()}
     flags = [n for p in model.presence.values() for n in p.names]
-    people = full.drop(columns=flags)
+    counts = {  # rows of each person in each linked table, at any depth
+        x.child: person_totals(
+            draw_counts(_kept(model, x.child, "per_person", full[count_name(x.child)]), rng),
+            model.models[x.child].persons,
+            rng,
+        )
+        for x in model.links
+        if count_name(x.child) in full
+    }
+    for t, mask in present.items():  # a row for each value indicated
+        if t in counts:
+            counts[t] = np.maximum(counts[t], mask.sum(axis=1))
+    people = full.drop(columns=[*flags, *(count_name(t) for t in counts)])
     given = people[[c.name for c, _ in model._given()]]
     given = given.set_axis([f"{model.root}.{c}" for c in given.columns], axis=1)
     keys = people[model.key].to_numpy() if model.key else np.full(len(people), "")
     internal: dict[str, pd.DataFrame] = {}
     person_of: dict[str, np.ndarray] = {}
     model.sample_stats = {}
-    holders = {  # who holds rows of a deeper table, decided first: they need a parent row
-        x.child: _holders(model, x.child, present.get(x.child), len(people), rng)
+    holders = {  # who holds rows of a deeper table: they need a parent row
+        x.child: counts[x.child] > 0
         for x in model.links
-        if x.parent != model.root
+        if x.parent != model.root and x.child in counts
     }
     for link in model.links:
         t = link.child
@@ -73,7 +85,7 @@ def sample_linked(
         need = _needed(model, t, holders, len(people))
         if link.parent == model.root:
             at_least = np.maximum(need, 0 if mask is None else mask.sum(axis=1))
-            sizes = model.children_per_person(t, len(people), rng, at_least=at_least)
+            sizes = np.maximum(counts.get(t, np.zeros(len(people), np.int64)), at_least)
             if pres is None:
                 has = np.flatnonzero(sizes > 0)
                 frame, who = model.models[t].sample_given(
@@ -86,7 +98,8 @@ def sample_linked(
             frame[link.column] = keys[who]
             person_of[t] = who
         else:
-            frame, who, owner = _deeper(model, t, internal, person_of, given, mask, holders[t], rng)
+            total = counts.get(t, np.zeros(len(people), np.int64))
+            frame, who, owner = _deeper(model, t, internal, person_of, given, mask, total, rng)
             parent = internal[link.parent]
             frame[link.column] = parent[link.key].to_numpy()[owner]
             if link.person_column is not None:
@@ -100,25 +113,43 @@ def sample_linked(
     return out
 
 
-def _holders(
-    model: LinkedSynthesizer,
-    table: str,
-    mask: np.ndarray | None,
-    persons: int,
-    rng: np.random.Generator,
+def person_totals(
+    modelled: np.ndarray, within: RowsPerPerson | None, rng: np.random.Generator
 ) -> np.ndarray:
-    """Which synthetic persons hold rows of a deeper ``table``: every person with a value
-    indicated there, and others at random so that the DP share of persons with rows
-    (the table's persons estimate over the person table's) holds."""
-    child, root = model.models[table], model.models[model.root]
-    assert child.persons is not None and root.persons is not None
-    with_rows = min(1.0, child.persons.persons_estimate / root.persons.persons_estimate)
-    out = np.zeros(persons, dtype=bool) if mask is None else mask.any(axis=1)
-    free = np.flatnonzero(~out)
-    p_free = (with_rows * persons - out.sum()) / max(1, len(free))
-    out = out.copy()
-    out[free[rng.random(len(free)) < min(1.0, max(0.0, p_free))]] = True
+    """Each synthetic person's rows in a table: none for those whose modelled count (the
+    person model's, given the person) is 0; the others take counts drawn from the
+    table's own DP rows-per-person histogram (``within``: 1..k, k for more), the larger
+    ones to the persons whose modelled count is larger (ties at random), and a person
+    given k takes its modelled count when that is more (the histogram stops at k).
+
+    Why both: the histogram measures 1..k with a single charge per person and its own
+    noise per bin (ε = 1, Synthea ×30: σ ≈ 49 persons), finer than the person model's
+    count column among 19 bins and many other columns (σ ≈ 83; conditions per patient
+    within k came out at TVD 0.13–0.28 from it alone); the count column says who has
+    more rows and how many beyond k.
+
+    >>> h = RowsPerPerson(3, "auto", (0.5, 0.25, 0.25), 4, 0.25, 1.0)
+    >>> out = person_totals(np.array([0, 2, 9, 1, 5]), h, np.random.default_rng(0))
+    >>> int(out[0]), bool(out[2] == 9 and out[1] <= out[4])
+    (0, True)
+    """
+    modelled = np.asarray(modelled, dtype=np.int64)
+    if within is None:
+        return modelled
+    has = np.flatnonzero(modelled > 0)
+    order = has[np.lexsort((rng.random(len(has)), modelled[has]))]
+    out = np.zeros(len(modelled), dtype=np.int64)
+    out[order] = np.sort(within.draw(len(has), rng))
+    top = out >= within.k
+    out[top] = np.maximum(within.k, modelled[top])
     return out
+
+
+def _kept(model: LinkedSynthesizer, table: str, side: str, labels: pd.Series) -> np.ndarray:
+    """``table``'s modelled count bins (``side``: per person, per parent row), each moved
+    to the nearest bin clear of noise."""
+    kept = model.count_kept.get(table, {}).get(side)
+    return labels.to_numpy(dtype=object) if kept is None else nearest_kept(labels, kept)
 
 
 def _needed(
@@ -143,48 +174,47 @@ def _deeper(
     person_of: dict[str, np.ndarray],
     given: pd.DataFrame,
     mask: np.ndarray | None,
-    held: np.ndarray,
+    totals: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """A deeper table's rows: returns them, each row's person and its parent row."""
-    from synth.linked import count_name
-
+    """A deeper table's rows: the persons' ``totals`` (given to the persons whose parent
+    rows' modelled counts add up to more first), each over its parent rows as their
+    counts say (:func:`~synth.linked_counts.allocate`), indicated values on them first.
+    Returns the rows, each row's person and its parent row."""
     link = model.link_of(table)
     parent = internal[link.parent]
     owner_person = person_of[link.parent]
-    persons = len(given)
     cols = [c.name for c, _ in model.given_of_parent(table)]
     rows_given = given.iloc[owner_person].reset_index(drop=True)
     for c in cols:
         rows_given[f"{link.parent}.{c}"] = parent[c].to_numpy()
-    at_least = np.zeros(persons, dtype=np.int64) if mask is None else mask.sum(axis=1)
-    counts = pd.to_numeric(parent[count_name(table)], errors="coerce").fillna(0).to_numpy()
-    expected = np.bincount(owner_person, weights=counts, minlength=persons)
-    child_persons = model.models[table].persons
-    assert child_persons is not None
-    idx = np.flatnonzero(held)
-    totals = np.zeros(persons, dtype=np.int64)
-    totals[idx] = coupled(child_persons.draw(len(idx), rng), expected[idx], rng, at_least[idx])
-    totals = np.maximum(totals, at_least)
-    weight = counts.astype(float) + SPREAD_FLOOR
+    counts = draw_counts(_kept(model, table, "per_parent_row", parent[count_name(table)]), rng)
+    # the persons' totals go to those whose parent rows hold more rows (ranks): the same
+    # totals, parent rows kept nearer their own counts
+    has = np.flatnonzero(totals > 0)
+    expected = np.bincount(owner_person, weights=counts, minlength=len(totals))
+    order = has[np.lexsort((rng.random(len(has)), expected[has]))]
+    totals = totals.copy()
+    totals[order] = np.sort(totals[has])
+    if mask is not None:
+        totals = np.maximum(totals, mask.sum(axis=1))
     sizes = np.zeros(len(parent), dtype=np.int64)
     by_person = pd.Series(np.arange(len(parent))).groupby(owner_person).indices
     orphan = 0
-    forced_rows: list[int] = []
-    forced_values: list[int] = []
-    for i in range(persons):
+    forced_rows: list[np.ndarray] = []
+    forced_values: list[np.ndarray] = []
+    for i in np.flatnonzero(totals > 0):
         mine = by_person.get(i)
         if mine is None or len(mine) == 0:
             orphan += int(totals[i])
             continue
-        w = weight[mine] / weight[mine].sum()
-        vals = np.flatnonzero(mask[i]) if mask is not None else np.zeros(0, dtype=np.int64)
-        # the indicated values' rows first, then the rest: the person's total stays theirs
-        spots = rng.choice(mine, size=len(vals), p=w) if len(vals) else np.zeros(0, np.int64)
-        free = apportion(max(0, int(totals[i]) - len(vals)), w, rng)
-        sizes[mine] = free + np.bincount(np.searchsorted(mine, spots), minlength=len(mine))
-        forced_rows += spots.tolist()
-        forced_values += vals.tolist()
+        sizes[mine] = allocate(int(totals[i]), counts[mine], rng, SPREAD_FLOOR)
+        if mask is not None and mask[i].any():
+            vals = np.flatnonzero(mask[i])
+            spots, extra = place(len(vals), sizes[mine], rng)
+            sizes[mine] += extra
+            forced_rows.append(mine[spots])
+            forced_values.append(vals)
     child = model.models[table]
     pres = model.presence.get(table)
     if pres is None or mask is None:
@@ -195,7 +225,10 @@ def _deeper(
         owner = has[owner]
         stats: dict[str, int] = {}
     else:
-        at = (np.asarray(forced_rows, dtype=np.int64), np.asarray(forced_values, dtype=np.int64))
+        at = (
+            np.concatenate([np.zeros(0, np.int64), *forced_rows]).astype(np.int64),
+            np.concatenate([np.zeros(0, np.int64), *forced_values]).astype(np.int64),
+        )
         frame, owner, stats = draw_children(
             child, rows_given, mask[owner_person], pres, sizes, rng, forced_at=at
         )
@@ -203,50 +236,29 @@ def _deeper(
     return frame, owner_person[owner], owner
 
 
-def apportion(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``total`` rows shared in proportion to ``weights`` (summing to 1): each share's
-    whole part, the rest to shares drawn by their fractional parts (largest remainder,
-    at random). Unlike a multinomial draw it keeps each parent row near its modelled
-    count when the person's total matches them.
+def place(
+    values: int, counts: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of a person's parent rows (with ``counts`` modelled rows each) takes each of
+    ``values`` indicated values: distinct rows of theirs at random (a parent row with
+    more rows more likely); values beyond them go to parent rows drawn in proportion to
+    count + :data:`SPREAD_FLOOR`, each adding a row. Returns each value's parent row and
+    the rows added per parent row.
 
-    >>> apportion(4, np.array([0.5, 0.25, 0.25]), np.random.default_rng(0)).tolist()
-    [2, 1, 1]
-    >>> int(apportion(5, np.array([0.5, 0.3, 0.2]), np.random.default_rng(0)).sum())
-    5
+    >>> spots, extra = place(3, np.array([0, 2, 1]), np.random.default_rng(0))
+    >>> sorted(spots.tolist()), extra.tolist()
+    ([1, 1, 2], [0, 0, 0])
+    >>> spots, extra = place(4, np.array([0, 1]), np.random.default_rng(0))
+    >>> int(extra.sum()), int((spots == 1).sum()) >= 1
+    (3, True)
     """
-    exact = total * np.asarray(weights, dtype=float)
-    out = np.floor(exact).astype(np.int64)
-    rest = int(total - out.sum())
-    if rest > 0:
-        frac = exact - out
-        pick = rng.choice(len(out), size=rest, replace=False, p=frac / frac.sum())
-        out[pick] += 1
-    return out
+    counts = np.asarray(counts, dtype=np.int64)
+    slots = np.repeat(np.arange(len(counts)), counts)
+    if len(slots) >= values:
+        return rng.choice(slots, size=values, replace=False), np.zeros(len(counts), np.int64)
+    w = counts + SPREAD_FLOOR
+    more = rng.choice(len(counts), size=values - len(slots), p=w / w.sum())
+    return np.concatenate([slots, more]), np.bincount(more, minlength=len(counts))
 
 
-def coupled(
-    totals: np.ndarray,
-    expected: np.ndarray,
-    rng: np.random.Generator,
-    first: np.ndarray | None = None,
-) -> np.ndarray:
-    """The same totals, the larger ones given to the persons with more values indicated
-    (``first``: they need at least that many rows), then to those whose parent rows
-    expect more rows (ties at random): the DP rows-per-person histogram kept, and
-    persons with more (or more row-bearing) parent rows holding more rows.
-
-    >>> coupled(np.array([0, 5, 2]), np.array([3.0, 0.0, 9.0]), np.random.default_rng(0))
-    array([2, 0, 5])
-    >>> coupled(np.array([0, 5, 2]), np.array([3.0, 0.0, 9.0]), np.random.default_rng(0),
-    ...         np.array([0, 4, 0]))
-    array([0, 5, 2])
-    """
-    if first is None:
-        first = np.zeros(len(expected), dtype=np.int64)
-    order = np.lexsort((rng.random(len(expected)), expected, first))
-    out = np.empty_like(totals)
-    out[order] = np.sort(totals)
-    return out
-
-
-__all__ = ["SPREAD_FLOOR", "apportion", "coupled", "sample_linked"]
+__all__ = ["SPREAD_FLOOR", "person_totals", "place", "sample_linked"]

@@ -10,6 +10,7 @@ from support import PERSON_KEY as KEY
 
 from synth.errors import InputError, SchemaError
 from synth.linked import LinkedSynthesizer
+from synth.linked_counts import labels
 from synth.linked_graph import find_cycle
 from synth.schema import parse_schema
 from synth.schema.model import ForeignKey
@@ -211,9 +212,11 @@ def test_the_joined_person_view_blocks_copied_persons_and_passes_honest_ones(fit
 
 
 def test_a_person_with_ten_thousand_rows_is_cut_to_the_bound_and_says_so() -> None:
-    """One patient with 10,000 lab rows: the fit keeps at most k of them (the DP bound,
-    the noise calibrated for k), the share of persons cut is reported, and no synthetic
-    person holds more rows than the bound allows."""
+    """One patient with 10,000 lab rows on one visit: the fit keeps at most k of them (the
+    DP bound, the noise calibrated for k), the share of persons cut is reported, and no
+    synthetic visit draws from a count bin within the noise: the lone visit's "500+" and
+    the wide bins the noise alone fills are not drawn, so no synthetic visit holds more
+    labs than the largest bin kept allows (real ones: at most 6 but the one)."""
     data = tables(400)
     one = data["visits"].iloc[[0]]
     heavy = pd.DataFrame(
@@ -233,8 +236,11 @@ def test_a_person_with_ten_thousand_rows_is_cut_to_the_bound_and_says_so() -> No
     assert labs.persons is not None and labs.persons.k <= 10
     assert model.describe()["bounds"]["labs"]["rows_per_person"] == labs.persons.k
     assert "above_bound_share" in labs.persons.describe()
+    kept = model.count_kept["labs"]  # per person and per visit: 0..10 rows
+    assert set(kept) == {"per_person", "per_parent_row"}
+    assert all(set(bins) <= set(labels()[:11]) for bins in kept.values())
     out = model.sample(seed=0)
-    assert out["labs"].groupby("PATIENT").size().max() <= labs.persons.k
+    assert out["labs"].groupby("PATIENT").size().max() <= 10
 
 
 def test_missing_link_values_are_refused_with_the_column_named() -> None:
@@ -276,7 +282,8 @@ def test_presence_indicators_take_one_aim_round_each_in_the_person_model() -> No
     model = LinkedSynthesizer(schemas(), epsilon=8.0, presence={"visits": None}).fit(data)
     flags = len(model.presence["labs"].values)
     assert flags >= 1
-    assert model.models["patients"].engine_options["rounds"] == 4 * 2 + flags
+    # own columns: two of the patient's, visits#rows and labs#rows (rows per patient)
+    assert model.models["patients"].engine_options["rounds"] == 4 * 4 + flags
     assert set(model.fit_seconds) == {"patients", "visits", "labs"}
     plain = LinkedSynthesizer(
         schemas(), epsilon=8.0, presence={"visits": None}, indicator_rounds=None
