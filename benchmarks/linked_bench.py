@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+
 DATA = HERE.parent.parent / "shared" / "datasets" / "synthea"
 CHILDREN = ("encounters", "conditions")
 
@@ -193,6 +194,12 @@ def main() -> int:
         "--scale", type=int, default=1, help="copies of every patient (fidelity at scale)"
     )
     ap.add_argument("--levels", type=int, choices=[1, 2], default=2)
+    ap.add_argument(
+        "--values",
+        type=int,
+        default=None,
+        help="values modelled per person in each child (default: the model's; 20 before)",
+    )
     ap.add_argument("--no-off", action="store_true", help="skip the presence-off fit")
     ap.add_argument(
         "--indicator-rounds",
@@ -205,6 +212,9 @@ def main() -> int:
         print(f"no Synthea tables at {args.data}", file=sys.stderr)
         return 1
     from synth.linked import LinkedSynthesizer
+    from synth.linked_presence import PRESENCE_VALUES
+
+    values = PRESENCE_VALUES if args.values is None else args.values
 
     real = scaled(read(args.data), args.scale)
     rows = []
@@ -219,7 +229,7 @@ def main() -> int:
                     epsilon=eps,
                     delta=1e-6,
                     presence=presence(declared),
-                    presence_values=0 if before else 20,
+                    presence_values=0 if before else values,
                     indicator_rounds=rounds,
                 ).fit(real)
                 fit_s = time.perf_counter() - t0
