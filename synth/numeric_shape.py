@@ -286,27 +286,31 @@ def widen_bounds(
     hi = int(np.searchsorted(grid_edges, high))
     if hi >= len(grid_edges) or grid_edges[lo] != low or grid_edges[hi] != high:
         return low, high  # not bounds on this grid
-    counts = np.asarray(noisy, dtype=float).copy()
-    counts[~_holds_values(np.asarray(grid_edges, dtype=float), precision)] = 0.0
-    up = _tail_bins(counts[hi : hi + WIDEN_MAX_BINS], sigma)
-    down = _tail_bins(counts[max(0, lo - WIDEN_MAX_BINS) : lo][::-1], sigma)
-    return float(grid_edges[lo - down]), float(grid_edges[hi + up])
+    possible = _holds_values(np.asarray(grid_edges, dtype=float), precision)
+    counts = np.where(possible, np.asarray(noisy, dtype=float), 0.0)
+    up = slice(hi, hi + WIDEN_MAX_BINS)
+    down = slice(max(0, lo - WIDEN_MAX_BINS), lo)
+    n_up = _tail_bins(counts[up], possible[up], sigma)
+    n_down = _tail_bins(counts[down][::-1], possible[down][::-1], sigma)
+    return float(grid_edges[lo - n_down]), float(grid_edges[hi + n_up])
 
 
-def _tail_bins(beyond: np.ndarray, sigma: float) -> int:
-    """How many of the bins ``beyond`` a bound (nearest first) its tail covers."""
+def _tail_bins(beyond: np.ndarray, possible: np.ndarray, sigma: float) -> int:
+    """How many of the bins ``beyond`` a bound (nearest first) its tail covers; a window's
+    noise s.d. counts only its ``possible`` bins (the others were set to 0, noise and all)."""
     if len(beyond) == 0:
         return 0
-    w = np.arange(1, len(beyond) + 1)
     cum = np.cumsum(beyond)
-    hot = np.flatnonzero(cum >= OPEN_Z * sigma * np.sqrt(w))
+    held = np.cumsum(possible)
+    hot = np.flatnonzero((held > 0) & (cum >= OPEN_Z * sigma * np.sqrt(held)))
     if len(hot) == 0:
         return 0
     run = int(hot[-1]) + 1
-    start = np.r_[0.0, cum[: run - 1]]
+    start, held0 = np.r_[0.0, cum[: run - 1]], np.r_[0, held[: run - 1]]
     for k in range(1, run):  # the first bin past which no window of the run is hot
         ends = np.arange(k, run)
-        if not (cum[ends] - start[k] >= OPEN_Z * sigma * np.sqrt(ends - k + 1)).any():
+        n = held[ends] - held0[k]
+        if not ((n > 0) & (cum[ends] - start[k] >= OPEN_Z * sigma * np.sqrt(n))).any():
             return k
     return run
 
