@@ -21,8 +21,8 @@ post-processing of two charged measurements,
   sampler never emits, so their share goes to the selected values, as an unselected
   category's does). One whose selected values run in steps of its precision (counts:
   0, 1, 2, 3 visits) is **count-like**: coded value by value, it also emits the values
-  of grid bins where the noisy histogram holds mass that the selected values do not
-  explain (a tail above the largest selected value, a gap), so a tail of rare counts is
+  of grid bins beyond its selected values where the noisy histogram holds mass that they
+  do not explain (a tail above the largest selected value), so a tail of rare counts is
   not piled onto the largest selected one. Any other discrete column decodes a bin to
   one of the support values inside it.
 
@@ -239,13 +239,16 @@ def _open_bins(
     selected: np.ndarray,
     possible: np.ndarray,
 ) -> tuple[tuple[float, float], ...]:
-    """Grid intervals whose unexplained noisy mass is ``OPEN_Z`` s.d. above 0: each bin on
-    its own, and each tail beyond the selected values as a whole (a thin tail spread over
-    many bins is found by its sum). Post-processing of the noisy histogram and the
-    selected values' noisy counts."""
-    ok = possible & (unexplained >= OPEN_Z * sd)
+    """Grid intervals beyond the selected values whose unexplained noisy mass is
+    ``OPEN_Z`` s.d. above 0: each bin on its own, and each tail as a whole (a thin tail
+    spread over many bins is found by its sum). Gaps between selected values stay closed:
+    tested bin by bin they opened a bin by noise in 2 % of fits of a {0, 1, 2, 3, 5, 8, 10}
+    column (400 fits at ε = 1), which could then emit a value no row holds. Post-processing
+    of the noisy histogram and the selected values' noisy counts."""
+    ok = np.zeros(len(unexplained), dtype=bool)
     for tail in (grid[:-1] > selected[-1], grid[1:] <= selected[0]):
         tail &= possible
+        ok |= tail & (unexplained >= OPEN_Z * sd)
         if tail.any() and unexplained[tail].sum() >= OPEN_Z * np.sqrt((sd[tail] ** 2).sum()):
             ok |= tail
     return tuple((float(grid[i]), float(grid[i + 1])) for i in np.flatnonzero(ok))
