@@ -172,3 +172,21 @@ def test_every_value_of_a_small_dp_range_is_a_public_candidate() -> None:
     assert kept_2 >= 0.95 * fits
     rate = kept_empty / (fits * 18)
     assert abs(rate - float(norm.sf(RANGE_CANDIDATE_Z))) < 0.03, rate
+
+
+def test_bounds_of_a_zero_inflated_column_keep_its_non_zero_part() -> None:
+    """92 % zeros and a long positive tail (an income): the share of mass a reading may
+    leave out is a share of what lies outside the heaviest grid bin, so the bounds keep
+    most of the non-zero rows, not 95 % of all rows (most of them zeros): with the share of
+    all rows, seed 2 put the upper bound at 0 (every non-zero row clipped), seed 1 kept
+    79 %; with this rule the worst of the five keeps 69 % (a tail of ~100 rows per grid bin
+    against σ = 56 is hot only in wide windows)."""
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        n = 32_000
+        x = np.where(rng.random(n) < 0.92, 0.0, np.round(np.exp(rng.uniform(5, 11.5, n))))
+        b = estimate_bounds(x, ledger=PrivacyLedger(1, 1e-6), sigma=56.0, rng=rng, column="x")
+        assert b is not None
+        pos = x[x > 0]
+        assert np.mean(pos <= b.high) >= 0.6, (seed, b.high)
+        assert b.high < 1e7
