@@ -125,7 +125,7 @@ def summary(rows: list[dict]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=None, help="fits (60); with --regate: a range")
     ap.add_argument("--start", type=int, default=0, help="first data seed")
     ap.add_argument("--epsilon", type=float, default=4.0)
     ap.add_argument("--persons", type=int, default=1500)
@@ -137,8 +137,11 @@ def main() -> int:
     only = set(a.views.split(",")) if a.views else None
     if a.regate:
         runs = sorted(p for p in a.save_dir.glob("run-*") if (p / "meta.json").exists())
+        if a.runs is not None:
+            wanted = range(a.start, a.start + a.runs)
+            runs = [p for p in runs if int(p.name.split("-")[1]) in wanted]
     else:
-        runs = [a.save_dir / f"run-{i:03d}" for i in range(a.start, a.start + a.runs)]
+        runs = [a.save_dir / f"run-{i:03d}" for i in range(a.start, a.start + (a.runs or 60))]
     rows = []
     for run_dir in runs:
         i = int(run_dir.name.split("-")[1])
