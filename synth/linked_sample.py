@@ -59,13 +59,11 @@ def sample_linked(
             draw_counts(_kept(model, x.child, "per_person", full[count_name(x.child)]), rng),
             model.models[x.child].persons,
             rng,
+            _indicated(present.get(x.child), len(full)),
         )
         for x in model.links
         if count_name(x.child) in full
     }
-    for t, mask in present.items():  # a row for each value indicated
-        if t in counts:
-            counts[t] = np.maximum(counts[t], mask.sum(axis=1))
     people = full.drop(columns=[*flags, *(count_name(t) for t in counts)])
     given = people[[c.name for c, _ in model._given()]]
     given = given.set_axis([f"{model.root}.{c}" for c in given.columns], axis=1)
@@ -113,14 +111,24 @@ def sample_linked(
     return out
 
 
+def _indicated(mask: np.ndarray | None, persons: int) -> np.ndarray:
+    """Values indicated for each person (0 without a presence model)."""
+    return np.zeros(persons, dtype=np.int64) if mask is None else mask.sum(axis=1)
+
+
 def person_totals(
-    modelled: np.ndarray, within: RowsPerPerson | None, rng: np.random.Generator
+    modelled: np.ndarray,
+    within: RowsPerPerson | None,
+    rng: np.random.Generator,
+    at_least: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each synthetic person's rows in a table: none for those whose modelled count (the
     person model's, given the person) is 0; the others take counts drawn from the
     table's own DP rows-per-person histogram (``within``: 1..k, k for more), the larger
-    ones to the persons whose modelled count is larger (ties at random), and a person
-    given k takes its modelled count when that is more (the histogram stops at k).
+    ones to the persons whose modelled count, or number of values indicated for them
+    (``at_least``: they need that many rows), is larger (ties at random); a person given
+    k takes its modelled count when that is more (the histogram stops at k), and never
+    fewer rows than values indicated.
 
     Why both: the histogram measures 1..k with a single charge per person and its own
     noise per bin (ε = 1, Synthea ×30: σ ≈ 49 persons), finer than the person model's
@@ -134,15 +142,17 @@ def person_totals(
     (0, True)
     """
     modelled = np.asarray(modelled, dtype=np.int64)
+    need = np.zeros(len(modelled), np.int64) if at_least is None else np.asarray(at_least)
     if within is None:
-        return modelled
-    has = np.flatnonzero(modelled > 0)
-    order = has[np.lexsort((rng.random(len(has)), modelled[has]))]
+        return np.maximum(modelled, need)
+    key = np.maximum(modelled, need)
+    has = np.flatnonzero(key > 0)
+    order = has[np.lexsort((rng.random(len(has)), key[has]))]
     out = np.zeros(len(modelled), dtype=np.int64)
     out[order] = np.sort(within.draw(len(has), rng))
     top = out >= within.k
     out[top] = np.maximum(within.k, modelled[top])
-    return out
+    return np.maximum(out, need)
 
 
 def _kept(model: LinkedSynthesizer, table: str, side: str, labels: pd.Series) -> np.ndarray:
@@ -189,15 +199,15 @@ def _deeper(
     for c in cols:
         rows_given[f"{link.parent}.{c}"] = parent[c].to_numpy()
     counts = draw_counts(_kept(model, table, "per_parent_row", parent[count_name(table)]), rng)
-    # the persons' totals go to those whose parent rows hold more rows (ranks): the same
-    # totals, parent rows kept nearer their own counts
+    # the persons' totals go to those with more values indicated, then to those whose
+    # parent rows hold more rows (ranks): the same totals, parent rows nearer their counts
     has = np.flatnonzero(totals > 0)
     expected = np.bincount(owner_person, weights=counts, minlength=len(totals))
-    order = has[np.lexsort((rng.random(len(has)), expected[has]))]
+    need = _indicated(mask, len(totals))
+    order = has[np.lexsort((rng.random(len(has)), expected[has], need[has]))]
     totals = totals.copy()
     totals[order] = np.sort(totals[has])
-    if mask is not None:
-        totals = np.maximum(totals, mask.sum(axis=1))
+    totals = np.maximum(totals, need)
     sizes = np.zeros(len(parent), dtype=np.int64)
     by_person = pd.Series(np.arange(len(parent))).groupby(owner_person).indices
     orphan = 0
