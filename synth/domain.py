@@ -347,6 +347,7 @@ def select_range_values(
     *,
     ledger: PrivacyLedger,
     sigma: float,
+    delta: float,
     rng: np.random.Generator,
     column: str,
 ) -> DPValues:
@@ -356,17 +357,25 @@ def select_range_values(
     The candidates are a function of DP outputs only, so they are public: one Gaussian
     mechanism over the count of every candidate, present or not (each row adds 1 to at
     most one count; a value off the grid or outside the range adds to none), and keeping
-    a candidate whose noisy count clears ``RANGE_CANDIDATE_Z·σ`` is post-processing, with
-    no δ. Partition selection's δ-calibrated threshold (:func:`select_values`, ≈ 7σ at
-    δ = 1e-11) lost values of a few hundred rows at ε = 1 (Adult's education-num 3, 8 or
-    16, each tied one-to-one to an education level: a discrete column never emits an
-    unselected value, and that level then all but vanished from the output).
+    a candidate whose noisy count clears ``RANGE_CANDIDATE_Z·σ`` is post-processing and
+    needs no δ (``delta`` is charged anyway, see below). Partition selection's
+    δ-calibrated threshold (:func:`select_values`, ≈ 7σ at δ = 1e-11) lost values of a few
+    hundred rows at ε = 1 (Adult's education-num 3, 8 or 16, each tied one-to-one to an
+    education level: a discrete column never emits an unselected value, and that level
+    then all but vanished from the output).
     """
+    # charged as the partition selection it stands in for (same σ, its δ too, though a
+    # public candidate list needs none): whether a column's DP range is small enough is a
+    # DP output, and the ledger's plan must not change with it
     ledger.charge_gaussian(
-        "heavy values (every value of the DP range)",
+        "heavy values (partition selection)",
         column,
         sigma=sigma,
-        details={"candidates": len(candidates), "threshold": round(RANGE_CANDIDATE_Z * sigma, 3)},
+        delta=delta,
+        details={
+            "candidates": f"every value of the DP range ({len(candidates)})",
+            "threshold": round(RANGE_CANDIDATE_Z * sigma, 3),
+        },
     )
     x = counts.index.to_numpy(dtype=float)
     step = float(candidates[1] - candidates[0]) if len(candidates) > 1 else 1.0

@@ -199,6 +199,7 @@ def build_codecs(
                 grid,
                 ledger=ledger,
                 sigma=sigma_shape,
+                delta=part_delta,
                 rng=rng,
                 column=col.name,
             )
