@@ -33,7 +33,7 @@ from synth.encoding import (
 )
 from synth.errors import InputError
 from synth.ledger import PrivacyLedger, zcdp_rho_for
-from synth.numeric_shape import NumericShape, numeric_shape
+from synth.numeric_shape import NumericShape, numeric_shape, widen_bounds
 from synth.schema.model import Column, ColumnType, Schema
 from synth.statistics import Counts, needs_precision, needs_shape
 
@@ -179,6 +179,9 @@ def build_codecs(
             )
             precision = p.precision
             notes.append({"column": col.name, "kind": "precision", "decimals": precision})
+        if not public and noisy is not None:
+            # the tail the bounds' own noisy histogram still shows past them (no new look)
+            low, high = widen_bounds(low, high, NUMERIC_EDGES, noisy, sigma_bounds, precision)
         if not needs_shape(col):
             codecs.append(NumericCodec(col.name, low, high, precision, codes=codes))
             continue
