@@ -264,9 +264,12 @@ def estimate_bounds(
     # zero-inflated income, 92 % of Adult's capital-gain) would otherwise let a reading
     # drop 5 % of all rows, i.e. most of the non-zero part (capital-gain came out clipped
     # at 8,192 in some draws, its top values moved into lower bins)
-    peak = float(noisy.max())
+    # (noise can leave every reading lighter than the heaviest bin alone, e.g. negative
+    # noise between two hot bins: the base is then the heaviest reading, which always
+    # qualifies, so a reading is always chosen)
     most = max(m for _, _, m in found)
-    lo, hi, _ = next(f for f in found if f[2] - peak >= BOUND_MASS_SHARE * (most - peak))
+    base = min(float(noisy.max()), most)
+    lo, hi, _ = next(f for f in found if f[2] - base >= BOUND_MASS_SHARE * (most - base))
     return DPBounds(float(edges[lo]), float(edges[hi]), sigma, noisy)
 
 
