@@ -106,49 +106,37 @@ def test_group_members_share_rows_by_shrunken_noisy_counts() -> None:
     shrunk towards the group mean by how much of their spread is noise: equal-mass bins
     under heavy noise come out near equal, a heavy value among light ones keeps its
     weight; an unordered bucket still draws by the count above σ."""
-    import synth.engines.marginal as mg
     from synth.engines.marginal import MSTEngine
 
     rng = np.random.default_rng(0)
     sigma = 40.0
     y = 30.0 + rng.normal(0, sigma, 64)  # 64 equal-mass bins of 30 rows under σ = 40
     mapping = np.arange(64) // 16
-    old = mg.SHRINK_ORDERED
-    try:
-        mg.SHRINK_ORDERED = True
-        w = MSTEngine._member_weights(y, mapping, sigma, 64)
-        for g in range(4):
-            part = w[mapping == g]
-            assert part.max() - part.min() < 0.5 * (y[mapping == g].max() - y[mapping == g].min())
-        heavy = np.array([10.0, 15000.0, 40.0, 5.0])
-        wh = MSTEngine._member_weights(heavy, np.zeros(4, dtype=np.int64), sigma, 4)
-        assert wh[1] / wh.sum() > 0.99
-        bucket = np.array([100.0, 2.0, -5.0, 300.0])
-        wb = MSTEngine._member_weights(bucket, np.array([0, 0, 0, 1]), sigma, 0)
-        assert wb.tolist() == [60.0, 0.0, 0.0, 0.0]
-    finally:
-        mg.SHRINK_ORDERED = old
+    w = MSTEngine._member_weights(y, mapping, sigma, 64)
+    for g in range(4):
+        part = w[mapping == g]
+        assert part.max() - part.min() < 0.5 * (y[mapping == g].max() - y[mapping == g].min())
+    heavy = np.array([10.0, 15000.0, 40.0, 5.0])
+    wh = MSTEngine._member_weights(heavy, np.zeros(4, dtype=np.int64), sigma, 4)
+    assert wh[1] / wh.sum() > 0.99
+    bucket = np.array([100.0, 2.0, -5.0, 300.0])
+    wb = MSTEngine._member_weights(bucket, np.array([0, 0, 0, 1]), sigma, 0)
+    assert wb.tolist() == [60.0, 0.0, 0.0, 0.0]
 
 
 def test_a_group_of_cells_carries_their_summed_noise() -> None:
     """After compression a group's 1-way count sums the noisy counts of its members, so
     its σ is σ·√(members); the estimator then trusts a direct measurement of the same
     cells more than the sum (inverse-variance weighting of the two)."""
-    import synth.engines.marginal as mg
     from synth.engines.graphical import estimate
     from synth.engines.marginal import MSTEngine
 
     eng = MSTEngine([16, 2], ordinal=[16, 0])
-    old = mg.GROUPED_NOISE
-    try:
-        mg.GROUPED_NOISE = True
-        y = np.full(16, 10.0)  # 160 rows under σ = 10: groups of 3 expect 3σ
-        tokens = np.zeros((10, 2), dtype=np.int64)
-        _t, measured = eng._compress(
-            tokens, [((0,), y, 10.0), ((1,), np.array([800.0, 800.0]), 10.0)], 10.0
-        )
-    finally:
-        mg.GROUPED_NOISE = old
+    y = np.full(16, 10.0)  # 160 rows under σ = 10: groups of 3 expect 3σ
+    tokens = np.zeros((10, 2), dtype=np.int64)
+    _t, measured = eng._compress(
+        tokens, [((0,), y, 10.0), ((1,), np.array([800.0, 800.0]), 10.0)], 10.0
+    )
     (_c, y0, s0), (_c1, _y1, s1) = measured
     assert np.ndim(s1) == 0 and np.ndim(s0) == 1 and len(s0) == len(y0) < 16
     sizes = np.bincount(eng.mappings[0])
