@@ -1,4 +1,5 @@
-"""The synthesizer: schema-driven, end-to-end DP fit; constraint-respecting sampling.
+"""The synthesizer: schema-driven, end-to-end DP fit; constraint-respecting sampling
+(:mod:`synth.sampling`).
 
 >>> # doctest: +SKIP
 >>> model = Synthesizer(schema, epsilon=1.0).fit(df)
@@ -25,81 +26,63 @@ import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
 from synth.cluster import InProcess, Runner
-from synth.constraints import condition, enforce
-from synth.encoding import (
-    MAX_NUMERIC_BINS,
-    CategoricalCodec,
-    Codec,
-    codec_from_state,
+from synth.encoding import CategoricalCodec, Codec, codec_from_state
+from synth.engine_choice import (
+    ENGINE_NUMERIC_BINS,
+    MST_MAX_CELLS,
+    PART_ROWS,
+    PARTITIONED_ENGINES,
+    choose_engine,
 )
 from synth.engines import create_engine
 from synth.engines.base import Engine, Progress, no_progress
 from synth.errors import ArtifactError, InputError
 from synth.ledger import PrivacyLedger
+from synth.model_file import (
+    MAX_LOADED_CARDINALITY,
+    MAX_LOADED_NETWORK,
+    check_loadable,
+    schema_to_dict_col,
+)
 from synth.numeric_shape import NumericShape
 from synth.persons import (
     RowsPerPerson,
-    assemble_persons,
     bound_mask,
     measure_rows_per_person,
-    person_sizes,
-    rows_given,
 )
-from synth.prepare import model_view, modelled_columns
+from synth.prepare import modelled_columns
 from synth.private_domains import build_codecs, is_public, rebin
 from synth.randomness import Randomness
+from synth.sampling import Sampling
 from synth.schema.io import parse_schema, schema_to_dict
 from synth.schema.model import Action, Column, ColumnType, Schema
 from synth.statistics import (
     PartitionedTokens,
-    encode_view,
     merge_counts,
     needs_shape,
     partition_counts,
     partition_tokens,
     partition_units,
 )
-from synth.surrogates import digit_length, numeric_construction, surrogate_series
+from synth.surrogates import digit_length, numeric_construction
 
-#: rows per partition when an in-memory frame is fitted on a cluster
-PART_ROWS = 250_000
-#: engines that take :class:`PartitionedTokens` on a cluster (MST and AIM only count marginals;
-#: DP-SGD counts 1-way marginals and fetches its Poisson batches by row index); the tokens
-#: of any other engine are gathered to the driver
-PARTITIONED_ENGINES = frozenset({"mst", "aim", "dpsgd"})
-
-
-#: largest 2-way table (cells) the marginal engines measure; wider pairs go to DP-SGD
-MST_MAX_CELLS = 1_000_000
-
-
-def choose_engine(requested: str, cardinalities: list[int]) -> tuple[str, str]:
-    """Pick an engine for ``auto``; return (name, reason).
-
-    The marginal engines measure 1- and 2-way marginals: they need every pair of columns
-    to fit a table they can measure, else DP-SGD. Between them AIM: on UCI Adult (mean
-    2-way TVD over 4 seeds at ε=1) AIM 0.028 against the target-aware MST tree's 0.034,
-    and 0.015 against 0.030 at ε=10, at the same TSTR AUC; on the 4,000-row sample table
-    at ε=1 the two tie (0.272–0.277). MST stays available: faster and less variable
-    between seeds.
-    """
-    if requested != "auto":
-        return requested, "requested explicitly"
-    top = sorted(cardinalities)[-2:]
-    widest = int(np.prod(top)) if len(top) == 2 else int(top[0]) if top else 0
-    if widest > MST_MAX_CELLS:
-        return "dpsgd", (
-            f"auto: the widest column pair has {widest:,} cells, beyond what the marginal "
-            "engines measure; the DP-SGD autoregressive engine handles wide domains"
-        )
-    return "aim", (
-        f"auto: {len(cardinalities)} discretised columns; the widest column pair has "
-        f"{widest:,} cells (limit {MST_MAX_CELLS:,}), so the adaptive marginal engine (AIM) "
-        "can measure every pair it selects"
-    )
+#: names other modules and tests import from here (the engine choice and the model file's
+#: checks live in :mod:`synth.engine_choice` and :mod:`synth.model_file`)
+__all__ = [
+    "ENGINE_NUMERIC_BINS",
+    "MAX_LOADED_CARDINALITY",
+    "MAX_LOADED_NETWORK",
+    "MST_MAX_CELLS",
+    "PARTITIONED_ENGINES",
+    "PART_ROWS",
+    "Synthesizer",
+    "choose_engine",
+    "schema_to_dict_col",
+]
+_check_loadable = check_loadable
 
 
-class Synthesizer:
+class Synthesizer(Sampling):
     """Learn a table under (ε, δ)-DP from its schema, then sample synthetic rows."""
 
     def __init__(
@@ -299,176 +282,7 @@ class Synthesizer:
             return np.vstack(blocks)
         return PartitionedTokens(runner, runner.persist(encode, parts), (rows, len(self.codecs)))
 
-    # -- sampling -----------------------------------------------------------------------
-    def _require_fitted(self) -> Engine:
-        if self.engine is None:
-            raise InputError("the synthesizer is not fitted yet")
-        return self.engine
-
-    def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        engine = self._require_fitted()
-        blocked = []
-        for c, col in zip(self.codecs, self.columns, strict=True):
-            block = c.blocked_tokens() + ([] if col.nullable else [c.missing])  # type: ignore[attr-defined]
-            if len(set(block)) >= c.cardinality:  # nothing left to emit: allow missing
-                block = c.blocked_tokens()
-            blocked.append(block)
-        return engine.sample(n, rng, blocked=blocked)
-
-    def _decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
-        return pd.DataFrame(
-            {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.codecs)}
-        )
-
-    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        return self._decode(self._draw_tokens(n, rng), rng)
-
-    def _draw_persons(self, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
-        """``n`` rows grouped into synthetic persons (sizes from the DP rows-per-person
-        model), static columns equal within a person; returns the rows and each row's
-        person number."""
-        assert self.persons is not None
-        sizes = person_sizes(n, self.persons, rng)
-        static = [i for i, c in enumerate(self.columns) if c.static]
-        tokens, self.static_fallback_share = assemble_persons(
-            sizes, static, lambda m: self._draw_tokens(m, rng), rng
-        )
-        frame = self._enforce(self._decode(tokens, rng), rng)
-        person = np.repeat(np.arange(len(sizes)), sizes)
-        heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        for i in static:  # a bin decodes to a fresh value per row: copy the first row's
-            name = self.columns[i].name
-            frame[name] = frame[name].to_numpy()[heads][person]
-        return frame, person
-
-    def sample(
-        self,
-        n: int | None = None,
-        *,
-        seed: int | None = None,
-        conditions: dict[str, Any] | None = None,
-    ) -> pd.DataFrame:
-        """Sample ``n`` rows (default: the model's DP estimate of the training rows).
-
-        ``seed`` (default: the synthesizer's ``seed``; fresh entropy when both are None)
-        makes the draw reproducible; ``conditions`` fixes column values (exact, by
-        rejection). Sampling reads only the model: it is post-processing and costs no ε.
-        """
-        self._require_fitted()
-        if n is None:
-            if self.rows_estimate is None:
-                raise InputError(
-                    "this model holds no DP estimate of its rows (written by an earlier "
-                    "version): give the number of rows (--rows)"
-                )
-            n = self.rows_estimate
-        if n <= 0:
-            raise InputError(f"number of rows must be positive, got {n}")
-        rng = np.random.default_rng(self.seed if seed is None else seed)
-        person = None
-        if self.persons is not None and self.persons.k > 1 and not conditions:
-            frame, person = self._draw_persons(n, rng)
-        else:
-            frame = self._enforce(self._draw(n, rng), rng)
-        if conditions:
-            frame = self._condition(frame, n, conditions, rng)
-        return self._assemble(frame, n, int(rng.integers(2**31)), person)
-
-    def sample_where(
-        self,
-        n: int | None = None,
-        *,
-        where: str | list[str] | None = None,
-        rebalance: str | None = None,
-        seed: int | None = None,
-    ) -> tuple[pd.DataFrame, dict[str, Any]]:
-        """``n`` rows holding ``where`` (``"sex=F,age>=70"``) with ``rebalance``'s column
-        at the shares asked for (``"dx=E11:0.1"``; a bare column: uniform), and a report
-        of what was applied (:func:`synth.conditional.sample_conditional`). Exact on the
-        marginal engines, measured rejection on DP-SGD; post-processing, no ε."""
-        from synth.conditional import parse_rebalance, parse_where, sample_conditional
-
-        texts = [where] if isinstance(where, str) else list(where or [])
-        if n is None:
-            n = self.rows_estimate
-        if n is None:
-            raise InputError("give the number of rows (--rows)")
-        return sample_conditional(
-            self,
-            n,
-            where=parse_where(texts),
-            rebalance=None if rebalance is None else parse_rebalance(rebalance),
-            seed=seed,
-        )
-
-    def sample_given(
-        self, given: pd.DataFrame, sizes: np.ndarray, *, seed: int | None = None
-    ) -> tuple[pd.DataFrame, np.ndarray]:
-        """Rows of persons whose values in ``given``'s columns are fixed: ``sizes[i]`` rows
-        for the person of ``given``'s row i, each drawn from the model given those values
-        (equal tokens, by rejection) and carrying them exactly. Post-processing of the
-        model, no ε. Returns the rows and each row's person (row of ``given``)."""
-        self._require_fitted()
-        names = [c.name for c in self.codecs]
-        unknown = [c for c in given.columns if c not in names]
-        if unknown:
-            raise InputError(f"given column '{unknown[0]}' is not modelled")
-        rng = np.random.default_rng(self.seed if seed is None else seed)
-        sizes = np.asarray(sizes, dtype=np.int64)
-        person = np.repeat(np.arange(len(given)), sizes)
-        if len(person) == 0:  # no person has a row here
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in self.output_columns}), person
-        static = [names.index(c) for c in given.columns]
-        sub = self.schema.model_copy(
-            update={"columns": [c for c in self.schema.columns if c.name in given.columns]}
-        )
-        _, view = model_view(given.reset_index(drop=True), sub, "given values")
-        wanted = encode_view(view, [self.codecs[i] for i in static])[person]
-        tokens, self.static_fallback_share = rows_given(
-            wanted, static, lambda m: self._draw_tokens(m, rng), rng
-        )
-        frame = self._enforce(self._decode(tokens, rng), rng)
-        for c in given.columns:
-            frame[c] = given[c].to_numpy()[person]
-        n = len(frame)
-        return self._assemble(frame, n, int(rng.integers(2**31)), person), person
-
-    def _condition(
-        self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator
-    ) -> pd.DataFrame:
-        return condition(frame, n, conditions, lambda m: self._enforce(self._draw(m, rng), rng))
-
-    def _enforce(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        return enforce(frame, self.schema, self.columns, lambda m: self._draw(m, rng), rng)
-
-    def _assemble(
-        self, frame: pd.DataFrame, n: int, seed: int, person: np.ndarray | None = None
-    ) -> pd.DataFrame:
-        """The output table: modelled columns, surrogates for replaced identifiers (the
-        privacy unit's surrogate shared by the rows of one synthetic person)."""
-        out: dict[str, pd.Series] = {}
-        unit = self.schema.dataset.privacy_unit
-        for i, col in enumerate(self.schema.columns):
-            if col.modelled:
-                out[col.name] = frame[col.name].reset_index(drop=True)
-            elif col.action == Action.REPLACE and col.type != ColumnType.TEXT:
-                if col.name == unit and person is not None:
-                    m = int(person.max()) + 1
-                    ids = surrogate_series(col.entity, m, seed + i, col.format)
-                    out[col.name] = ids.iloc[person].reset_index(drop=True)
-                else:
-                    out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
-        return pd.DataFrame(out)
-
     # -- description and persistence ----------------------------------------------------
-    @property
-    def output_columns(self) -> list[str]:
-        return [
-            c.name
-            for c in self.schema.columns
-            if c.modelled or (c.action == Action.REPLACE and c.type != ColumnType.TEXT)
-        ]
-
     def privacy(self) -> dict[str, Any]:
         """The guarantee (:meth:`PrivacyLedger.guarantee`) with the person counts behind
         it, all DP: persons estimate, the bound and how it was chosen, the share of
@@ -577,7 +391,7 @@ class Synthesizer:
             self.rows_estimate = None if estimate is None else int(estimate)
             persons = config.get("persons")
             self.persons = None if persons is None else RowsPerPerson.from_state(persons)
-            _check_loadable(config, [c.cardinality for c in self.codecs])
+            check_loadable(config, [c.cardinality for c in self.codecs])
             eng = create_engine(
                 config["engine"]["name"],
                 config["engine"]["cardinalities"],
@@ -588,34 +402,3 @@ class Synthesizer:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ArtifactError(f"{path}: model content is inconsistent ({exc})") from None
         return self
-
-
-#: the most tokens one loaded column may have: a fitted model has ≤ 1,001 (categories) or
-#: 257 (bins); a file claiming more is refused before anything is allocated from it
-MAX_LOADED_CARDINALITY = 100_000
-#: DP-SGD network sizes a loaded model may ask for (the defaults are 8 and 64)
-MAX_LOADED_NETWORK = {"embedding_dim": 1024, "hidden": 8192}
-
-
-def _check_loadable(config: dict[str, Any], codec_cards: list[int]) -> None:
-    """Refuse a model file whose sizes no fit produces (a hostile ``model.json`` with a
-    recomputed checksum): it is data, but it must not make the loader allocate at will."""
-    cards = [int(k) for k in config["engine"]["cardinalities"]]
-    if cards != codec_cards:
-        raise ValueError("engine and codec cardinalities differ")
-    if any(not 1 <= k <= MAX_LOADED_CARDINALITY for k in cards):
-        raise ValueError(f"a column has more than {MAX_LOADED_CARDINALITY:,} tokens")
-    options = config["engine"].get("options") or {}
-    for key, limit in MAX_LOADED_NETWORK.items():
-        if key in options and not 1 <= int(options[key]) <= limit:
-            raise ValueError(f"engine option {key} outside 1..{limit}")
-
-
-#: numeric/datetime resolution per engine. MST compresses empty bins away, so finer bins
-#: cost it little and cut the within-bin smearing (Adult, ε=10: mean 2-way TVD 0.045 with
-#: 64 bins, 0.039 with 256); DP-SGD pays for every bin in its softmax and stays at 64.
-ENGINE_NUMERIC_BINS = {"mst": 256, "aim": 256, "dpsgd": MAX_NUMERIC_BINS}
-
-
-def schema_to_dict_col(col: Column) -> dict[str, Any]:
-    return col.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,208 @@
+"""Sampling a fitted :class:`~synth.synthesizer.Synthesizer`: draw tokens from the engine
+(blocked tokens left out), decode them, group rows into synthetic persons, enforce the
+schema's constraints, fix conditions, and assemble the output table with surrogates for
+replaced identifiers. All of it reads only the DP model: post-processing, no ε.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from synth.constraints import condition, enforce
+from synth.engines.base import Engine
+from synth.errors import InputError
+from synth.persons import assemble_persons, person_sizes, rows_given
+from synth.prepare import model_view
+from synth.schema.model import Action, ColumnType
+from synth.statistics import encode_view
+from synth.surrogates import surrogate_series
+
+if TYPE_CHECKING:
+    from synth.encoding import Codec
+    from synth.persons import RowsPerPerson
+    from synth.schema.model import Column, Schema
+
+
+class Sampling:
+    """The sampling half of :class:`~synth.synthesizer.Synthesizer` (a mixin: it reads the
+    fitted engine, codecs, columns, schema and rows-per-person model the fit leaves)."""
+
+    schema: Schema
+    columns: list[Column]
+    codecs: list[Codec]
+    engine: Engine | None
+    persons: RowsPerPerson | None
+    rows_estimate: int | None
+    seed: int | None
+    static_fallback_share: float
+
+    def _require_fitted(self) -> Engine:
+        if self.engine is None:
+            raise InputError("the synthesizer is not fitted yet")
+        return self.engine
+
+    def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        engine = self._require_fitted()
+        blocked = []
+        for c, col in zip(self.codecs, self.columns, strict=True):
+            block = c.blocked_tokens() + ([] if col.nullable else [c.missing])  # type: ignore[attr-defined]
+            if len(set(block)) >= c.cardinality:  # nothing left to emit: allow missing
+                block = c.blocked_tokens()
+            blocked.append(block)
+        return engine.sample(n, rng, blocked=blocked)
+
+    def _decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+        return pd.DataFrame(
+            {c.name: c.decode(tokens[:, i], rng) for i, c in enumerate(self.codecs)}
+        )
+
+    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        return self._decode(self._draw_tokens(n, rng), rng)
+
+    def _draw_persons(self, n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+        """``n`` rows grouped into synthetic persons (sizes from the DP rows-per-person
+        model), static columns equal within a person; returns the rows and each row's
+        person number."""
+        assert self.persons is not None
+        sizes = person_sizes(n, self.persons, rng)
+        static = [i for i, c in enumerate(self.columns) if c.static]
+        tokens, self.static_fallback_share = assemble_persons(
+            sizes, static, lambda m: self._draw_tokens(m, rng), rng
+        )
+        frame = self._enforce(self._decode(tokens, rng), rng)
+        person = np.repeat(np.arange(len(sizes)), sizes)
+        heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for i in static:  # a bin decodes to a fresh value per row: copy the first row's
+            name = self.columns[i].name
+            frame[name] = frame[name].to_numpy()[heads][person]
+        return frame, person
+
+    def sample(
+        self,
+        n: int | None = None,
+        *,
+        seed: int | None = None,
+        conditions: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """Sample ``n`` rows (default: the model's DP estimate of the training rows).
+
+        ``seed`` (default: the synthesizer's ``seed``; fresh entropy when both are None)
+        makes the draw reproducible; ``conditions`` fixes column values (exact, by
+        rejection). Sampling reads only the model: it is post-processing and costs no ε.
+        """
+        self._require_fitted()
+        if n is None:
+            if self.rows_estimate is None:
+                raise InputError(
+                    "this model holds no DP estimate of its rows (written by an earlier "
+                    "version): give the number of rows (--rows)"
+                )
+            n = self.rows_estimate
+        if n <= 0:
+            raise InputError(f"number of rows must be positive, got {n}")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        person = None
+        if self.persons is not None and self.persons.k > 1 and not conditions:
+            frame, person = self._draw_persons(n, rng)
+        else:
+            frame = self._enforce(self._draw(n, rng), rng)
+        if conditions:
+            frame = self._condition(frame, n, conditions, rng)
+        return self._assemble(frame, n, int(rng.integers(2**31)), person)
+
+    def sample_where(
+        self,
+        n: int | None = None,
+        *,
+        where: str | list[str] | None = None,
+        rebalance: str | None = None,
+        seed: int | None = None,
+    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """``n`` rows holding ``where`` (``"sex=F,age>=70"``) with ``rebalance``'s column
+        at the shares asked for (``"dx=E11:0.1"``; a bare column: uniform), and a report
+        of what was applied (:func:`synth.conditional.sample_conditional`). Exact on the
+        marginal engines, measured rejection on DP-SGD; post-processing, no ε."""
+        from synth.conditional import parse_rebalance, parse_where, sample_conditional
+
+        texts = [where] if isinstance(where, str) else list(where or [])
+        if n is None:
+            n = self.rows_estimate
+        if n is None:
+            raise InputError("give the number of rows (--rows)")
+        return sample_conditional(
+            self,
+            n,
+            where=parse_where(texts),
+            rebalance=None if rebalance is None else parse_rebalance(rebalance),
+            seed=seed,
+        )
+
+    def sample_given(
+        self, given: pd.DataFrame, sizes: np.ndarray, *, seed: int | None = None
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Rows of persons whose values in ``given``'s columns are fixed: ``sizes[i]`` rows
+        for the person of ``given``'s row i, each drawn from the model given those values
+        (equal tokens, by rejection) and carrying them exactly. Post-processing of the
+        model, no ε. Returns the rows and each row's person (row of ``given``)."""
+        self._require_fitted()
+        names = [c.name for c in self.codecs]
+        unknown = [c for c in given.columns if c not in names]
+        if unknown:
+            raise InputError(f"given column '{unknown[0]}' is not modelled")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        sizes = np.asarray(sizes, dtype=np.int64)
+        person = np.repeat(np.arange(len(given)), sizes)
+        if len(person) == 0:  # no person has a row here
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in self.output_columns}), person
+        static = [names.index(c) for c in given.columns]
+        sub = self.schema.model_copy(
+            update={"columns": [c for c in self.schema.columns if c.name in given.columns]}
+        )
+        _, view = model_view(given.reset_index(drop=True), sub, "given values")
+        wanted = encode_view(view, [self.codecs[i] for i in static])[person]
+        tokens, self.static_fallback_share = rows_given(
+            wanted, static, lambda m: self._draw_tokens(m, rng), rng
+        )
+        frame = self._enforce(self._decode(tokens, rng), rng)
+        for c in given.columns:
+            frame[c] = given[c].to_numpy()[person]
+        n = len(frame)
+        return self._assemble(frame, n, int(rng.integers(2**31)), person), person
+
+    def _condition(
+        self, frame: pd.DataFrame, n: int, conditions: dict[str, Any], rng: np.random.Generator
+    ) -> pd.DataFrame:
+        return condition(frame, n, conditions, lambda m: self._enforce(self._draw(m, rng), rng))
+
+    def _enforce(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        return enforce(frame, self.schema, self.columns, lambda m: self._draw(m, rng), rng)
+
+    def _assemble(
+        self, frame: pd.DataFrame, n: int, seed: int, person: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The output table: modelled columns, surrogates for replaced identifiers (the
+        privacy unit's surrogate shared by the rows of one synthetic person)."""
+        out: dict[str, pd.Series] = {}
+        unit = self.schema.dataset.privacy_unit
+        for i, col in enumerate(self.schema.columns):
+            if col.modelled:
+                out[col.name] = frame[col.name].reset_index(drop=True)
+            elif col.action == Action.REPLACE and col.type != ColumnType.TEXT:
+                if col.name == unit and person is not None:
+                    m = int(person.max()) + 1
+                    ids = surrogate_series(col.entity, m, seed + i, col.format)
+                    out[col.name] = ids.iloc[person].reset_index(drop=True)
+                else:
+                    out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
+        return pd.DataFrame(out)
+
+    @property
+    def output_columns(self) -> list[str]:
+        return [
+            c.name
+            for c in self.schema.columns
+            if c.modelled or (c.action == Action.REPLACE and c.type != ColumnType.TEXT)
+        ]
