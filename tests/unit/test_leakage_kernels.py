@@ -123,3 +123,27 @@ def test_float32_margin_bounds_the_float32_gemm() -> None:
     err = np.abs(f32 - exact).max(axis=1)
     assert (err < margin).all()
     assert (err > margin / 1e4).any()  # and it is not absurdly loose
+
+
+def test_first_block_seed_bounds_the_kth_exact_value_and_keeps_the_lists() -> None:
+    """A row's first block starts its bound at the seed (an upper bound on the block's
+    k-th smallest exact value): never below it, so ties at the k-th value still enter,
+    and the lists are the brute force's (whole numbers: ties everywhere)."""
+    rng = np.random.default_rng(12)
+    q = Encoded(rng.integers(0, 4, (120, 6)).astype(float) * 3, rng.integers(0, 2, (120, 2)))
+    r = Encoded(rng.integers(0, 4, (90, 6)).astype(float) * 3, rng.integers(0, 2, (90, 2)))
+    sq = ((q.dense[:, None, :] - r.dense[None, :, :]) ** 2).sum(axis=2)
+    sq += (q.codes[:, None, :] != r.codes[None, :, :]).sum(axis=2)
+    from privacy.leakage.distance import _augmented
+
+    qa, ra = _augmented(q.dense, r.dense)
+    g = (qa.astype(np.float32) @ ra.astype(np.float32).T).astype(np.float32)
+    margin = kernels.float32_margin(qa, ra)
+    kth = np.empty(5)
+    for i in range(len(sq)):
+        seed = kernels._seed(g[i], margin[i], q.codes, r.codes, np.zeros(1), False, i, kth)
+        assert seed > np.sort(sq[i])[4]
+    order = np.lexsort((np.tile(np.arange(90), (120, 1)), sq), axis=1)[:, :5]
+    d, i = nearest_k(q, r, 5, block_rows=4096)
+    np.testing.assert_array_equal(i, order)
+    np.testing.assert_array_equal(d, np.take_along_axis(sq, order, axis=1))
