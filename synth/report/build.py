@@ -82,17 +82,20 @@ def _review(scan: dict[str, Any], schema: Schema, note: str | None) -> dict[str,
     return {**out, **schema_review(draft, schema)}
 
 
-def _exact_copies(cols: list[Prepared]) -> dict[str, Any]:
-    """Shares of synthetic rows identical to some real row (over the compared columns)."""
+def _exact_copies(
+    cols: list[Prepared], hashes: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
+    """Shares of synthetic rows identical to some real row (over the compared columns);
+    ``hashes`` keeps the row hashes for the diversity section."""
     if not cols:
         return {"columns": 0}
-    syn, real = row_hashes(cols, "synth"), row_hashes(cols, "real")
+    syn, real = row_hashes(cols, "synth", hashes), row_hashes(cols, "real", hashes)
     out: dict[str, Any] = {
         "columns": len(cols),
         "synthetic_in_train": float(np.isin(syn, real).mean()),
     }
     if all(c.holdout is not None for c in cols):
-        hold = row_hashes(cols, "holdout")
+        hold = row_hashes(cols, "holdout", hashes)
         out["synthetic_in_holdout"] = float(np.isin(syn, hold).mean()) if len(syn) else None
         out["holdout_in_train"] = float(np.isin(hold, real).mean()) if len(hold) else None
     return out
@@ -218,6 +221,7 @@ def build_report(
     rows_estimate = (model or {}).get("rows_estimate")
     rows_ref = int(rows_estimate or len(train))
     reviewed = scan is None if schema_reviewed is None else schema_reviewed
+    hashes: dict[str, np.ndarray] = {}  # row hashes by part, for two sections
 
     report: dict[str, Any] = {
         "meta": {
@@ -233,10 +237,10 @@ def build_report(
         ),
         "pii_scan": governance.pii_scan(schema, scan, model, [str(c) for c in synthetic.columns]),
         "ledger": governance.ledger(model, [c.name for c in schema.modelled]),
-        "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols)),
+        "leakage": governance.leakage(leakage, dcr_train, dcr_holdout, _exact_copies(cols, hashes)),
         "fidelity": _fidelity(cols, skipped, schema, holdout is not None),
         "bias": bias(cols, schema, rows_ref),
-        "diversity": diversity(cols),
+        "diversity": diversity(cols, hashes),
         "provenance": governance.provenance(provenance),
     }
     if reviewed and scan is not None:

@@ -72,6 +72,8 @@ class Prepared:
     edges_from: str | None = None
     #: category names that may be printed: declared, or DP-selected by the model
     public_names: frozenset[str] = frozenset()
+    #: figures several sections read, computed once (:meth:`real_counts`, the 1-way TVD)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def masked(self) -> bool:
@@ -98,6 +100,19 @@ class Prepared:
     def names_shown(self) -> int:
         """How many of the coded categories are labelled by name."""
         return sum(1 for c in self.categories if self.name_of(c) == c)
+
+    def real_counts(self) -> pd.Series:
+        """``real.dropna().value_counts()``, computed once (the categories, the rare and
+        small categories and the fidelity rows all read it)."""
+        if "real_counts" not in self.memo:
+            self.memo["real_counts"] = self.real.dropna().value_counts()
+        return self.memo["real_counts"]
+
+    def real_shares(self) -> pd.Series:
+        """``real.dropna().value_counts(normalize=True)``: pandas divides the same sorted
+        counts by their total, so these are the very same numbers."""
+        counts = self.real_counts()
+        return (counts / counts.to_numpy().sum()).rename("proportion")
 
     def codes_for(self, values: pd.Series) -> np.ndarray:
         """Codes for already-typed values (same bins as the real data)."""
@@ -134,8 +149,24 @@ def typed(values: pd.Series, col: Column, gcol: Column, *, raw: bool) -> pd.Seri
     if gcol.type == ColumnType.NUMERICAL:
         if pd.api.types.is_bool_dtype(values):
             values = values.astype(float)
-        return to_numbers(values).astype("float64")
+        return _numbers(values)
     return labels_of(values)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """:func:`~synth.io.numbers.to_numbers` as float64. Text read from a CSV is parsed once
+    per distinct string (a numeric column holds few: 2M cells parsed one by one took
+    seconds of the report on diabetes130); the parse is cell by cell, so the same floats."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.infer_dtype(
+        values, skipna=True
+    ) not in ("string", "empty"):
+        return to_numbers(values).astype("float64")
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = to_numbers(pd.Series(uniques, dtype=object)).to_numpy(dtype="float64")
+    out = np.full(len(values), np.nan)
+    have = codes >= 0
+    out[have] = parsed[codes[have]]
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
 def _cat_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
@@ -234,7 +265,7 @@ def prepare_column(
             bins=bins,
             edges_from=edges_from,
         )
-    counts = real.dropna().value_counts()
+    counts = real.dropna().value_counts()  # kept: Prepared.real_counts
     cats = [str(c) for c in counts.index[:MAX_CODED_CATEGORIES]]
     public = public_categories(gcol, codec) if role not in MASKED_ROLES else frozenset()
     shown = [c if c in public else f"category {i + 1}" for i, c in enumerate(cats)]
@@ -251,6 +282,7 @@ def prepare_column(
         None if hold is None else _cat_codes(hold, cats),
         categories=cats,
         public_names=public,
+        memo={"real_counts": counts},
     )
 
 

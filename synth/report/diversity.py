@@ -18,10 +18,19 @@ from synth.report.common import (
 )
 
 
-def row_hashes(cols: list[Prepared], which: str) -> np.ndarray:
-    """One 64-bit hash per row over the typed values of ``cols`` (real/synth/holdout)."""
+def row_hashes(
+    cols: list[Prepared], which: str, memo: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """One 64-bit hash per row over the typed values of ``cols`` (real/synth/holdout);
+    ``memo`` keeps them for the next caller over the same ``cols`` (the report's exact
+    copies and its diversity section hash the same rows)."""
+    if memo is not None and which in memo:
+        return memo[which]
     frame = pd.DataFrame({c.name: getattr(c, which).reset_index(drop=True) for c in cols})
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    out = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    if memo is not None:
+        memo[which] = out
+    return out
 
 
 def duplicate_share(hashes: np.ndarray) -> float | None:
@@ -35,7 +44,7 @@ def _rare(cols: list[Prepared]) -> tuple[list[dict[str, Any]], int, int]:
     for c in cols:
         if c.numeric:
             continue
-        shares = c.real.dropna().value_counts(normalize=True)
+        shares = c.real_shares()
         rare = shares[shares < RARE_SHARE].index
         if len(rare) == 0:
             continue
@@ -76,9 +85,10 @@ def _spread(cols: list[Prepared]) -> list[dict[str, Any]]:
     return rows
 
 
-def diversity(cols: list[Prepared]) -> dict[str, Any]:
-    dup_syn = duplicate_share(row_hashes(cols, "synth")) if cols else None
-    dup_real = duplicate_share(row_hashes(cols, "real")) if cols else None
+def diversity(cols: list[Prepared], hashes: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """``hashes``: :func:`row_hashes` already computed over ``cols``, by part."""
+    dup_syn = duplicate_share(row_hashes(cols, "synth", hashes)) if cols else None
+    dup_real = duplicate_share(row_hashes(cols, "real", hashes)) if cols else None
     rare_rows, rare_total, rare_covered = _rare(cols)
     spread = _spread(cols)
     coverage = rare_covered / rare_total if rare_total else None

@@ -32,6 +32,14 @@ def tvd_counts(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def column_tvd(c: Prepared) -> float:
+    """1-way TVD of one column (computed once per column: the fidelity rows and the
+    marginals both read it)."""
+    if "tvd" not in c.memo:
+        c.memo["tvd"] = _column_tvd(c)
+    return c.memo["tvd"]
+
+
+def _column_tvd(c: Prepared) -> float:
     if c.numeric:
         n = c.n_codes
         return tvd_counts(
@@ -66,7 +74,13 @@ def joint_tvd(cols: list[Prepared]) -> float:
 
 
 def cramers_v(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> float:
-    table = np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype(float)
+    return _cramers_v(np.bincount(a * kb + b, minlength=ka * kb), ka, kb)
+
+
+def _cramers_v(counts: np.ndarray, ka: int, kb: int) -> float:
+    """Cramér's V of the joint counts of two coded columns (``a * kb + b``, as
+    :func:`joint_tvd` counts them)."""
+    table = counts.reshape(ka, kb).astype(float)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     r, k = table.shape
     n = table.sum()
@@ -132,11 +146,12 @@ def column_rows(cols: list[Prepared]) -> list[dict[str, Any]]:
             sr, ss = c.real.std(), c.synth.std()
             row["std_ratio"] = ss / sr if sr and sr > 0 else None
         else:
-            row["categories_real"] = int(c.real.nunique())
+            counts = c.real_counts()  # the distinct non-missing real values
+            row["categories_real"] = len(counts)
             row["categories_synthetic"] = int(c.synth.nunique())
             # names only when declared or DP-selected; the others as "category N"
             row["category_names_shown"] = c.names_shown
-            seen = set(c.real.dropna().unique())
+            seen = set(counts.index)
             present = c.synth.dropna()
             row["unseen_share_synthetic"] = (
                 float((~present.isin(seen)).sum() / len(c.synth)) if len(c.synth) else None
@@ -160,9 +175,18 @@ def marginals(cols: list[Prepared]) -> dict[str, Any]:
     v_syn = np.full((m, m), np.nan)
     for i, j in itertools.combinations(range(m), 2):
         a, b = cols[i], cols[j]
-        two.append(joint_tvd([a, b]))
-        vr = cramers_v(a.real_codes, b.real_codes, a.n_codes, b.n_codes)
-        vs = cramers_v(a.synth_codes, b.synth_codes, a.n_codes, b.n_codes)
+        # one joint histogram per table gives both the 2-way TVD and Cramér's V (the
+        # same counts joint_tvd and cramers_v each took)
+        ka, kb = a.n_codes, b.n_codes
+        if ka * kb <= BINCOUNT_CELLS:
+            cr = np.bincount(a.real_codes * kb + b.real_codes, minlength=ka * kb)
+            cs = np.bincount(a.synth_codes * kb + b.synth_codes, minlength=ka * kb)
+            two.append(tvd_counts(cr, cs))
+            vr, vs = _cramers_v(cr, ka, kb), _cramers_v(cs, ka, kb)
+        else:
+            two.append(joint_tvd([a, b]))
+            vr = cramers_v(a.real_codes, b.real_codes, ka, kb)
+            vs = cramers_v(a.synth_codes, b.synth_codes, ka, kb)
         v_real[i, j] = v_real[j, i] = vr
         v_syn[i, j] = v_syn[j, i] = vs
         pairs.append(

@@ -19,7 +19,7 @@ def _small_categories(cols: list[Prepared], rows_used: int) -> list[tuple[str, i
     for c in cols:
         if c.numeric:
             continue
-        shares = c.real.dropna().value_counts(normalize=True).to_numpy()
+        shares = c.real_shares().to_numpy()
         small = int(np.sum(shares * rows_used < SMALL_GROUP_ROWS))
         if small:
             out.append((c.name, small))
