@@ -38,6 +38,14 @@ to its parent in ``dataset.links`` (:mod:`synth.linked_graph`: a tree, checked).
   a person, and cutting there cannot keep both conditions per patient and conditions
   per encounter), each child row drawn given its person and parent row. Every link
   column takes its synthetic parent row's surrogate key: every link joins.
+* **Rows per person within the bound** (:func:`~synth.linked_counts.measure_person_rows`).
+  Each linked table also spends :data:`~synth.linked_counts.ROWS_PART` of its part on
+  one histogram of its rows per person over every person of the person table (0, 1, …,
+  10, more; one bin per person, L2 1): a synthetic person's number of rows within the
+  table's k is drawn from it (the count column says who has more, and how many beyond
+  k). The table's fit measures rows per person too, to choose its k, but with 3 % of
+  its part and without the persons holding none: at ε = 1 on 2,300 persons its noise
+  alone left rows per person within k at a TVD of 0.10–0.15.
 """
 
 from __future__ import annotations
@@ -55,8 +63,11 @@ from synth.errors import BudgetError, InputError, SchemaError
 from synth.ledger import Charge, PrivacyLedger
 from synth.linked_budget import budget_parts, budget_split
 from synth.linked_counts import (
+    ROWS_PART,
+    PersonRows,
     count_name,
     kept_bins,
+    measure_person_rows,
     model_shares,
 )
 from synth.linked_graph import Link, check_keys, depth, links_of, person_keys
@@ -129,6 +140,9 @@ class LinkedSynthesizer(LinkedViews):
         #: rows per parent row, are drawn from (after the fit,
         #: :func:`~synth.linked_counts.kept_bins`)
         self.count_kept: dict[str, dict[str, list[str]]] = {}
+        #: per linked table: its DP histogram of rows per person, 0 included (after the
+        #: fit, :func:`~synth.linked_counts.measure_person_rows`)
+        self.person_rows: dict[str, PersonRows] = {}
         self._selection: list[Charge] = []
 
     def _presence_columns(
@@ -213,6 +227,7 @@ class LinkedSynthesizer(LinkedViews):
             check_keys(tables, self._links, self.root, self.key)
         self._plan()
         self._choose_values(tables)
+        self._measure_rows(tables)
         part = self.parts[self.root]
         person_schema = self._person_schema()
         parent = Synthesizer(
@@ -288,22 +303,50 @@ class LinkedSynthesizer(LinkedViews):
         return {"rounds": max(2, per_column * len(own) + self.indicator_rounds * len(flags))}
 
     def _plan(self) -> None:
-        """Each table's part of ρ (equal), a child with a presence model giving
-        :data:`PRESENCE_SHARE` of its part to choosing the values; δ split equally."""
+        """Each table's part of ρ (equal); a linked table gives :data:`ROWS_PART` of its
+        part to its histogram of rows per person (when the tables link to a person key)
+        and, with a presence model, :data:`PRESENCE_SHARE` to choosing the values; δ
+        split equally."""
         tables = [self.root, *(link.child for link in self.links)]
         names, shares = [], []
         for t in tables:
-            cut = PRESENCE_SHARE if t in self.presence_columns else 0.0
+            cuts = {}
+            if t in self.presence_columns:
+                cuts[f"{t}: presence"] = PRESENCE_SHARE
+            if t != self.root and self.key:
+                cuts[f"{t}: rows per person"] = ROWS_PART
             names.append(t)
-            shares.append((1.0 - cut) / len(tables))
-            if cut:
-                names.append(f"{t}: presence")
+            shares.append((1.0 - sum(cuts.values())) / len(tables))
+            for name, cut in cuts.items():
+                names.append(name)
                 shares.append(cut / len(tables))
         parts = budget_parts(self.epsilon, self.delta, shares)
         self.parts = {
             n: {"epsilon": e, "delta": d, "rho": r, "rho_share": round(sh, 6)}
             for n, sh, (e, d, r) in zip(names, shares, parts, strict=True)
         }
+
+    def _measure_rows(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        """Each linked table's rows per person over every person, 0 included, under DP
+        (:func:`~synth.linked_counts.measure_person_rows`; fresh OS entropy): the shape
+        a synthetic person's number of rows there is drawn from within the table's k."""
+        self.person_rows = {}
+        rng = Randomness.secret().rng
+        people = tables[self.root][self.key].astype(str)
+        for link in self.links:
+            name = f"{link.child}: rows per person"
+            if name not in self.parts or not self._reachable(link.child, tables):
+                continue
+            part = self.parts[name]
+            led = PrivacyLedger(part["epsilon"], part["delta"], unit=self.key or None)
+            keys = self.person_keys(link.child, tables)
+            per = keys.value_counts().reindex(people.to_numpy(), fill_value=0).to_numpy()
+            self.person_rows[link.child] = measure_person_rows(
+                per, table=link.child, ledger=led, rho=part["rho"] * (1 - 1e-9), rng=rng
+            )
+            self._selection.extend(
+                replace(c, target=f"{link.child}: {c.target}") for c in led.charges
+            )
 
     def _choose_values(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """The values of each child held by the most persons, under DP (fresh OS entropy)."""
@@ -395,6 +438,7 @@ class LinkedSynthesizer(LinkedViews):
             "presence": {c: p.describe() for c, p in self.presence_tried.items()},
             "presence_floor": self.floor(),
             "count_bins": self.count_kept,
+            "rows_per_person": {t: r.describe() for t, r in self.person_rows.items()},
             "tables": {t: m.describe() for t, m in self.models.items()},
         }
 

@@ -34,11 +34,15 @@ distribution's support is a run of values, so noise far from it is never reached
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synth.ledger import PrivacyLedger
+from synth.persons import AUTO_MAX
 from synth.schema.model import Column, ColumnType, Domain
 
 #: lower edges of the public count bins: 0..10 each, then wider (the last: COUNT_MAX+)
@@ -49,6 +53,9 @@ COUNT_MAX = COUNT_EDGES[-1]
 KEEP_SIGMAS = 1.0
 #: model rows drawn to read a count column's modelled shares
 SHARE_DRAWS = 20_000
+#: share of each linked table's part of the budget (zCDP ρ) spent on its histogram of
+#: rows per person, 0 included (:func:`measure_person_rows`)
+ROWS_PART = 0.10
 
 
 def count_name(child: str) -> str:
@@ -203,9 +210,105 @@ def draw_counts(values: pd.Series | np.ndarray, rng: np.random.Generator) -> np.
     return np.where(known, out, 0)
 
 
+@dataclass(frozen=True)
+class PersonRows:
+    """A linked table's DP histogram of rows per person over every person of the person
+    table (0 included): shares of 0, 1, …, ``top`` rows and of more (the last), after
+    projection onto the simplex; the noise σ of each bin, in persons."""
+
+    table: str
+    shares: tuple[float, ...]
+    sigma: float
+
+    @property
+    def top(self) -> int:
+        return len(self.shares) - 2
+
+    def within(self, k: int) -> np.ndarray:
+        """Shares of 0, 1, …, k rows, a person with more counted at k.
+
+        >>> PersonRows("t", (0.1, 0.2, 0.3, 0.4), 1.0).within(1).tolist()
+        [0.1, 0.9]
+        """
+        s = np.asarray(self.shares, dtype=float)
+        k = max(0, min(int(k), len(s) - 1))
+        return np.concatenate([s[:k], [s[k:].sum()]])
+
+    def draw(self, m: int, k: int, rng: np.random.Generator) -> np.ndarray:
+        """Rows of ``m`` synthetic persons within the bound k (0 … k)."""
+        p = self.within(k)
+        return rng.choice(len(p), size=m, p=p / p.sum())
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "bins": f"0-{self.top} rows, more",
+            "sigma_persons": round(self.sigma, 3),
+            "shares": [round(x, 4) for x in self.shares],
+        }
+
+
+def simplex(noisy: np.ndarray) -> np.ndarray:
+    """The shares nearest (least squares) to a noisy histogram: the noisy counts over
+    their sum, projected onto {shares ≥ 0, sum 1}. Unlike clipping each bin at 0, the
+    projection lowers every bin by one amount before clipping, so empty bins do not
+    collect phantom mass (≈ 0.4 σ each when clipped).
+
+    >>> simplex(np.array([50.0, -10.0, 30.0, 30.0])).round(3).tolist()
+    [0.467, 0.0, 0.267, 0.267]
+    """
+    v = np.asarray(noisy, dtype=float)
+    total = float(v.sum())
+    if total < 1.0:
+        return np.eye(1, len(v)).ravel()
+    v = v / total
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    idx = np.arange(1, len(v) + 1)
+    ok = u - css / idx > 0
+    tau = css[ok][-1] / idx[ok][-1]
+    out = np.maximum(v - tau, 0.0)
+    return out / out.sum()
+
+
+def measure_person_rows(
+    per_person: np.ndarray,
+    *,
+    table: str,
+    ledger: PrivacyLedger,
+    rho: float,
+    rng: np.random.Generator,
+    top: int = AUTO_MAX,
+) -> PersonRows:
+    """One Gaussian measurement of a linked table's rows per person, over every person of
+    the person table (``per_person``: exact counts, 0 included; they stay here): bins
+    0 … ``top`` and more. A person adds 1 to one bin (L2 sensitivity 1, charged per
+    person to ``ledger`` at ``rho``).
+
+    Why its own histogram: the linked table's fit measures rows per person too (to choose
+    its bound k), with 3 % of its ρ and without the persons holding no row: at ε = 1 on
+    2,300 persons each bin's noise is ≈ 59 persons, 2.6 % of them, and a TVD within k of
+    0.10–0.11 on average from that noise alone (simulation: 0.14 in one fit of ten). The
+    person model's count column did not carry the shape either (at ε = 1 its kept bins
+    were '1' and '2' for a table of 0 … 10+ rows per person)."""
+    per_person = np.asarray(per_person, dtype=np.int64)
+    hist = np.bincount(np.minimum(per_person, top + 1), minlength=top + 2).astype(float)
+    sigma = math.sqrt(1.0 / (2.0 * rho))
+    ledger.charge_gaussian(
+        "rows per person, 0 included (histogram)",
+        table,
+        sigma=sigma,
+        per_person=True,
+        details={"bins": f"0-{top} rows, more"},
+    )
+    noisy = hist + rng.normal(0.0, sigma, size=len(hist))
+    return PersonRows(table, tuple(float(s) for s in simplex(noisy)), sigma)
+
+
 __all__ = [
     "COUNT_EDGES",
     "COUNT_MAX",
+    "ROWS_PART",
+    "PersonRows",
     "allocate",
     "binned",
     "child_counts",
@@ -215,6 +318,8 @@ __all__ = [
     "is_count",
     "kept_bins",
     "labels",
+    "measure_person_rows",
     "model_shares",
     "nearest_kept",
+    "simplex",
 ]

@@ -67,6 +67,9 @@ def test_children_join_follow_their_person_and_the_budget_holds() -> None:
     eps, dlt = model.ledger.spent()
     assert eps <= 4.0 + 1e-6 and dlt <= 1e-6 * (1 + 1e-6)
     assert {c.target.split(":")[0] for c in model.ledger.charges} == {"patients", "visits"}
+    # the visits' rows per person over every person (0 included): one charge, its own part
+    rows = [c for c in model.ledger.charges if c.purpose.startswith("rows per person, 0")]
+    assert len(rows) == 1 and rows[0].rho <= model.parts["visits: rows per person"]["rho"]
     out = model.sample(seed=0)
     people, visits = out["patients"], out["visits"]
     assert visits["PATIENT"].isin(people["Id"]).all()  # every link joins

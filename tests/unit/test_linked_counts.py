@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_linked_deep import schemas
 
+from synth.ledger import PrivacyLedger
 from synth.linked import LinkedSynthesizer
 from synth.linked_counts import (
     COUNT_MAX,
+    PersonRows,
     allocate,
     binned,
     draw_counts,
     kept_bins,
     labels,
+    measure_person_rows,
     nearest_kept,
+    simplex,
 )
 from synth.linked_sample import person_totals
 from synth.persons import RowsPerPerson
@@ -64,6 +69,36 @@ def test_totals_keep_the_histogram_within_k_and_the_modelled_count_beyond() -> N
     top = out >= 4
     assert (out[top] == np.maximum(4, modelled[top])).all()
     assert np.corrcoef(modelled[modelled > 0], has)[0, 1] > 0.8  # more modelled, more rows
+
+
+def test_totals_take_the_zero_share_and_shape_from_the_histogram_over_every_person() -> None:
+    """With the table's own histogram over every person (0 included), its zeros go to the
+    persons modelled lowest and its shape within k is kept; the tail beyond k still comes
+    from the modelled count."""
+    rng = np.random.default_rng(5)
+    within = RowsPerPerson(4, "auto", (0.7, 0.1, 0.1, 0.1), 1000, 0.3, 1.0)  # 1..k only
+    rows = PersonRows("t", (0.1, 0.2, 0.2, 0.2, 0.2, 0.1), 1.0)  # 0..4, more
+    modelled = rng.integers(0, 30, 20_000)
+    out = person_totals(modelled, within, rng, rows=rows)
+    shares = np.bincount(np.minimum(out, 4), minlength=5) / len(out)
+    assert np.abs(shares - [0.1, 0.2, 0.2, 0.2, 0.3]).max() < 0.02
+    assert modelled[out == 0].max() <= np.quantile(modelled, 0.15)  # the lowest ranks
+    top = out >= 4
+    assert (out[top] == np.maximum(4, modelled[top])).all()
+    need = np.full(len(modelled), 3)  # three values indicated for everyone
+    assert (person_totals(modelled, within, rng, need, rows) >= 3).all()
+
+
+def test_the_rows_per_person_histogram_is_charged_once_per_person_and_projected() -> None:
+    led = PrivacyLedger(1.0, 1e-6, unit="pid")
+    per = np.repeat([0, 1, 2, 12], [300, 300, 200, 200])
+    rows = measure_person_rows(per, table="t", ledger=led, rho=0.01, rng=np.random.default_rng(0))
+    assert len(led.charges) == 1 and led.charges[0].rho == pytest.approx(0.01)
+    assert rows.sigma == pytest.approx((1 / 0.02) ** 0.5)
+    assert sum(rows.shares) == pytest.approx(1.0) and min(rows.shares) >= 0
+    assert np.abs(rows.within(2) - [0.3, 0.3, 0.4]).max() < 0.05
+    # the projection takes one amount off every bin before clipping: no phantom mass
+    assert simplex(np.array([100.0, -5.0, -5.0, 10.0]))[1:3].sum() == 0.0
 
 
 def many_visits(persons: int, seed: int) -> dict[str, pd.DataFrame]:
