@@ -264,6 +264,8 @@ def _scan_leave_out(
     base: int,
     best: np.ndarray,
     index: np.ndarray,
+    tr_low: np.ndarray,
+    tr_high: np.ndarray,
 ) -> None:
     """The strong attacker's block (:mod:`privacy.leakage.leave_one_out`): per secret
     ``s``, each row's nearest reference row over all columns but ``s``, on the tie grid.
@@ -274,12 +276,34 @@ def _scan_leave_out(
     one-coordinate column has zeros in the second). The numbers are those of the numpy
     path: ``rint(((g + mismatches) − term) · inv_tie)``, the term summed from 0 in
     coordinate order. ``best``/``index`` (secrets × rows) are updated in place; a strictly
-    smaller value wins, so among equal ones the lowest index (blocks in index order)."""
+    smaller value wins, so among equal ones the lowest index (blocks in index order).
+
+    Most entries change no secret's best: a term is at most ``top`` (1 for a code; for a
+    number, its rank gaps at their widest over ``tr_low``/``tr_high``, the reference
+    rows' least and greatest coordinates, secrets × 2), and every operation above is
+    monotone, so ``rint((full − top) · inv_tie)`` is a lower bound on every secret's
+    value; an entry where that is not below the largest of the row's bests is skipped
+    (it could not be strictly smaller than any). The same updates, in the same order."""
     m, n = g.shape
     n_secrets = numeric.shape[0]
     for i in range(m):
+        top = 0.0  # no term of row i exceeds it (the widths at their widest)
+        for s in range(n_secrets):
+            if numeric[s]:
+                a0 = max(abs(tq_num[s, i, 0] - tr_low[s, 0]), abs(tq_num[s, i, 0] - tr_high[s, 0]))
+                a1 = max(abs(tq_num[s, i, 1] - tr_low[s, 1]), abs(tq_num[s, i, 1] - tr_high[s, 1]))
+                t = (0.0 + a0 * a0) + a1 * a1
+            else:
+                t = 1.0
+            top = max(top, t)
+        worst = best[0, i]
+        for s in range(1, n_secrets):
+            worst = max(worst, best[s, i])
         for j in range(n):
             full = g[i, j] + np.float64(_mismatches(q_codes, r_codes, i, j))
+            if np.rint((full - top) * inv_tie) >= worst:
+                continue
+            changed = False
             for s in range(n_secrets):
                 if numeric[s]:
                     d0 = tq_num[s, i, 0] - tr_num[s, j, 0]
@@ -291,6 +315,11 @@ def _scan_leave_out(
                 if v < best[s, i]:
                     best[s, i] = v
                     index[s, i] = base + j
+                    changed = True
+            if changed:
+                worst = best[0, i]
+                for s in range(1, n_secrets):
+                    worst = max(worst, best[s, i])
 
 
 scan_leave_out = _compiled(_scan_leave_out)

@@ -117,13 +117,17 @@ def _compiled(
     best = np.full((len(names), nq), np.inf)
     index = np.zeros((len(names), nq), dtype=np.int64)
     inv = 1.0 / TIE
+    # the reference rows' least and greatest term coordinates: bounds on every term
+    # (kernels.scan_leave_out skips the entries that cannot beat any secret's best)
+    low = tr_num.min(axis=1) if nr else np.zeros((len(names), 2))
+    high = tr_num.max(axis=1) if nr else np.zeros((len(names), 2))
 
     def scan(g: np.ndarray, a: int, b: int, rs: int) -> None:
         """Query rows ``a:b`` (``g``: their rows of the block) against the block at ``rs``."""
         rsl = slice(rs, rs + g.shape[1])
         kernels.scan_leave_out(
             g, q_codes[a:b], r_codes[rsl], numeric, tq_cat[:, a:b], tr_cat[:, rsl],
-            tq_num[:, a:b], tr_num[:, rsl], inv, rs, best[:, a:b], index[:, a:b],
+            tq_num[:, a:b], tr_num[:, rsl], inv, rs, best[:, a:b], index[:, a:b], low, high,
         )  # fmt: skip
 
     with ThreadPoolExecutor(_WORKERS) as pool:
