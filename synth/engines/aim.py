@@ -109,9 +109,10 @@ class AIMEngine(MSTEngine):
             key=lambda c: (len(c), c),
         )
         candidates = [c for c in candidates if math.prod(cards[i] for i in c) <= o["max_cells"]]
-        weights = np.array(
-            [sum(len(set(c) & set(w)) for w in workload) for c in candidates], dtype=float
-        )
+        # Σ_w |c ∩ w| = Σ_{v ∈ c} (workload marginals holding v): the same integers, without
+        # pairing every candidate with every workload marginal (1,225² on 50 columns)
+        holding = np.bincount([v for w in workload for v in w], minlength=d)
+        weights = np.array([sum(int(holding[v]) for v in c) for c in candidates], dtype=float)
         truth = dict(zip(candidates, batched_marginals(tokens, candidates, cards), strict=True))
         meas: list[Measurement] = [((i,), y, s) for (i,), y, s in measured]
         model = estimate(cards, meas, iters=int(o["round_iters"]))
