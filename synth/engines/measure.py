@@ -21,16 +21,24 @@ Tokens = np.ndarray | PartitionedTokens
 
 
 def marginal(tokens: np.ndarray, cols: tuple[int, ...], cards: list[int]) -> np.ndarray:
-    """Exact counts of the joint of ``cols`` (one axis per column)."""
-    shape = tuple(cards[c] for c in cols)
-    flat = np.ravel_multi_index(tuple(tokens[:, c] for c in cols), shape)
+    """Exact counts of the joint of ``cols`` (one axis per column; tokens lie in
+    ``0 … cards[c] − 1``, as every codec's do): the row-major cell index built column by
+    column, then one ``bincount``."""
+    shape = tuple(int(cards[c]) for c in cols)
+    flat = np.array(tokens[:, cols[0]], dtype=np.int64)
+    for c in cols[1:]:
+        flat *= int(cards[c])
+        flat += tokens[:, c]
     return np.bincount(flat, minlength=int(np.prod(shape))).astype(float).reshape(shape)
 
 
 def marginals(tokens: Tokens, cliques: list[tuple[int, ...]], cards: list[int]) -> list[np.ndarray]:
     """:func:`marginal` of each clique, in one pass when the tokens are partitioned."""
     if isinstance(tokens, np.ndarray):
-        return [marginal(tokens, c, cards) for c in cliques]
+        # column-major once: every clique reads whole columns (on diabetes130's 48 columns
+        # AIM's 1,224 candidate marginals took 4× the CPU reading strided rows)
+        cols = np.asfortranarray(tokens) if len(cliques) > 1 else tokens
+        return [marginal(cols, c, cards) for c in cliques]
     return tokens.marginals(cliques, cards)
 
 
