@@ -31,7 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from privacy.leakage import kernels
-from privacy.leakage.distance import _WORKERS, Encoded, add_mismatches, exact_sq, search_setup
+from privacy.leakage.distance import (
+    _WORKERS,
+    Encoded,
+    add_mismatches,
+    exact_sq_lists,
+    search_setup,
+)
 
 
 def _block_topk(
@@ -132,21 +138,13 @@ def nearest_k(
     ``offset`` (one small number per row of ``r``) breaks ties (module doc)."""
     q, r, qa, ra, q_codes, r_codes, buf = search_setup(q, r, block_rows)
     nq = len(q.dense)
-    out_d = np.full((nq, k), np.inf)
     out_i = np.full((nq, k), -1, dtype=np.int64)
     if kernels.COMPILED:
         out_i = _compiled(q, r, qa, ra, k, block_rows, offset)
     else:
         _numpy(qa, ra, q_codes, r_codes, buf, k, block_rows, offset, out_i)
-    # exact distances of the winners, then the final order
-    for c in range(k):
-        have = out_i[:, c] >= 0
-        if have.all():  # the usual case: no copy of the query rows
-            out_d[:, c] = exact_sq(q, r, out_i[:, c])
-        elif have.any():
-            sub = Encoded(q.dense[have], q.codes[have])
-            out_d[have, c] = exact_sq(sub, r, out_i[have, c])
-    return top_sorted(out_d, out_i, k, offset)
+    # exact distances of the winners (exact_sq's values), then the final order
+    return top_sorted(exact_sq_lists(q, r, out_i), out_i, k, offset)
 
 
 def _compiled(

@@ -88,3 +88,27 @@ def test_scan_keeps_the_k_smallest_value_index_pairs(with_offset: bool) -> None:
         )
     np.testing.assert_array_equal(best_i, order)
     np.testing.assert_array_equal(best_d, np.take_along_axis(full, order, axis=1))
+
+
+def test_exact_sq_lists_are_exact_sq_per_column() -> None:
+    """The winners' distances, all k columns per chunk of query rows, are exact_sq's own
+    values (bit for bit), with −1 (no row) left at +inf."""
+    from privacy.leakage import distance
+    from privacy.leakage.distance import Encoded, exact_sq, exact_sq_lists
+
+    rng = np.random.default_rng(5)
+    q = Encoded(rng.random((2500, 9)), rng.integers(0, 3, (2500, 2)))
+    r = Encoded(rng.random((700, 9)), rng.integers(0, 3, (700, 2)))
+    idx = rng.integers(0, 700, (2500, 4))
+    idx[rng.random(idx.shape) < 0.1] = -1
+    idx[:, 0] = rng.integers(0, 700, 2500)  # one full column (the usual case)
+    got = exact_sq_lists(q, r, idx)
+    old, distance._RECOMPUTE_ROWS = distance._RECOMPUTE_ROWS, 16_384
+    try:
+        for c in range(4):
+            have = idx[:, c] >= 0
+            want = exact_sq(Encoded(q.dense[have], q.codes[have]), r, idx[have, c])
+            np.testing.assert_array_equal(got[have, c], want)
+            assert np.isinf(got[~have, c]).all()
+    finally:
+        distance._RECOMPUTE_ROWS = old
