@@ -226,8 +226,9 @@ class LinkedSynthesizer(LinkedViews):
         if self.key:
             check_keys(tables, self._links, self.root, self.key)
         self._plan()
-        self._choose_values(tables)
+        self._selection = []
         self._measure_rows(tables)
+        self._choose_values(tables)
         part = self.parts[self.root]
         person_schema = self._person_schema()
         parent = Synthesizer(
@@ -350,7 +351,9 @@ class LinkedSynthesizer(LinkedViews):
 
     def _choose_values(self, tables: Mapping[str, pd.DataFrame]) -> None:
         """The values of each child held by the most persons, under DP (fresh OS entropy)."""
-        self.presence, self.presence_tried, self._selection = {}, {}, []
+        self.presence, self.presence_tried = {}, {}
+        counted = [r.persons for r in self.person_rows.values()]
+        persons = float(np.median(counted)) if counted else None
         rng = Randomness.secret().rng
         for child, col in self.presence_columns.items():
             part = self.parts[f"{child}: presence"]
@@ -365,6 +368,7 @@ class LinkedSynthesizer(LinkedViews):
                 rho=part["rho"] * (1 - 1e-9),
                 rng=rng,
                 values=self.presence_values,
+                persons=persons,
             )
             self._selection.extend(replace(c, target=f"{child}: {c.target}") for c in led.charges)
             self.presence_tried[child] = pres

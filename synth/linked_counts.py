@@ -219,6 +219,8 @@ class PersonRows:
     table: str
     shares: tuple[float, ...]
     sigma: float
+    #: the persons counted (the noisy bins' sum: a DP estimate)
+    persons: float = 0.0
 
     @property
     def top(self) -> int:
@@ -301,7 +303,8 @@ def measure_person_rows(
         details={"bins": f"0-{top} rows, more"},
     )
     noisy = hist + rng.normal(0.0, sigma, size=len(hist))
-    return PersonRows(table, tuple(float(s) for s in simplex(noisy)), sigma)
+    shares = tuple(float(s) for s in simplex(noisy))
+    return PersonRows(table, shares, sigma, max(0.0, float(noisy.sum())))
 
 
 __all__ = [

@@ -55,8 +55,12 @@ from synth.schema.model import Column, ColumnType, Domain, Role, Schema
 #: conditions tied with two modelled ones at rank 19-23 came out at 0 % of patients against
 #: 15.7 %): modelling past the top 20 keeps ties at its edge and noisy ranks in.
 PRESENCE_VALUES = 25
-#: distinct values of one person counted when choosing them (L2 sensitivity √bound)
+#: distinct values of one person counted when choosing them (L2 sensitivity √bound) ...
 PRESENCE_BOUND = 10
+#: ... or more (:func:`presence_bound`), when the threshold stays under this share of
+#: the persons: a person holding many values then counts for each of them
+BOUND_LADDER = (10, 15, 20, 30, 40)
+BOUND_THRESHOLD_SHARE = 0.05
 #: share of a child's part of the budget (zCDP ρ) spent choosing the values
 PRESENCE_SHARE = 0.15
 #: with a declared list, the chance that noise alone lifts any value over the threshold
@@ -180,20 +184,25 @@ def measure_presence(
     rng: np.random.Generator,
     values: int = PRESENCE_VALUES,
     bound: int = PRESENCE_BOUND,
+    persons: float | None = None,
 ) -> Presence:
     """Choose the ``values`` values held by the most persons under ρ-zCDP (δ: the ledger's
     partition share, spent only without a declared list); charged to ``ledger``.
     ``columns``: one column, or a group whose values are tuples (then always by partition
-    selection: the tuples seen are the candidates)."""
+    selection: the tuples seen are the candidates). ``persons``: a DP estimate of the
+    persons; with it the bound is :func:`presence_bound` (``bound`` at least)."""
     names = tuple(c.name for c in columns)
+    one = columns[0]
+    declared = one.domain.categories if one.domain is not None and len(columns) == 1 else None
+    if persons is not None:
+        listed = None if declared is None else len(set(map(str, declared)))
+        bound = max(bound, presence_bound(rho, ledger.partition_delta, listed, persons))
     pairs = _pairs(child, link_column, names)
     order = rng.permutation(len(pairs))  # a random ≤ bound of each person's values
     shuffled = pairs.iloc[order]
     rank = shuffled.groupby("person", sort=False).cumcount().to_numpy()
     counts = shuffled["value"][rank < bound].value_counts(sort=False)
     sigma = math.sqrt(bound / (2.0 * rho))
-    one = columns[0]
-    declared = one.domain.categories if one.domain is not None and len(columns) == 1 else None
     if declared is not None:
         counts = counts.reindex(sorted(set(map(str, declared))), fill_value=0)
         threshold = sigma * float(norm.isf(PUBLIC_FALSE_PICK / max(1, len(counts))))
@@ -228,6 +237,38 @@ def measure_presence(
         threshold=threshold,
         rho=rho,
     )
+
+
+def _threshold(bound: int, rho: float, delta: float, listed: int | None) -> float:
+    """The noisy count a value must clear when each person counts ≤ ``bound`` values."""
+    sigma = math.sqrt(bound / (2.0 * rho))
+    if listed is not None:
+        return sigma * float(norm.isf(PUBLIC_FALSE_PICK / max(1, listed)))
+    return 1.0 + sigma * float(norm.isf(delta / bound))
+
+
+def presence_bound(rho: float, delta: float, listed: int | None, persons: float) -> int:
+    """How many distinct values of a person are counted: the largest of
+    :data:`BOUND_LADDER` whose threshold stays under :data:`BOUND_THRESHOLD_SHARE` of the
+    DP ``persons`` estimate (``listed``: the declared list's length; None: partition
+    selection with ``delta``). From public figures and a DP estimate: post-processing.
+
+    Why: counting at most 10 values of a person undercounts the values held by persons
+    with many (Synthea ×30: three conditions held by 540 patients counted 308 each,
+    below values held by fewer patients), so at ε = 10 they fell out of the 25 values
+    modelled and out of a top 20 they belong to. A larger bound counts them fully but
+    raises the noise (σ ∝ √bound), which only a budget whose threshold is already low
+    relative to the persons affords.
+
+    >>> presence_bound(0.0677, 5e-9, None, 3450), presence_bound(0.00087, 5e-9, None, 3450)
+    (40, 10)
+    """
+    ok = [
+        b
+        for b in BOUND_LADDER
+        if _threshold(b, rho, delta, listed) <= BOUND_THRESHOLD_SHARE * persons
+    ]
+    return max(ok) if ok else BOUND_LADDER[0]
 
 
 def present_matrix(
@@ -349,13 +390,22 @@ def draw_children(
     has = np.flatnonzero(free_n > 0)
     free, p = model.sample_given(given.iloc[has], free_n[has], seed=int(rng.integers(2**31)))
     person = has[p]
-    index = {_key(v): j for j, v in enumerate(presence.values)}
+    # each column of a group on its own: a code drawn with another code's description
+    # names the chosen value too (the metric, a reader, counts it by either column)
+    by_column = [
+        {str(v[c]): j for j, v in reversed(list(enumerate(presence.values)))}
+        for c in range(len(presence.columns))
+    ]
 
     def banned(frame: pd.DataFrame, who: np.ndarray) -> np.ndarray:
-        """A chosen value not indicated for the person, or one held first (not repeated)."""
-        j = value_keys(frame, presence.columns).map(index).fillna(-1).to_numpy(dtype=np.int64)
+        """A row naming a chosen value not indicated for the person, or one held first
+        (not repeated), in any column of the group."""
         first = frame[presence.repeat].astype(str).to_numpy() != PRESENT
-        return (j >= 0) & (~present[who, np.maximum(j, 0)] | first)
+        out = np.zeros(len(frame), dtype=bool)
+        for col, where in zip(presence.columns, by_column, strict=True):
+            j = frame[col].astype(str).map(where).fillna(-1).to_numpy(dtype=np.int64)
+            out |= (j >= 0) & (~present[who, np.maximum(j, 0)] | first)
+        return out
 
     bad = banned(free, person) if len(free) else np.zeros(0, dtype=bool)
     for _ in range(FREE_ROUNDS):
@@ -454,6 +504,7 @@ __all__ = [
     "indicators",
     "measure_presence",
     "noise_floor",
+    "presence_bound",
     "presence_column",
     "present_matrix",
     "prevalence",
