@@ -17,6 +17,7 @@ from synth.linked_presence import (
     Presence,
     draw_children,
     measure_presence,
+    presence_bound,
     presence_column,
     present_matrix,
     prevalence,
@@ -200,6 +201,52 @@ def test_a_group_of_columns_is_one_value_per_tuple() -> None:
     assert set(pres.values) == {("1", "one"), ("2", "two")}
     assert pres.column == "code+text"
     assert prevalence(pd.Series(["p0", "zz"]), child, "PATIENT", pres).tolist() == [0.5, 0.5]
+
+
+class _Mismatching:
+    """A child model that draws code '1' with another code's text half the time."""
+
+    def sample_given(self, given, sizes, *, seed=None):
+        person = np.repeat(np.arange(len(given)), sizes)
+        code = np.where(np.random.default_rng(seed).random(len(person)) < 0.5, "1", "3")
+        frame = pd.DataFrame({"code": code, "text": "three", "c.code#repeat": "0"})
+        for c in given.columns:
+            frame[c] = given[c].to_numpy()[person]
+        return frame, person
+
+    def _assemble(self, frame, n, seed, person):
+        return frame
+
+
+def test_a_chosen_value_is_not_drawn_in_one_column_of_its_group_for_others() -> None:
+    """Code '1' drawn with the text of code '3' still names the chosen value '1 | one':
+    persons not indicated for it hold no row with code '1'."""
+    pres = Presence("c", ("code", "text"), (("1", "one"),), ("c.code#1",), "", 1.0, 10, 1.0, 1.0)
+    rng = np.random.default_rng(0)
+    present = np.arange(200)[:, None] < 50  # the first 50 persons hold '1 | one'
+    given = pd.DataFrame({"patients.sex": ["F"] * 200})
+    frame, person, _ = draw_children(_Mismatching(), given, present, pres, np.full(200, 3), rng)
+    ones = np.unique(person[frame["code"].to_numpy() == "1"])
+    assert len(ones) == 50 and ones.max() < 50
+
+
+def test_more_values_per_person_are_counted_when_the_budget_affords_it() -> None:
+    """At most 10 values of a person counted undercounts a value held by persons with
+    many: 300 persons of 30 values each hold 'a' (each counts it with chance 1/3), 200
+    persons of one value hold 'b'; with a high budget the bound rises and 'a' ranks first."""
+    rows = [(f"p{i}", v) for i in range(300) for v in ["a", *(f"x{i}-{j}" for j in range(29))]]
+    rows += [(f"q{i}", "b") for i in range(200)]
+    child = pd.DataFrame(rows, columns=["PATIENT", "code"])
+    col = Column(name="code", type=ColumnType.CATEGORICAL)
+    kw = dict(table="c", link_column="PATIENT", columns=[col], rng=np.random.default_rng(0))
+    led = PrivacyLedger(50.0, 1e-6, unit="PATIENT")
+    fixed = measure_presence(child, ledger=led, rho=5.0, values=2, **kw)
+    assert fixed.bound == 10 and fixed.values[0] == ("b",)
+    led = PrivacyLedger(50.0, 1e-6, unit="PATIENT")
+    wide = measure_presence(child, ledger=led, rho=5.0, values=2, persons=500, **kw)
+    assert wide.bound == 40 and wide.values[0] == ("a",)
+    assert led.charges[0].rho == pytest.approx(5.0)  # the same charge, σ scaled with √bound
+    assert presence_bound(0.001, 5e-9, None, 500) == 10  # a low budget keeps 10
 
 
 def test_sizes_keep_the_drawn_counts_and_cover_the_indicated_values() -> None:
