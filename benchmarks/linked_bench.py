@@ -25,6 +25,8 @@ design before) for comparison.
   the same patient (level 2);
 * ``per_encounter_tvd``: TVD of conditions per encounter (0 included, 5 or more as 5),
   real against synthetic;
+* ``per_patient_mean`` / ``per_patient_q``: children per patient uncut, real then
+  synthetic (mean; 10th, 50th, 90th percentiles); ``sample_s``: wall seconds of the sample;
 * ``children_tvd``: TVD of children per patient (0 included) against the real, both cut
   at k (k: the child's DP bound; a synthetic patient can hold more than k rows when more
   values are indicated), and ``children_tvd_full`` on 0…30 and more;
@@ -149,6 +151,9 @@ def score(case: str, real: dict, syn: dict, model) -> dict:
             "join": round(float(syn[t]["PATIENT"].isin(syn["patients"]["Id"]).mean()), 4),
             "children_tvd": round(tvd_counts(np.minimum(rc, k), np.minimum(sc, k), k), 4),
             "children_tvd_full": round(tvd_counts(rc, sc, 30), 4),
+            # uncut: mean and 10/50/90th percentiles, real then synthetic
+            "per_patient_mean": [round(float(rc.mean()), 2), round(float(sc.mean()), 2)],
+            "per_patient_q": [np.percentile(x, [10, 50, 90]).round(1).tolist() for x in (rc, sc)],
         }
     cond, enc = syn["conditions"], syn["encounters"]
     if "ENCOUNTER" in cond.columns:
@@ -233,7 +238,9 @@ def main() -> int:
                     indicator_rounds=rounds,
                 ).fit(real)
                 fit_s = time.perf_counter() - t0
+                t1 = time.perf_counter()
                 syn = model.sample(seed=fit)
+                sample_s = time.perf_counter() - t1
                 label = f"{'declared code lists' if declared else 'draft'}, ε={eps:g}"
                 if args.scale > 1:
                     label += f", patients ×{args.scale}"
@@ -243,6 +250,7 @@ def main() -> int:
                 row.update(
                     fit=fit,
                     fit_s=round(fit_s, 1),
+                    sample_s=round(sample_s, 1),
                     fit_s_tables=model.fit_seconds,
                     levels=args.levels,
                     indicator_rounds=args.indicator_rounds,
