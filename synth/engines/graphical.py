@@ -244,9 +244,10 @@ class Model:
                 up[j] = _rescaled(psi[j].sum(axis=plan.sep_axes[j]) if plan.sep_axes[j] else psi[j])
         for j in t.order:
             for k in plan.children[j]:
-                msg = up[k].reshape(plan.sep_in_parent[k])
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    own = np.where(msg > 0, psi[j] / msg, 0.0)
+                # where the upward message is 0 the clique is 0 already: dividing by 1 there
+                # gives the 0 of the division's 0/0, with the where on the separator only
+                msg = up[k]
+                own = psi[j] / np.where(msg > 0, msg, 1.0).reshape(plan.sep_in_parent[k])
                 axes = plan.down_axes[k]
                 down = _rescaled(own.sum(axis=axes) if axes else own)
                 psi[k] *= down.reshape(plan.sep_in_self[k])
