@@ -224,25 +224,36 @@ def exact_sq(q: Encoded, r: Encoded, idx: np.ndarray) -> np.ndarray:
 
 def exact_sq_lists(q: Encoded, r: Encoded, idx: np.ndarray) -> np.ndarray:
     """:func:`exact_sq` of every column of ``idx`` (query rows × k; −1: no row, +inf),
-    chunk by chunk so that a chunk of query rows is read once for all k columns. Each
-    value is the one :func:`exact_sq` gives for that row and column."""
+    chunk by chunk so that a chunk of query rows is read once for all k columns, the
+    chunks shared by ``_WORKERS`` threads (numpy releases the GIL in the gathers and sums).
+    Each value is the one :func:`exact_sq` gives for that row and column."""
     out = np.full(idx.shape, np.inf)
-    for s in range(0, len(idx), _RECOMPUTE_ROWS):
-        sl = slice(s, s + _RECOMPUTE_ROWS)
-        qd, qc = q.dense[sl], q.codes[sl]
-        for c in range(idx.shape[1]):
-            ri = idx[sl, c]
-            have = ri >= 0
-            if have.all():  # the usual case: no copy of the query rows
-                diff = qd - r.dense[ri]
-                out[sl, c] = np.einsum("ij,ij->i", diff, diff) + (qc != r.codes[ri]).sum(axis=1)
-            elif have.any():
-                rows, ri = np.flatnonzero(have), ri[have]
-                diff = qd[rows] - r.dense[ri]
-                out[s + rows, c] = np.einsum("ij,ij->i", diff, diff) + (
-                    qc[rows] != r.codes[ri]
-                ).sum(axis=1)
+    starts = range(0, len(idx), _RECOMPUTE_ROWS)
+    if _WORKERS < 2 or len(starts) < 2:
+        for s in starts:
+            _exact_sq_chunk(q, r, idx, s, out)
+        return out
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        list(pool.map(lambda s: _exact_sq_chunk(q, r, idx, s, out), starts))
     return out
+
+
+def _exact_sq_chunk(q: Encoded, r: Encoded, idx: np.ndarray, s: int, out: np.ndarray) -> None:
+    """Rows ``s : s + _RECOMPUTE_ROWS`` of :func:`exact_sq_lists` into ``out``."""
+    sl = slice(s, s + _RECOMPUTE_ROWS)
+    qd, qc = q.dense[sl], q.codes[sl]
+    for c in range(idx.shape[1]):
+        ri = idx[sl, c]
+        have = ri >= 0
+        if have.all():  # the usual case: no copy of the query rows
+            diff = qd - r.dense[ri]
+            out[sl, c] = np.einsum("ij,ij->i", diff, diff) + (qc != r.codes[ri]).sum(axis=1)
+        elif have.any():
+            rows, ri = np.flatnonzero(have), ri[have]
+            diff = qd[rows] - r.dense[ri]
+            out[s + rows, c] = np.einsum("ij,ij->i", diff, diff) + (qc[rows] != r.codes[ri]).sum(
+                axis=1
+            )
 
 
 def add_mismatches(g: np.ndarray, q_codes: np.ndarray, r_codes: np.ndarray) -> None:
