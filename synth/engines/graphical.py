@@ -224,6 +224,8 @@ class Model:
     #: :meth:`project` and :meth:`projections` (an AIM round asks for the same ones for
     #: every candidate)
     _conditionals: dict[tuple[int, Clique], np.ndarray] = field(default_factory=dict, repr=False)
+    #: columns of the tree cliques reached through node n from node m, keyed (n, m)
+    _beyond: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict, repr=False)
 
     def calibrate(self) -> Model:
         """Two-pass sum-product over the tree (Hugin updates, in probability space: each
@@ -339,14 +341,16 @@ class Model:
         t = self.tree
         home = t.home((i,))
         found: dict[int, np.ndarray] = {}
+        left = set(targets) - {i}
         stack = [(home, -1, self.beliefs[home] / self.total, t.nodes[home])]
         while stack:
             c, came_from, joint, cols = stack.pop()
-            for j in targets.intersection(cols):
-                if j != i and j not in found:
-                    found[j] = self.total * marginalise(joint, cols, (i, j))
+            for j in left.intersection(cols):
+                found[j] = self.total * marginalise(joint, cols, (i, j))
+            left.difference_update(cols)
             for n in t.neighbours[c]:
-                if n == came_from:
+                # a branch holding no column still wanted is not carried (the same numbers)
+                if n == came_from or left.isdisjoint(self._columns_beyond(n, c)):
                     continue
                 sep = tuple(v for v in t.nodes[n] if v in t.nodes[c])
                 keep = tuple(sorted({*sep, i}))
@@ -362,6 +366,19 @@ class Model:
                 )
                 stack.append((n, c, joint_n, new_cols))
         return found
+
+    def _columns_beyond(self, n: int, m: int) -> frozenset[int]:
+        """Columns of the tree cliques reachable from node ``n`` without passing node ``m``."""
+        key = (n, m)
+        got = self._beyond.get(key)
+        if got is None:
+            t = self.tree
+            cols = set(t.nodes[n])
+            for k in t.neighbours[n]:
+                if k != m:
+                    cols |= self._columns_beyond(k, n)
+            got = self._beyond[key] = frozenset(cols)
+        return got
 
     def _given(self, j: int, sep: Clique) -> np.ndarray:
         """Tree clique ``j``'s table divided by its marginal on ``sep`` (0 where that is 0)."""
