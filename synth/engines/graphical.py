@@ -462,8 +462,9 @@ class _Loss:
         loss = 0.0
         for k, axes, shape, y, w in self.items:
             r = (mu[k].sum(axis=axes) if axes else mu[k]) - y
-            loss += 0.5 * float(np.vdot(r, w * r))
-            grad[k] += (w * r).reshape(shape)
+            wr = w * r
+            loss += 0.5 * float(np.vdot(r, wr))
+            grad[k] += wr.reshape(shape)
         return loss, grad
 
 
