@@ -39,8 +39,13 @@ ROWS_SHARE = 0.03
 AUTO_COVER = 0.9
 #: ... but never more rows than this (noise grows with k: a marginal's L2 sensitivity is k)
 AUTO_MAX = 10
-#: rounds of model draws looking for rows that match a person's static columns
+#: rounds of model draws looking for rows that match a person's static columns ...
 MATCH_ROUNDS = 20
+#: ... ended after this many rounds in a row matched no request (then fewer columns):
+#: pools of twice the open requests that match none say the rest of the rounds would
+#: match next to none (linked sampling, Synthea ×5: 748 of 1,111 rounds matched no row,
+#: 87 % of the sample's time was this rejection)
+MISS_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -260,14 +265,16 @@ def rows_given(
         cols = order[:level]
         want = _keys(wanted[:, cols])
         rounds = MATCH_ROUNDS if level == len(static) else max(2, MATCH_ROUNDS // 4)
+        misses = 0
         for _ in range(rounds):
             pending = np.flatnonzero(found < 0)
-            if len(pending) == 0:
+            if len(pending) == 0 or misses >= MISS_ROUNDS:
                 break
             pool = draw(max(1000, 2 * len(pending)))
             hit_rows, pool_idx = _match(want[pending], _keys(pool[:, [static[j] for j in cols]]))
             found[pending[hit_rows]] = sum(len(p) for p in pools) + pool_idx
             pools.append(pool)
+            misses = 0 if len(hit_rows) else misses + 1
         if level == len(static):
             exact = float((found >= 0).mean()) if len(found) else 1.0
     pooled = np.vstack(pools) if pools else draw(max(1, len(wanted)))
