@@ -248,14 +248,23 @@ def estimate_bounds(
     z = float(norm.isf(BOUND_FALSE_HOT / windows))
     total = np.r_[0.0, np.cumsum(noisy)]
     found: list[tuple[int, int, float]] = []  # (first bin, end bin, noisy mass inside)
+    covered = np.zeros(bins, dtype=bool)  # bins inside a hot window of this width or finer
     for w in widths:
         starts = np.arange(0, bins, strides[w])
         ends = np.minimum(starts + w, bins)
         sums = total[ends] - total[starts]
         hot = np.flatnonzero(sums >= 1.0 + sigma * np.sqrt(ends - starts) * z)
-        if len(hot):
-            lo, hi = int(starts[hot[0]]), int(ends[hot[-1]])
-            found.append((lo, hi, float(total[hi] - total[lo])))
+        for a, b in zip(starts[hot], ends[hot], strict=True):
+            covered[a:b] = True
+        if covered.any():
+            # a reading holds every window found hot so far: a point mass hot alone (the
+            # zeros of a charge column) stays inside when a coarser width finds the thin
+            # rest but not the point; and its mass is summed over those windows only, not
+            # over the empty bins between them (on a small table the noise of a hundred
+            # empty bins between 0 and the positive values outweighed either part)
+            inside = np.flatnonzero(covered)
+            lo, hi = int(inside[0]), int(inside[-1]) + 1
+            found.append((lo, hi, float(noisy[covered].sum())))
     if not found:
         return None
     # the finest reading whose range holds most of the mass any reading found: a fine
