@@ -130,3 +130,27 @@ def test_bounds_keep_a_point_mass_that_only_the_finest_windows_find() -> None:
         )
         both += b is not None and b.low <= 0.0 and b.high >= edges[first + 10]
     assert both >= 15, both
+
+
+def test_scan_drafts_numeric_sentinels_as_missing_codes() -> None:
+    """-999 in a blood pressure and 999.9 in a BMI are 'not measured', not numbers: drafted
+    as missing-value codes (their own state, written back verbatim, outside the bounds);
+    a top code next to real amounts (99,999 beside 41,310) and a 99 among 1-98 stay
+    numbers."""
+    from privacy import scan
+
+    rng = np.random.default_rng(6)
+    n = 3000
+    bp = rng.normal(130, 18, n).astype(int).astype(str).astype(object)
+    bp[rng.random(n) < 0.1] = "-999"
+    bmi = np.char.mod("%.1f", rng.normal(29, 6, n)).astype(object)
+    bmi[rng.random(n) < 0.05] = "999.9"
+    gain = np.where(rng.random(n) < 0.9, 0, rng.integers(100, 41311, n)).astype(object)
+    gain[rng.random(n) < 0.01] = 99999
+    hours = rng.integers(1, 100, n)
+    frame = pd.DataFrame({"bp": bp, "bmi": bmi, "gain": gain, "hours": hours})
+    draft = scan(frame, name="t").schema
+    assert draft.column("bp").missing_values == ["-999"]
+    assert draft.column("bmi").missing_values == ["999.9"]
+    assert draft.column("gain").missing_values == []
+    assert draft.column("hours").missing_values == []
