@@ -96,7 +96,12 @@ class CategoricalCodec(Codec):
         return pd.Series(lookup[tokens], dtype=object)
 
     def blocked_tokens(self) -> list[int]:
-        return [self.other]
+        """'other' (an unlisted value) is never emitted: its rows' share goes to the listed
+        categories. With no category listed nothing is blocked ('other' decodes blank as
+        missing does): blocking it would sample every row conditioned on the missing token,
+        which holds almost no mass, i.e. on noise (a 15,000-row table whose ICD code column
+        kept no value came out with one smoker status in 93 % of rows, one fit in ten)."""
+        return [self.other] if self.categories else []
 
     def state_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "categories": self.categories}
