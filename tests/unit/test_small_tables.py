@@ -169,3 +169,28 @@ def test_a_category_column_that_kept_no_value_blocks_nothing() -> None:
     )
     listed = CategoricalCodec("dx", ["E11.9"])
     assert listed.blocked_tokens() == [listed.other]
+
+
+def test_dates_spread_thinly_over_four_years_are_found() -> None:
+    """12,000 visit dates over four years at the noise of four rows per person (σ = 272 per
+    month): no window of two years clears the noise, one of four or eight years does."""
+    from synth.domain import bound_histogram, estimate_bounds
+    from synth.ledger import PrivacyLedger
+
+    rng = np.random.default_rng(7)
+    days = (pd.Timestamp("2020-01-01") - pd.Timestamp("1970-01-01")).days + rng.integers(
+        0, 1460, 12000
+    )
+    hist = bound_histogram(days.astype(float), datetime=True)
+    found = 0
+    for seed in range(20):
+        b = estimate_bounds(
+            histogram=hist,
+            ledger=PrivacyLedger(1.0, 1e-6),
+            sigma=272.0,
+            rng=np.random.default_rng(seed),
+            column="visit_date",
+            datetime=True,
+        )
+        found += b is not None
+    assert found >= 10, found
