@@ -223,9 +223,12 @@ def read_text(path: Path) -> pd.DataFrame:
 # -- scores ---------------------------------------------------------------------------
 
 
-def _cell_codes(real: pd.Series, other: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _cell_codes(
+    real: pd.Series, other: pd.Series, name: str, numeric: dict = NUMERIC
+) -> tuple[np.ndarray, np.ndarray]:
     """Bins of a column for the TVD: numbers by ``numeric_bins`` of the real column, each
-    non-numeric text its own bin, blank its own bin (codes shared by both sides)."""
+    non-numeric text its own bin, blank its own bin (codes shared by both sides); a column
+    not in ``numeric`` (name → its codes) is categorical."""
     from synth.io.numbers import to_numbers
     from synth.report.binning import numeric_bins
 
@@ -235,7 +238,7 @@ def _cell_codes(real: pd.Series, other: pd.Series, name: str) -> tuple[np.ndarra
         label = np.where(t.isna(), "\x00blank", t.astype(str).str.strip()).astype(object)
         return x, label
 
-    if name not in NUMERIC:
+    if name not in numeric:
         keys = pd.concat([real, other]).astype(object).where(lambda s: s.notna(), "\x00blank")
         codes, _ = pd.factorize(keys.astype(str))
         return codes[: len(real)], codes[len(real) :]
@@ -252,11 +255,11 @@ def _cell_codes(real: pd.Series, other: pd.Series, name: str) -> tuple[np.ndarra
     return out[0], out[1]
 
 
-def mean_tvd_2way(real: pd.DataFrame, other: pd.DataFrame) -> float:
+def mean_tvd_2way(real: pd.DataFrame, other: pd.DataFrame, numeric: dict = NUMERIC) -> float:
     cols = [c for c in real.columns if c in other.columns]
     pr, po = {}, {}
     for c in cols:
-        pr[c], po[c] = _cell_codes(real[c], other[c], c)
+        pr[c], po[c] = _cell_codes(real[c], other[c], c, numeric)
     vals = []
     for a, b in itertools.combinations(cols, 2):
         kb = int(max(pr[b].max(), po[b].max())) + 1
@@ -299,11 +302,11 @@ def _decimals(s: pd.Series) -> int:
     return max((len(v.split(".")[1]) for v in t.unique() if "." in v), default=0)
 
 
-def format_violations(real: pd.DataFrame, other: pd.DataFrame) -> dict:
+def format_violations(real: pd.DataFrame, other: pd.DataFrame, numeric: dict = NUMERIC) -> dict:
     """Per numeric column: the share of output cells that are neither a real code verbatim
     nor a number written as the input writes them (only where not 0)."""
     out = {}
-    for c, codes in NUMERIC.items():
+    for c, codes in numeric.items():
         d = _decimals(real[c].where(~real[c].isin(codes)))
         pat = re.compile(r"^-?\d+$" if d == 0 else rf"^-?\d+\.\d{{{d}}}$")
         t = other[c].dropna().astype(str)

@@ -113,7 +113,7 @@ def classify(
         )
     if p.candidates:
         evidence.append(
-            f"most values are names of a public list ({len(p.candidates)} names): drafted as "
+            f"most values come from a public list ({len(p.candidates)} values): drafted as "
             "candidate categories, the fit keeps those holding rows (under DP)"
         )
     if p.top_shape and p.digit_share > 0.5 and p.top_shape_share >= 0.5:

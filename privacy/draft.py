@@ -7,7 +7,8 @@ fact that shapes the model or the output from the values themselves:
   charges the ledger (:mod:`synth.domain`). The one exception is a column holding only
   values of a public vocabulary (yes/no, F/M: :mod:`privacy.vocabularies`), which gets
   the whole vocabulary, whichever of its values occur; and a column most of whose values
-  come from a public list (country names), which gets that list as *candidates*: the fit
+  come from a public list (country names, the small whole numbers 0-20 of an
+  integer-coded enumeration), which gets that list as *candidates*: the fit
   counts every candidate under DP and keeps those holding rows, and finds the other
   values by partition selection;
 * ``nullable: true`` on every column (whether a value is missing somewhere is a fact of

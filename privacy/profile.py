@@ -150,6 +150,44 @@ def non_numeric(present: pd.Series, limit: int = MAX_CODES) -> tuple[str, ...] |
     return tuple(found)
 
 
+#: a number written with 9s only ('-9', '-999', '999.9', '9999') is a missing-value code
+#: (a sentinel) when it holds at least this share of a numeric column's sampled values ...
+SENTINEL_MIN_SHARE = 0.005
+#: ... and lies apart from every other value: negative where they are all ≥ 0, or at least
+#: this many times the largest of them (Adult's capital-gain top code 99,999 is 2.4 times
+#: the next value, a real amount; a BMI of 999.9 beside values up to 60 is not)
+SENTINEL_RATIO = 5.0
+_NINES = re.compile(r"^-?9+(\.9+)?$")
+
+
+def sentinels(numbers: list[str]) -> tuple[str, ...]:
+    """The missing-value codes written as numbers among a numeric column's sampled values
+    (text): 9s only, frequent, and apart from the other values (see ``SENTINEL_RATIO``).
+
+    >>> sentinels(["120", "-999", "131", "118"] * 50), sentinels(["29.4", "999.9", "31"] * 40)
+    (('-999',), ('999.9',))
+    >>> sentinels(["0", "41310", "99999", "5"] * 30), sentinels(["1", "98", "99"] * 30)
+    ((), ())
+    """
+    text = pd.Series([v.strip() for v in numbers], dtype=object)
+    if text.empty:
+        return ()
+    counts = text.value_counts()
+    nines = [
+        v for v in counts.index if _NINES.match(v) and counts[v] >= SENTINEL_MIN_SHARE * len(text)
+    ]
+    out = []
+    for v in nines:
+        x = float(v)
+        rest = to_numbers(text[~text.isin(nines)]).to_numpy(dtype=float)
+        rest = rest[np.isfinite(rest)]
+        if len(rest) == 0:
+            continue
+        if (x < 0 and rest.min() >= 0) or (x > 0 and x >= SENTINEL_RATIO * max(rest.max(), 0.0)):
+            out.append(v)
+    return tuple(sorted(out))
+
+
 def profile(
     series: pd.Series,
     rng: np.random.Generator,
@@ -196,6 +234,9 @@ def profile(
     shapes = pd.Series([mask(v) for v in sample]).value_counts() if sample else pd.Series()
     precision = None
     max_value = None
+    if numeric and numeric_share >= 0.95 and len(codes) < MAX_CODES:
+        # a sentinel is a code too (its own state, written back verbatim, outside the bounds)
+        codes = tuple(dict.fromkeys([*codes, *sentinels(numeric)]))[:MAX_CODES]
     if numeric and numeric_share >= 0.95:
         decimals = [len(v.split(".")[1]) if "." in v else 0 for v in numeric]
         precision = int(min(6, max(decimals)))

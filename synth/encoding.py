@@ -96,7 +96,12 @@ class CategoricalCodec(Codec):
         return pd.Series(lookup[tokens], dtype=object)
 
     def blocked_tokens(self) -> list[int]:
-        return [self.other]
+        """'other' (an unlisted value) is never emitted: its rows' share goes to the listed
+        categories. With no category listed nothing is blocked ('other' decodes blank as
+        missing does): blocking it would sample every row conditioned on the missing token,
+        which holds almost no mass, i.e. on noise (a 15,000-row table whose ICD code column
+        kept no value came out with one smoker status in 93 % of rows, one fit in ten)."""
+        return [self.other] if self.categories else []
 
     def state_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "categories": self.categories}
@@ -118,6 +123,9 @@ class NumericCodec(Codec):
     ``points_only``: the ordered bins are never emitted (a code-like column: its rows
     holding an unselected value share one bin whose mass the sampler gives to the points,
     so only DP-selected values come out).
+    ``unknown``: the column's range was not found under DP (too few rows for the noise):
+    every number is coded as missing, so the output holds no number at all (only the
+    missing-value codes and blanks) instead of one made-up value such as 0 or 1970-01-01.
 
     >>> c = NumericCodec("g", 0, 1000, precision=0, edges=[-0.5, 99.5, 1000.5], points=[0])
     >>> c.encode(pd.Series([0, 50, 700, None])).tolist()
@@ -142,8 +150,10 @@ class NumericCodec(Codec):
         support_weights: list[float] | None = None,
         allowed: list[float] | None = None,
         points_only: bool = False,
+        unknown: bool = False,
     ) -> None:
         self.name = name
+        self.unknown = bool(unknown)
         self.points_only = bool(points_only) and bool(points)
         self.allowed = None if not allowed else sorted(float(v) for v in allowed)
         self.low = float(low)
@@ -188,7 +198,7 @@ class NumericCodec(Codec):
         """Exact values outside ``allowed`` (a discrete column's DP-selected values): a
         discrete column never emits a value that was not selected; with ``points_only``,
         every ordered bin."""
-        if self.points_only:
+        if self.points_only or self.unknown:
             return list(range(self.n_bins))
         if self.allowed is None or not self.exact or self.n_bins <= 1:
             return []
@@ -226,6 +236,8 @@ class NumericCodec(Codec):
             hit = ~miss & (self.points[pos] == x)
             tok[hit] = self.n_bins + pos[hit]
         tok[miss] = self.missing
+        if self.unknown:
+            tok[:] = self.missing
         if codes is not None and len(self.codes):
             coded = np.asarray(codes) >= 0
             tok[coded] = self.n_bins + len(self.points) + np.asarray(codes)[coded]
@@ -312,6 +324,8 @@ class NumericCodec(Codec):
             state["allowed"] = list(self.allowed)
         if self.points_only:
             state["points_only"] = True
+        if self.unknown:
+            state["unknown"] = True
         return state
 
 
@@ -328,8 +342,11 @@ class DatetimeCodec(NumericCodec):
         fmt: str = "%Y-%m-%d",
         max_bins: int = MAX_NUMERIC_BINS,
         codes: list[str] | None = None,
+        unknown: bool = False,
     ) -> None:
-        super().__init__(name, low, high, precision=0, max_bins=max_bins, codes=codes)
+        super().__init__(
+            name, low, high, precision=0, max_bins=max_bins, codes=codes, unknown=unknown
+        )
         self.fmt = fmt
 
     @staticmethod

@@ -165,8 +165,10 @@ def build_codecs(
             if is_dt:
                 low, high = math.floor(low), math.ceil(high)
             notes.append({"column": col.name, "kind": "bounds", "found": b is not None})
+        unknown = not public and noisy is None  # no range found: no number is written
         if is_dt:
-            codecs.append(DatetimeCodec(col.name, low, high, col.format or "%Y-%m-%d", codes=codes))
+            fmt = col.format or "%Y-%m-%d"
+            codecs.append(DatetimeCodec(col.name, low, high, fmt, codes=codes, unknown=unknown))
             continue
         precision = dom.precision if dom is not None else None
         if not public and needs_precision(col):
@@ -182,8 +184,10 @@ def build_codecs(
         if not public and noisy is not None:
             # the tail the bounds' own noisy histogram still shows past them (no new look)
             low, high = widen_bounds(low, high, NUMERIC_EDGES, noisy, sigma_bounds, precision)
-        if not needs_shape(col):
-            codecs.append(NumericCodec(col.name, low, high, precision, codes=codes))
+        if not needs_shape(col) or unknown:
+            codecs.append(
+                NumericCodec(col.name, low, high, precision, codes=codes, unknown=unknown)
+            )
             continue
         hist_sigma = sigma_bounds
         if noisy is None:
@@ -233,7 +237,13 @@ def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
     """The same public/DP domain at another resolution (no new look at the data)."""
     if isinstance(codec, DatetimeCodec):
         return DatetimeCodec(
-            codec.name, codec.low, codec.high, codec.fmt, max_bins=bins, codes=codec.codes
+            codec.name,
+            codec.low,
+            codec.high,
+            codec.fmt,
+            max_bins=bins,
+            codes=codec.codes,
+            unknown=codec.unknown,
         )
     if isinstance(codec, NumericCodec):
         shape = shapes.get(codec.name)
@@ -246,6 +256,7 @@ def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
             codec.precision,
             max_bins=bins,
             codes=codec.codes,
+            unknown=codec.unknown,
         )
     return codec
 

@@ -88,6 +88,9 @@ class ReleaseResult:
     stages: dict[str, float] = field(default_factory=dict)
     #: hashes of inputs and outputs, command line, versions, times (synth.provenance)
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: modelled columns that come out empty: their range (numbers, dates) or every value
+    #: (categories) stayed below the DP noise (:func:`empty_columns`)
+    empty_columns: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,7 +108,29 @@ class ReleaseResult:
             "seconds": round(self.seconds, 2),
             "stages": {k: round(v, 2) for k, v in self.stages.items()},
             "provenance": self.provenance,
+            "empty_columns": self.empty_columns,
         }
+
+
+def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:
+    """Columns whose DP domain came out empty: a number or date whose bounds were not found,
+    a category column that kept no value. They are written blank (or as their missing-value
+    codes only). Read from the fit's DP outputs alone, so the list may be printed and
+    shared.
+
+    >>> empty_columns([{"column": "d", "kind": "bounds", "found": False},
+    ...                {"column": "s", "kind": "categories", "kept": 0},
+    ...                {"column": "x", "kind": "bounds", "found": True}])
+    ['d', 's']
+    """
+    out = []
+    for n in domain_notes:
+        gone = (n.get("kind") == "bounds" and n.get("found") is False) or (
+            n.get("kind") == "categories" and n.get("kept") == 0
+        )
+        if gone and n.get("column") not in out:
+            out.append(str(n.get("column")))
+    return out
 
 
 def split_holdout(
@@ -453,6 +478,7 @@ def _release(
             privacy=described["privacy"],
             randomness=described["randomness"],
             schema_source=REVIEWED if reviewed else DRAFT,
+            empty_columns=empty_columns(model.domain_notes),
         )
         written = sorted(p.name for p in stage.iterdir())
         res.files = sorted([*written, "release.json"])

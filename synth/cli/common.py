@@ -110,6 +110,17 @@ def privacy_line(privacy: dict[str, Any], randomness: dict[str, Any]) -> str:
     return line
 
 
+def empty_columns_line(columns: list[str]) -> str:
+    """The warning for columns that come out empty (their DP domain was not found): which,
+    and what to do. Column names only (from the fit's DP outputs)."""
+    shown = ", ".join(columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
+    return (
+        f"[yellow]utility: {len(columns)} column(s) come out empty[/yellow] ({shown}): at "
+        "this ε and table size no range or value of theirs cleared the DP noise. Declare "
+        "their domains in the schema (categories; min/max), raise ε, or use more rows."
+    )
+
+
 def command_line(ctx: typer.Context) -> list[str]:
     """The running command as typed: ``synth``, the command, then each argument and each
     option given on the command line (hidden ones too), from the parsed parameters, so it

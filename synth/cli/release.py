@@ -13,6 +13,7 @@ from synth.cli.common import (
     InsecureSeedOpt,
     JsonOpt,
     command_line,
+    empty_columns_line,
     out,
     privacy_line,
     progress_display,
@@ -110,6 +111,8 @@ def release(
                 "re-run with --schema",
                 highlight=False,
             )
+        if res.empty_columns:
+            out.print(empty_columns_line(res.empty_columns), highlight=False)
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")
         else:
