@@ -165,11 +165,12 @@ def _scan_k32(
     ``(distance + offset, index)`` pairs.
 
     A row whose list is not full yet (the first block of a search) would take every
-    entry of the block as a candidate and sum each one's dense part in float64 (a fifth of
-    the whole search on diabetes130). Its bound starts instead at :func:`_seed`, an upper
-    bound on the block's k-th smallest exact value read off the float32 values: at least
-    ``k`` entries lie below it, so no entry above it can be among the k smallest, and the
-    entries below it go through the very same inserts as before: the same lists."""
+    entry of the block as a candidate and sum each one's dense part in float64 (0.12
+    against 0.02 CPU-s for a later 4096² block on diabetes130's release). Its bound
+    starts instead at :func:`_seed`, an upper bound on the block's k-th smallest exact
+    value read off the float32 values: at least ``k`` entries lie below it, so no entry
+    above it can be among the k smallest, and the entries below it go through the very
+    same inserts as before: the same lists."""
     m, n = g.shape
     k = best_d.shape[1]
     w = q_dense.shape[1]
@@ -286,6 +287,8 @@ def _scan_leave_out(
     (it could not be strictly smaller than any). The same updates, in the same order."""
     m, n = g.shape
     n_secrets = numeric.shape[0]
+    if n_secrets == 0:  # nothing to search (and no best to read)
+        return
     for i in range(m):
         top = 0.0  # no term of row i exceeds it (the widths at their widest)
         for s in range(n_secrets):

@@ -51,3 +51,13 @@ def test_each_secret_gets_the_nearest_row_over_the_other_columns(
             # among equally near rows the lowest index wins
             first = np.argmax(d <= best[:, None] + TIE / 2, axis=1)
             np.testing.assert_array_equal(got[s], first)
+
+
+def test_no_secret_searches_nothing() -> None:
+    """With no secret (every column a quasi-identifier) there is nothing to search."""
+    from privacy.leakage.distance import Prepared
+    from privacy.leakage.leave_one_out import nearest_leaving_out
+
+    a = Prepared("a", False, (np.array([0, 1]), np.array([0]), np.array([1, 0, 0])))
+    b = Prepared("b", True, (np.array([5.0, 5]), np.array([6.0]), np.array([6.0, 5, 6])))
+    assert nearest_leaving_out([a, b], [], 0, block_rows=2) == {}
