@@ -253,8 +253,10 @@ def estimate_bounds(
     windows = sum(-(-bins // strides[w]) for w in (*widths, *fallback))
     z = float(norm.isf(BOUND_FALSE_HOT / windows))
     total = np.r_[0.0, np.cumsum(noisy)]
-    found: list[tuple[int, int, float]] = []  # (first bin, end bin, noisy mass inside)
-    covered = np.zeros(bins, dtype=bool)  # bins inside a hot window of this width or finer
+    # per width: (first bin, end bin, noisy mass inside, first and end bin of every window
+    # hot at this width or a finer one)
+    found: list[tuple[int, int, float, int, int]] = []
+    covered = np.zeros(bins, dtype=bool)
     for w in (*widths, *fallback):
         if found and w in fallback:
             break
@@ -264,15 +266,12 @@ def estimate_bounds(
         hot = np.flatnonzero(sums >= 1.0 + sigma * np.sqrt(ends - starts) * z)
         for a, b in zip(starts[hot], ends[hot], strict=True):
             covered[a:b] = True
-        if covered.any():
-            # a reading holds every window found hot so far: a point mass hot alone (the
-            # zeros of a charge column) stays inside when a coarser width finds the thin
-            # rest but not the point; and its mass is summed over those windows only, not
-            # over the empty bins between them (on a small table the noise of a hundred
-            # empty bins between 0 and the positive values outweighed either part)
+        if len(hot):
+            lo, hi = int(starts[hot[0]]), int(ends[hot[-1]])
             inside = np.flatnonzero(covered)
-            lo, hi = int(inside[0]), int(inside[-1]) + 1
-            found.append((lo, hi, float(noisy[covered].sum())))
+            found.append(
+                (lo, hi, float(total[hi] - total[lo]), int(inside[0]), int(inside[-1]) + 1)
+            )
     if not found:
         return None
     # the finest reading whose range holds most of the mass any reading found: a fine
@@ -284,9 +283,15 @@ def estimate_bounds(
     # (noise can leave every reading lighter than the heaviest bin alone, e.g. negative
     # noise between two hot bins: the base is then the heaviest reading, which always
     # qualifies, so a reading is always chosen)
-    most = max(m for _, _, m in found)
+    most = max(f[2] for f in found)
     base = min(float(noisy.max()), most)
-    lo, hi, _ = next(f for f in found if f[2] - base >= BOUND_MASS_SHARE * (most - base))
+    lo, hi, _, first, end = next(
+        f for f in found if f[2] - base >= BOUND_MASS_SHARE * (most - base)
+    )
+    # the chosen reading also holds every window hot at its width or a finer one: a point
+    # mass hot alone (the zeros of a charge column on a small table) stays inside when the
+    # chosen coarser width finds the thin positive part but not the point
+    lo, hi = min(lo, first), max(hi, end)
     return DPBounds(float(edges[lo]), float(edges[hi]), sigma, noisy)
 
 

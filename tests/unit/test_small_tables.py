@@ -77,11 +77,12 @@ def test_a_range_not_found_codes_every_number_as_missing() -> None:
 
 
 def test_dates_whose_range_is_not_found_come_out_empty_not_1970() -> None:
-    """60 rows over four years at ε = 1: no month window clears the bounds' noise, so the
-    range is not found; the column must not come back as 1970-01-01 (day 0)."""
+    """300 rows over twenty years at ε = 0.5: no window of up to eight years clears the
+    bounds' noise, so the range is not found; the column must not come back as 1970-01-01
+    (day 0). (300 rows: AIM needs a DP row estimate of 50.)"""
     rng = np.random.default_rng(3)
-    n = 60
-    days = rng.integers(0, 1460, n)
+    n = 300
+    days = rng.integers(0, 7300, n)
     frame = pd.DataFrame(
         {
             "visit": (pd.Timestamp("2020-01-01") + pd.to_timedelta(days, unit="D")).strftime(
@@ -98,7 +99,7 @@ def test_dates_whose_range_is_not_found_come_out_empty_not_1970() -> None:
             ]
         }
     )
-    model = Synthesizer(schema, epsilon=1.0).fit(frame)
+    model = Synthesizer(schema, epsilon=0.5).fit(frame)
     notes = [n for n in model.domain_notes if n.get("column") == "visit"]
     assert notes and notes[0]["found"] is False
     syn = model.sample(200, seed=0)
