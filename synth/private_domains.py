@@ -233,6 +233,27 @@ def build_codecs(
     return Domains(codecs, shapes, notes)
 
 
+def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:
+    """Columns whose DP domain came out empty: a number or date whose bounds were not found,
+    a category column that kept no value. They are written blank (or as their missing-value
+    codes only). Read from the fit's DP outputs alone, so the list may be printed and
+    shared.
+
+    >>> empty_columns([{"column": "d", "kind": "bounds", "found": False},
+    ...                {"column": "s", "kind": "categories", "kept": 0},
+    ...                {"column": "x", "kind": "bounds", "found": True}])
+    ['d', 's']
+    """
+    out = []
+    for n in domain_notes:
+        gone = (n.get("kind") == "bounds" and n.get("found") is False) or (
+            n.get("kind") == "categories" and n.get("kept") == 0
+        )
+        if gone and n.get("column") not in out:
+            out.append(str(n.get("column")))
+    return out
+
+
 def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
     """The same public/DP domain at another resolution (no new look at the data)."""
     if isinstance(codec, DatetimeCodec):

@@ -57,6 +57,7 @@ from synth.io.compressed import table_name
 from synth.io.tables import read_table, write_table
 from synth.ledger import check_budget
 from synth.prepare import check_columns
+from synth.private_domains import empty_columns
 from synth.provenance import (
     RELEASE_NOT_HASHED,
     REPORT_NOT_HASHED,
@@ -110,27 +111,6 @@ class ReleaseResult:
             "provenance": self.provenance,
             "empty_columns": self.empty_columns,
         }
-
-
-def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:
-    """Columns whose DP domain came out empty: a number or date whose bounds were not found,
-    a category column that kept no value. They are written blank (or as their missing-value
-    codes only). Read from the fit's DP outputs alone, so the list may be printed and
-    shared.
-
-    >>> empty_columns([{"column": "d", "kind": "bounds", "found": False},
-    ...                {"column": "s", "kind": "categories", "kept": 0},
-    ...                {"column": "x", "kind": "bounds", "found": True}])
-    ['d', 's']
-    """
-    out = []
-    for n in domain_notes:
-        gone = (n.get("kind") == "bounds" and n.get("found") is False) or (
-            n.get("kind") == "categories" and n.get("kept") == 0
-        )
-        if gone and n.get("column") not in out:
-            out.append(str(n.get("column")))
-    return out
 
 
 def split_holdout(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from synth.errors import SchemaError
 from synth.io.atomic import atomic_write_text
+from synth.private_domains import empty_columns
 from synth.report import figures as figs
 from synth.report import governance
 from synth.report.bias import bias
@@ -144,6 +145,14 @@ def _attention(report: dict[str, Any]) -> list[str]:
         out.append(
             f"δ = {fmt(delta)} is large for about {fmt(n_est)} persons (DP estimate): "
             f"declare delta ≤ {fmt(1.0 / (10.0 * n_est))} in the schema (Ledger)."
+        )
+    empty = empty_columns(report["ledger"].get("domains", []))
+    if empty:
+        out.append(
+            f"{len(empty)} column(s) come out empty ({', '.join(empty[:8])}"
+            f"{' …' if len(empty) > 8 else ''}): no range or value of theirs cleared the DP "
+            "noise at this ε and table size; declare their domains in the schema, raise ε or "
+            "use more rows (Ledger)."
         )
     fl = report["leakage"]["flagged_rows"]["count"]
     if fl:

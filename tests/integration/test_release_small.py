@@ -40,6 +40,9 @@ def test_small_table_release_names_the_empty_columns_and_the_remedy(tmp_path) ->
     assert {"visit_date", "dx_code"} <= set(empty), empty
     assert f"{len(empty)} column(s) come out empty" in text
     assert "Declare their domains in the schema" in text
+    report = json.loads((out / "report.json").read_text())
+    attention = " ".join(report["verdict"]["attention"])
+    assert f"{len(empty)} column(s) come out empty" in attention
     if res["released"]:
         syn = pd.read_csv(out / "synthetic.csv", dtype=str)
         assert syn["visit_date"].isna().all()  # never 1970-01-01
