@@ -112,25 +112,33 @@ def test_bounds_keep_a_point_mass_that_only_the_finest_windows_find() -> None:
     (σ = 68 rows per bin). The bounds must hold both parts: reading each window width on
     its own chose the positive part alone (the zeros clipped onto its low end) in 15 of
     these 20 draws; a reading that keeps every window found so far holds both in 20."""
-    from synth.domain import NUMERIC_EDGES, estimate_bounds
-    from synth.ledger import PrivacyLedger
+    from synth.domain import NUMERIC_EDGES as edges
 
-    edges = NUMERIC_EDGES
     first = int(np.searchsorted(edges, 1000.0))
     hist = np.zeros(len(edges) - 1, dtype=np.int64)
     hist[int(np.searchsorted(edges, 0.0, side="right")) - 1] = 900
     hist[first : first + 20] = 120
-    both = 0
-    for seed in range(20):
-        b = estimate_bounds(
+    draws = _bounds_draws(hist, sigma=68.0, datetime=False)
+    both = sum(b is not None and b.low <= 0.0 and b.high >= edges[first + 10] for b in draws)
+    assert both >= 15, both
+
+
+def _bounds_draws(hist: np.ndarray, *, sigma: float, datetime: bool, draws: int = 20) -> list:
+    """``estimate_bounds`` of one histogram under ``draws`` seeded noise draws."""
+    from synth.domain import estimate_bounds
+    from synth.ledger import PrivacyLedger
+
+    return [
+        estimate_bounds(
             histogram=hist,
             ledger=PrivacyLedger(1.0, 1e-6),
-            sigma=68.0,
+            sigma=sigma,
             rng=np.random.default_rng(seed),
-            column="charges",
+            column="c",
+            datetime=datetime,
         )
-        both += b is not None and b.low <= 0.0 and b.high >= edges[first + 10]
-    assert both >= 15, both
+        for seed in range(draws)
+    ]
 
 
 def test_scan_drafts_numeric_sentinels_as_missing_codes() -> None:
@@ -175,23 +183,12 @@ def test_a_category_column_that_kept_no_value_blocks_nothing() -> None:
 def test_dates_spread_thinly_over_four_years_are_found() -> None:
     """12,000 visit dates over four years at the noise of four rows per person (σ = 272 per
     month): no window of two years clears the noise, one of four or eight years does."""
-    from synth.domain import bound_histogram, estimate_bounds
-    from synth.ledger import PrivacyLedger
+    from synth.domain import bound_histogram
 
     rng = np.random.default_rng(7)
     days = (pd.Timestamp("2020-01-01") - pd.Timestamp("1970-01-01")).days + rng.integers(
         0, 1460, 12000
     )
     hist = bound_histogram(days.astype(float), datetime=True)
-    found = 0
-    for seed in range(20):
-        b = estimate_bounds(
-            histogram=hist,
-            ledger=PrivacyLedger(1.0, 1e-6),
-            sigma=272.0,
-            rng=np.random.default_rng(seed),
-            column="visit_date",
-            datetime=True,
-        )
-        found += b is not None
+    found = sum(b is not None for b in _bounds_draws(hist, sigma=272.0, datetime=True))
     assert found >= 10, found
