@@ -34,7 +34,6 @@ distribution's support is a run of values, so noise far from it is never reached
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from synth.ledger import PrivacyLedger
-from synth.persons import AUTO_MAX
+from synth.persons import AUTO_MAX, noisy_rows_histogram
 from synth.schema.model import Column, ColumnType, Domain
 
 #: lower edges of the public count bins: 0..10 each, then wider (the last: COUNT_MAX+)
@@ -292,17 +291,16 @@ def measure_person_rows(
     0.10–0.11 on average from that noise alone (simulation: 0.14 in one fit of ten). The
     person model's count column did not carry the shape either (at ε = 1 its kept bins
     were '1' and '2' for a table of 0 … 10+ rows per person)."""
-    per_person = np.asarray(per_person, dtype=np.int64)
-    hist = np.bincount(np.minimum(per_person, top + 1), minlength=top + 2).astype(float)
-    sigma = math.sqrt(1.0 / (2.0 * rho))
-    ledger.charge_gaussian(
-        "rows per person, 0 included (histogram)",
-        table,
-        sigma=sigma,
-        per_person=True,
-        details={"bins": f"0-{top} rows, more"},
+    noisy, sigma = noisy_rows_histogram(
+        np.asarray(per_person, dtype=np.int64),
+        top,
+        first=0,
+        ledger=ledger,
+        rho=rho,
+        rng=rng,
+        purpose="rows per person, 0 included (histogram)",
+        target=table,
     )
-    noisy = hist + rng.normal(0.0, sigma, size=len(hist))
     shares = tuple(float(s) for s in simplex(noisy))
     return PersonRows(table, shares, sigma, max(0.0, float(noisy.sum())))
 

@@ -130,6 +130,41 @@ def rows_per_person_counts(units: pd.Series) -> np.ndarray:
     return units.astype(str).value_counts(sort=False).to_numpy(dtype=np.int64)
 
 
+def noisy_rows_histogram(
+    counts: np.ndarray,
+    top: int,
+    *,
+    first: int,
+    ledger: PrivacyLedger,
+    rho: float,
+    rng: np.random.Generator,
+    purpose: str,
+    target: str,
+    details: dict[str, Any] | None = None,
+) -> tuple[np.ndarray, float]:
+    """One Gaussian measurement of a histogram of rows per person (``counts``: exact, one
+    per person; they stay here): bins ``first`` … ``top`` and "more". A person adds 1 to
+    one bin (L2 sensitivity 1), charged per person to ``ledger`` at ``rho``. Returns the
+    noisy bins and their noise s.d.
+
+    >>> led = PrivacyLedger(100, 1e-6)
+    >>> y, s = noisy_rows_histogram(np.array([1, 1, 3]), 2, first=0, ledger=led, rho=10.0,
+    ...     rng=np.random.default_rng(0), purpose="p", target="t")
+    >>> y.round().tolist(), round(s, 3)
+    ([0.0, 2.0, 0.0, 1.0], 0.224)
+    """
+    hist = np.bincount(np.minimum(counts, top + 1), minlength=top + 2)[first:].astype(float)
+    sigma = math.sqrt(1.0 / (2.0 * rho))
+    ledger.charge_gaussian(
+        purpose,
+        target,
+        sigma=sigma,
+        per_person=True,
+        details={"bins": f"{first}-{top} rows, more", **(details or {})},
+    )
+    return hist + rng.normal(0.0, sigma, size=len(hist)), sigma
+
+
 def measure_rows_per_person(
     units: pd.Series,
     declared: int | str,
@@ -141,24 +176,23 @@ def measure_rows_per_person(
     check_units(units, column)
     auto = declared == "auto"
     top = AUTO_MAX if auto else int(declared)  # bins 1..top and 'more'; k ≤ top
-    counts = rows_per_person_counts(units)
-    # bins 1..top and "more than top"
-    hist = np.bincount(np.minimum(counts, top + 1), minlength=top + 2)[1:].astype(float)
     rho = ROWS_SHARE * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
-    sigma = math.sqrt(1.0 / (2.0 * rho))
-    ledger.charge_gaussian(
-        "rows per person (histogram)",
-        column,
-        sigma=sigma,
-        per_person=True,
-        details={"bins": f"1-{top} rows, more", "bound": "auto" if auto else top},
+    noisy, sigma = noisy_rows_histogram(
+        rows_per_person_counts(units),
+        top,
+        first=1,  # bins 1..top and "more than top"
+        ledger=ledger,
+        rho=rho,
+        rng=rng,
+        purpose="rows per person (histogram)",
+        target=column,
+        details={"bound": "auto" if auto else top},
     )
-    noisy = hist + rng.normal(0.0, sigma, size=len(hist))
     # sums of the unclipped noisy bins are unbiased; clipping each of ~100 bins at 0
     # first would add ~0.4σ of phantom persons per empty bin
     total = float(noisy.sum())
     if total < 1.0:  # nothing measurable: one row each
-        noisy, total = np.eye(1, len(hist)).ravel(), 1.0
+        noisy, total = np.eye(1, len(noisy)).ravel(), 1.0
     k = top
     if auto:
         cover = np.cumsum(noisy) / total
