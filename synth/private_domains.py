@@ -30,6 +30,7 @@ from synth.encoding import (
     Codec,
     DatetimeCodec,
     NumericCodec,
+    codec_from_state,
 )
 from synth.errors import InputError
 from synth.ledger import PrivacyLedger, zcdp_rho_for
@@ -255,30 +256,14 @@ def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:
 
 
 def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
-    """The same public/DP domain at another resolution (no new look at the data)."""
-    if isinstance(codec, DatetimeCodec):
-        return DatetimeCodec(
-            codec.name,
-            codec.low,
-            codec.high,
-            codec.fmt,
-            max_bins=bins,
-            codes=codec.codes,
-            unknown=codec.unknown,
-        )
+    """The same public/DP domain at another resolution (no new look at the data): a shaped
+    numeric column from its shape, a plain number or date as the same codec (every flag of
+    its state, e.g. missing-value codes or an unfound range) with ``bins``."""
     if isinstance(codec, NumericCodec):
         shape = shapes.get(codec.name)
-        if shape is not None:
+        if shape is not None and not isinstance(codec, DatetimeCodec):
             return shape.codec(codec.name, bins, codec.codes)
-        return NumericCodec(
-            codec.name,
-            codec.low,
-            codec.high,
-            codec.precision,
-            max_bins=bins,
-            codes=codec.codes,
-            unknown=codec.unknown,
-        )
+        return codec_from_state({**codec.state_dict(), "max_bins": bins})
     return codec
 
 
