@@ -176,15 +176,16 @@ def sentinels(numbers: list[str]) -> tuple[str, ...]:
     nines = [
         v for v in counts.index if _NINES.match(v) and counts[v] >= SENTINEL_MIN_SHARE * len(text)
     ]
-    out = []
-    for v in nines:
-        x = float(v)
-        rest = to_numbers(text[~text.isin(nines)]).to_numpy(dtype=float)
-        rest = rest[np.isfinite(rest)]
-        if len(rest) == 0:
-            continue
-        if (x < 0 and rest.min() >= 0) or (x > 0 and x >= SENTINEL_RATIO * max(rest.max(), 0.0)):
-            out.append(v)
+    rest = to_numbers(text[~text.isin(nines)]).to_numpy(dtype=float)
+    rest = rest[np.isfinite(rest)]
+    if not nines or len(rest) == 0:
+        return ()
+    low, high = rest.min(), max(rest.max(), 0.0)
+    out = [
+        v
+        for v in nines
+        if (float(v) < 0 <= low) or (float(v) > 0 and float(v) >= SENTINEL_RATIO * high)
+    ]
     return tuple(sorted(out))
 
 
