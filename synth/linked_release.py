@@ -55,6 +55,7 @@ from synth.io.tables import read_table, write_table
 from synth.linked import LinkedSynthesizer
 from synth.linked_gate import JOINED, check_joined
 from synth.linked_report import links_report, write_links_report
+from synth.private_domains import empty_columns
 from synth.provenance import (
     RELEASE_NOT_HASHED,
     finish,
@@ -96,6 +97,9 @@ class LinkedResult:
     presence: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: per table, its columns that come out empty: their DP domain was not found
+    #: (:func:`synth.private_domains.empty_columns`); column names only
+    empty_columns: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +125,7 @@ class LinkedResult:
             "dropped": self.dropped,
             "blocked_by": self.blocked_by,
             "synthetic_rows": self.rows,
+            "empty_columns": self.empty_columns,
             "seconds": round(self.seconds, 1),
             "files": self.files,
             "provenance": self.provenance,
@@ -238,6 +243,21 @@ def linked_schemas(
         ds = s.dataset.model_copy(update={"links": links.get(t, [])})
         out[t] = s.model_copy(update={"columns": cols, "dataset": ds})
     return out, root, key, [f"{t}.{c}" for t, c in elsewhere]
+
+
+def table_empty_columns(
+    model: LinkedSynthesizer, synthetic: dict[str, pd.DataFrame]
+) -> dict[str, list[str]]:
+    """Per table, the output columns whose DP domain came out empty (a linked table's
+    model also codes its person's columns; those are reported under the person table).
+    Read from the fit's DP outputs alone, so it may be printed."""
+    out = {}
+    for t, m in model.models.items():
+        own = set(synthetic[t].columns) if t in synthetic else set()
+        gone = [c for c in empty_columns(m.domain_notes) if c in own]
+        if gone:
+            out[t] = gone
+    return out
 
 
 def split_persons(
@@ -368,6 +388,7 @@ def _release(
         rows={t: len(df) for t, df in synthetic.items()},
         budget_parts=model.parts,
         presence={c: p.describe() for c, p in model.presence_tried.items()},
+        empty_columns=table_empty_columns(model, synthetic),
     )
     with staged_directory(Path(out_dir), overwrite=overwrite) as stage:
         for t in tables:

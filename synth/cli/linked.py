@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.common import JsonOpt, command_line, out, progress_display, run, write_json
+from synth.cli.common import (
+    JsonOpt,
+    command_line,
+    empty_columns_line,
+    out,
+    progress_display,
+    run,
+    write_json,
+)
 
 
 def release_linked(
@@ -58,6 +66,8 @@ def release_linked(
                 f"dropped (they link to a table other than their parent): {', '.join(res.dropped)}",
                 highlight=False,
             )
+        for table, columns in res.empty_columns.items():
+            out.print(f"{table}: {empty_columns_line(columns)}", highlight=False)
         if res.passed:
             out.print(f"[green]RELEASED[/green] {len(res.rows)} tables in {out_dir}")
         else:

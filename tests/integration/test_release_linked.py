@@ -197,3 +197,33 @@ def test_a_child_without_its_key_column_is_refused_by_name(tmp_path: Path) -> No
     assert res.exit_code == 2, res.output
     assert "'labs'" in res.output and "person table" in res.output
     assert not out.exists()
+
+
+def test_a_linked_table_too_small_for_its_domains_names_its_empty_columns(tmp_path: Path) -> None:
+    """As ``synth release`` does (issue 16, item 4): a linked table's column whose DP domain
+    is not found comes out blank, and the release names it, by table, and what to do."""
+    rng = np.random.default_rng(3)
+    d = tmp_path / "in"
+    d.mkdir()
+    ids = [f"P{i:04d}" for i in range(200)]
+    pd.DataFrame({"Id": ids, "sex": rng.choice(["F", "M"], len(ids))}).to_csv(
+        d / "patients.csv", index=False
+    )
+    owner = np.repeat(np.arange(len(ids)), rng.integers(1, 3, len(ids)))
+    days = pd.to_timedelta(rng.integers(0, 1460, len(owner)), unit="D")
+    pd.DataFrame(
+        {
+            "PATIENT": np.asarray(ids)[owner],
+            "visit_date": (pd.Timestamp("2020-01-01") + days).strftime("%Y-%m-%d"),
+            "dx_code": rng.choice([f"Z{k:02d}.0" for k in range(30)], len(owner)),
+        }
+    ).to_csv(d / "visits.csv", index=False)
+    summary = tmp_path / "release.json"
+    args = ["release-linked", str(d), "--epsilon", "0.5", "--out", str(tmp_path / "out")]
+    res = runner.invoke(app, [*args, "--json", str(summary)])
+    assert res.exit_code in (0, 3), res.output
+    empty = json.loads(summary.read_text())["empty_columns"]
+    assert {"visit_date", "dx_code"} <= set(empty.get("visits", [])), empty
+    text = " ".join(res.output.split())
+    assert f"visits: utility: {len(empty['visits'])} column(s) come out empty" in text
+    assert "Declare their domains in the schema" in text
