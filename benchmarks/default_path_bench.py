@@ -72,7 +72,7 @@ def draft_schema(name: str):
     return scan_source(plan_chunks(data_path(name), SCAN_CHUNK_BYTES), name=name).schema
 
 
-def fit(name: str, epsilon: float, out: Path, seed: int = 0) -> dict:
+def fit(name: str, epsilon: float, out: Path, seed: int = 0, delta: float | None = None) -> dict:
     from synth.io.tables import read_table
     from synth.synthesizer import Synthesizer
 
@@ -80,7 +80,8 @@ def fit(name: str, epsilon: float, out: Path, seed: int = 0) -> dict:
     start = time.perf_counter()
     draft = draft_schema(name)
     scanned = time.perf_counter()
-    model = Synthesizer(draft, epsilon=epsilon, seed=seed).fit(raw)
+    # δ: the draft's own (the schema default) unless given, as `synth fit --delta` would
+    model = Synthesizer(draft, epsilon=epsilon, delta=delta, seed=seed).fit(raw)
     fitted = time.perf_counter()
     syn = model.sample(seed=seed)
     syn.to_csv(out, index=False)
@@ -250,6 +251,9 @@ def main() -> int:
     f.add_argument("--epsilon", type=float, default=1.0)
     f.add_argument("--out", type=Path, required=True)
     f.add_argument("--seed", type=int, default=0, help="sampling seed (the fit is always fresh)")
+    f.add_argument(
+        "--delta", type=float, help="δ as `synth fit --delta` sets it (default: the draft's)"
+    )
     s = sub.add_parser("score")
     s.add_argument("--data", default="adult")
     s.add_argument("file", type=Path)
@@ -262,7 +266,7 @@ def main() -> int:
         print(f"skipped: {SHARED} not present")
         return 0
     if args.cmd == "fit":
-        result = fit(args.data, args.epsilon, args.out, args.seed)
+        result = fit(args.data, args.epsilon, args.out, args.seed, args.delta)
     elif args.cmd == "score":
         result = score(args.data, args.file)
     else:
