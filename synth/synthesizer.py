@@ -63,6 +63,7 @@ from synth.statistics import (
     partition_counts,
     partition_tokens,
     partition_units,
+    person_level,
 )
 from synth.surrogates import digit_length, numeric_construction
 
@@ -168,6 +169,7 @@ class Synthesizer(Sampling):
         keep, units = self._unit_mask(parts, runner, rand.rng, source)
         private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
+        persons = self._person_numbers(units)
         counts = merge_counts(
             runner.map(
                 partition_counts,
@@ -177,10 +179,13 @@ class Synthesizer(Sampling):
                 private,
                 keep,
                 shaped,
+                persons,
                 progress=progress,
                 stage="reading rows",
             )
         )
+        if persons is not None:
+            counts = person_level(counts, self.ledger.rows_per_unit)
         if counts.rows == 0:
             raise InputError(f"{source}: table has no rows")
         self.columns = cols
@@ -246,6 +251,16 @@ class Synthesizer(Sampling):
         )
         self.ledger.bound_rows(self.persons.k)
         return bound_mask(units, self.persons.k, rng), units
+
+    def _person_numbers(self, units: pd.Series | None) -> np.ndarray | None:
+        """A person number per global row when persons keep more than one row: the domain
+        counts then count persons, not rows (:mod:`synth.contributions`). The pairs they
+        need are de-duplicated over the whole table at the merge, so a person whose rows lie
+        in several partitions (chunks, Dask) still counts once per value. With one row per
+        person, persons and rows are the same counts (None: row counts)."""
+        if units is None or self.ledger.rows_per_unit == 1:
+            return None
+        return pd.factorize(units.astype(str))[0].astype(np.int64)
 
     def _one_row_each(
         self, keep: np.ndarray, units: pd.Series, rng: np.random.Generator
