@@ -166,7 +166,7 @@ class Synthesizer(Sampling):
         cols = modelled_columns(self.schema)
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
-        keep, units = self._unit_mask(parts, runner, rand.rng, source)
+        keep, units = self._unit_mask(parts, runner, rand.rng, source, len(cols))
         private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
         persons = self._person_numbers(units)
@@ -234,7 +234,12 @@ class Synthesizer(Sampling):
         return self
 
     def _unit_mask(
-        self, parts: list[Any], runner: Runner, rng: np.random.Generator, source: str
+        self,
+        parts: list[Any],
+        runner: Runner,
+        rng: np.random.Generator,
+        source: str,
+        columns: int = 1,
     ) -> tuple[np.ndarray | None, pd.Series | None]:
         """Global keep-mask bounding each person to k rows, and the gathered unit column
         (exact: it stays inside the fit), after the DP rows-per-person measurement that
@@ -247,7 +252,7 @@ class Synthesizer(Sampling):
             runner.map(partition_units, parts, self.schema, source), ignore_index=True
         )
         self.persons = measure_rows_per_person(
-            units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit
+            units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit, columns
         )
         self.ledger.bound_rows(self.persons.k)
         return bound_mask(units, self.persons.k, rng), units
