@@ -11,7 +11,9 @@
 * Numeric precision (decimals kept on output): a noisy histogram of the decimals each
   value needs; the largest count of decimals that clears the threshold.
 
-Every measurement is charged to the :class:`~synth.ledger.PrivacyLedger`.
+Every measurement is charged to the :class:`~synth.ledger.PrivacyLedger`. With several
+rows per person, each takes person counts instead of row counts (``contribution``:
+:mod:`synth.contributions`): a person weighs at most 1 in a count, charged per person.
 """
 
 from __future__ import annotations

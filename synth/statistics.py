@@ -9,6 +9,12 @@
   workers of a cluster) and answers the engines' requests for marginal counts with one
   pass per batch of marginals.
 
+With several rows per person, the counts are person counts instead: each partition's
+distinct (key, person) pairs, de-duplicated over every partition at the merge (the driver
+holds at most one pair per kept row and measured column; on diabetes130, 101,766 rows × 47
+columns, 2.9 s of CPU against 1.6 s for row counts) and weighed by
+:func:`synth.contributions.person_counts`.
+
 Counts are integers summed in partition order, so one partition or many, in-process or
 on Dask, give the same statistics and therefore the same noisy draws and the same model.
 Memory: the driver holds the reduced counts and, in-process, the token matrix (8 bytes ×
