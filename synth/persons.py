@@ -188,7 +188,7 @@ def expected_error(noisy: np.ndarray, columns: int, rho: float) -> np.ndarray:
     2-way TVD, person domain counts; BENCHMARKS "persons"): at 1,200 patients k = 1, 2, 3, 4
     gave 0.61-0.70, 0.51-0.58, 0.50-0.54, 0.55-0.64 (this rule: 3); at 6,000 patients 0.20-0.23,
     0.20-0.22, 0.18-0.20, 0.18-0.20 (this rule: 4). On diabetes130 (71,518 patients, 1.42
-    rows each) it gives 4-5, above the 90 % cover's 2, and one row each had scored better
+    rows each) it gives 5, above the 90 % cover's 2, and one row each had scored better
     than two there (0.080 against 0.090): the bias term is an upper bound, so ``auto`` takes
     the rule's k only below the cover's (:func:`measure_rows_per_person`).
 
