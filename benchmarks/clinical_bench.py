@@ -240,6 +240,7 @@ def fit_one(patients: int, epsilon: float, out: Path) -> dict:
         "patients": patients,
         "epsilon": epsilon,
         "engine": model.engine_name,
+        "rows_per_person_bound": None if model.persons is None else model.persons.k,
         "fit_s": round(fit_s, 1),
         "fit_cpu_s": round(fit_cpu, 1),
         "draft": {
@@ -274,7 +275,7 @@ def run(sizes: list[int], epsilon: float, fits: int) -> dict:
             print(
                 f"{patients} patients, fit {i}: 2-way TVD {s['tvd_2way']} (last year "
                 f"{entry['baseline_last_year']['tvd_2way']}), collapsed {s['collapsed']}, "
-                f"fit {info['fit_s']} s",
+                f"k {info['rows_per_person_bound']}, fit {info['fit_s']} s",
                 flush=True,
             )
         result["sizes"][str(patients)] = entry

@@ -11,7 +11,9 @@
 * Numeric precision (decimals kept on output): a noisy histogram of the decimals each
   value needs; the largest count of decimals that clears the threshold.
 
-Every measurement is charged to the :class:`~synth.ledger.PrivacyLedger`.
+Every measurement is charged to the :class:`~synth.ledger.PrivacyLedger`. With several
+rows per person, each takes person counts instead of row counts (``contribution``:
+:mod:`synth.contributions`): a person weighs at most 1 in a count, charged per person.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from synth.contributions import Contribution
 from synth.ledger import PrivacyLedger
 
 MAX_CANDIDATE_CATEGORIES = 1_000_000
@@ -88,12 +91,21 @@ def category_counts(values: pd.Series) -> pd.Series:
     return values.dropna().astype(str).value_counts(sort=False)
 
 
+def grid_bins(x: np.ndarray, *, datetime: bool = False) -> np.ndarray:
+    """The fixed-grid bin of each value of ``x`` (-1 for a missing or infinite one)."""
+    edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    return np.where(np.isfinite(x), idx, -1)
+
+
+def grid_size(*, datetime: bool = False) -> int:
+    return len(DATETIME_EDGES if datetime else NUMERIC_EDGES) - 1
+
+
 def bound_histogram(x: np.ndarray, *, datetime: bool = False) -> np.ndarray:
     """Counts of the finite values of ``x`` over the fixed grid (sums exactly over partitions)."""
-    edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
-    x = x[np.isfinite(x)]
-    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    return np.bincount(idx, minlength=len(edges) - 1).astype(np.int64)
+    idx = grid_bins(x, datetime=datetime)
+    return np.bincount(idx[idx >= 0], minlength=grid_size(datetime=datetime)).astype(np.int64)
 
 
 def select_categories(
@@ -105,18 +117,27 @@ def select_categories(
     rng: np.random.Generator,
     column: str,
     counts: pd.Series | None = None,
+    contribution: Contribution | None = None,
 ) -> DPCategories:
     """Gaussian partition selection over the distinct non-missing values.
 
     Pass the column's ``values``, or its ``counts`` (:func:`category_counts`, summed over
-    partitions): both give the same draw.
+    partitions; or :func:`person_counts` with their ``contribution``): both give the same
+    draw.
     """
     if counts is None:
         if values is None:
             raise ValueError("select_categories needs values or counts")
         counts = category_counts(values)
     index, noisy, tau = _partition_selection(
-        counts, "category set (partition selection)", ledger, sigma, delta, rng, column
+        counts,
+        "category set (partition selection)",
+        ledger,
+        sigma,
+        delta,
+        rng,
+        column,
+        contribution,
     )
     keep = [str(c) for c, n in zip(index, noisy, strict=True) if n >= tau]
     return DPCategories(sorted(keep), tau, sigma, len(counts))
@@ -138,6 +159,7 @@ def select_with_candidates(
     delta: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> DPCategories:
     """Categories from a public candidate list plus DP partition selection of the rest.
 
@@ -152,8 +174,10 @@ def select_with_candidates(
     counts = counts.copy()
     counts.index = counts.index.astype(str)
     others = counts[~counts.index.isin(public)]
-    tau = threshold_for(sigma, delta, ledger.rows_per_unit)
-    ledger.charge_gaussian(
+    contribution = contribution or Contribution.rows(ledger.rows_per_unit)
+    tau = contribution.threshold(sigma, delta)
+    contribution.charge(
+        ledger,
         "category set (public candidates and partition selection)",
         column,
         sigma=sigma,
@@ -178,13 +202,16 @@ def _partition_selection(
     delta: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> tuple[pd.Index, np.ndarray, float]:
     """Gaussian partition selection, charged: the candidates (sorted), their noisy counts
     and the threshold ``τ = k + σ·Φ⁻¹(1 − δ/k)`` a kept candidate's noisy count clears (k:
-    the rows one person may hold; the ledger charges the k-fold sensitivity)."""
-    tau = threshold_for(sigma, delta, ledger.rows_per_unit)
-    ledger.charge_gaussian(
-        purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
+    the rows one person may hold; the ledger charges the k-fold sensitivity), or for person
+    counts ``τ = 1 + σ·Φ⁻¹(1 − δ/k)`` (:class:`Contribution`)."""
+    contribution = contribution or Contribution.rows(ledger.rows_per_unit)
+    tau = contribution.threshold(sigma, delta)
+    contribution.charge(
+        ledger, purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
     )
     # sort candidates so the noise draw does not depend on pandas' hash order
     counts = counts.sort_index()
@@ -217,6 +244,7 @@ def estimate_bounds(
     column: str,
     datetime: bool = False,
     histogram: np.ndarray | None = None,
+    contribution: Contribution | None = None,
 ) -> DPBounds | None:
     """DP bounds of a numeric (or day-count datetime) column; ``None`` if too sparse.
 
@@ -233,7 +261,8 @@ def estimate_bounds(
     (:func:`bound_histogram`, summed over partitions).
     """
     edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
-    ledger.charge_gaussian(
+    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+        ledger,
         "bounds (noisy histogram)",
         column,
         sigma=sigma,
@@ -302,11 +331,16 @@ def noisy_histogram(
     sigma: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> np.ndarray:
     """The fixed-grid histogram of a column with public bounds, with Gaussian noise: where
     its mass lies inside the bounds (for quantile bins). Charged to the ledger."""
-    ledger.charge_gaussian(
-        "shape (noisy histogram)", column, sigma=sigma, details={"grid": "signed 2^(k/4)"}
+    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+        ledger,
+        "shape (noisy histogram)",
+        column,
+        sigma=sigma,
+        details={"grid": "signed 2^(k/4)"},
     )
     return histogram.astype(float) + rng.normal(0.0, sigma, size=len(histogram))
 
@@ -325,13 +359,21 @@ def select_values(
     delta: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> DPValues:
     """Gaussian partition selection over the distinct values of a numeric column: the
     values that hold many rows (zeros, top codes, round numbers, the few values of a
     discrete column), with their noisy counts. Same mechanism and threshold as
     :func:`select_categories` (a value held by one person survives with probability ≤ δ)."""
     index, noisy, tau = _partition_selection(
-        counts, "heavy values (partition selection)", ledger, sigma, delta, rng, column
+        counts,
+        "heavy values (partition selection)",
+        ledger,
+        sigma,
+        delta,
+        rng,
+        column,
+        contribution,
     )
     keep = noisy >= tau
     return DPValues(index.to_numpy(dtype=float)[keep], noisy[keep], tau, sigma)
@@ -375,6 +417,7 @@ def select_range_values(
     delta: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> DPValues:
     """The values of a numeric column among ``candidates``, every number its DP bounds
     and DP precision allow (:func:`range_values`), with their noisy counts.
@@ -392,7 +435,8 @@ def select_range_values(
     # charged as the partition selection it stands in for (same σ, its δ too, though a
     # public candidate list needs none): whether a column's DP range is small enough is a
     # DP output, and the ledger's plan must not change with it
-    ledger.charge_gaussian(
+    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+        ledger,
         "heavy values (partition selection)",
         column,
         sigma=sigma,
@@ -429,12 +473,19 @@ def decimals_histogram(x: np.ndarray) -> np.ndarray:
     >>> decimals_histogram(np.array([1.0, 2.5, 2.25, np.nan, 1 / 3])).tolist()
     [1, 1, 1, 0, 0, 0, 0, 1]
     """
-    x = x[np.isfinite(x)]
+    need = decimals_needed(x)
+    return np.bincount(need[need >= 0], minlength=MAX_DECIMALS + 2).astype(np.int64)
+
+
+def decimals_needed(x: np.ndarray) -> np.ndarray:
+    """Decimals each value of ``x`` needs (MAX_DECIMALS + 1: more; -1: missing)."""
     need = np.full(len(x), MAX_DECIMALS + 1, dtype=np.int64)
-    for d in range(MAX_DECIMALS, -1, -1):
-        exact = np.abs(np.round(x, d) - x) <= 1e-9 * np.maximum(1.0, np.abs(x))
-        need[exact] = d
-    return np.bincount(need, minlength=MAX_DECIMALS + 2).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        for d in range(MAX_DECIMALS, -1, -1):
+            exact = np.abs(np.round(x, d) - x) <= 1e-9 * np.maximum(1.0, np.abs(x))
+            need[exact] = d
+    need[~np.isfinite(x)] = -1
+    return need
 
 
 @dataclass(frozen=True)
@@ -450,6 +501,7 @@ def estimate_precision(
     sigma: float,
     rng: np.random.Generator,
     column: str,
+    contribution: Contribution | None = None,
 ) -> DPPrecision:
     """DP number of decimals: the most any bin of the noisy decimals histogram holds.
 
@@ -459,7 +511,8 @@ def estimate_precision(
     more than ``MAX_DECIMALS`` or when no bin clears it (too few rows to tell).
     """
     tau = 1.0 + sigma * float(norm.isf(1e-4))
-    ledger.charge_gaussian(
+    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+        ledger,
         "precision (noisy decimals histogram)",
         column,
         sigma=sigma,

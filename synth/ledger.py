@@ -209,6 +209,43 @@ class PrivacyLedger:
             Charge("gaussian", purpose, target, rho=rho, delta=delta, details=_rows(details, k))
         )
 
+    def charge_person_counts(
+        self,
+        purpose: str,
+        target: str,
+        *,
+        sigma: float,
+        l2: float,
+        delta: float = 0.0,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """A Gaussian mechanism over counts in which one person, all of their rows at once,
+        moves the vector by at most ``l2`` (L2 norm): e.g. each person counted at most once
+        per value in at most k values (l2 = √k), or with weights of norm 1 over its values
+        (l2 = 1; :func:`synth.contributions.person_counts`). Charged as it is: ρ = l2²/(2σ²),
+        not multiplied by the rows each person may hold, which per-row charges are.
+
+        >>> led = PrivacyLedger(1.0, 1e-6, unit="patient", rows_per_unit=4)
+        >>> led.charge_person_counts("categories", "dx", sigma=100.0, l2=2.0)
+        >>> led.charge_gaussian("categories", "dx", sigma=100.0)  # row counts: × 4²
+        >>> [round(c.rho * 2 * 100.0**2, 6) for c in led.charges]
+        [4.0, 16.0]
+        >>> led.charges[0].details["sensitivity"]
+        'per person, L2 2'
+        """
+        if not l2 > 0:
+            raise BudgetError(f"a person's L2 contribution must be positive, got {l2}")
+        self._record(
+            Charge(
+                "gaussian",
+                purpose,
+                target,
+                rho=l2**2 / (2.0 * sigma**2),
+                delta=delta,
+                details={**(details or {}), "sensitivity": f"per person, L2 {l2:g}"},
+            )
+        )
+
     def charge_zcdp(
         self, purpose: str, target: str, *, rho: float, details: dict[str, Any] | None = None
     ) -> None:

@@ -84,8 +84,13 @@ def build_codecs(
     shaped = [c for c in cols if needs_shape(c)]
     sigma = sigma_bounds = sigma_precision = sigma_shape = 0.0
     part_delta = 0.0
+    # row counts are charged per row (× k² per person); person counts as they are, at
+    # their L2 sensitivity per person (synth.contributions)
+    per = counts.contribution
+    scale = 1.0 if per is None else per.l2
     if needs or shaped:
-        rho_total = ledger.per_row(zcdp_rho_for(ledger.epsilon, ledger.conversion_delta))
+        rho = zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
+        rho_total = ledger.per_row(rho) if per is None else rho
         n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
         weight = (
             n_cat
@@ -97,10 +102,10 @@ def build_codecs(
             PREPROCESSING_SHARE, max(PREPROCESSING_FLOOR, PREPROCESSING_PER_WEIGHT * weight)
         )
         rho_each = share * rho_total / weight
-        sigma = math.sqrt(1.0 / (2.0 * rho_each))
-        sigma_bounds = math.sqrt(1.0 / (2.0 * BOUNDS_WEIGHT * rho_each))
-        sigma_precision = math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
-        sigma_shape = math.sqrt(1.0 / (2.0 * SHAPE_WEIGHT * rho_each))
+        sigma = scale * math.sqrt(1.0 / (2.0 * rho_each))
+        sigma_bounds = scale * math.sqrt(1.0 / (2.0 * BOUNDS_WEIGHT * rho_each))
+        sigma_precision = scale * math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
+        sigma_shape = scale * math.sqrt(1.0 / (2.0 * SHAPE_WEIGHT * rho_each))
         n_sel = n_cat + len(shaped)
         part_delta = ledger.partition_delta / max(1, n_sel)
     codecs: list[Codec] = []
@@ -119,6 +124,7 @@ def build_codecs(
                     delta=part_delta,
                     rng=rng,
                     column=col.name,
+                    contribution=per,
                 )
             else:
                 sel = select_categories(
@@ -128,6 +134,7 @@ def build_codecs(
                     delta=part_delta,
                     rng=rng,
                     column=col.name,
+                    contribution=per,
                 )
             if not public:
                 cats = sel.categories
@@ -160,6 +167,7 @@ def build_codecs(
                 rng=rng,
                 column=col.name,
                 datetime=is_dt,
+                contribution=per,
             )
             low, high = (b.low, b.high) if b is not None else (0.0, 0.0)
             noisy = None if b is None else b.noisy
@@ -179,6 +187,7 @@ def build_codecs(
                 sigma=sigma_precision,
                 rng=rng,
                 column=col.name,
+                contribution=per,
             )
             precision = p.precision
             notes.append({"column": col.name, "kind": "precision", "decimals": precision})
@@ -199,6 +208,7 @@ def build_codecs(
                 sigma=sigma_shape,
                 rng=rng,
                 column=col.name,
+                contribution=per,
             )
         grid = range_values(low, high, precision)
         if grid is not None:  # few values in the DP range: every one is a public candidate
@@ -210,6 +220,7 @@ def build_codecs(
                 delta=part_delta,
                 rng=rng,
                 column=col.name,
+                contribution=per,
             )
         else:
             heavy = select_values(
@@ -219,6 +230,7 @@ def build_codecs(
                 delta=part_delta,
                 rng=rng,
                 column=col.name,
+                contribution=per,
             )
         shape = numeric_shape(low, high, precision, NUMERIC_EDGES, noisy, heavy, sigma=hist_sigma)
         shapes[col.name] = shape

@@ -63,6 +63,7 @@ from synth.statistics import (
     partition_counts,
     partition_tokens,
     partition_units,
+    person_level,
 )
 from synth.surrogates import digit_length, numeric_construction
 
@@ -165,9 +166,10 @@ class Synthesizer(Sampling):
         cols = modelled_columns(self.schema)
         if not cols:
             raise InputError(f"{source}: the schema leaves no column to model (all dropped)")
-        keep, units = self._unit_mask(parts, runner, rand.rng, source)
+        keep, units = self._unit_mask(parts, runner, rand.rng, source, len(cols))
         private = [c for c in cols if not is_public(c)]
         shaped = [c for c in cols if needs_shape(c)]
+        persons = self._person_numbers(units)
         counts = merge_counts(
             runner.map(
                 partition_counts,
@@ -177,10 +179,13 @@ class Synthesizer(Sampling):
                 private,
                 keep,
                 shaped,
+                persons,
                 progress=progress,
                 stage="reading rows",
             )
         )
+        if persons is not None:
+            counts = person_level(counts, self.ledger.rows_per_unit)
         if counts.rows == 0:
             raise InputError(f"{source}: table has no rows")
         self.columns = cols
@@ -229,7 +234,12 @@ class Synthesizer(Sampling):
         return self
 
     def _unit_mask(
-        self, parts: list[Any], runner: Runner, rng: np.random.Generator, source: str
+        self,
+        parts: list[Any],
+        runner: Runner,
+        rng: np.random.Generator,
+        source: str,
+        columns: int = 1,
     ) -> tuple[np.ndarray | None, pd.Series | None]:
         """Global keep-mask bounding each person to k rows, and the gathered unit column
         (exact: it stays inside the fit), after the DP rows-per-person measurement that
@@ -242,10 +252,20 @@ class Synthesizer(Sampling):
             runner.map(partition_units, parts, self.schema, source), ignore_index=True
         )
         self.persons = measure_rows_per_person(
-            units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit
+            units, self.schema.dataset.max_rows_per_unit, self.ledger, rng, unit, columns
         )
         self.ledger.bound_rows(self.persons.k)
         return bound_mask(units, self.persons.k, rng), units
+
+    def _person_numbers(self, units: pd.Series | None) -> np.ndarray | None:
+        """A person number per global row when persons keep more than one row: the domain
+        counts then count persons, not rows (:mod:`synth.contributions`). The pairs they
+        need are de-duplicated over the whole table at the merge, so a person whose rows lie
+        in several partitions (chunks, Dask) still counts once per value. With one row per
+        person, persons and rows are the same counts (None: row counts)."""
+        if units is None or self.ledger.rows_per_unit == 1:
+            return None
+        return pd.factorize(units.astype(str))[0].astype(np.int64)
 
     def _one_row_each(
         self, keep: np.ndarray, units: pd.Series, rng: np.random.Generator

@@ -10,8 +10,8 @@ import pytest
 
 from synth import Synthesizer
 from synth.errors import BudgetError, InputError
-from synth.ledger import PrivacyLedger, calibrate_rho
-from synth.persons import bound_mask, measure_rows_per_person
+from synth.ledger import PrivacyLedger, calibrate_rho, zcdp_rho_for
+from synth.persons import bound_mask, expected_error, measure_rows_per_person
 from synth.schema import parse_schema
 
 
@@ -93,6 +93,33 @@ def test_auto_bound_covers_most_persons_and_its_histogram_is_charged() -> None:
     assert rpp.above_bound_share == pytest.approx(0.0, abs=max(tol, 0.005))
     assert rpp.persons_estimate == pytest.approx(20000, abs=5 * rpp.sigma * 4)
     assert len(led.charges) == 1 and led.charges[0].purpose == "rows per person (histogram)"
+
+
+def _visits(persons: int) -> np.ndarray:
+    """Exact histogram of 1 + Poisson(1.5) rows per person: bins 1..10 and more."""
+    from scipy.stats import poisson
+
+    p = poisson.pmf(np.arange(10), 1.5)
+    return np.r_[p, 1 - p.sum()] * persons
+
+
+def test_auto_bound_is_lowered_where_noise_costs_more_than_the_rows_dropped() -> None:
+    rho = zcdp_rho_for(1.0, 0.9e-6)
+    small, large = expected_error(_visits(1200), 13, rho), expected_error(_visits(6000), 13, rho)
+    # 90 % of persons need 4 rows; at 1,200 persons the rule takes 3, at 6,000 it keeps 4
+    assert 1 + int(np.argmin(small)) == 3 and 1 + int(np.argmin(large)) == 4
+    # the same shares of rows dropped at both sizes, the noise term 5x smaller at 6,000
+    assert np.all(small > large)
+
+
+def test_auto_bound_never_rises_above_the_cover() -> None:
+    df = people(20000)
+    led = PrivacyLedger(1.0, 1e-7, unit="pid")
+    # a very wide table (noise per marginal ~ √columns): one row each
+    wide = measure_rows_per_person(df["pid"], "auto", led, np.random.default_rng(), "pid", 5000)
+    assert wide.k == 1
+    narrow = measure_rows_per_person(df["pid"], "auto", led, np.random.default_rng(), "pid", 1)
+    assert narrow.k == 3  # the cover's k; the rule alone would go on to keep more
 
 
 def test_declared_bound_reports_the_share_of_persons_cut() -> None:
