@@ -57,7 +57,8 @@ def _hist(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def conditional(model, rng_seed: int) -> list[dict]:
-    from synth.conditional import ConditionalSampler, parse_where
+    from synth.conditional import ConditionalSampler
+    from synth.conditions import parse_where
 
     eng = model.engine
     unconditional = model.sample(REFERENCE, seed=rng_seed)

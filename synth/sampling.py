@@ -125,7 +125,8 @@ class Sampling:
         at the shares asked for (``"dx=E11:0.1"``; a bare column: uniform), and a report
         of what was applied (:func:`synth.conditional.sample_conditional`). Exact on the
         marginal engines, measured rejection on DP-SGD; post-processing, no ε."""
-        from synth.conditional import parse_rebalance, parse_where, sample_conditional
+        from synth.conditional import sample_conditional
+        from synth.conditions import parse_rebalance, parse_where
 
         texts = [where] if isinstance(where, str) else list(where or [])
         if n is None:

@@ -10,7 +10,8 @@ from support import make_people, people_schema
 
 import synth.conditional as conditional
 from synth import Synthesizer
-from synth.conditional import ConditionalSampler, parse_rebalance, parse_where
+from synth.conditional import ConditionalSampler
+from synth.conditions import parse_rebalance, parse_where
 from synth.errors import InputError
 
 
@@ -169,7 +170,7 @@ def test_dpsgd_conditions_by_measured_rejection(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_binding_a_range_to_bins_is_exact_about_which_bins_can_hold_it() -> None:
-    from synth.conditional import bind
+    from synth.conditions import bind
     from synth.encoding import NumericCodec
 
     codec = NumericCodec("x", 0.0, 100.0, precision=None, max_bins=10)  # bins of width 10
