@@ -209,11 +209,8 @@ class ConditionalSampler:
         self.rng = rng
         self.names = [c.name for c in synth.codecs]
         base = []
-        for c, col in zip(synth.codecs, synth.columns, strict=True):
+        for c, block in zip(synth.codecs, synth.blocked(), strict=True):
             allowed = np.ones(c.cardinality, dtype=bool)
-            block = c.blocked_tokens() + ([] if col.nullable else [c.missing])  # type: ignore[attr-defined]
-            if len(set(block)) >= c.cardinality:
-                block = c.blocked_tokens()
             allowed[block] = False
             base.append(allowed)
         self.base = base

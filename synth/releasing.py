@@ -92,6 +92,10 @@ class ReleaseResult:
     #: modelled columns that come out empty: their range (numbers, dates) or every value
     #: (categories) stayed below the DP noise (:func:`empty_columns`)
     empty_columns: list[str] = field(default_factory=list)
+    #: category columns whose values below the DP threshold hold so much of the model's
+    #: rows that they come out blank rather than on the kept values: the blank share
+    #: (:meth:`synth.sampling.Sampling.blank_shares`)
+    blank_shares: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,7 @@ class ReleaseResult:
             "stages": {k: round(v, 2) for k, v in self.stages.items()},
             "provenance": self.provenance,
             "empty_columns": self.empty_columns,
+            "blank_shares": self.blank_shares,
         }
 
 
@@ -459,6 +464,7 @@ def _release(
             randomness=described["randomness"],
             schema_source=REVIEWED if reviewed else DRAFT,
             empty_columns=empty_columns(model.domain_notes),
+            blank_shares=model.blank_shares(),
         )
         written = sorted(p.name for p in stage.iterdir())
         res.files = sorted([*written, "release.json"])

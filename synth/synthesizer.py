@@ -350,6 +350,7 @@ class Synthesizer(Sampling):
             "spent": {"epsilon": eps, "delta": dlt},
             "ledger": self.ledger_state(),
             "domains": self.domain_notes,
+            "blank_shares": self.blank_shares(),
             "persons": None if self.persons is None else self.persons.describe(),
             "not_released": [
                 {"column": c.name, "action": c.action}

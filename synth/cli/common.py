@@ -121,6 +121,20 @@ def empty_columns_line(columns: list[str]) -> str:
     )
 
 
+def blank_shares_line(shares: dict[str, float]) -> str:
+    """The warning for category columns partly blank: their values below the DP threshold
+    hold a large share of the rows. Column names and DP shares only."""
+    shown = ", ".join(f"{c} {round(100 * s)} %" for c, s in list(shares.items())[:8])
+    more = f" and {len(shares) - 8} more" if len(shares) > 8 else ""
+    return (
+        f"[yellow]utility: {len(shares)} column(s) come out partly blank[/yellow] ({shown}"
+        f"{more} of rows): their values are too rare to clear the DP threshold at this ε, "
+        "so those rows are left blank rather than moved onto the values kept. Declare the "
+        "column's values in the schema (categories or domain.candidates), raise ε, or use "
+        "more rows."
+    )
+
+
 def command_line(ctx: typer.Context) -> list[str]:
     """The running command as typed: ``synth``, the command, then each argument and each
     option given on the command line (hidden ones too), from the parsed parameters, so it

@@ -12,6 +12,7 @@ from synth.cli.common import (
     DataArg,
     InsecureSeedOpt,
     JsonOpt,
+    blank_shares_line,
     command_line,
     empty_columns_line,
     out,
@@ -113,6 +114,8 @@ def release(
             )
         if res.empty_columns:
             out.print(empty_columns_line(res.empty_columns), highlight=False)
+        if res.blank_shares:
+            out.print(blank_shares_line(res.blank_shares), highlight=False)
         if res.passed:
             out.print(f"[green]RELEASED[/green] {out_dir / 'synthetic.csv'}")
         else:

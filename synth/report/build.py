@@ -154,6 +154,14 @@ def _attention(report: dict[str, Any]) -> list[str]:
             "noise at this ε and table size; declare their domains in the schema, raise ε or "
             "use more rows (Ledger)."
         )
+    blank = report["ledger"].get("blank_shares") or {}
+    if blank:
+        shown = ", ".join(f"{c} {round(100 * s)} %" for c, s in list(blank.items())[:8])
+        out.append(
+            f"{len(blank)} column(s) come out partly blank ({shown} of rows): their values "
+            "are too rare to clear the DP threshold at this ε; declare the column's values "
+            "in the schema, raise ε or use more rows (Ledger)."
+        )
     fl = report["leakage"]["flagged_rows"]["count"]
     if fl:
         out.append(f"{fl} synthetic row(s) flagged by the leakage check (Leakage).")

@@ -249,6 +249,7 @@ def ledger(model: dict[str, Any] | None, columns: list[str] | None = None) -> di
         "training": named(engine.get("training", {}), names),
         "columns": names,
         "domains": model.get("domains", []),
+        "blank_shares": model.get("blank_shares", {}),
         "rows_estimate": model.get("rows_estimate"),
         "privacy": model.get("privacy", led.get("privacy")),
         "randomness": model.get("randomness"),
