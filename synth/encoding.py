@@ -194,6 +194,20 @@ class NumericCodec(Codec):
     def missing(self) -> int:
         return self.n_bins + len(self.points) + len(self.codes)
 
+    @property
+    def single_value(self) -> bool:
+        """The range holds one value at the column's precision (e.g. the DP bounds of a
+        charge column on a small table found only its zeros, [0, 1e-6] at 2 decimals).
+        Values off it are coded missing, not clamped onto it: they come out blank instead
+        of as that value (1,200 patients: 'charges 0.00' in 99 % of visits, 34 % real).
+
+        >>> NumericCodec("c", 0.0, 1e-6, precision=2).single_value
+        True
+        >>> NumericCodec("c", 0.0, 0.01, precision=2).single_value
+        False
+        """
+        return self.precision is not None and self.high - self.low < self.step / 2
+
     def blocked_tokens(self) -> list[int]:
         """Exact values outside ``allowed`` (a discrete column's DP-selected values): a
         discrete column never emits a value that was not selected; with ``points_only``,
@@ -221,6 +235,8 @@ class NumericCodec(Codec):
         marks the rows that hold a missing-value code."""
         x = to_numbers(values).to_numpy(dtype=float)
         miss = ~np.isfinite(x)
+        if self.single_value:  # the rest of the column is not clamped onto that one value
+            miss |= np.abs(np.where(miss, self.low, x) - self.low) > self.step / 2
         x = np.clip(np.where(miss, self.low, x), self.low, self.high)
         if self.n_bins == 1:
             tok = np.zeros(len(x), dtype=np.int64)

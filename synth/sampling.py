@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from synth.constraints import condition, enforce
-from synth.encoding import CategoricalCodec
+from synth.encoding import CategoricalCodec, NumericCodec
 from synth.engines.base import Engine
 from synth.errors import InputError
 from synth.persons import assemble_persons, person_sizes, rows_given
@@ -79,27 +79,35 @@ class Sampling:
     def blank_shares(self) -> dict[str, float]:
         """Nullable category columns whose 'other' token (values below the DP threshold)
         the model gives more than :data:`OPEN_OTHER_SHARE` of the rows: their share, and
-        those rows come out blank instead of on the kept categories. Read from
+        those rows come out blank instead of on the kept categories; and numbers whose DP
+        range is one value (:attr:`NumericCodec.single_value`) with more than that share
+        blank (the rest of the column, and its missing cells). Read from
         :data:`PROBE_ROWS` rows of the model, drawn once per fitted model with a fixed
         seed: post-processing of DP outputs, so the shares may be printed."""
         engine = self._require_fitted()
         cached = self.__dict__.get("_blank_cache")
         if cached is not None and cached[0] is engine:
             return cached[1]
+        pairs = zip(self.codecs, self.columns, strict=True)
         cats = [
             i
-            for i, (c, col) in enumerate(zip(self.codecs, self.columns, strict=True))
+            for i, (c, col) in enumerate(pairs)
             if isinstance(c, CategoricalCodec) and c.categories and col.nullable
         ]
+        # a number whose DP range is one value: the rest of it is coded missing (blank)
+        ones = [
+            i for i, c in enumerate(self.codecs) if isinstance(c, NumericCodec) and c.single_value
+        ]
         shares: dict[str, float] = {}
-        if cats:
+        if cats or ones:
             every = {self.codecs[i].name: 1.0 for i in cats}
             probe = engine.sample(
                 PROBE_ROWS, np.random.default_rng(0), blocked=self._blocked(every)
             )
-            for i in cats:
+            for i in [*cats, *ones]:
                 codec = self.codecs[i]
-                share = float(np.mean(probe[:, i] == codec.other))  # type: ignore[attr-defined]
+                token = codec.other if i in cats else codec.missing  # type: ignore[attr-defined]
+                share = float(np.mean(probe[:, i] == token))
                 if share > OPEN_OTHER_SHARE:
                     shares[codec.name] = round(share, 3)
         self.__dict__["_blank_cache"] = (engine, shares)

@@ -51,3 +51,31 @@ def test_rare_values_holding_most_rows_come_out_blank_and_named() -> None:
     assert syn["country"].isna().mean() <= 0.015
     assert shares["code"] > OPEN_OTHER_SHARE
     assert model.describe()["blank_shares"] == shares
+
+
+def test_a_number_whose_range_is_one_value_leaves_the_rest_blank() -> None:
+    """A charge column whose DP bounds found only its zeros ([0, 1e-6] at 2 decimals): the
+    positive charges are coded missing, not clamped onto 0.00, so they come out blank (and
+    the release names the column) instead of 'charges 0.00' in 99 % of rows."""
+    from synth.encoding import NumericCodec
+
+    codec = NumericCodec("charges", 0.0, 1e-6, precision=2)
+    assert codec.single_value
+    tokens = codec.encode(pd.Series(["0.00", "125.50", None, "0"]))
+    assert tokens.tolist() == [0, codec.missing, codec.missing, 0]
+    rng = np.random.default_rng(2)
+    n = 4000
+    charges = np.where(rng.random(n) < 0.35, 0.0, np.round(rng.lognormal(7, 1, n), 2))
+    frame = pd.DataFrame(
+        {"charges": [f"{v:.2f}" for v in charges], "kind": rng.choice(["x", "y"], n)}
+    )
+    cols = [
+        {"name": "charges", "type": "numerical", "domain": {"min": 0, "max": 0, "precision": 2}},
+        {"name": "kind", "type": "categorical", "domain": {"categories": ["x", "y"]}},
+    ]
+    schema = parse_schema({"dataset": {"name": "t", "delta": 1e-6}, "columns": cols})
+    model = Synthesizer(schema, epsilon=1.0, seed=0).fit(frame)
+    assert abs(model.blank_shares()["charges"] - 0.65) <= 0.05
+    syn = model.sample(n, seed=1)
+    zeros = pd.to_numeric(syn["charges"], errors="coerce").eq(0).mean()
+    assert abs(zeros - 0.35) <= 0.05 and abs(syn["charges"].isna().mean() - 0.65) <= 0.05
