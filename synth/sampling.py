@@ -68,8 +68,8 @@ class Sampling:
         out = []
         for c, col in zip(self.codecs, self.columns, strict=True):
             own = c.blocked_tokens()
-            if c.name in opened:
-                own = [t for t in own if t != c.other]  # type: ignore[attr-defined]
+            if c.name in opened and isinstance(c, CategoricalCodec):
+                own = [t for t in own if t != c.other]
             block = own + ([] if col.nullable else [c.missing])  # type: ignore[attr-defined]
             if len(set(block)) >= c.cardinality:  # nothing left to emit: allow missing
                 block = own
@@ -96,7 +96,9 @@ class Sampling:
         ]
         # a number whose DP range is one value: the rest of it is coded missing (blank)
         ones = [
-            i for i, c in enumerate(self.codecs) if isinstance(c, NumericCodec) and c.single_value
+            i
+            for i, c in enumerate(self.codecs)
+            if isinstance(c, NumericCodec) and c.single_value and not c.unknown
         ]
         shares: dict[str, float] = {}
         if cats or ones:

@@ -79,3 +79,19 @@ def test_a_number_whose_range_is_one_value_leaves_the_rest_blank() -> None:
     syn = model.sample(n, seed=1)
     zeros = pd.to_numeric(syn["charges"], errors="coerce").eq(0).mean()
     assert abs(zeros - 0.35) <= 0.05 and abs(syn["charges"].isna().mean() - 0.65) <= 0.05
+
+
+def test_blocked_lists_open_only_a_category_columns_other() -> None:
+    """Opening 'other' reads only category codecs: a number or date named among the blank
+    shares keeps its own blocked tokens (a date codec whose range was not found blocks
+    every bin; it has no 'other')."""
+    from synth.encoding import DatetimeCodec
+
+    frame = _table(2000)
+    model = Synthesizer(_schema(), epsilon=1.0, seed=0).fit(frame)
+    date = DatetimeCodec("seen", 0, 0, unknown=True)
+    model.codecs = [*model.codecs, date]
+    model.columns = [*model.columns, model.columns[0].model_copy(update={"name": "seen"})]
+    blocked = model._blocked({"code": 0.4, "seen": 1.0})
+    assert model.codecs[0].other not in blocked[0]
+    assert blocked[-1] == date.blocked_tokens()
