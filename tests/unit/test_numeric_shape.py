@@ -252,3 +252,18 @@ def test_widen_bounds_takes_back_a_tail_the_bound_cut() -> None:
     top = float(NUMERIC_EDGES[NUMERIC_EDGES > 3][0])
     assert widen_bounds(0.0, top, NUMERIC_EDGES, quiet, 60.0, 0) == (0.0, top)
     assert widen_bounds(0.0, 3.5, NUMERIC_EDGES, noisy, 60.0, 0) == (0.0, 3.5)
+
+
+def test_count_like_tail_inside_the_bin_of_the_largest_selected_value_opens() -> None:
+    """Ages 17-65 selected, 66-76 each under the threshold (3 % of rows together): the
+    grid bin [64, 76.1) holds 65 and the whole tail; the tail's values stay emittable
+    (they were blocked when only bins wholly past 65 were tested)."""
+    x = np.r_[np.repeat(np.arange(17.0, 66.0), 500), np.repeat(np.arange(66.0, 77.0), 15)]
+    high = float(NUMERIC_EDGES[NUMERIC_EDGES > 76][0])
+    shape = _shape(x, 16.0, high, 0)
+    assert shape.discrete and shape.kind == "count"
+    codec = shape.codec("age", bins=256)
+    tokens = codec.encode(pd.Series(x))
+    assert not set(codec.blocked_tokens()) & set(tokens.tolist())
+    back = codec.decode(tokens, np.random.default_rng(0)).astype(float).to_numpy()
+    assert (back == x).all()
