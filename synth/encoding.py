@@ -119,7 +119,8 @@ class NumericCodec(Codec):
     ``support`` (with ``support_weights``): DP-selected values that are not points; when
     given, a bin decodes to one of the support values inside it (in proportion to its
     weight), so a discrete column keeps its value set. ``allowed``: a discrete column's
-    selected values; when coded value by value, no other value is emitted.
+    selected values; no other value is emitted (coded value by value, nor a bin of
+    ``edges`` that holds none of them).
     ``points_only``: the ordered bins are never emitted (a code-like column: its rows
     holding an unselected value share one bin whose mass the sampler gives to the points,
     so only DP-selected values come out).
@@ -214,10 +215,17 @@ class NumericCodec(Codec):
         every ordered bin."""
         if self.points_only or self.unknown:
             return list(range(self.n_bins))
-        if self.allowed is None or not self.exact or self.n_bins <= 1:
+        if self.allowed is None or self.n_bins <= 1:
+            return []
+        allowed = np.asarray(self.allowed, dtype=float)
+        if self.edges is not None:  # a bin is emitted when it holds an allowed value
+            inside = np.searchsorted(self.edges, allowed, side="right") - 1
+            keep = np.zeros(self.n_bins, dtype=bool)
+            keep[inside[(inside >= 0) & (inside < self.n_bins)]] = True
+            return [int(t) for t in np.flatnonzero(~keep)] if keep.any() else []
+        if not self.exact:
             return []
         values = self.low + np.arange(self.n_bins) * self.step
-        allowed = np.asarray(self.allowed, dtype=float)
         pos = np.clip(np.searchsorted(allowed, values), 0, len(allowed) - 1)
         near = np.minimum(np.abs(allowed[pos] - values), np.abs(allowed[pos - 1] - values))
         out = near > self.step / 2
