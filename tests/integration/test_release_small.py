@@ -50,12 +50,12 @@ def test_small_table_release_names_the_empty_columns_and_the_remedy(tmp_path) ->
 
 
 def test_release_names_a_column_whose_rare_values_come_out_blank(tmp_path) -> None:
-    """Values too rare for the DP threshold holding ~40 % of a code column: the release
+    """Values too rare for the DP threshold holding ~60 % of a code column: the release
     leaves those rows blank and says so, in the CLI, release.json and the report."""
     rng = np.random.default_rng(7)
     n = 6000
-    codes = np.asarray(["alpha", "beta", "gamma"] + [f"type_{j:02d}" for j in range(40)])
-    p = np.r_[np.full(3, 0.2), np.full(40, 0.01)]
+    codes = np.asarray(["alpha", "beta"] + [f"type_{j:02d}" for j in range(60)])
+    p = np.r_[np.full(2, 0.2), np.full(60, 0.01)]
     frame = pd.DataFrame({"code": rng.choice(codes, n, p=p), "kind": rng.choice(["x", "y"], n)})
     src = tmp_path / "codes.csv"
     frame.to_csv(src, index=False)
@@ -68,7 +68,7 @@ def test_release_names_a_column_whose_rare_values_come_out_blank(tmp_path) -> No
     )
     assert proc.returncode in (0, 3), proc.stderr[-2000:]
     shares = json.loads(summary.read_text())["blank_shares"]
-    assert set(shares) == {"code"} and 0.25 <= shares["code"] <= 0.55, shares
+    assert set(shares) == {"code"} and 0.52 <= shares["code"] <= 0.7, shares
     text = " ".join(proc.stdout.split())
     assert "1 column(s) come out partly blank (code" in text
     attention = " ".join(json.loads((out / "report.json").read_text())["verdict"]["attention"])
