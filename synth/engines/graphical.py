@@ -13,7 +13,9 @@ one proportional-fitting step), written in numpy so that a new clique structure 
 compilation: ``mbi`` 2.0 JIT-compiles every structure, 25–45 s on two cores for the Adult
 table's, which rules out AIM's dozens of rounds within a minute; the numpy descent runs
 1000 steps of that model in ~1.3 s. ``tests/unit/test_graphical.py`` checks the estimates
-against ``mbi``'s and the calibration against brute force.
+against ``mbi``'s and the calibration against brute force. A measurement may count groups
+of tokens instead of cells (:mod:`synth.engines.grouping`): a linear query the loss and
+its gradient take as such.
 
 >>> import numpy as np
 >>> y = np.array([[30.0, 10.0], [10.0, 50.0]])          # a measured 2-way table
@@ -32,74 +34,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-Clique = tuple[int, ...]
-#: per column of a measurement, in its order: ``None`` (the column's own tokens) or an
-#: integer array mapping each token to its group (groups 0 … g − 1): the measurement
-#: counts groups of tokens, a coarser view of an ordered column (AIM's coarse candidates)
-Grouping = tuple[np.ndarray | None, ...]
-#: (columns, noisy counts with one axis per column, noise σ: one for every cell, or one
-#: per cell with the counts' shape, e.g. a 1-way whose cells sum different numbers of
-#: measured cells after domain compression), optionally followed by a :data:`Grouping`:
-#: the counts are then of the grouped tokens, a linear query ``Q·μ_c`` with ``Q`` the
-#: Kronecker product of the per-column group-sum matrices
-Measurement = (
-    tuple[Clique, np.ndarray, float | np.ndarray]
-    | tuple[Clique, np.ndarray, float | np.ndarray, Grouping | None]
+from synth.engines.grouping import (
+    Clique,
+    Measurement,
+    coarsen,
+    largest_group,
+    parts,
+    sorted_axes,
+    sorted_groups,
+    spread,
 )
+
 #: step-size growth after an accepted step (mbi: 1.01). On the Adult MST model 1.2 reaches
 #: in 300 steps the loss 1.01 reaches in 1000
 GROW = 1.2
-
-
-def parts(m: Measurement) -> tuple[Clique, np.ndarray, float | np.ndarray, Grouping | None]:
-    """A measurement's (columns, counts, σ, grouping or ``None``)."""
-    if len(m) == 4:
-        return m[0], m[1], m[2], m[3]  # type: ignore[misc]
-    return m[0], m[1], m[2], None
-
-
-def coarsen(table: np.ndarray, groups: Grouping | None) -> np.ndarray:
-    """``table`` (one axis per column) summed within each axis's groups (``None``: kept).
-
-    >>> coarsen(np.arange(6.0).reshape(2, 3), (None, np.array([0, 0, 1]))).tolist()
-    [[1.0, 2.0], [7.0, 5.0]]
-    """
-    if groups is None:
-        return table
-    for ax, g in enumerate(groups):
-        if g is None:
-            continue
-        k = int(g.max()) + 1
-        moved = np.moveaxis(table, ax, -1)
-        out = np.zeros((*moved.shape[:-1], k))
-        for t in range(k):
-            out[..., t] = moved[..., g == t].sum(axis=-1)
-        table = np.moveaxis(out, -1, ax)
-    return table
-
-
-def spread(table: np.ndarray, groups: Grouping | None) -> np.ndarray:
-    """Each group's value repeated on its members (the transpose of :func:`coarsen`)."""
-    if groups is None:
-        return table
-    for ax, g in enumerate(groups):
-        if g is not None:
-            table = np.take(table, g, axis=ax)
-    return table
-
-
-def _sorted_groups(groups: Grouping | None, c: Sequence[int]) -> Grouping | None:
-    """``groups`` (in the order of ``c``) in the order of sorted ``c``."""
-    if groups is None:
-        return None
-    return tuple(groups[i] for i in np.argsort(c))
-
-
-def _largest_group(groups: Grouping | None) -> int:
-    """Cells of the largest group: ``‖Q‖²`` of the grouped query."""
-    if groups is None:
-        return 1
-    return math.prod(int(np.bincount(g).max()) for g in groups if g is not None)
 
 
 def maximal(cliques: Sequence[Sequence[int]]) -> list[Clique]:
@@ -493,7 +441,7 @@ def lipschitz(
         c, _y, s, groups = parts(m)
         home = _home_of(tuple(sorted(c)), cliques)
         ratio = math.prod(cards[v] for v in home) / math.prod(cards[v] for v in c)
-        load[home] += ratio * _largest_group(groups) / float(np.min(s)) ** 2
+        load[home] += ratio * largest_group(groups) / float(np.min(s)) ** 2
     return max(load.values()) if load else 1.0
 
 
@@ -516,9 +464,9 @@ class _Loss:
             cs = tuple(sorted(c))
             home = _home_of(cs, cliques)
             k = cliques.index(home)
-            y_sorted = _sorted_axes(y, c)
-            w = 1.0 / s**2 if np.ndim(s) == 0 else _sorted_axes(1.0 / np.asarray(s) ** 2, c)
-            g = _sorted_groups(groups, c)
+            y_sorted = sorted_axes(y, c)
+            w = 1.0 / s**2 if np.ndim(s) == 0 else sorted_axes(1.0 / np.asarray(s) ** 2, c)
+            g = sorted_groups(groups, c)
             self.items.append((k, _axes(home, cs), _shape_in(cs, home, cards), y_sorted, w, g))
 
     def __call__(self, mu: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
@@ -530,11 +478,6 @@ class _Loss:
             loss += 0.5 * float(np.vdot(r, wr))
             grad[k] += spread(wr, g).reshape(shape)
         return loss, grad
-
-
-def _sorted_axes(y: np.ndarray, c: Sequence[int]) -> np.ndarray:
-    """``y`` (one axis per column of ``c``, in that order) with its axes by column index."""
-    return np.transpose(y, np.argsort(c)) if len(c) > 1 else np.asarray(y)
 
 
 def estimate(
@@ -572,13 +515,11 @@ def estimate(
             cs = tuple(sorted(c))
             if any(set(cs) <= h for h in held):
                 continue
-            g = _sorted_groups(groups, c)
+            g = sorted_groups(groups, c)
             now = coarsen(warm.project(cs), g)
             floor = max(1e-3 * float(total) / now.size, 1e-9)
             # a grouped measurement scales every member of a group by the group's ratio
-            ratio = spread(
-                np.log(np.maximum(_sorted_axes(y, c), floor) / np.maximum(now, floor)), g
-            )
+            ratio = spread(np.log(np.maximum(sorted_axes(y, c), floor) / np.maximum(now, floor)), g)
             home = _home_of(cs, cliques)
             k = cliques.index(home)
             pots[k] = pots[k] + _expand(ratio, cs, home, cards)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from synth.engines.factors import rounded, sample_factors
-from synth.engines.graphical import Model, coarsen, estimate, junction_tree, maximal
+from synth.engines.graphical import Model, estimate, junction_tree, maximal
+from synth.engines.grouping import coarsen
 
 
 def _random_model(seed: int, d: int = 6) -> tuple[list[int], list[tuple[int, ...]], Model]:
