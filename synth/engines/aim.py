@@ -65,8 +65,8 @@ DEFAULTS: dict[str, Any] = {
     # is 80 MB, but each round re-fits the model, so the fit time grows with it. On Adult at
     # ε = 10: 2-way TVD 0.0267 at 100k cells (27 s), 0.0252 at 150k (35 s), 0.0247 at
     # 300k (62 s), 0.0247 at 2M (444 s). 250k with the coarse views and no annealing: on
-    # Adult's draft at ε = 1, 2-way TVD 0.0304 ± 0.0015 over 10 fits against 0.0317 ± 0.0009
-    # (main, 18 fits), 0.0312 with 150k; 250k alone (annealing, no coarse views) 0.0317.
+    # Adult's draft at ε = 1, 2-way TVD 0.0305 ± 0.0013 over 16 fits against 0.0317 ± 0.0009
+    # (main, 18 fits), 0.0312 with 150k; 250k alone (annealing, no coarse views) 0.0326.
     # About 2× the fit's CPU (Adult 10 → 23 CPU-s, diabetes130 23 → 42)
     "max_model_cells": 250_000,
     "max_cells": 1_000_000,  # largest single marginal considered
