@@ -13,7 +13,9 @@ one proportional-fitting step), written in numpy so that a new clique structure 
 compilation: ``mbi`` 2.0 JIT-compiles every structure, 25–45 s on two cores for the Adult
 table's, which rules out AIM's dozens of rounds within a minute; the numpy descent runs
 1000 steps of that model in ~1.3 s. ``tests/unit/test_graphical.py`` checks the estimates
-against ``mbi``'s and the calibration against brute force.
+against ``mbi``'s and the calibration against brute force. A measurement may count groups
+of tokens instead of cells (:mod:`synth.engines.grouping`): a linear query the loss and
+its gradient take as such.
 
 >>> import numpy as np
 >>> y = np.array([[30.0, 10.0], [10.0, 50.0]])          # a measured 2-way table
@@ -32,11 +34,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-Clique = tuple[int, ...]
-#: (columns, noisy counts with one axis per column, noise σ: one for every cell, or one
-#: per cell with the counts' shape, e.g. a 1-way whose cells sum different numbers of
-#: measured cells after domain compression)
-Measurement = tuple[Clique, np.ndarray, float | np.ndarray]
+from synth.engines.grouping import (
+    Clique,
+    Measurement,
+    coarsen,
+    largest_group,
+    parts,
+    sorted_axes,
+    sorted_groups,
+    spread,
+)
+
 #: step-size growth after an accepted step (mbi: 1.01). On the Adult MST model 1.2 reaches
 #: in 300 steps the loss 1.01 reaches in 1000
 GROW = 1.2
@@ -426,12 +434,14 @@ class Model:
 def lipschitz(
     measurements: Sequence[Measurement], cliques: Sequence[Clique], cards: list[int]
 ) -> float:
-    """L of the loss gradient: ``max_C Σ_{m→C} (|C| / |c_m|) / σ_m²`` (exact for marginals)."""
+    """L of the loss gradient: ``max_C Σ_{m→C} (|C| / |c_m|) · g_m / σ_m²`` (exact for
+    marginals; ``g_m``, the cells of a grouped measurement's largest group, bounds ``‖Q‖²``)."""
     load: dict[Clique, float] = dict.fromkeys(cliques, 0.0)
-    for c, _y, s in measurements:
+    for m in measurements:
+        c, _y, s, groups = parts(m)
         home = _home_of(tuple(sorted(c)), cliques)
         ratio = math.prod(cards[v] for v in home) / math.prod(cards[v] for v in c)
-        load[home] += ratio / float(np.min(s)) ** 2
+        load[home] += ratio * largest_group(groups) / float(np.min(s)) ** 2
     return max(load.values()) if load else 1.0
 
 
@@ -449,28 +459,25 @@ class _Loss:
         self.cliques = cliques
         self.shapes = [tuple(cards[v] for v in k) for k in cliques]
         self.items = []
-        for c, y, s in measurements:
+        for m in measurements:
+            c, y, s, groups = parts(m)
             cs = tuple(sorted(c))
             home = _home_of(cs, cliques)
             k = cliques.index(home)
-            y_sorted = _sorted_axes(y, c)
-            w = 1.0 / s**2 if np.ndim(s) == 0 else _sorted_axes(1.0 / np.asarray(s) ** 2, c)
-            self.items.append((k, _axes(home, cs), _shape_in(cs, home, cards), y_sorted, w))
+            y_sorted = sorted_axes(y, c)
+            w = 1.0 / s**2 if np.ndim(s) == 0 else sorted_axes(1.0 / np.asarray(s) ** 2, c)
+            g = sorted_groups(groups, c)
+            self.items.append((k, _axes(home, cs), _shape_in(cs, home, cards), y_sorted, w, g))
 
     def __call__(self, mu: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         grad = [np.zeros(s) for s in self.shapes]
         loss = 0.0
-        for k, axes, shape, y, w in self.items:
-            r = (mu[k].sum(axis=axes) if axes else mu[k]) - y
+        for k, axes, shape, y, w, g in self.items:
+            r = coarsen(mu[k].sum(axis=axes) if axes else mu[k], g) - y
             wr = w * r
             loss += 0.5 * float(np.vdot(r, wr))
-            grad[k] += wr.reshape(shape)
+            grad[k] += spread(wr, g).reshape(shape)
         return loss, grad
-
-
-def _sorted_axes(y: np.ndarray, c: Sequence[int]) -> np.ndarray:
-    """``y`` (one axis per column of ``c``, in that order) with its axes by column index."""
-    return np.transpose(y, np.argsort(c)) if len(c) > 1 else np.asarray(y)
 
 
 def estimate(
@@ -489,7 +496,7 @@ def estimate(
     cliques the model must hold besides the measured ones.
     """
     cards = list(cards)
-    cliques = maximal([tuple(c) for c, _y, _s in measurements] + [tuple(c) for c in extra])
+    cliques = maximal([tuple(parts(m)[0]) for m in measurements] + [tuple(c) for c in extra])
     tree = junction_tree(cards, cliques)
     if total is None:
         total = minimum_variance_total(measurements)
@@ -503,13 +510,16 @@ def estimate(
         # towards its measurement (log of measured over modelled counts), so the descent
         # starts near the new data instead of at the old model
         held = [set(c) for c in warm.cliques]
-        for c, y, _s in measurements:
+        for m in measurements:
+            c, y, _s, groups = parts(m)
             cs = tuple(sorted(c))
             if any(set(cs) <= h for h in held):
                 continue
-            now = warm.project(cs)
+            g = sorted_groups(groups, c)
+            now = coarsen(warm.project(cs), g)
             floor = max(1e-3 * float(total) / now.size, 1e-9)
-            ratio = np.log(np.maximum(_sorted_axes(y, c), floor) / np.maximum(now, floor))
+            # a grouped measurement scales every member of a group by the group's ratio
+            ratio = spread(np.log(np.maximum(sorted_axes(y, c), floor) / np.maximum(now, floor)), g)
             home = _home_of(cs, cliques)
             k = cliques.index(home)
             pots[k] = pots[k] + _expand(ratio, cs, home, cards)
@@ -541,9 +551,12 @@ def estimate(
 
 def minimum_variance_total(measurements: Sequence[Measurement]) -> float:
     """Inverse-variance weighted mean of the measured tables' sums (at least 1)."""
-    est = np.array([float(np.sum(y)) for _c, y, _s in measurements])
+    est = np.array([float(np.sum(parts(m)[1])) for m in measurements])
     var = np.array(
-        [float(np.sum(np.broadcast_to(np.square(s), np.shape(y)))) for _c, y, s in measurements]
+        [
+            float(np.sum(np.broadcast_to(np.square(s), np.shape(y))))
+            for _c, y, s, _g in map(parts, measurements)
+        ]
     )
     if len(est) == 0:
         return 1.0

@@ -106,3 +106,45 @@ def test_one_column_table_fits_and_samples() -> None:
     out = eng.sample(2000, np.random.default_rng(0))
     assert out.shape == (2000, 1)
     assert ledger.spent()[0] <= 1.0 + 1e-9
+
+
+def test_coarse_groups_merge_ordered_neighbours_by_mass() -> None:
+    """An ordered column of many tokens gets about ``target`` groups of neighbours of equal
+    noisy mass; a heavy token stays alone, and so do the trailing (missing) tokens."""
+    eng = create_engine("aim", [12, 3], ordinal=[10, 0])
+    eng.mappings = [np.arange(12), np.arange(3)]
+    y = np.array([10, 10, 10, 10, 400, 10, 10, 10, 10, 10, 5, 7], dtype=float)
+    groups = eng._coarse_groups([((0,), y, 1.0), ((1,), np.ones(3), 1.0)], 4)
+    g = groups[0]
+    assert groups[1] is None  # unordered
+    assert np.all(np.diff(g[:10]) >= 0)  # neighbours only
+    assert np.sum(g == g[4]) == 1  # the heavy token is a group of its own
+    assert len(set(g[10:])) == 2 and not set(g[10:]) & set(g[:10])  # trailing tokens apart
+    assert int(g.max()) + 1 < 12
+
+
+def test_coarse_views_of_a_fine_ordered_pair_are_measured_and_charged() -> None:
+    """Two ordered columns of 30 tokens that move together (15 each after compression):
+    the pair is measured as a coarse view, and every measurement is charged as one Gaussian
+    mechanism of sensitivity 1 (one row moves one cell of a grouped table by 1)."""
+    rng = np.random.default_rng(6)
+    n = 40_000
+    a = rng.integers(0, 30, n)
+    b = np.clip(a + rng.integers(-2, 3, n), 0, 29)
+    c = rng.integers(0, 3, n)
+    ledger = PrivacyLedger(1.0, 1e-6)
+    eng = create_engine("aim", [30, 30, 3], ordinal=[30, 30, 0], round_iters=40, final_iters=200)
+    eng.fit(np.column_stack([a, b, c]), ledger, Randomness.create(3))
+    rep = eng.training_report
+    coarse = [
+        cells
+        for cols, cells in zip(rep["selected"], rep["selected_cells"], strict=True)
+        if cols == [0, 1]
+    ]
+    k = rep["compressed_cardinalities"]
+    assert k[0] > 8 and coarse and min(coarse) < k[0] * k[1]
+    measured = [ch for ch in ledger.charges if ch.purpose.startswith("marginal measurement")]
+    assert len(measured) == rep["rounds"]
+    assert ledger.spent()[0] <= 1.0 + 1e-9
+    s = eng.sample(6000, np.random.default_rng(1))
+    assert np.corrcoef(s[:, 0], s[:, 1])[0, 1] > 0.8
