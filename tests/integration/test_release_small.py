@@ -5,10 +5,24 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from support import SYNTH
+
+
+def _release(frame: pd.DataFrame, epsilon: float, tmp_path: Path) -> tuple[str, dict, Path]:
+    """``synth release`` of ``frame`` with no schema: its output text (one line), its
+    release.json and its output folder (released or blocked: exit 0 or 3)."""
+    src, summary, out = tmp_path / "table.csv", tmp_path / "release.json", tmp_path / "out"
+    frame.to_csv(src, index=False)
+    cmd = [SYNTH, "release", str(src), "--epsilon", str(epsilon), "--out", str(out)]
+    proc = subprocess.run(
+        [*cmd, "--json", str(summary)], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode in (0, 3), proc.stderr[-2000:]
+    return " ".join(proc.stdout.split()), json.loads(summary.read_text()), out
 
 
 def test_small_table_release_names_the_empty_columns_and_the_remedy(tmp_path) -> None:
@@ -23,19 +37,7 @@ def test_small_table_release_names_the_empty_columns_and_the_remedy(tmp_path) ->
             "smoker": rng.choice(["yes", "no"], n),
         }
     )
-    src = tmp_path / "small.csv"
-    frame.to_csv(src, index=False)
-    summary = tmp_path / "release.json"
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [SYNTH, "release", str(src), "--epsilon", "0.5", "--out", str(out), "--json", str(summary)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode in (0, 3), proc.stderr[-2000:]
-    text = " ".join(proc.stdout.split())
-    res = json.loads(summary.read_text())
+    text, res, out = _release(frame, 0.5, tmp_path)
     empty = res["empty_columns"]
     assert {"visit_date", "dx_code"} <= set(empty), empty
     assert f"{len(empty)} column(s) come out empty" in text
@@ -57,19 +59,9 @@ def test_release_names_a_column_whose_rare_values_come_out_blank(tmp_path) -> No
     codes = np.asarray(["alpha", "beta"] + [f"type_{j:02d}" for j in range(60)])
     p = np.r_[np.full(2, 0.2), np.full(60, 0.01)]
     frame = pd.DataFrame({"code": rng.choice(codes, n, p=p), "kind": rng.choice(["x", "y"], n)})
-    src = tmp_path / "codes.csv"
-    frame.to_csv(src, index=False)
-    summary, out = tmp_path / "release.json", tmp_path / "out"
-    proc = subprocess.run(
-        [SYNTH, "release", str(src), "--epsilon", "1", "--out", str(out), "--json", str(summary)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode in (0, 3), proc.stderr[-2000:]
-    shares = json.loads(summary.read_text())["blank_shares"]
+    text, res, out = _release(frame, 1.0, tmp_path)
+    shares = res["blank_shares"]
     assert set(shares) == {"code"} and 0.52 <= shares["code"] <= 0.7, shares
-    text = " ".join(proc.stdout.split())
     assert "1 column(s) come out partly blank (code" in text
     attention = " ".join(json.loads((out / "report.json").read_text())["verdict"]["attention"])
     assert "1 column(s) come out partly blank (code" in attention
