@@ -83,7 +83,13 @@ def threshold_for(sigma: float, delta: float, k: int = 1) -> float:
     >>> round(threshold_for(1.0, 1e-6), 2), round(threshold_for(2.0, 1e-6, k=2), 2)
     (5.75, 11.78)
     """
-    return k + sigma * float(norm.isf(delta / k))
+    return Contribution.rows(k).threshold(sigma, delta)
+
+
+def _counted(contribution: Contribution | None, ledger: PrivacyLedger) -> Contribution:
+    """How one person moves the counts: as given (person counts), else row counts of the
+    ledger's k rows per person."""
+    return contribution or Contribution.rows(ledger.rows_per_unit)
 
 
 def category_counts(values: pd.Series) -> pd.Series:
@@ -174,7 +180,7 @@ def select_with_candidates(
     counts = counts.copy()
     counts.index = counts.index.astype(str)
     others = counts[~counts.index.isin(public)]
-    contribution = contribution or Contribution.rows(ledger.rows_per_unit)
+    contribution = _counted(contribution, ledger)
     tau = contribution.threshold(sigma, delta)
     contribution.charge(
         ledger,
@@ -208,7 +214,7 @@ def _partition_selection(
     and the threshold ``τ = k + σ·Φ⁻¹(1 − δ/k)`` a kept candidate's noisy count clears (k:
     the rows one person may hold; the ledger charges the k-fold sensitivity), or for person
     counts ``τ = 1 + σ·Φ⁻¹(1 − δ/k)`` (:class:`Contribution`)."""
-    contribution = contribution or Contribution.rows(ledger.rows_per_unit)
+    contribution = _counted(contribution, ledger)
     tau = contribution.threshold(sigma, delta)
     contribution.charge(
         ledger, purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
@@ -261,7 +267,7 @@ def estimate_bounds(
     (:func:`bound_histogram`, summed over partitions).
     """
     edges = DATETIME_EDGES if datetime else NUMERIC_EDGES
-    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+    _counted(contribution, ledger).charge(
         ledger,
         "bounds (noisy histogram)",
         column,
@@ -335,7 +341,7 @@ def noisy_histogram(
 ) -> np.ndarray:
     """The fixed-grid histogram of a column with public bounds, with Gaussian noise: where
     its mass lies inside the bounds (for quantile bins). Charged to the ledger."""
-    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+    _counted(contribution, ledger).charge(
         ledger,
         "shape (noisy histogram)",
         column,
@@ -435,7 +441,7 @@ def select_range_values(
     # charged as the partition selection it stands in for (same σ, its δ too, though a
     # public candidate list needs none): whether a column's DP range is small enough is a
     # DP output, and the ledger's plan must not change with it
-    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+    _counted(contribution, ledger).charge(
         ledger,
         "heavy values (partition selection)",
         column,
@@ -518,7 +524,7 @@ def estimate_precision(
     about 0.6 % of diabetes130 fits, decoded unrounded).
     """
     tau = 1.0 + sigma * float(norm.isf(PRECISION_FALSE_HOT / len(histogram)))
-    (contribution or Contribution.rows(ledger.rows_per_unit)).charge(
+    _counted(contribution, ledger).charge(
         ledger,
         "precision (noisy decimals histogram)",
         column,
