@@ -267,6 +267,37 @@ def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _listed(names: list[str], most: int = 8) -> str:
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def empty_columns_sentence(columns: list[str]) -> str:
+    """What the release says of :func:`empty_columns` (the CLI, the report's first
+    screen): which, and what to do. Column names only.
+
+    >>> empty_columns_sentence(["visit_date"])[:42]
+    '1 column(s) come out empty (visit_date): a'
+    """
+    return (
+        f"{len(columns)} column(s) come out empty ({_listed(columns)}): at this ε and table "
+        "size no range or value of theirs cleared the DP noise. Declare their domains in the "
+        "schema (categories; min/max), raise ε, or use more rows."
+    )
+
+
+def blank_shares_sentence(shares: dict[str, float]) -> str:
+    """What the release says of the columns that come out partly blank (their blank share,
+    :meth:`synth.sampling.Sampling.blank_shares`, a DP output): which, and what to do."""
+    shown = _listed([f"{c} {round(100 * s)} %" for c, s in shares.items()])
+    return (
+        f"{len(shares)} column(s) come out partly blank ({shown} of rows): their values are "
+        "too rare to clear the DP threshold at this ε, so those rows are left blank rather "
+        "than moved onto the values kept. Declare the column's values in the schema "
+        "(categories or domain.candidates), raise ε, or use more rows."
+    )
+
+
 def rebin(codec: Codec, bins: int, shapes: dict[str, NumericShape]) -> Codec:
     """The same public/DP domain at another resolution (no new look at the data): a shaped
     numeric column from its shape, a plain number or date as the same codec (every flag of

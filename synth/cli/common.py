@@ -111,28 +111,17 @@ def privacy_line(privacy: dict[str, Any], randomness: dict[str, Any]) -> str:
 
 
 def empty_columns_line(columns: list[str]) -> str:
-    """The warning for columns that come out empty (their DP domain was not found): which,
-    and what to do. Column names only (from the fit's DP outputs)."""
-    shown = ", ".join(columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
-    return (
-        f"[yellow]utility: {len(columns)} column(s) come out empty[/yellow] ({shown}): at "
-        "this ε and table size no range or value of theirs cleared the DP noise. Declare "
-        "their domains in the schema (categories; min/max), raise ε, or use more rows."
-    )
+    """The CLI's warning for columns that come out empty (their DP domain was not found)."""
+    from synth.private_domains import empty_columns_sentence
+
+    return f"[yellow]utility:[/yellow] {empty_columns_sentence(columns)}"
 
 
 def blank_shares_line(shares: dict[str, float]) -> str:
-    """The warning for category columns partly blank: their values below the DP threshold
-    hold a large share of the rows. Column names and DP shares only."""
-    shown = ", ".join(f"{c} {round(100 * s)} %" for c, s in list(shares.items())[:8])
-    more = f" and {len(shares) - 8} more" if len(shares) > 8 else ""
-    return (
-        f"[yellow]utility: {len(shares)} column(s) come out partly blank[/yellow] ({shown}"
-        f"{more} of rows): their values are too rare to clear the DP threshold at this ε, "
-        "so those rows are left blank rather than moved onto the values kept. Declare the "
-        "column's values in the schema (categories or domain.candidates), raise ε, or use "
-        "more rows."
-    )
+    """The CLI's warning for columns that come out partly blank."""
+    from synth.private_domains import blank_shares_sentence
+
+    return f"[yellow]utility:[/yellow] {blank_shares_sentence(shares)}"
 
 
 def command_line(ctx: typer.Context) -> list[str]:

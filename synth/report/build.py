@@ -13,7 +13,7 @@ import pandas as pd
 
 from synth.errors import SchemaError
 from synth.io.atomic import atomic_write_text
-from synth.private_domains import empty_columns
+from synth.private_domains import blank_shares_sentence, empty_columns, empty_columns_sentence
 from synth.report import figures as figs
 from synth.report import governance
 from synth.report.bias import bias
@@ -148,20 +148,10 @@ def _attention(report: dict[str, Any]) -> list[str]:
         )
     empty = empty_columns(report["ledger"].get("domains", []))
     if empty:
-        out.append(
-            f"{len(empty)} column(s) come out empty ({', '.join(empty[:8])}"
-            f"{' …' if len(empty) > 8 else ''}): no range or value of theirs cleared the DP "
-            "noise at this ε and table size; declare their domains in the schema, raise ε or "
-            "use more rows (Ledger)."
-        )
+        out.append(f"{empty_columns_sentence(empty)} (Ledger)")
     blank = report["ledger"].get("blank_shares") or {}
     if blank:
-        shown = ", ".join(f"{c} {round(100 * s)} %" for c, s in list(blank.items())[:8])
-        out.append(
-            f"{len(blank)} column(s) come out partly blank ({shown} of rows): their values "
-            "are too rare to clear the DP threshold at this ε; declare the column's values "
-            "in the schema, raise ε or use more rows (Ledger)."
-        )
+        out.append(f"{blank_shares_sentence(blank)} (Ledger)")
     fl = report["leakage"]["flagged_rows"]["count"]
     if fl:
         out.append(f"{fl} synthetic row(s) flagged by the leakage check (Leakage).")
