@@ -6,6 +6,7 @@ replaced identifiers. All of it reads only the DP model: post-processing, no ε.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,7 +70,8 @@ class Sampling:
         opened = self.blank_shares()
         return self._blocked(opened)
 
-    def _blocked(self, opened: dict[str, float]) -> list[list[int]]:
+    def _blocked(self, opened: Collection[str]) -> list[list[int]]:
+        """:meth:`blocked` with 'other' open in the category columns named in ``opened``."""
         out = []
         for c, col in zip(self.codecs, self.columns, strict=True):
             own = c.blocked_tokens()
@@ -108,7 +110,7 @@ class Sampling:
         ]
         shares: dict[str, float] = {}
         if cats or ones:
-            every = {self.codecs[i].name: 1.0 for i in cats}
+            every = {self.codecs[i].name for i in cats}
             probe = engine.sample(
                 PROBE_ROWS, np.random.default_rng(0), blocked=self._blocked(every)
             )
