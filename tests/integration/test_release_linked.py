@@ -205,17 +205,20 @@ def test_a_linked_table_too_small_for_its_domains_names_its_empty_columns(tmp_pa
     rng = np.random.default_rng(3)
     d = tmp_path / "in"
     d.mkdir()
-    ids = [f"P{i:04d}" for i in range(200)]
+    # enough rows that the DP row estimate always clears the engine's minimum (200 persons
+    # at ε = 0.5 sometimes did not); dates spread over two centuries and 500 codes of ~3 rows
+    # each, so neither domain clears the noise
+    ids = [f"P{i:04d}" for i in range(1000)]
     pd.DataFrame({"Id": ids, "sex": rng.choice(["F", "M"], len(ids))}).to_csv(
         d / "patients.csv", index=False
     )
     owner = np.repeat(np.arange(len(ids)), rng.integers(1, 3, len(ids)))
-    days = pd.to_timedelta(rng.integers(0, 1460, len(owner)), unit="D")
+    days = pd.to_timedelta(rng.integers(0, 73_000, len(owner)), unit="D")
     pd.DataFrame(
         {
             "PATIENT": np.asarray(ids)[owner],
-            "visit_date": (pd.Timestamp("2020-01-01") + days).strftime("%Y-%m-%d"),
-            "dx_code": rng.choice([f"Z{k:02d}.0" for k in range(30)], len(owner)),
+            "visit_date": (pd.Timestamp("1900-01-01") + days).strftime("%Y-%m-%d"),
+            "dx_code": rng.choice([f"Z{k:03d}.0" for k in range(500)], len(owner)),
         }
     ).to_csv(d / "visits.csv", index=False)
     summary = tmp_path / "release.json"
