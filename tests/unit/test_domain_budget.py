@@ -1,6 +1,8 @@
 """The DP domain search's share of the budget, as the ledger records it: per unit of
 measurement weight, between a floor (a narrow table still finds its domain) and a cap
-(a wide table leaves the engine the rest); the engine spends what remains, no more."""
+(a wide table leaves the engine the rest), both larger when a person may hold several
+rows (the engine is charged k² per person, the search counts persons); the engine
+spends what remains, no more."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import pytest
 
 from synth.ledger import zcdp_rho_for
 from synth.private_domains import (
+    PERSON_PREPROCESSING_PER_WEIGHT,
+    PERSON_PREPROCESSING_SHARE,
     PREPROCESSING_FLOOR,
     PREPROCESSING_PER_WEIGHT,
     PREPROCESSING_SHARE,
@@ -20,20 +24,30 @@ from synth.synthesizer import Synthesizer
 SEARCH = ("category set", "bounds", "precision", "heavy values", "shape")
 
 
-def _fit(n_cat: int) -> tuple[float, float, Synthesizer]:
+def _fit(n_cat: int, k: int) -> tuple[float, float, Synthesizer]:
     rng = np.random.default_rng(2)
-    frame = pd.DataFrame({f"c{i}": rng.choice(["a", "b", "c"], 2000) for i in range(n_cat)})
-    cols = [{"name": c, "type": "categorical"} for c in frame.columns]
-    schema = parse_schema({"dataset": {"name": "t", "delta": 1e-6}, "columns": cols})
+    frame = pd.DataFrame({f"c{i}": rng.choice(["a", "b", "c"], 2400) for i in range(n_cat)})
+    cols: list[dict] = [{"name": c, "type": "categorical"} for c in frame.columns]
+    dataset: dict = {"name": "t", "delta": 1e-6}
+    if k > 1:
+        frame.insert(0, "pid", [f"P{i // k:05d}" for i in range(len(frame))])
+        cols.insert(0, {"name": "pid", "type": "identifier", "action": "drop"})
+        dataset.update(privacy_unit="pid", max_rows_per_unit=k)
+    schema = parse_schema({"dataset": dataset, "columns": cols})
     model = Synthesizer(schema, epsilon=1.0, engine="aim", seed=0).fit(frame)
+    assert model.ledger.rows_per_unit == k
     rho = zcdp_rho_for(1.0, model.ledger.conversion_delta)
     search = sum(c.rho for c in model.ledger.charges if c.purpose.startswith(SEARCH))
     return search / rho, model.ledger.spent()[0], model
 
 
-@pytest.mark.parametrize("n_cat", [2, 10, 20])
-def test_the_domain_search_takes_its_share_by_weight_and_the_engine_the_rest(n_cat) -> None:
-    share, spent, _ = _fit(n_cat)
-    want = min(PREPROCESSING_SHARE, max(PREPROCESSING_FLOOR, PREPROCESSING_PER_WEIGHT * n_cat))
-    assert share == pytest.approx(want, rel=1e-9)
+@pytest.mark.parametrize("n_cat, k", [(2, 1), (10, 1), (20, 1), (10, 3), (20, 3)])
+def test_the_domain_search_takes_its_share_by_weight_and_the_engine_the_rest(n_cat, k) -> None:
+    share, spent, _ = _fit(n_cat, k)
+    cap, per_weight = (
+        (PREPROCESSING_SHARE, PREPROCESSING_PER_WEIGHT)
+        if k == 1
+        else (PERSON_PREPROCESSING_SHARE, PERSON_PREPROCESSING_PER_WEIGHT)
+    )
+    assert share == pytest.approx(min(cap, max(PREPROCESSING_FLOOR, per_weight * n_cat)))
     assert 0.98 < spent <= 1.0 + 1e-9
