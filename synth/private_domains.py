@@ -42,23 +42,22 @@ from synth.statistics import Counts, needs_precision, needs_shape
 #: of the privacy budget (as zCDP ρ) per unit of measurement weight, at least
 #: PREPROCESSING_FLOOR (a narrow table's few measurements still find its domain: with
 #: 1.25 % for weight 2.25, a 300-row integer column's bounds went unfound) and at most
-#: PREPROCESSING_SHARE in all. On UCI Adult's default path at ε = 1 (15 open columns,
-#: weight 15.5; BENCHMARKS.md, issue 16, session 9), 1.25 % per unit up to 0.2 in all
-#: gave a mean 2-way TVD of 0.0376 over four fits at δ = 1e-9; 2 % up to 0.3 gave 0.0340
-#: over eight, 2.7 % up to 0.4 0.0356 over four: at δ = 1e-9 a new category must clear 6.8 σ, and
-#: the bigger share keeps education's and race's small values. At δ = 1e-6 0.0299 → 0.0294;
-#: diabetes130 0.0625 → 0.0607, the clinical table (6,000 patients) 0.193 → 0.119, the
-#: census table 0.023 → 0.022.
+#: PREPROCESSING_SHARE in all. On UCI Adult's default path at ε = 1 and δ = 1e-9 (15 open
+#: columns, weight 15.5; BENCHMARKS.md, issue 16, session 9), 1.25 % per unit up to 0.2
+#: gave a mean 2-way TVD of 0.0376 over four fits, 2 % up to 0.3 0.0340 over eight, 2.7 %
+#: up to 0.4 0.0348 over eight: at δ = 1e-9 a new category must clear 6.8 σ, and the
+#: bigger share keeps education's and race's small values. At δ = 1e-6 it is unchanged
+#: (0.0299 and 0.0301 over six fits each); the census table went 0.023 → 0.022.
 PREPROCESSING_PER_WEIGHT = 0.02
 PREPROCESSING_FLOOR = 0.1
 PREPROCESSING_SHARE = 0.3
-#: the same when each person may hold several rows (k > 1): the engine's row counts are
-#: then charged k² per person while the domain search counts persons (L2 1), so a share
-#: moved to the search costs the engine's noise no more and keeps more of the values.
-#: diabetes130 (0.3: 0.0608, 0.0605 → 0.4: 0.057, 0.057) and the clinical table (6,000
-#: patients 0.120, 0.123, 0.111 → 0.095, 0.122, 0.097; 1,200: 0.563, 0.457, 0.523 → 0.507,
-#: 0.317, 0.332, visit_date found in two of three fits) gain, Adult (0.0340 → 0.0348 over
-#: eight fits each) and the census table (0.022 → 0.025), with one row each, do not
+#: the same when a person may hold several rows (k > 1). Measured: such tables gain from
+#: a bigger share, the one-row tables above do not (Adult 0.0340 → 0.0348, census 0.022 →
+#: 0.025 at 0.4). diabetes130 went 0.0608, 0.0605 (0.3) → 0.057, 0.057 (0.4); the clinical
+#: table with 6,000 patients 0.120, 0.123, 0.111 → 0.095, 0.122, 0.097, with 1,200
+#: 0.563, 0.457, 0.523 → 0.507, 0.317, 0.332 (visit_date found in two fits of three).
+#: There the engine's row counts are charged k² per person, so its noise in rows is
+#: already k times that of the search, which counts persons at L2 sensitivity 1
 PERSON_PREPROCESSING_PER_WEIGHT = 0.03
 PERSON_PREPROCESSING_SHARE = 0.4
 #: weight of a precision estimate against a category set (8 bins, coarse use)
