@@ -252,7 +252,7 @@ def override(item: str) -> str:
     import importlib
 
     target, _, text = item.partition("=")
-    value = float(text) if any(ch in text for ch in ".e") else int(text)
+    value = int(text) if text.lstrip("+-").isdigit() else float(text)
     key = None
     if target.endswith("]"):
         target, _, key = target[:-1].partition("[")

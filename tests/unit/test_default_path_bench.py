@@ -31,6 +31,9 @@ def test_override_sets_a_module_constant_or_an_engine_default() -> None:
         override("synth.private_domains.PREPROCESSING_SHARE=0.25")
         override("synth.engines.aim.DEFAULTS[max_rounds]=7")
         assert pdm.PREPROCESSING_SHARE == 0.25 and aim.DEFAULTS["max_rounds"] == 7
+        assert isinstance(aim.DEFAULTS["max_rounds"], int)
+        override("synth.private_domains.PREPROCESSING_SHARE=25E-2")
+        assert pdm.PREPROCESSING_SHARE == 0.25
         with pytest.raises(SystemExit, match="has no"):
             override("synth.private_domains.NO_SUCH_SHARE=1")
     finally:
