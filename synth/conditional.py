@@ -217,7 +217,7 @@ class ConditionalSampler:
         engine = synth._require_fitted()
         self.backend: _Exact | _Rejection = (
             _Exact(engine, base)
-            if isinstance(engine, MSTEngine)
+            if isinstance(engine, MSTEngine) and not synth.models_size
             else _Rejection(
                 lambda m: synth._draw_tokens(m, rng), [c.cardinality for c in synth.codecs]
             )

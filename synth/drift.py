@@ -94,7 +94,7 @@ def reference(synth: Synthesizer, rng: np.random.Generator) -> Reference:
     engine = synth._require_fitted()
     sigma_one, sigma_pair = _ledger_sigmas(synth)
     d = len(synth.codecs)
-    if isinstance(engine, MSTEngine):
+    if isinstance(engine, MSTEngine) and not synth.models_size:
         exact = _Exact(engine, [np.ones(c.cardinality, dtype=bool) for c in synth.codecs])
         model = exact._model({})
         one = [model.marginal((i,)) for i in range(d)]
@@ -118,7 +118,12 @@ def reference(synth: Synthesizer, rng: np.random.Generator) -> Reference:
             None,
             "exact marginals of the model's junction tree, at its compressed resolution",
         )
-    toks = engine.sample(REFERENCE_ROWS, rng)
+    # a model of the person's size group draws rows weighted back to all rows' groups
+    toks = (
+        synth._draw_tokens(REFERENCE_ROWS, rng)
+        if synth.models_size
+        else engine.sample(REFERENCE_ROWS, rng)
+    )
     mappings = [np.arange(c.cardinality, dtype=np.int64) for c in synth.codecs]
     one = [
         np.bincount(toks[:, i], minlength=c.cardinality) / len(toks)

@@ -88,7 +88,10 @@ def sample_linked(
             if pres is None:
                 has = np.flatnonzero(sizes > 0)
                 frame, who = model.models[t].sample_given(
-                    given.iloc[has], sizes[has], seed=int(rng.integers(2**31))
+                    given.iloc[has],
+                    sizes[has],
+                    seed=int(rng.integers(2**31)),
+                    person_rows=sizes[has],
                 )
                 who = has[who]
             else:
@@ -251,7 +254,10 @@ def _deeper(
     if pres is None or mask is None:
         has = np.flatnonzero(sizes > 0)
         frame, owner = child.sample_given(
-            rows_given.iloc[has], sizes[has], seed=int(rng.integers(2**31))
+            rows_given.iloc[has],
+            sizes[has],
+            seed=int(rng.integers(2**31)),
+            person_rows=totals[owner_person[has]],
         )
         owner = has[owner]
         stats: dict[str, int] = {}

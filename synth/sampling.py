@@ -7,6 +7,7 @@ replaced identifiers. All of it reads only the DP model: post-processing, no ε.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from synth.constraints import condition, enforce
 from synth.encoding import CategoricalCodec, NumericCodec
 from synth.engines.base import Engine
 from synth.errors import InputError
+from synth.person_size import group_of, row_shares
 from synth.persons import assemble_persons, person_sizes, rows_given
 from synth.prepare import model_view
 from synth.schema.model import Action, ColumnType
@@ -112,7 +114,9 @@ class Sampling:
         if cats or ones:
             every = {self.codecs[i].name for i in cats}
             probe = engine.sample(
-                PROBE_ROWS, np.random.default_rng(0), blocked=self._blocked(every)
+                PROBE_ROWS,
+                np.random.default_rng(0),
+                blocked=self._engine_blocked(self._blocked(every)),
             )
             for i in [*cats, *ones]:
                 codec = self.codecs[i]
@@ -123,9 +127,34 @@ class Sampling:
         self.__dict__["_blank_cache"] = (engine, shares)
         return shares
 
-    def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    @property
+    def models_size(self) -> bool:
+        """Whether the engine models each row's person-size group as its last column
+        (:mod:`synth.person_size`)."""
+        return self.persons is not None and self.persons.models_size
+
+    def _engine_blocked(self, blocked: list[list[int]]) -> list[list[int]]:
+        """``blocked`` per codec, and nothing blocked in the size-group column."""
+        return blocked + ([[]] if self.models_size else [])
+
+    def _raw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Rows as the engine gives them: with the size group last when it is modelled,
+        each group at its share of the *kept* rows."""
         engine = self._require_fitted()
-        return engine.sample(n, rng, blocked=self.blocked())
+        return engine.sample(n, rng, blocked=self._engine_blocked(self.blocked()))
+
+    def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` rows, one per codec. With the size modelled, each row's size group is
+        drawn at its share of *all* rows (the DP histogram, :func:`row_shares`) and the
+        row from the model given it, so the rows the bound cut are weighted back."""
+        if not self.models_size:
+            return self._raw_tokens(n, rng)
+        assert self.persons is not None
+        d = len(self.codecs)
+        shares = row_shares(self.persons.sizes, self.persons.groups)
+        groups = rng.choice(len(shares), size=n, p=shares)
+        rows, _ = rows_given(groups[:, None], [d], lambda m: self._raw_tokens(m, rng), rng)
+        return rows[:, :d]
 
     def _decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
         return pd.DataFrame(
@@ -142,9 +171,18 @@ class Sampling:
         assert self.persons is not None
         sizes = person_sizes(n, self.persons, rng)
         static = [i for i, c in enumerate(self.columns) if c.static]
-        tokens, self.static_fallback_share = assemble_persons(
-            sizes, static, lambda m: self._draw_tokens(m, rng), rng
-        )
+        if self.models_size:  # every row of a person drawn given the person's size group
+            d = len(self.codecs)
+            raw = partial(self._raw_tokens, rng=rng)
+            groups = group_of(sizes, self.persons.groups)
+            heads, _ = rows_given(groups[:, None], [d], raw, rng)
+            tokens, fallback = assemble_persons(sizes, [*static, d], raw, rng, heads=heads)
+            tokens = tokens[:, :d]
+            self.static_fallback_share = fallback if static else 0.0
+        else:
+            tokens, self.static_fallback_share = assemble_persons(
+                sizes, static, lambda m: self._draw_tokens(m, rng), rng
+            )
         frame = self._enforce(self._decode(tokens, rng), rng)
         person = np.repeat(np.arange(len(sizes)), sizes)
         heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -178,7 +216,7 @@ class Sampling:
             raise InputError(f"number of rows must be positive, got {n}")
         rng = np.random.default_rng(self.seed if seed is None else seed)
         person = None
-        if self.persons is not None and self.persons.k > 1 and not conditions:
+        if self.persons is not None and (self.persons.k > 1 or self.models_size) and not conditions:
             frame, person = self._draw_persons(n, rng)
         else:
             frame = self._enforce(self._draw(n, rng), rng)
@@ -215,12 +253,21 @@ class Sampling:
         )
 
     def sample_given(
-        self, given: pd.DataFrame, sizes: np.ndarray, *, seed: int | None = None
+        self,
+        given: pd.DataFrame,
+        sizes: np.ndarray,
+        *,
+        seed: int | None = None,
+        person_rows: np.ndarray | None = None,
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """Rows of persons whose values in ``given``'s columns are fixed: ``sizes[i]`` rows
         for the person of ``given``'s row i, each drawn from the model given those values
         (equal tokens, by rejection) and carrying them exactly. Post-processing of the
-        model, no ε. Returns the rows and each row's person (row of ``given``)."""
+        model, no ε. Returns the rows and each row's person (row of ``given``).
+
+        ``person_rows[i]``: all rows in this table of the person of ``given``'s row i
+        (``sizes`` when ``given`` lists persons); with the person's size modelled the rows
+        are drawn given its size group, and without it from all rows' groups."""
         self._require_fitted()
         names = [c.name for c in self.codecs]
         unknown = [c for c in given.columns if c not in names]
@@ -237,9 +284,16 @@ class Sampling:
         )
         _, view = model_view(given.reset_index(drop=True), sub, "given values")
         wanted = encode_view(view, [self.codecs[i] for i in static])[person]
-        tokens, self.static_fallback_share = rows_given(
-            wanted, static, lambda m: self._draw_tokens(m, rng), rng
-        )
+        draw = partial(self._draw_tokens, rng=rng)
+        if self.models_size and person_rows is not None:  # and given the size group
+            assert self.persons is not None
+            d = len(self.codecs)
+            held = np.maximum(np.asarray(person_rows, dtype=np.int64), 1)
+            groups = group_of(held, self.persons.groups)[person]
+            wanted, static = np.column_stack([wanted, groups]), [*static, d]
+            draw = partial(self._raw_tokens, rng=rng)
+        tokens, self.static_fallback_share = rows_given(wanted, static, draw, rng)
+        tokens = tokens[:, : len(self.codecs)]
         frame = self._enforce(self._decode(tokens, rng), rng)
         for c in given.columns:
             frame[c] = given[c].to_numpy()[person]

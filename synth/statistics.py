@@ -213,10 +213,18 @@ def partition_tokens(
     source: str,
     codecs: list[Any],
     keep: np.ndarray | None = None,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Token matrix (rows × modelled columns) of one partition."""
+    """Token matrix (rows × modelled columns) of one partition; ``extra`` (one token per
+    global row, e.g. the person's size group) is appended as the last column."""
     _, view = model_view(_kept(df, keep), schema, source)
-    return encode_view(view, codecs)
+    tokens = encode_view(view, codecs)
+    if extra is None:
+        return tokens
+    rows = df.index.to_numpy()
+    if keep is not None:
+        rows = rows[keep[rows]]
+    return np.column_stack([tokens, extra[rows].astype(np.int64)])
 
 
 def encode_view(view: pd.DataFrame, codecs: list[Any]) -> np.ndarray:

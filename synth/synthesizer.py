@@ -45,6 +45,7 @@ from synth.model_file import (
     schema_to_dict_col,
 )
 from synth.numeric_shape import NumericShape
+from synth.person_size import row_groups
 from synth.persons import (
     RowsPerPerson,
     bound_mask,
@@ -209,27 +210,35 @@ class Synthesizer(Sampling):
         bins = self.engine_options.pop("numeric_bins", ENGINE_NUMERIC_BINS.get(name))
         if bins:
             self.codecs = [rebin(c, int(bins), self._shapes) for c in self.codecs]
+        groups = self._size_tokens(units)
         tokens = self._tokens(
-            parts, runner, source, keep, rows, gather=name not in PARTITIONED_ENGINES
+            parts,
+            runner,
+            source,
+            keep,
+            rows,
+            gather=name not in PARTITIONED_ENGINES,
+            groups=groups,
         )
         # ordered tokens per column (numeric/datetime bins; 0 = unordered), for engines
-        # that coarsen ordered domains
+        # that coarsen ordered domains; the person's size group last (when modelled)
         ordinal = [
             getattr(c, "n_bins", 0) if not isinstance(c, CategoricalCodec) else 0
             for c in self.codecs
-        ]
+        ] + ([0] if groups is not None else [])
         self.engine_options.setdefault("ordinal", ordinal)
         names = [c.name for c in self.codecs]
         if name in ("mst", "aim") and self.schema.dataset.target in names:
             # the marginal engine ties every column to the declared prediction target
             self.engine_options.setdefault("target", names.index(self.schema.dataset.target))
-        self.engine = create_engine(
-            name, [c.cardinality for c in self.codecs], **self.engine_options
-        )
+        self.engine = create_engine(name, self.engine_cardinalities(), **self.engine_options)
         self.engine.fit(tokens, self.ledger, rand, progress)
         if self.engine.rows_estimate is None:  # pragma: no cover - every engine sets it
             raise RuntimeError(f"engine {name} left no DP row estimate")
         self.rows_estimate = max(1, round(self.engine.rows_estimate))
+        if self.persons is not None and self.persons.models_size:
+            # the output's persons keep all their rows: the whole table's DP estimate
+            self.rows_estimate = max(1, round(self.engine.rows_estimate * self.persons.rows_ratio))
         self.runner_info = runner.describe()
         return self
 
@@ -256,6 +265,19 @@ class Synthesizer(Sampling):
         )
         self.ledger.bound_rows(self.persons.k)
         return bound_mask(units, self.persons.k, rng), units
+
+    def _size_tokens(self, units: pd.Series | None) -> np.ndarray | None:
+        """Each global row's person-size group (:mod:`synth.person_size`) when the size
+        is modelled: one more token column, after the codecs' (exact: stays in the fit)."""
+        if units is None or self.persons is None or not self.persons.models_size:
+            return None
+        return row_groups(units, self.persons.groups)
+
+    def engine_cardinalities(self) -> list[int]:
+        """Tokens per engine column: the codecs', then the size groups when modelled."""
+        sized = self.persons is not None and self.persons.models_size
+        extra = [len(self.persons.groups)] if sized else []  # type: ignore[union-attr]
+        return [c.cardinality for c in self.codecs] + extra
 
     def _person_numbers(self, units: pd.Series | None) -> np.ndarray | None:
         """A person number per global row when persons keep more than one row: the domain
@@ -291,16 +313,24 @@ class Synthesizer(Sampling):
         rows: int,
         *,
         gather: bool,
+        groups: np.ndarray | None = None,
     ) -> np.ndarray | PartitionedTokens:
         """Token matrix: in memory, or left on the cluster's workers for the engines that
-        read rows only through counts and row fetches (``gather=False``)."""
+        read rows only through counts and row fetches (``gather=False``); ``groups``
+        (per global row) is appended as the last column."""
         encode = partial(
-            partition_tokens, schema=self.schema, source=source, codecs=self.codecs, keep=keep
+            partition_tokens,
+            schema=self.schema,
+            source=source,
+            codecs=self.codecs,
+            keep=keep,
+            extra=groups,
         )
         if isinstance(runner, InProcess) or gather:
             blocks = runner.map(encode, parts)
             return np.vstack(blocks)
-        return PartitionedTokens(runner, runner.persist(encode, parts), (rows, len(self.codecs)))
+        width = len(self.codecs) + (groups is not None)
+        return PartitionedTokens(runner, runner.persist(encode, parts), (rows, width))
 
     # -- description and persistence ----------------------------------------------------
     def privacy(self) -> dict[str, Any]:
@@ -322,7 +352,11 @@ class Synthesizer(Sampling):
                 else f"≈ {cut:.1%} of persons had more than {p.k} rows and kept {p.k} at random"
             )
             + (
-                "; synthetic rows come as persons with the same number of rows"
+                f"; synthetic persons have 1 to {len(p.sizes)} rows as the DP histogram "
+                "says, each row drawn given its person's size group (modelled), so the "
+                "persons cut to the bound are not under-represented"
+                if p.models_size
+                else "; synthetic rows come as persons with the same number of rows"
                 if p.k > 1
                 else "; each synthetic row is its own person"
             )
@@ -412,7 +446,7 @@ class Synthesizer(Sampling):
             self.rows_estimate = None if estimate is None else int(estimate)
             persons = config.get("persons")
             self.persons = None if persons is None else RowsPerPerson.from_state(persons)
-            check_loadable(config, [c.cardinality for c in self.codecs])
+            check_loadable(config, self.engine_cardinalities())
             eng = create_engine(
                 config["engine"]["name"],
                 config["engine"]["cardinalities"],

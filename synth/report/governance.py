@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from synth.ledger import NOT_COVERED
+from synth.person_size import SIZE_COLUMN
 from synth.report.common import fmt, num
 from synth.report.remedies import plain_name
 from synth.schema.io import DRAFT, REVIEWED
@@ -230,6 +231,8 @@ def ledger(model: dict[str, Any] | None, columns: list[str] | None = None) -> di
         return {"available": False, "note": "no model description was given"}
     led = model.get("ledger", {})
     engine = model.get("engine", {})
+    if columns and (model.get("persons") or {}).get("size_modelled"):
+        columns = [*columns, SIZE_COLUMN]  # the engine's last column
     names = _engine_names(engine, columns)
     raw = led.get("charges", [])
     linked = bool(raw) and all(": " in str(c.get("target", "")) for c in raw)

@@ -84,3 +84,36 @@ def test_person_counts_identical_in_process_chunked_and_dask(bound, cluster, tmp
     chunked = _fingerprint(fit(chunks), tmp_path / "b.synth")
     on_dask = _fingerprint(fit(chunks, cluster), tmp_path / "c.synth")
     assert whole == chunked == on_dask
+
+
+def test_the_size_group_column_is_identical_on_every_runner(cluster, tmp_path):
+    """With the person's size modelled (synth.person_size) each kept row carries its
+    person's size group, computed over the whole table: the same model on partitions."""
+    rng = np.random.default_rng(2)
+    sizes = rng.choice([1, 6], 600, p=[0.8, 0.2])
+    owner = np.repeat(np.arange(600), sizes)
+    df = pd.DataFrame(
+        {
+            "pid": [f"P{i:05d}" for i in owner],
+            "sex": rng.choice(["F", "M"], 600)[owner],
+            "code": np.where(sizes[owner] == 6, "C1", rng.choice(["C2", "C3"], len(owner))),
+            "cost": np.round(rng.gamma(2.0, 300.0, len(owner)), 2),
+        }
+    ).sample(frac=1.0, random_state=1)
+    data = tmp_path / "visits.csv"
+    df.to_csv(data, index=False)
+    chunks = plan_chunks(data, 8_000)
+    assert len(chunks) >= 3
+    schema = parse_schema({**SCHEMA, "dataset": {**SCHEMA["dataset"], "max_rows_per_unit": 2}})
+
+    def fit(data, runner=None):
+        model = Synthesizer(
+            schema, epsilon=5.0, engine="mst", engine_options={"iters": 200}, insecure_fit_seed=5
+        )
+        return model.fit(data, runner=runner)
+
+    whole_model = fit(read_table(data))
+    assert whole_model.persons is not None and whole_model.persons.models_size
+    whole = _fingerprint(whole_model, tmp_path / "a.synth")
+    assert whole == _fingerprint(fit(chunks), tmp_path / "b.synth")
+    assert whole == _fingerprint(fit(chunks, cluster), tmp_path / "c.synth")
