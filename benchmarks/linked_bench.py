@@ -257,6 +257,10 @@ def main() -> int:
                     rounds={
                         t: m.engine.training_report.get("rounds") for t, m in model.models.items()
                     },
+                    # tables whose fit modelled the person's size group (synth.person_size)
+                    size_modelled=[
+                        t for t, m in model.models.items() if m.persons and m.persons.models_size
+                    ],
                     spent=model.describe()["spent"],
                 )
                 rows.append(row)

@@ -281,9 +281,11 @@ def measure_rows_per_person(
     there: on small tables fewer rows each but less noise per row."""
     check_units(units, column)
     auto = declared == "auto"
-    # bins 1..top and 'more'; k ≤ top (a declared k is checked against sizes beyond it too,
-    # which the output's persons take when the size is modelled)
-    top = AUTO_MAX if auto else max(int(declared), AUTO_MAX)
+    # bins 1..top and 'more'; k ≤ top. A declared k keeps bins 1..k: more bins would add
+    # their noise to the persons estimate (a linked release's patients, declared one row
+    # each: 562-815 synthetic patients for 575 at 12 bins), so the size is modelled
+    # (synth.person_size) only under 'auto'
+    top = AUTO_MAX if auto else int(declared)
     rho = ROWS_SHARE * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
     noisy, sigma = noisy_rows_histogram(
         rows_per_person_counts(units),
@@ -313,7 +315,7 @@ def measure_rows_per_person(
     if within.sum() <= 0:
         within[0] = 1.0
     shares = within / within.sum()
-    sized = worth_modelling(noisy, k, sigma)
+    sized = top > k and worth_modelling(noisy, k, sigma)  # sizes beyond k were measured
     return RowsPerPerson(
         k=k,
         chosen="auto" if auto else "declared",

@@ -90,7 +90,7 @@ def test_the_size_group_column_is_identical_on_every_runner(cluster, tmp_path):
     """With the person's size modelled (synth.person_size) each kept row carries its
     person's size group, computed over the whole table: the same model on partitions."""
     rng = np.random.default_rng(2)
-    sizes = rng.choice([1, 6], 600, p=[0.8, 0.2])
+    sizes = rng.choice([1, 2, 6], 600, p=[0.72, 0.2, 0.08])  # auto: k = 2
     owner = np.repeat(np.arange(600), sizes)
     df = pd.DataFrame(
         {
@@ -104,7 +104,7 @@ def test_the_size_group_column_is_identical_on_every_runner(cluster, tmp_path):
     df.to_csv(data, index=False)
     chunks = plan_chunks(data, 8_000)
     assert len(chunks) >= 3
-    schema = parse_schema({**SCHEMA, "dataset": {**SCHEMA["dataset"], "max_rows_per_unit": 2}})
+    schema = parse_schema({**SCHEMA, "dataset": {**SCHEMA["dataset"], "max_rows_per_unit": "auto"}})
 
     def fit(data, runner=None):
         model = Synthesizer(

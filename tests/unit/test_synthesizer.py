@@ -212,13 +212,9 @@ def test_contribution_bounding() -> None:
     df = _table(600)
     df["pid"] = [f"P{i // 2:06d}" for i in range(600)]  # two rows per person
     m = Synthesizer(parse_schema(SCHEMA), epsilon=10, engine="mst").fit(df)
-    # one row kept per person (300), the person's size modelled (synth.person_size): the
-    # model knows a DP estimate of the whole table's rows and gives persons of two rows
-    assert m.persons is not None and m.persons.k == 1 and m.persons.models_size
-    assert m.rows_estimate is not None and abs(m.rows_estimate - 600) < 100
-    out = m.sample(seed=0)
-    assert len(out) == m.rows_estimate
-    assert (out.groupby("pid").size() == 2).mean() > 0.9
+    # the model only knows a DP estimate of its rows (s.d. ≈ 15 here): 300 persons, not 600
+    assert m.rows_estimate is not None and abs(m.rows_estimate - 300) < 100
+    assert len(m.sample(seed=0)) == m.rows_estimate
 
 
 def test_auto_engine_choice() -> None:
