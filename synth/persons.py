@@ -323,7 +323,7 @@ def measure_rows_per_person(
         persons_estimate=max(1, round(total)),
         above_bound_share=min(1.0, tail / total),
         sigma=sigma,
-        sizes=size_shares(noisy, k, sigma) if sized else (),
+        sizes=size_shares(noisy, k, sigma, size_groups(k, top)) if sized else (),
         groups=size_groups(k, top) if sized else (),
     )
 
