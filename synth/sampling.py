@@ -42,9 +42,13 @@ OPEN_OTHER_SHARE = 0.5
 #: a number whose DP range is one value is named when more than this share of the model's
 #: rows is blank (its other values, and its missing cells)
 SINGLE_VALUE_NOTE_SHARE = 0.1
-#: rows the model draws, once per fitted model, to read each column's 'other' share
-#: (post-processing of the DP model: a fixed seed, no real row)
+#: rows the model draws, once per fitted model, to read each column's 'other' share and
+#: each person-size group's share (post-processing of the DP model: a fixed seed, no real
+#: row)
 PROBE_ROWS = 20_000
+#: batches of model rows :meth:`Sampling._draw_tokens` draws at most, weighting size
+#: groups back by rejection (each batch is sized for the rows still missing)
+REJECTION_ROUNDS = 20
 
 
 class Sampling:
@@ -144,17 +148,45 @@ class Sampling:
         return engine.sample(n, rng, blocked=self._engine_blocked(self.blocked()))
 
     def _draw_tokens(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` rows, one per codec. With the size modelled, each row's size group is
-        drawn at its share of *all* rows (the DP histogram, :func:`row_shares`) and the
-        row from the model given it, so the rows the bound cut are weighted back."""
+        """``n`` rows, one per codec. With the size modelled, the rows the bound cut are
+        weighted back: a model row of size group g is kept with probability ∝ π_g / κ_g
+        (π: the group's share of *all* rows, from the DP histogram, :func:`row_shares`;
+        κ: its share of the model's rows, :meth:`_group_weights`), rejection sampling."""
         if not self.models_size:
             return self._raw_tokens(n, rng)
-        assert self.persons is not None
         d = len(self.codecs)
-        shares = row_shares(self.persons.sizes, self.persons.groups)
-        groups = rng.choice(len(shares), size=n, p=shares)
-        rows, _ = rows_given(groups[:, None], [d], lambda m: self._raw_tokens(m, rng), rng)
-        return rows[:, :d]
+        keep, rate = self._group_weights()
+        parts, have = [], 0
+        for _ in range(REJECTION_ROUNDS):
+            raw = self._raw_tokens(int((n - have) / rate * 1.2) + 64, rng)
+            raw = raw[rng.random(len(raw)) < keep[raw[:, d]]]
+            parts.append(raw[:, :d])
+            have += len(raw)
+            if have >= n:
+                break
+        rows = np.vstack(parts)
+        if len(rows) < n:  # a model that (nearly) never draws the heavy groups: as drawn
+            rows = np.vstack([rows, self._raw_tokens(n - len(rows), rng)[:, :d]])
+        return rows[:n]
+
+    def _group_weights(self) -> tuple[np.ndarray, float]:
+        """Per size group, the chance :meth:`_draw_tokens` keeps a model row of it: π_g /
+        κ_g scaled to at most 1, with κ read from :data:`PROBE_ROWS` model rows (a fixed
+        seed: post-processing of the DP model). A group the model never draws gets 0.
+        Also the share of model rows kept (at least 0.001)."""
+        cached = self.__dict__.get("_group_cache")
+        if cached is not None and cached[0] is self.engine:
+            return cached[1]
+        assert self.persons is not None
+        d, g = len(self.codecs), len(self.persons.groups)
+        probe = self._raw_tokens(PROBE_ROWS, np.random.default_rng(0))[:, d]
+        kappa = np.bincount(probe, minlength=g) / len(probe)
+        pi = row_shares(self.persons.sizes, self.persons.groups)
+        w = np.divide(pi, kappa, out=np.zeros(g), where=kappa > 0)
+        w = w / w.max() if w.max() > 0 else np.ones(g)
+        out = (w, max(float(np.dot(kappa, w)), 1e-3))
+        self.__dict__["_group_cache"] = (self.engine, out)
+        return out
 
     def _decode(self, tokens: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
         return pd.DataFrame(
@@ -326,6 +358,16 @@ class Sampling:
                 else:
                     out[col.name] = surrogate_series(col.entity, n, seed + i, col.format)
         return pd.DataFrame(out)
+
+    def output_decimals(self) -> dict[str, int]:
+        """Decimals each number column is written with: its precision (declared, or found
+        under DP), for :func:`~synth.io.tables.write_table`, so the output file writes
+        '0.00' where the input did, not '0.0'."""
+        return {
+            c.name: int(c.precision)
+            for c in self.codecs
+            if c.kind == "numerical" and getattr(c, "precision", None)
+        }
 
     @property
     def output_columns(self) -> list[str]:
