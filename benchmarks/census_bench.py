@@ -436,7 +436,7 @@ def selected_values(model: Any) -> dict[str, list[float]]:
 
 
 def fit_one(epsilon: float, out: Path, seed: int = 0) -> dict:
-    from synth.io.tables import read_table
+    from synth.io.tables import read_table, write_table
     from synth.synthesizer import Synthesizer
 
     this, _ = write_years()
@@ -449,7 +449,7 @@ def fit_one(epsilon: float, out: Path, seed: int = 0) -> dict:
     fit_cpu = time.process_time() - cpu
     t2 = time.perf_counter()
     syn = model.sample(seed=seed)
-    syn.to_csv(out, index=False)
+    write_table(syn, out, model.output_decimals())  # as `synth sample` writes it
     kinds = {c.name: (c.type, list(c.missing_values)) for c in schema.columns}
     return {
         "epsilon": epsilon,

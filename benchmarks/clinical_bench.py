@@ -226,7 +226,7 @@ def draft(path: Path):
 
 
 def fit_one(patients: int, epsilon: float, out: Path) -> dict:
-    from synth.io.tables import read_table
+    from synth.io.tables import read_table, write_table
     from synth.synthesizer import Synthesizer
 
     this, _ = write(patients)
@@ -235,7 +235,8 @@ def fit_one(patients: int, epsilon: float, out: Path) -> dict:
     t0, cpu = time.perf_counter(), time.process_time()
     model = Synthesizer(schema, epsilon=epsilon).fit(raw)
     fit_s, fit_cpu = time.perf_counter() - t0, time.process_time() - cpu
-    model.sample().to_csv(out, index=False)
+    # written as `synth sample` writes it (numbers at the input's decimals)
+    write_table(model.sample(), out, model.output_decimals())
     return {
         "patients": patients,
         "epsilon": epsilon,

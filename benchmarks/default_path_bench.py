@@ -76,7 +76,7 @@ def draft_schema(name: str):
 
 
 def fit(name: str, epsilon: float, out: Path, seed: int = 0, delta: float | None = None) -> dict:
-    from synth.io.tables import read_table
+    from synth.io.tables import read_table, write_table
     from synth.synthesizer import Synthesizer
 
     raw = read_table(data_path(name))
@@ -87,7 +87,7 @@ def fit(name: str, epsilon: float, out: Path, seed: int = 0, delta: float | None
     model = Synthesizer(draft, epsilon=epsilon, delta=delta, seed=seed).fit(raw)
     fitted = time.perf_counter()
     syn = model.sample(seed=seed)
-    syn.to_csv(out, index=False)
+    write_table(syn, out, model.output_decimals())  # as `synth sample` writes it
     return {
         "data": name,
         "epsilon": epsilon,

@@ -398,7 +398,7 @@ def _release(
                 json.dumps(verdicts[t].to_dict(), indent=2, default=str),
             )
             if result.passed:
-                write_table(synthetic[t], stage / f"{t}.csv")
+                write_table(synthetic[t], stage / f"{t}.csv", model.models[t].output_decimals())
         atomic_write_text(  # one row per person across every table
             stage / "leakage-joined-persons.json",
             json.dumps(verdicts[JOINED].to_dict(), indent=2, default=str),

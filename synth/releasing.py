@@ -428,7 +428,7 @@ def _release(
 
         # synthetic.csv before the report, so that the report can list its hash
         if passed:
-            write_table(synthetic, stage / "synthetic.csv")
+            write_table(synthetic, stage / "synthetic.csv", model.output_decimals())
         stage_done("write")
 
         progress("report", 0, 1)

@@ -148,7 +148,7 @@ def sample(
             df, applied = model.sample_where(rows, where=where, rebalance=rebalance, seed=seed)
         else:
             df = model.sample(rows, seed=seed)
-        write_table(df, out_path)
+        write_table(df, out_path, model.output_decimals())
         out.print(f"{len(df)} rows written to {out_path}")
         if applied is not None:
             shown = ", ".join(applied["conditions"]) or "none"

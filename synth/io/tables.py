@@ -16,8 +16,10 @@ import csv
 import io
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from synth.errors import InputError, TooLargeError
@@ -315,8 +317,12 @@ def _parquet_ready(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return df, {"schema": pa.schema(fields)}
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> None:
-    """Write CSV or Parquet atomically; format chosen by suffix."""
+def write_table(
+    df: pd.DataFrame, path: str | Path, decimals: Mapping[str, int] | None = None
+) -> None:
+    """Write CSV or Parquet atomically; format chosen by suffix. ``decimals``: columns whose
+    numbers a CSV writes with that many decimals, as the input wrote them ('0.00', not
+    '0.0'); text cells in them (missing-value codes) stay as they are."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in CSV_SUFFIXES | PARQUET_SUFFIXES:
@@ -334,4 +340,26 @@ def write_table(df: pd.DataFrame, path: str | Path) -> None:
                 if df[c].dtype == object
             )
             quoting = csv.QUOTE_ALL if has_cr else csv.QUOTE_MINIMAL
+            df = with_decimals(df, decimals or {})
             df.to_csv(tmp, index=False, sep=sep_for(p.name), lineterminator="\n", quoting=quoting)
+
+
+def with_decimals(df: pd.DataFrame, decimals: Mapping[str, int]) -> pd.DataFrame:
+    """``df`` with the numbers of the ``decimals`` columns as text at that many decimals
+    (missing cells and text cells unchanged).
+
+    >>> frame = pd.DataFrame({"c": [0.0, 6.5, None, "N"], "n": [1.5, 2.0, 3.0, 4.0]})
+    >>> with_decimals(frame, {"c": 2})["c"].tolist()
+    ['0.00', '6.50', None, 'N']
+    """
+    todo = {c: int(d) for c, d in decimals.items() if c in df.columns and int(d) > 0}
+    if not todo:
+        return df
+    out = df.copy()
+    for c, d in todo.items():
+        out[c] = [
+            f"{v:.{d}f}" if isinstance(v, int | float | np.number) and not pd.isna(v) else v
+            for v in df[c].astype(object)
+        ]
+        out[c] = out[c].astype(object).where(df[c].notna(), None)
+    return out

@@ -82,3 +82,38 @@ def test_a_csv_with_another_delimiter_is_read_with_it(tmp_path: Path, sep: str, 
     chunks = plan_chunks(p, chunk_bytes=200)
     assert len(chunks) > 1 and {c.sep for c in chunks} == {sep}
     pd.testing.assert_frame_equal(pd.concat([c.load() for c in chunks]), df)
+
+
+def test_numbers_are_written_at_the_inputs_decimals(tmp_path: Path) -> None:
+    """A money column written '%.2f' with zeros and a code comes back as '0.00', not '0.0'
+    (issue 16: the output file has the input's format)."""
+    import numpy as np
+
+    from synth import Synthesizer
+    from synth.schema import parse_schema
+
+    rng = np.random.default_rng(0)
+    money = np.where(rng.random(3000) < 0.4, 0.0, np.round(rng.gamma(2.0, 500.0, 3000), 2))
+    cells = [f"{v:.2f}" for v in money]
+    cells[:150] = ["N"] * 150
+    real = pd.DataFrame({"charges": cells, "ward": rng.choice(["a", "b"], 3000)})
+    schema = parse_schema(
+        {
+            "dataset": {"missing_values": ["N"]},
+            "columns": [
+                {"name": "charges", "type": "numerical"},
+                {"name": "ward", "type": "categorical", "domain": {"categories": ["a", "b"]}},
+            ],
+        }
+    )
+    model = Synthesizer(schema, epsilon=5.0, engine="aim").fit(real)
+    assert model.output_decimals() == {"charges": 2}
+    out = model.sample(seed=0)
+    shaped = r"^(\d+\.\d\d|N)$"
+    write_table(out, tmp_path / "plain.csv")
+    plain = pd.read_csv(tmp_path / "plain.csv", dtype=str, keep_default_na=False)["charges"]
+    assert not plain.str.match(shaped).all()  # pandas alone writes 0.0 and 6.5
+    write_table(out, tmp_path / "s.csv", model.output_decimals())
+    written = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)["charges"]
+    assert written.str.match(shaped).all()
+    assert (written == "0.00").mean() > 0.2 and (written == "N").any()
