@@ -281,10 +281,10 @@ def measure_rows_per_person(
     there: on small tables fewer rows each but less noise per row."""
     check_units(units, column)
     auto = declared == "auto"
-    # bins 1..top and 'more'; k ≤ top. A declared k keeps bins 1..k: more bins would add
-    # their noise to the persons estimate (a linked release's patients, declared one row
-    # each: 562-815 synthetic patients for 575 at 12 bins), so the size is modelled
-    # (synth.person_size) only under 'auto'
+    # bins 1..top and 'more'; k ≤ top. A declared k keeps bins 1..k: the persons
+    # estimate sums every bin's noise (a linked release's patients, declared one row each,
+    # would sum 12 bins instead of 2), so the size (synth.person_size) is modelled under
+    # 'auto' only
     top = AUTO_MAX if auto else int(declared)
     rho = ROWS_SHARE * zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
     noisy, sigma = noisy_rows_histogram(
@@ -296,14 +296,14 @@ def measure_rows_per_person(
         rng=rng,
         purpose="rows per person (histogram)",
         target=column,
-        details={"bound": "auto" if auto else int(declared)},
+        details={"bound": "auto" if auto else top},
     )
     # sums of the unclipped noisy bins are unbiased; clipping each of ~100 bins at 0
     # first would add ~0.4σ of phantom persons per empty bin
     total = float(noisy.sum())
     if total < 1.0:  # nothing measurable: one row each
         noisy, total = np.eye(1, len(noisy)).ravel(), 1.0
-    k = top if auto else int(declared)
+    k = top
     if auto:
         cover = np.cumsum(noisy) / total
         k = int(min(top, 1 + int(np.searchsorted(cover, AUTO_COVER))))

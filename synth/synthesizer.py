@@ -275,9 +275,10 @@ class Synthesizer(Sampling):
 
     def engine_cardinalities(self) -> list[int]:
         """Tokens per engine column: the codecs', then the size groups when modelled."""
-        sized = self.persons is not None and self.persons.models_size
-        extra = [len(self.persons.groups)] if sized else []  # type: ignore[union-attr]
-        return [c.cardinality for c in self.codecs] + extra
+        cards = [c.cardinality for c in self.codecs]
+        if self.persons is not None and self.persons.models_size:
+            cards.append(len(self.persons.groups))
+        return cards
 
     def _person_numbers(self, units: pd.Series | None) -> np.ndarray | None:
         """A person number per global row when persons keep more than one row: the domain
