@@ -51,3 +51,32 @@ def test_the_domain_search_takes_its_share_by_weight_and_the_engine_the_rest(n_c
     )
     assert share == pytest.approx(min(cap, max(PREPROCESSING_FLOOR, per_weight * n_cat)))
     assert 0.98 < spent <= 1.0 + 1e-9
+
+
+def test_a_date_columns_bounds_weigh_twice_a_numbers() -> None:
+    """A date column's bounds histogram (2,400 monthly bins, its only estimate) gets
+    DATETIME_BOUNDS_WEIGHT, a number's BOUNDS_WEIGHT, as the ledger records them."""
+    from synth.private_domains import BOUNDS_WEIGHT, DATETIME_BOUNDS_WEIGHT
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "seen": pd.to_datetime("2020-01-01")
+            + pd.to_timedelta(rng.integers(0, 1400, 3000), unit="D"),
+            "cost": rng.gamma(2.0, 100.0, 3000).round(2),
+        }
+    )
+    frame["seen"] = frame["seen"].dt.strftime("%Y-%m-%d")
+    schema = parse_schema(
+        {
+            "dataset": {"name": "t", "delta": 1e-6},
+            "columns": [
+                {"name": "seen", "type": "datetime"},
+                {"name": "cost", "type": "numerical"},
+            ],
+        }
+    )
+    model = Synthesizer(schema, epsilon=1.0, engine="aim", seed=0).fit(frame)
+    bounds = {c.target: c.rho for c in model.ledger.charges if c.purpose.startswith("bounds")}
+    ratio = DATETIME_BOUNDS_WEIGHT / BOUNDS_WEIGHT
+    assert ratio == 2.0 and bounds["seen"] == pytest.approx(ratio * bounds["cost"])
