@@ -35,12 +35,11 @@ import pandas as pd
 
 #: how reports name the engine's size-group column (after the modelled columns)
 SIZE_COLUMN = "(person's size group)"
-#: the size is modelled when the DP histogram's persons above the bound k are at least
-#: this share of all persons ...
+#: the size is modelled when the size groups above the bound k that clear :data:`BIN_Z`
+#: hold at least this share of all persons (a table whose persons all fit within k then
+#: gets no phantom large persons from the noise of its empty bins: each group above k
+#: clears 3 σ·√bins by noise alone with chance 0.13 %)
 MIN_ABOVE_BOUND = 0.01
-#: ... and this many noise s.d. of their sum (a table whose persons all fit within k must
-#: not get phantom large persons from the noise of its empty bins)
-NOISE_Z = 3.0
 #: a size group above k whose noisy total is below this many times its noise is read as
 #: empty: clipping at 0 alone leaves 0.4 σ phantom persons in every empty bin, and bins
 #: kept at 2 σ each drew, in one fit in six of a 1,200-patient table (σ ≈ 31 persons, 8
@@ -71,21 +70,14 @@ def group_of(sizes: np.ndarray, groups: tuple[int, ...]) -> np.ndarray:
     return np.searchsorted(np.asarray(groups), np.asarray(sizes), side="right") - 1
 
 
-def worth_modelling(noisy: np.ndarray, k: int, sigma: float) -> bool:
-    """Whether the noisy histogram (bins 1 … top and "more", noise s.d. ``sigma``) holds
-    enough persons above ``k`` to model the size (:data:`MIN_ABOVE_BOUND`,
-    :data:`NOISE_Z`).
+def worth_modelling(shares: tuple[float, ...], k: int) -> bool:
+    """Whether the size shares (:func:`size_shares`) put at least
+    :data:`MIN_ABOVE_BOUND` of the persons above ``k``.
 
-    >>> h = np.array([600.0, 300.0, 40.0, 30.0, 30.0])
-    >>> worth_modelling(h, 2, 5.0), worth_modelling(h, 2, 50.0), worth_modelling(h, 4, 5.0)
-    (True, False, True)
+    >>> worth_modelling((0.7, 0.2, 0.0, 0.1), 2), worth_modelling((0.7, 0.295, 0.0, 0.005), 2)
+    (True, False)
     """
-    noisy = np.asarray(noisy, dtype=float)
-    tail = float(noisy[k:].sum())
-    if len(noisy) <= k:
-        return False
-    floor = max(MIN_ABOVE_BOUND * float(noisy.sum()), NOISE_Z * sigma * math.sqrt(len(noisy) - k))
-    return bool(tail >= floor)
+    return float(sum(shares[k:])) >= MIN_ABOVE_BOUND
 
 
 def size_shares(
@@ -144,7 +136,6 @@ def row_groups(units: pd.Series, groups: tuple[int, ...]) -> np.ndarray:
 __all__ = [
     "BIN_Z",
     "MIN_ABOVE_BOUND",
-    "NOISE_Z",
     "SIZE_COLUMN",
     "group_of",
     "row_groups",

@@ -315,7 +315,10 @@ def measure_rows_per_person(
     if within.sum() <= 0:
         within[0] = 1.0
     shares = within / within.sum()
-    sized = top > k and worth_modelling(noisy, k, sigma)  # sizes beyond k were measured
+    # the size is modelled when sizes beyond k were measured and enough persons hold them
+    groups = size_groups(k, top) if top > k else ()
+    sizes = size_shares(noisy, k, sigma, groups) if groups else ()
+    sized = bool(groups) and worth_modelling(sizes, k)
     return RowsPerPerson(
         k=k,
         chosen="auto" if auto else "declared",
@@ -323,8 +326,8 @@ def measure_rows_per_person(
         persons_estimate=max(1, round(total)),
         above_bound_share=min(1.0, tail / total),
         sigma=sigma,
-        sizes=size_shares(noisy, k, sigma, size_groups(k, top)) if sized else (),
-        groups=size_groups(k, top) if sized else (),
+        sizes=sizes if sized else (),
+        groups=groups if sized else (),
     )
 
 

@@ -71,11 +71,13 @@ def test_a_rows_group_depends_on_its_own_person_only() -> None:
 def test_rows_cut_by_the_bound_are_weighted_back(tmp_path: Path) -> None:
     df = visits()
     kept_share = 0.2  # two rows per person, as the engine sees them
-    model = Synthesizer(schema(), epsilon=2.0, engine="aim").fit(df)
+    model = Synthesizer(schema(), epsilon=8.0, engine="aim").fit(df)
     assert model.persons is not None and model.persons.k == 2 and model.persons.models_size
-    assert model.ledger.spent()[0] <= 2.0 + 1e-9
+    assert model.ledger.spent()[0] <= 8.0 + 1e-9
     out = model.sample(seed=0)
-    assert abs(sick_share(out) - sick_share(df)) < 0.05 < abs(kept_share - sick_share(df))
+    # 34 % of all rows are sick, 20 % of the kept ones; the fits' spread at ε = 8 is
+    # 0.30-0.35 (24 fresh fits)
+    assert abs(sick_share(out) - sick_share(df)) < 0.06 < abs(kept_share - sick_share(df))
     # persons come out with all their rows (not cut at k), the rows from their size group
     sizes = out.groupby("pid").size()
     assert (sizes == 6).mean() == pytest.approx(0.08, abs=0.03)
@@ -91,26 +93,26 @@ def test_rows_cut_by_the_bound_are_weighted_back(tmp_path: Path) -> None:
     assert names == ["sick", "ward", person_size.SIZE_COLUMN]
     # rows drawn one by one (conditions, linked tables) are weighted back too
     conditioned = model.sample(2000, seed=1, conditions={"ward": "a"})
-    assert abs(sick_share(conditioned) - sick_share(df)) < 0.06
+    assert abs(sick_share(conditioned) - sick_share(df)) < 0.07
     model.save(tmp_path / "m.synth")
     again = Synthesizer.load(tmp_path / "m.synth")
     assert again.persons == model.persons
-    assert abs(sick_share(again.sample(seed=2)) - sick_share(df)) < 0.05
+    assert abs(sick_share(again.sample(seed=2)) - sick_share(df)) < 0.06
 
 
 def test_without_the_size_the_cut_rows_bias_the_output(monkeypatch) -> None:
     """The check above can fail: with the size not modelled the output keeps the kept
     rows' share."""
-    monkeypatch.setattr("synth.person_size.NOISE_Z", 1e9)
-    model = Synthesizer(schema(), epsilon=2.0, engine="aim").fit(visits())
+    monkeypatch.setattr("synth.person_size.MIN_ABOVE_BOUND", 2.0)
+    model = Synthesizer(schema(), epsilon=8.0, engine="aim").fit(visits())
     assert model.persons is not None and not model.persons.models_size
-    assert abs(sick_share(model.sample(seed=0)) - 0.2) < 0.05
+    assert abs(sick_share(model.sample(seed=0)) - 0.2) < 0.06
 
 
 def test_a_table_within_the_bound_does_not_model_the_size() -> None:
     df = visits()
     df = df[df["pid"].map(df["pid"].value_counts()) <= 2]
-    model = Synthesizer(schema(), epsilon=2.0, engine="aim").fit(df)
+    model = Synthesizer(schema(), epsilon=8.0, engine="aim").fit(df)
     assert model.persons is not None and not model.persons.models_size
     assert model.sample(seed=0).groupby("pid").size().max() <= 2
 
@@ -118,13 +120,16 @@ def test_a_table_within_the_bound_does_not_model_the_size() -> None:
 def test_a_declared_bound_does_not_model_the_size() -> None:
     """A declared k measures persons of 1 … k and more only (more bins would add their
     noise to the persons estimate), so the output keeps the bound's rows."""
-    model = Synthesizer(schema(2), epsilon=2.0, engine="aim").fit(visits())
+    model = Synthesizer(schema(2), epsilon=8.0, engine="aim").fit(visits())
     assert model.persons is not None and model.persons.k == 2
     assert not model.persons.models_size
 
 
-def test_the_threshold_reads_noise_not_data() -> None:
-    """The decision is a function of the noisy histogram only."""
-    h = np.array([600.0, 300.0, 5.0, 5.0, 5.0])
-    assert not person_size.worth_modelling(h, 2, 5.0)
-    assert person_size.worth_modelling(h * 10, 2, 5.0)
+def test_the_decision_reads_the_noisy_histogram_only() -> None:
+    """Sizes above k count per group, against the group's noise: 15 persons of 3 rows and
+    more do not clear 3 σ·√3 at σ = 5 (3, 4 and "more" rows), 150 do."""
+    groups = size_groups(2, 4)
+    h = np.array([600.0, 300.0, 8.0, 7.0, 0.0])
+    assert not person_size.worth_modelling(person_size.size_shares(h, 2, 5.0, groups), 2)
+    h[2:4] *= 10
+    assert person_size.worth_modelling(person_size.size_shares(h, 2, 5.0, groups), 2)
