@@ -220,7 +220,9 @@ class Sampling:
         heads = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         for i in static:  # a bin decodes to a fresh value per row: copy the first row's
             name = self.columns[i].name
-            frame[name] = frame[name].to_numpy()[heads][person]
+            # .array keeps the dtype: to_numpy() made a whole-number column with blanks
+            # float, written '44.0' for an input's '44'
+            frame[name] = frame[name].array[heads[person]]
         return frame, person
 
     def sample(
@@ -362,11 +364,11 @@ class Sampling:
     def output_decimals(self) -> dict[str, int]:
         """Decimals each number column is written with: its precision (declared, or found
         under DP), for :func:`~synth.io.tables.write_table`, so the output file writes
-        '0.00' where the input did, not '0.0'."""
+        '0.00' where the input did, not '0.0', and '44', not '44.0'."""
         return {
             c.name: int(c.precision)
             for c in self.codecs
-            if c.kind == "numerical" and getattr(c, "precision", None)
+            if c.kind == "numerical" and getattr(c, "precision", None) is not None
         }
 
     @property

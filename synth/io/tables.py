@@ -346,19 +346,19 @@ def write_table(
 
 def with_decimals(df: pd.DataFrame, decimals: Mapping[str, int]) -> pd.DataFrame:
     """``df`` with the numbers of the ``decimals`` columns as text at that many decimals
-    (missing cells and text cells unchanged).
+    (missing cells and text cells unchanged; integers as they are).
 
-    >>> frame = pd.DataFrame({"c": [0.0, 6.5, None, "N"], "n": [1.5, 2.0, 3.0, 4.0]})
-    >>> with_decimals(frame, {"c": 2})["c"].tolist()
-    ['0.00', '6.50', None, 'N']
+    >>> frame = pd.DataFrame({"c": [0.0, 6.5, None, "N"], "n": [44.0, 2.0, None, 4.0]})
+    >>> [with_decimals(frame, {"c": 2, "n": 0})[c].tolist() for c in ("c", "n")]
+    [['0.00', '6.50', None, 'N'], ['44', '2', None, '4']]
     """
-    todo = {c: int(d) for c, d in decimals.items() if c in df.columns and int(d) > 0}
+    todo = {c: int(d) for c, d in decimals.items() if c in df.columns and int(d) >= 0}
     if not todo:
         return df
     out = df.copy()
     for c, d in todo.items():
         out[c] = [
-            f"{v:.{d}f}" if isinstance(v, int | float | np.number) and not pd.isna(v) else v
+            f"{v:.{d}f}" if isinstance(v, float | np.floating) and not pd.isna(v) else v
             for v in df[c].astype(object)
         ]
         out[c] = out[c].astype(object).where(df[c].notna(), None)

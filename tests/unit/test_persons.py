@@ -193,3 +193,19 @@ def test_auto_bound_narrows_to_one_row_for_dpsgd() -> None:
     assert model.ledger.spent()[0] <= 4.0 + 1e-9
     assert "bound became 1" in model.engine_reason
     assert model.sample(50, seed=0)["pid"].is_unique
+
+
+def test_a_static_whole_number_column_with_blanks_stays_whole_numbers(tmp_path: Path) -> None:
+    """Copying a person's static value to its rows kept the column's dtype: a whole-number
+    column with blanks came out float and was written '1978.0' for the input's '1978'."""
+    from synth.io.tables import write_table
+
+    df = people(3000)
+    df["born"] = df["born"].astype("Int64").astype(object)
+    df.loc[df.index % 10 == 0, "born"] = None
+    model = Synthesizer(schema(), epsilon=4.0, engine="aim").fit(df)
+    out = model.sample(seed=0)
+    assert out["born"].isna().any() and out["born"].dtype != float
+    write_table(out, tmp_path / "s.csv", model.output_decimals())
+    born = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)["born"]
+    assert born.str.fullmatch(r"\d{4}|").all()
