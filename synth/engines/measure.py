@@ -122,5 +122,7 @@ def require_rows(n_est: float, minimum: int, engine: str) -> None:
     if n_est < minimum:
         raise BudgetError(
             f"about {max(0, round(n_est))} training rows (DP estimate) are too few for the "
-            f"{engine} engine (need {minimum})"
+            f"{engine} engine (need {minimum}): at this size the noise would be most of "
+            "the output; use a larger extract of the table (or raise ε if the estimate is "
+            "near the limit)"
         )
