@@ -124,11 +124,15 @@ def build_codecs(
         )
         share = min(cap, max(PREPROCESSING_FLOOR, per_weight * weight))
         rho_each = share * rho_total / weight
-        sigma = scale * math.sqrt(1.0 / (2.0 * rho_each))
-        sigma_bounds = scale * math.sqrt(1.0 / (2.0 * BOUNDS_WEIGHT * rho_each))
-        sigma_dates = scale * math.sqrt(1.0 / (2.0 * DATETIME_BOUNDS_WEIGHT * rho_each))
-        sigma_precision = scale * math.sqrt(1.0 / (2.0 * PRECISION_WEIGHT * rho_each))
-        sigma_shape = scale * math.sqrt(1.0 / (2.0 * SHAPE_WEIGHT * rho_each))
+
+        def sigma_at(w: float) -> float:  # a mechanism of weight w spends w·rho_each
+            return scale * math.sqrt(1.0 / (2.0 * w * rho_each))
+
+        sigma = sigma_at(1.0)
+        sigma_bounds = sigma_at(BOUNDS_WEIGHT)
+        sigma_dates = sigma_at(DATETIME_BOUNDS_WEIGHT)
+        sigma_precision = sigma_at(PRECISION_WEIGHT)
+        sigma_shape = sigma_at(SHAPE_WEIGHT)
         n_sel = n_cat + len(shaped)
         part_delta = ledger.partition_delta / max(1, n_sel)
     codecs: list[Codec] = []

@@ -217,14 +217,12 @@ def partition_tokens(
 ) -> np.ndarray:
     """Token matrix (rows × modelled columns) of one partition; ``extra`` (one token per
     global row, e.g. the person's size group) is appended as the last column."""
-    _, view = model_view(_kept(df, keep), schema, source)
+    kept = _kept(df, keep)
+    _, view = model_view(kept, schema, source)
     tokens = encode_view(view, codecs)
     if extra is None:
         return tokens
-    rows = df.index.to_numpy()
-    if keep is not None:
-        rows = rows[keep[rows]]
-    return np.column_stack([tokens, extra[rows].astype(np.int64)])
+    return np.column_stack([tokens, extra[kept.index.to_numpy()].astype(np.int64)])
 
 
 def encode_view(view: pd.DataFrame, codecs: list[Any]) -> np.ndarray:

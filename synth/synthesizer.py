@@ -235,10 +235,10 @@ class Synthesizer(Sampling):
         self.engine.fit(tokens, self.ledger, rand, progress)
         if self.engine.rows_estimate is None:  # pragma: no cover - every engine sets it
             raise RuntimeError(f"engine {name} left no DP row estimate")
-        self.rows_estimate = max(1, round(self.engine.rows_estimate))
-        if self.persons is not None and self.persons.models_size:
-            # the output's persons keep all their rows: the whole table's DP estimate
-            self.rows_estimate = max(1, round(self.engine.rows_estimate * self.persons.rows_ratio))
+        # with the person's size modelled the output's persons keep all their rows: the
+        # kept rows' DP estimate scaled to the whole table's (rows_ratio is 1 otherwise)
+        ratio = self.persons.rows_ratio if self.persons is not None else 1.0
+        self.rows_estimate = max(1, round(self.engine.rows_estimate * ratio))
         self.runner_info = runner.describe()
         return self
 
@@ -269,14 +269,15 @@ class Synthesizer(Sampling):
     def _size_tokens(self, units: pd.Series | None) -> np.ndarray | None:
         """Each global row's person-size group (:mod:`synth.person_size`) when the size
         is modelled: one more token column, after the codecs' (exact: stays in the fit)."""
-        if units is None or self.persons is None or not self.persons.models_size:
+        if units is None or not self.models_size:
             return None
+        assert self.persons is not None
         return row_groups(units, self.persons.groups)
 
     def engine_cardinalities(self) -> list[int]:
         """Tokens per engine column: the codecs', then the size groups when modelled."""
         cards = [c.cardinality for c in self.codecs]
-        if self.persons is not None and self.persons.models_size:
+        if self.models_size and self.persons is not None:
             cards.append(len(self.persons.groups))
         return cards
 

@@ -357,9 +357,12 @@ def with_decimals(df: pd.DataFrame, decimals: Mapping[str, int]) -> pd.DataFrame
         return df
     out = df.copy()
     for c, d in todo.items():
-        out[c] = [
-            f"{v:.{d}f}" if isinstance(v, float | np.floating) and not pd.isna(v) else v
-            for v in df[c].astype(object)
-        ]
-        out[c] = out[c].astype(object).where(df[c].notna(), None)
+        out[c] = pd.Series(
+            [
+                None if pd.isna(v) else f"{v:.{d}f}" if isinstance(v, float | np.floating) else v
+                for v in df[c].astype(object)
+            ],
+            index=df.index,
+            dtype=object,
+        )
     return out
