@@ -133,3 +133,13 @@ def test_the_decision_reads_the_noisy_histogram_only() -> None:
     assert not person_size.worth_modelling(person_size.size_shares(h, 2, 5.0, groups), 2)
     h[2:4] *= 10
     assert person_size.worth_modelling(person_size.size_shares(h, 2, 5.0, groups), 2)
+
+
+def test_dpsgd_narrows_to_one_row_and_still_gives_persons_their_sizes() -> None:
+    """DP-SGD clips rows, so ``auto`` narrows to one row per person after the histogram;
+    the size groups measured at the first k stay, and synthetic persons keep their rows."""
+    model = Synthesizer(schema(), epsilon=8.0, engine="dpsgd").fit(visits(1500))
+    assert model.persons is not None and model.persons.k == 1 and model.persons.models_size
+    assert model.ledger.rows_per_unit == 1
+    sizes = model.sample(seed=0).groupby("pid").size()
+    assert (sizes == 6).any() and sizes.max() <= len(model.persons.sizes)
