@@ -59,7 +59,7 @@ def data_path(name: str) -> Path:
         if not plain.exists():
             OUT.mkdir(exist_ok=True)
             with gzip.open(SHARED / "diabetes130" / "diabetic_data.csv.gz", "rb") as src:
-                tmp = plain.with_suffix(".tmp")
+                tmp = plain.with_suffix(f".{os.getpid()}.tmp")  # concurrent runs
                 with open(tmp, "wb") as dst:
                     shutil.copyfileobj(src, dst)
                 tmp.rename(plain)
