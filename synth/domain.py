@@ -19,7 +19,8 @@ rows per person, each takes person counts instead of row counts (``contribution`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,12 +45,25 @@ DATETIME_EDGES = (
 )
 
 
+#: draws a measurement's noise when its noisy counts are reused as the model's
+#: (``Randomness.gaussian_counts``: whole counts plus OpenDP's exact discrete Gaussian).
+#: The discrete Gaussian's chance of reaching a whole t is at most the continuous one's of
+#: reaching t − 1 (its mass at x is at most the continuous density over [x − 1, x], and
+#: its normaliser at least the continuous one), so a threshold taken with it is one higher
+Noise = Callable[[np.ndarray, float], np.ndarray]
+
+
 @dataclass(frozen=True)
 class DPCategories:
+    """A column's categories kept under DP (sorted), the threshold a new value cleared, the
+    noise s.d., how many values were seen, and ``noisy``: each kept category's noisy count,
+    a released output of the same Gaussian mechanism (reusable as a measurement)."""
+
     categories: list[str]
     threshold: float
     sigma: float
     candidates: int
+    noisy: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,12 +138,13 @@ def select_categories(
     column: str,
     counts: pd.Series | None = None,
     contribution: Contribution | None = None,
+    noise: Noise | None = None,
 ) -> DPCategories:
     """Gaussian partition selection over the distinct non-missing values.
 
     Pass the column's ``values``, or its ``counts`` (:func:`category_counts`, summed over
     partitions; or :func:`person_counts` with their ``contribution``): both give the same
-    draw.
+    draw. ``noise``: draws the counts' noise (:data:`Noise`) when they are to be reused.
     """
     if counts is None:
         if values is None:
@@ -144,9 +159,10 @@ def select_categories(
         rng,
         column,
         contribution,
+        noise,
     )
-    keep = [str(c) for c, n in zip(index, noisy, strict=True) if n >= tau]
-    return DPCategories(sorted(keep), tau, sigma, len(counts))
+    kept = {str(c): float(n) for c, n in zip(index, noisy, strict=True) if n >= tau}
+    return DPCategories(sorted(kept), tau, sigma, len(counts), kept)
 
 
 #: a public candidate is kept when its noisy count clears this many noise s.d.: an empty
@@ -166,6 +182,7 @@ def select_with_candidates(
     rng: np.random.Generator,
     column: str,
     contribution: Contribution | None = None,
+    noise: Noise | None = None,
 ) -> DPCategories:
     """Categories from a public candidate list plus DP partition selection of the rest.
 
@@ -181,23 +198,23 @@ def select_with_candidates(
     counts.index = counts.index.astype(str)
     others = counts[~counts.index.isin(public)]
     contribution = _counted(contribution, ledger)
-    tau = contribution.threshold(sigma, delta)
+    tau = contribution.threshold(sigma, delta) + (1.0 if noise else 0.0)
     contribution.charge(
         ledger,
         "category set (public candidates and partition selection)",
         column,
         sigma=sigma,
         delta=delta,
-        details={"threshold": round(tau, 3), "candidates": len(public)},
+        details={"threshold": round(tau, 3), "candidates": len(public), **_reused(noise)},
     )
     listed = counts.reindex(public, fill_value=0).sort_index()
     tau_c = CANDIDATE_Z * sigma
-    noisy_c = listed.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(listed))
     others = others.sort_index()
-    noisy_o = others.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(others))
-    keep = [str(c) for c, n in zip(listed.index, noisy_c, strict=True) if n >= tau_c]
-    keep += [str(c) for c, n in zip(others.index, noisy_o, strict=True) if n >= tau]
-    return DPCategories(sorted(keep), tau, sigma, len(counts))
+    noisy_c = _noisy(listed.to_numpy(dtype=float), sigma, rng, noise)
+    noisy_o = _noisy(others.to_numpy(dtype=float), sigma, rng, noise)
+    kept = {str(c): float(n) for c, n in zip(listed.index, noisy_c, strict=True) if n >= tau_c}
+    kept |= {str(c): float(n) for c, n in zip(others.index, noisy_o, strict=True) if n >= tau}
+    return DPCategories(sorted(kept), tau, sigma, len(counts), kept)
 
 
 def _partition_selection(
@@ -209,20 +226,37 @@ def _partition_selection(
     rng: np.random.Generator,
     column: str,
     contribution: Contribution | None = None,
+    noise: Noise | None = None,
 ) -> tuple[pd.Index, np.ndarray, float]:
     """Gaussian partition selection, charged: the candidates (sorted), their noisy counts
     and the threshold ``τ = k + σ·Φ⁻¹(1 − δ/k)`` a kept candidate's noisy count clears (k:
     the rows one person may hold; the ledger charges the k-fold sensitivity), or for person
-    counts ``τ = 1 + σ·Φ⁻¹(1 − δ/k)`` (:class:`Contribution`)."""
+    counts ``τ = 1 + σ·Φ⁻¹(1 − δ/k)`` (:class:`Contribution`); one more with ``noise``
+    (:data:`Noise`)."""
     contribution = _counted(contribution, ledger)
-    tau = contribution.threshold(sigma, delta)
+    tau = contribution.threshold(sigma, delta) + (1.0 if noise else 0.0)
     contribution.charge(
-        ledger, purpose, column, sigma=sigma, delta=delta, details={"threshold": round(tau, 3)}
+        ledger,
+        purpose,
+        column,
+        sigma=sigma,
+        delta=delta,
+        details={"threshold": round(tau, 3), **_reused(noise)},
     )
     # sort candidates so the noise draw does not depend on pandas' hash order
     counts = counts.sort_index()
-    noisy = counts.to_numpy(dtype=float) + rng.normal(0.0, sigma, size=len(counts))
-    return counts.index, noisy, tau
+    return counts.index, _noisy(counts.to_numpy(dtype=float), sigma, rng, noise), tau
+
+
+def _reused(noise: Noise | None) -> dict[str, str]:
+    """What the ledger says of a selection whose noisy counts are released for reuse."""
+    return {"counts": "also the engine's 1-way measurement of the column"} if noise else {}
+
+
+def _noisy(
+    exact: np.ndarray, sigma: float, rng: np.random.Generator, noise: Noise | None
+) -> np.ndarray:
+    return noise(exact, sigma) if noise else exact + rng.normal(0.0, sigma, size=len(exact))
 
 
 #: window widths (in grid bins) at which the one noisy histogram is read, finest first:

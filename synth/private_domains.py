@@ -7,7 +7,7 @@ shape), each estimate charged to the ledger.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,8 @@ import pandas as pd
 
 from synth.domain import (
     NUMERIC_EDGES,
+    DPCategories,
+    Noise,
     estimate_bounds,
     estimate_precision,
     noisy_histogram,
@@ -84,6 +86,10 @@ class Domains:
     codecs: list[Codec]
     shapes: dict[str, NumericShape]
     notes: list[dict[str, Any]]
+    #: per category column selected under DP when ``build_codecs(one_way=...)`` applies:
+    #: a noisy count per token (NaN for 'other', which it does not count) and its σ, a
+    #: paid DP output the marginal engines take as their 1-way measurement of the column
+    one_way: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
 
 
 def build_codecs(
@@ -92,13 +98,31 @@ def build_codecs(
     counts: Counts,
     ledger: PrivacyLedger,
     rng: np.random.Generator,
+    one_way: float = 0.0,
+    noise: Noise | None = None,
 ) -> Domains:
     """Codecs for the modelled columns: public domains as declared, the rest estimated
-    under DP (category sets, bounds, precision, numeric shape) and charged to ``ledger``."""
+    under DP (category sets, bounds, precision, numeric shape) and charged to ``ledger``.
+
+    ``one_way``: the share of the budget left after this stage that the engine would spend
+    on each column's 1-way measurement (:meth:`synth.engines.base.Engine.one_way_share`).
+    With one row per person, a category column's selection then also gets that share and
+    releases its noisy counts, of the kept categories and of blank cells
+    (:attr:`Domains.one_way`): one measurement where the engine would take a second, less
+    precise one, and a lower threshold for small categories. Not when every modelled column
+    is such a category column: the engine's own 1-way counts give its row estimate. The
+    counts reused are drawn by ``noise`` (required then: the engine's exact discrete
+    Gaussian, :data:`synth.domain.Noise`)."""
     notes: list[dict[str, Any]] = []
     shapes: dict[str, NumericShape] = {}
+    reused: dict[str, tuple[np.ndarray, float]] = {}
     needs = [c for c in cols if not is_public(c)]
     shaped = [c for c in cols if needs_shape(c)]
+    selected = [c for c in needs if c.type == ColumnType.CATEGORICAL]
+    reuse = one_way > 0 and counts.contribution is None and len(selected) < len(cols)
+    if reuse and noise is None:
+        raise ValueError("reusing the category counts needs the engine's noise (noise=)")
+    draw = noise if reuse else None
     sigma = sigma_bounds = sigma_dates = sigma_precision = sigma_shape = 0.0
     part_delta = 0.0
     # row counts are charged per row (× k² per person); person counts as they are, at
@@ -129,6 +153,8 @@ def build_codecs(
             return scale * math.sqrt(1.0 / (2.0 * w * rho_each))
 
         sigma = sigma_at(1.0)
+        if reuse:  # plus the engine's 1-way share of what is left after this stage
+            sigma = math.sqrt(1.0 / (2.0 * (rho_each + one_way * (1.0 - share) * rho_total)))
         sigma_bounds = sigma_at(BOUNDS_WEIGHT)
         sigma_dates = sigma_at(DATETIME_BOUNDS_WEIGHT)
         sigma_precision = sigma_at(PRECISION_WEIGHT)
@@ -152,6 +178,7 @@ def build_codecs(
                     rng=rng,
                     column=col.name,
                     contribution=per,
+                    noise=draw,
                 )
             else:
                 sel = select_categories(
@@ -162,6 +189,7 @@ def build_codecs(
                     rng=rng,
                     column=col.name,
                     contribution=per,
+                    noise=draw,
                 )
             if not public:
                 cats = sel.categories
@@ -178,7 +206,10 @@ def build_codecs(
                         "kept": len(cats),
                     }
                 )
-            codecs.append(CategoricalCodec(col.name, cats))
+            codec = CategoricalCodec(col.name, cats)
+            if draw is not None and not public:
+                reused[col.name] = _one_way(codec, sel, counts, draw)
+            codecs.append(codec)
             continue
         is_dt = col.type == ColumnType.DATETIME
         codes = schema.missing_codes(col) or None
@@ -270,7 +301,23 @@ def build_codecs(
             }
         )
         codecs.append(shape.codec(col.name, MAX_NUMERIC_BINS, codes))
-    return Domains(codecs, shapes, notes)
+    return Domains(codecs, shapes, notes, reused)
+
+
+def _one_way(
+    codec: CategoricalCodec, sel: DPCategories, counts: Counts, noise: Noise
+) -> tuple[np.ndarray, float]:
+    """The selection's noisy counts on ``codec``'s tokens, with the blank cells' count
+    drawn with the same noise: a row adds 1 to one value's count or to the blanks', so
+    the blanks are one more cell of the selection's Gaussian mechanism (a public one:
+    no threshold) at no further charge. 'Other' (the values not kept) stays NaN: their
+    noisy counts are not released."""
+    y = np.full(codec.cardinality, np.nan)
+    for i, c in enumerate(codec.categories):
+        y[i] = sel.noisy[c]
+    blank = counts.rows - int(counts.categories[codec.name].sum())
+    y[codec.missing] = noise(np.array([float(blank)]), sel.sigma)[0]
+    return y, sel.sigma
 
 
 def empty_columns(domain_notes: list[dict[str, Any]]) -> list[str]:

@@ -36,6 +36,7 @@ from synth.engine_choice import (
 )
 from synth.engines import create_engine
 from synth.engines.base import Engine, Progress, no_progress
+from synth.engines.registry import engine_class
 from synth.errors import ArtifactError, InputError
 from synth.ledger import PrivacyLedger
 from synth.model_file import (
@@ -191,7 +192,15 @@ class Synthesizer(Sampling):
             raise InputError(f"{source}: table has no rows")
         self.columns = cols
         progress("private domains", 0, 1)
-        domains = build_codecs(self.schema, cols, counts, self.ledger, rand.rng)
+        domains = build_codecs(
+            self.schema,
+            cols,
+            counts,
+            self.ledger,
+            rand.rng,
+            one_way=self._one_way_share(cols),
+            noise=rand.gaussian_counts,
+        )
         self.codecs, self._shapes = domains.codecs, domains.shapes
         self.domain_notes.extend(domains.notes)
         progress("private domains", 1, 1)
@@ -232,6 +241,11 @@ class Synthesizer(Sampling):
             # the marginal engine ties every column to the declared prediction target
             self.engine_options.setdefault("target", names.index(self.schema.dataset.target))
         self.engine = create_engine(name, self.engine_cardinalities(), **self.engine_options)
+        # the category selections' noisy counts, paid for as this engine's 1-way counts
+        given = domains.one_way
+        self.engine.use_one_way(
+            {i: given[c.name] for i, c in enumerate(self.codecs) if c.name in given}
+        )
         self.engine.fit(tokens, self.ledger, rand, progress)
         if self.engine.rows_estimate is None:  # pragma: no cover - every engine sets it
             raise RuntimeError(f"engine {name} left no DP row estimate")
@@ -241,6 +255,18 @@ class Synthesizer(Sampling):
         self.rows_estimate = max(1, round(self.engine.rows_estimate * ratio))
         self.runner_info = runner.describe()
         return self
+
+    def _one_way_share(self, cols: list[Column]) -> float:
+        """The share of its budget the engine would spend on each column's 1-way counts
+        (:func:`synth.private_domains.build_codecs` pays it to the category selections
+        instead). ``auto`` is read as AIM, its choice unless a column pair is too wide for
+        the marginal engines: DP-SGD then ignores the counts, and that share went to the
+        selections."""
+        name = "aim" if self.engine_name == "auto" else self.engine_name
+        options = dict(self.engine_options)
+        if self.schema.dataset.target in {c.name for c in cols}:
+            options.setdefault("target", 0)  # its index does not change the share
+        return engine_class(name).one_way_share(len(cols), **options)
 
     def _unit_mask(
         self,

@@ -2,13 +2,16 @@
 
 Select–measure–generate in rounds, all zCDP and charged to the ledger round by round:
 
-1. measure every 1-way marginal (and coarsen each domain from it, as MST does);
+1. measure every 1-way marginal (and coarsen each domain from it, as MST does), or take
+   a column's from an earlier DP measurement of the same rows (:meth:`use_one_way`: the
+   category selection's counts, paid for with this step's share per column);
 2. repeat until the budget is spent: estimate the model from everything measured so far
    (mirror descent, warm-started, :mod:`synth.engines.graphical`); among the candidate
-   marginals — the workload, every pair of columns, and its 1-way subsets — whose addition
-   keeps the model under a size limit that grows with the budget spent, pick one with the
-   exponential mechanism, scored by its weighted L1 error under the current model minus
-   the error its Gaussian measurement would add, ``w_r (‖M_r(D) − M_r(p̂)‖₁ − √(2/π) σ n_r)``;
+   marginals — the workload, every pair of columns, and its 1-way subsets (unless option
+   ``remeasure_one_way`` is off) — whose addition keeps the model under a
+   size limit that grows with the budget spent, pick one with the exponential mechanism,
+   scored by its weighted L1 error under the current model minus the error its Gaussian
+   measurement would add, ``w_r (‖M_r(D) − M_r(p̂)‖₁ − √(2/π) σ n_r)``;
    measure it. A pair holding an ordered column of many tokens is also a candidate in a
    coarse view (neighbouring tokens grouped, :meth:`AIMEngine._coarse_groups`): the model
    keeps the pair at full resolution, the measurement counts groups (a linear query the
@@ -47,9 +50,7 @@ from synth.engines.marginal import MIN_ROWS, MSTEngine
 from synth.engines.measure import (
     Tokens,
     batched_marginals,
-    noisy_one_way,
     require_rows,
-    rows_estimate,
 )
 from synth.engines.registry import register_engine
 from synth.ledger import PrivacyLedger, calibrate_rho
@@ -84,6 +85,15 @@ DEFAULTS: dict[str, Any] = {
     "max_rounds": 60,
     # factor on the expected noise a measurement adds, in its score
     "penalty_scale": 1.0,
+    # whether a round may re-measure a 1-way marginal (AIM's paper: yes). At the selection's
+    # small ε (≈ 0.013 a round on Adult at ε = 1) a 1-way's score, whose noise penalty
+    # covers few cells, sits near the top: on Adult's draft at ε = 1, δ = 1e-9, 15 of 44
+    # rounds went to 1-way marginals. Off, Adult's 2-way TVD went 0.0343 → 0.0333 (8 fits),
+    # but diabetes130's (50 columns, the 1-way counts charged k² per person) stayed 0.0531
+    # while number_inpatient's value share missed ±0.02 in 2 fits of 6 (none of 8 on): its
+    # 1-way is re-measured when on (BENCHMARKS.md, session 11). Off, a 1-way is still the
+    # fallback when no pair fits the model's size limit
+    "remeasure_one_way": True,
 }
 
 
@@ -93,6 +103,12 @@ class AIMEngine(MSTEngine):
 
     def __init__(self, cardinalities: list[int], **options: Any) -> None:
         super().__init__(cardinalities, **{**DEFAULTS, **options})
+
+    @classmethod
+    def one_way_share(cls, columns: int, **options: Any) -> float:
+        """A round's measurement share per column: ``measure_share / T``."""
+        o = {**DEFAULTS, **options}
+        return float(o["measure_share"]) / _rounds(o, columns)
 
     def fit(
         self,
@@ -105,18 +121,14 @@ class AIMEngine(MSTEngine):
         o = self.options
         rho = calibrate_rho(ledger) * (1 - 1e-6)
         alpha = float(o["measure_share"])
-        rounds = int(o.get("rounds") or max(2, int(o["rounds_per_column"]) * d))
+        rounds = _rounds(o, d)
         sigma = math.sqrt(rounds / (2.0 * alpha * rho))
         eps = math.sqrt(8.0 * (1.0 - alpha) * rho / rounds)
         progress("AIM: 1-way marginals", 0, 1)
-        rho_1 = d / (2.0 * sigma**2)
-        noisy, sigma1 = noisy_one_way(
-            tokens, self.cardinalities, ledger, rand, rho=rho_1, purpose="1-way marginals (AIM)"
-        )
-        self.rows_estimate = rows_estimate(noisy)
+        sigma1 = sigma
+        measured, rho_1 = self._one_way(tokens, ledger, rand, sigma1, "1-way marginals (AIM)")
         require_rows(self.rows_estimate, MIN_ROWS, "AIM")
-        measured = [((i,), y, sigma1) for i, y in enumerate(noisy)]
-        tokens, measured = self._compress(tokens, measured, sigma1)
+        tokens, measured = self._compress(tokens, measured)
         cards = self.compressed_cards
         used = rho_1
 
@@ -160,6 +172,10 @@ class AIMEngine(MSTEngine):
         # a coarse view's score has the fine pair's weight and the same sensitivity: one
         # row moves one cell of the grouped table by 1
         weights = np.array([weight_of[c] for c, _g in views])
+        # which views a round may pick (data-independent; the others get probability 0)
+        pickable = np.array(
+            [bool(o.get("remeasure_one_way")) or len(c) > 1 or d == 1 for c, _g in views]
+        )
         truth = [coarsen(fine[c], g) for c, g in views]
         meas: list[Measurement] = [((i,), y, s) for (i,), y, s in measured]
         model = estimate(cards, meas, iters=int(o["round_iters"]))
@@ -196,7 +212,12 @@ class AIMEngine(MSTEngine):
             )
             cliques = [m[0] for m in meas]
             k = self._draw_fitting(
-                model, cliques, [c for c, _g in views], limit, eps / (2.0 * sens) * scores, rand
+                model,
+                cliques,
+                [c for c, _g in views],
+                limit,
+                np.where(pickable, eps / (2.0 * sens) * scores, -np.inf),
+                rand,
             )
             pick, groups = views[k]
             ledger.charge_gaussian(
@@ -227,6 +248,7 @@ class AIMEngine(MSTEngine):
             "rounds": t,
             "target": target,
             "sigma_1way": sigma1,
+            "one_way_given": sorted(self.given_one_way),
             "selected": [list(map(int, c)) for c, _g in chosen],
             # cells of each measured table (fewer than the pair's when grouped)
             "selected_cells": [int(coarsen(fine[c], g).size) for c, g in chosen],
@@ -302,3 +324,8 @@ class AIMEngine(MSTEngine):
         self.root_marginal = root_marginal / max(float(root_marginal.sum()), 1e-12)
         self.factor_cols = [tuple(int(c) for c in cols) for cols, _t in factors]
         self.factor_tables = [np.clip(t, 0, None) for _c, t in factors]
+
+
+def _rounds(options: dict[str, Any], columns: int) -> int:
+    """T, the rounds' worth the budget is cut into (the 1-way counts take ``columns``)."""
+    return int(options.get("rounds") or max(2, int(options["rounds_per_column"]) * columns))

@@ -37,6 +37,19 @@ class Engine(ABC):
         self.options = options
         self.rows_estimate: float | None = None
 
+    @classmethod
+    def one_way_share(cls, columns: int, **options: Any) -> float:
+        """The share of its budget the engine spends on each column's 1-way counts, which it
+        takes from an earlier measurement when given one (:meth:`use_one_way`); 0: none."""
+        return 0.0
+
+    def use_one_way(self, given: dict[int, tuple[np.ndarray, float]]) -> None:
+        """Before :meth:`fit`: earlier DP measurements of some columns' 1-way counts (by
+        column index: a noisy count per token, NaN where not counted, and the noise σ),
+        paid for by the caller, to take instead of measuring those columns again. An
+        engine that measures no 1-way counts ignores them."""
+        return None
+
     @abstractmethod
     def fit(
         self,

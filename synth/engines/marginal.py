@@ -2,7 +2,10 @@
 
 Select–measure–generate, all in zCDP and charged to the ledger:
 
-1. measure every 1-way marginal with Gaussian noise (a third of the engine's ρ);
+1. measure every 1-way marginal with Gaussian noise (a third of the engine's ρ), or take
+   a column's from an earlier DP measurement of the same rows (:meth:`MSTEngine.use_one_way`:
+   a category selection's counts, paid for with this step's share per column; the share
+   saved goes to the later steps);
 2. select a maximum spanning tree of column pairs: for each pair, the L1 gap between
    its true 2-way marginal and the one implied by the noisy 1-ways is the score, and
    d − 1 exponential-mechanism draws (Kruskal order) pick the edges (a third of ρ);
@@ -79,6 +82,17 @@ class MSTEngine(Engine):
         self.bucket_weights: list[np.ndarray] = [np.zeros(0) for _ in self.cardinalities]
         self.compressed_cards = list(self.cardinalities)
         self.training_report: dict[str, Any] = {}
+        #: earlier DP 1-way measurements by column (:meth:`use_one_way`); not saved
+        self.given_one_way: dict[int, tuple[np.ndarray, float]] = {}
+
+    @classmethod
+    def one_way_share(cls, columns: int, **options: Any) -> float:
+        """MST spends a third of its budget (a quarter with a target) on the 1-way counts."""
+        parts = 4.0 if options.get("target") is not None and columns >= 3 else 3.0
+        return 1.0 / (parts * max(1, columns))
+
+    def use_one_way(self, given: dict[int, tuple[np.ndarray, float]]) -> None:
+        self.given_one_way = dict(given)
 
     def _target(self, d: int) -> int | None:
         t = self.options.get("target")
@@ -99,38 +113,32 @@ class MSTEngine(Engine):
         parts = 3.0 if target is None else 4.0
         rho = calibrate_rho(ledger)
         progress("MST: 1-way marginals", 0, 3)
-        noisy, sigma1 = noisy_one_way(
-            tokens,
-            self.cardinalities,
-            ledger,
-            rand,
-            rho=rho / parts,
-            purpose="1-way marginals (MST)",
-        )
-        self.rows_estimate = rows_estimate(noisy)
+        sigma1 = math.sqrt(d / (2.0 * rho / parts))
+        measured, rho_1 = self._one_way(tokens, ledger, rand, sigma1, "1-way marginals (MST)")
         require_rows(self.rows_estimate, MIN_ROWS, "MST")
-        measured: Measured = [((i,), y, sigma1) for i, y in enumerate(noisy)]
+        # what the given 1-way counts saved goes to the later stages
+        rest = (rho - rho_1) / (parts - 1.0)
         # MST's domain compression: values whose noisy count is below 3σ share one bucket
         # (post-processing of the 1-way measurements), so 2-way tables stay dense enough
-        tokens, measured = self._compress(tokens, measured, sigma1)
+        tokens, measured = self._compress(tokens, measured)
         progress("MST: selecting pairs", 1, 3)
         if target is None:
-            edges = self._select(tokens, measured, ledger, rho / parts, rand) if d > 1 else []
+            edges = self._select(tokens, measured, ledger, rest, rand) if d > 1 else []
             cliques: list[tuple[int, ...]] = list(edges)
         else:
             pairs = self._measure(
                 tokens,
                 [(target, i) for i in range(d) if i != target],
                 ledger,
-                rho / parts,
+                rest,
                 rand,
                 "2-way marginals with the target (MST, target-aware)",
             )
             measured.extend(pairs)
-            edges = self._select_given(tokens, target, pairs, ledger, rho / parts, rand)
+            edges = self._select_given(tokens, target, pairs, ledger, rest, rand)
             cliques = [(target, a, b) for a, b in edges]
         name = "2-way marginals (MST tree)" if target is None else "3-way (target, a, b) marginals"
-        measured.extend(self._measure(tokens, cliques, ledger, rho / parts, rand, name))
+        measured.extend(self._measure(tokens, cliques, ledger, rest, rand, name))
         progress("MST: estimating model", 2, 3)
         self._build(d, target, edges, self._estimate(measured, cliques, target, d))
         progress("MST: estimating model", 3, 3)
@@ -140,9 +148,36 @@ class MSTEngine(Engine):
             "pairs": len(edges),
             "target": target,
             "sigma_1way": sigma1,
+            "one_way_given": sorted(self.given_one_way),
             "compressed_cardinalities": self.compressed_cards,
             "factors": [list(map(int, c)) for c in self.factor_cols],
         }
+
+    def _one_way(
+        self, tokens: Tokens, ledger: PrivacyLedger, rand: Randomness, sigma: float, purpose: str
+    ) -> tuple[Measured, float]:
+        """Every column's 1-way measurement: the given one (:attr:`given_one_way`: its
+        uncounted tokens get σ = ∞, i.e. no weight), the others' counts measured now at
+        noise ``sigma`` as one Gaussian mechanism (charged). Sets :attr:`rows_estimate`
+        from the counts measured now (a given one leaves tokens uncounted); returns the
+        measurements and the ρ charged."""
+        d = tokens.shape[1]
+        own = [i for i in range(d) if i not in self.given_one_way] or list(range(d))
+        rho = len(own) / (2.0 * sigma**2)
+        noisy, _ = noisy_one_way(
+            tokens, self.cardinalities, ledger, rand, rho=rho, purpose=purpose, columns=own
+        )
+        self.rows_estimate = rows_estimate(noisy)
+        mine = dict(zip(own, noisy, strict=True))
+        measured: Measured = []
+        for i in range(d):
+            if i in mine:
+                measured.append(((i,), mine[i], sigma))
+                continue
+            y, s = self.given_one_way[i]
+            counted = np.isfinite(y)
+            measured.append(((i,), np.where(counted, y, 0.0), np.where(counted, s, np.inf)))
+        return measured, rho
 
     def _measure(
         self,
@@ -171,33 +206,35 @@ class MSTEngine(Engine):
             out.append((c, rand.gaussian_counts(m, sigma), sigma))
         return out
 
-    def _compress(
-        self,
-        tokens: Tokens,
-        measured: Measured,
-        sigma: float,
-    ) -> tuple[Tokens, Measured]:
+    def _compress(self, tokens: Tokens, measured: Measured) -> tuple[Tokens, Measured]:
         """Coarsen each column's domain from its noisy 1-way counts (post-processing).
 
         Unordered columns (MST): values whose noisy count is below 3σ share one bucket.
         Ordered columns (numeric/datetime bins, ``ordinal`` option = number of ordered
         tokens): neighbouring bins are grouped so that a group expects at least 3σ rows;
         the trailing 'missing' token stays its own value. Decoding draws a member of a
-        group in proportion to its noisy count above σ (uniform when none is).
+        group in proportion to its noisy count above σ (uniform when none is). A token a
+        given measurement did not count (σ = ∞) stays alone.
         """
         ordinal = list(self.options.get("ordinal") or [0] * len(measured))
         self.mappings = []
         self.bucket_weights = []
         new_measured = []
         for i, (c, y, s) in enumerate(measured):
-            mapping = self._mapping(y, sigma, int(ordinal[i]))
+            sigma = float(np.min(s))
+            counted = np.isfinite(np.broadcast_to(s, np.shape(y)))
+            mapping = self._mapping(np.where(counted, y, np.inf), sigma, int(ordinal[i]))
             k = int(mapping.max()) + 1
             y_new = np.bincount(mapping, weights=y, minlength=k)
             weights = self._member_weights(y, mapping, sigma, int(ordinal[i]))
             self.mappings.append(mapping.astype(np.int64))
             self.bucket_weights.append(weights.astype(float))
             sizes = np.bincount(mapping, minlength=k)
-            if (sizes > 1).any():
+            if np.ndim(s):
+                # a group's count sums its members' noisy counts: the sum of their variances
+                var = np.bincount(mapping, weights=np.square(s), minlength=k)
+                new_measured.append((c, y_new, np.sqrt(var)))
+            elif (sizes > 1).any():
                 # a group's count sums its members' noisy counts: noise σ·√(members)
                 new_measured.append((c, y_new, s * np.sqrt(sizes.astype(float))))
             else:

@@ -81,24 +81,28 @@ def noisy_one_way(
     *,
     rho: float,
     purpose: str,
+    columns: list[int] | None = None,
 ) -> tuple[list[np.ndarray], float]:
-    """Every column's counts plus Gaussian noise, as one ρ-zCDP mechanism on the ledger.
+    """Every column's counts (or those of ``columns``) plus Gaussian noise, as one ρ-zCDP
+    mechanism on the ledger.
 
     Each row adds 1 to one cell per column, so the L2 sensitivity is √(columns).
-    Returns the noisy counts (column order) and the noise scale σ.
+    Returns the noisy counts (in the order of ``columns``) and the noise scale σ.
     """
     d = tokens.shape[1]
-    sigma = math.sqrt(d / (2.0 * rho))
-    counts = marginals(tokens, [(i,) for i in range(d)], cards)
+    cols = list(range(d)) if columns is None else list(columns)
+    m = len(cols)
+    sigma = math.sqrt(m / (2.0 * rho))
+    counts = marginals(tokens, [(i,) for i in cols], cards)
     ledger.charge_gaussian(
         purpose,
-        "all modelled columns",
+        "all modelled columns" if m == d else f"{m} of the {d} modelled columns",
         sigma=sigma,
-        sensitivity=math.sqrt(d),
-        details={"columns": d},
+        sensitivity=math.sqrt(m),
+        details={"columns": m},
     )
     noisy = rand.gaussian_counts(np.concatenate(counts), sigma)
-    return list(np.split(noisy, np.cumsum(cards)[:-1])), sigma
+    return list(np.split(noisy, np.cumsum([cards[i] for i in cols])[:-1])), sigma
 
 
 def rows_estimate(noisy_one_way: list[np.ndarray]) -> float:

@@ -61,6 +61,21 @@ def test_selects_the_dependent_pairs(fitted) -> None:
     assert set(selected[:2]) <= linked
 
 
+def test_rounds_remeasure_one_way_marginals_only_when_allowed() -> None:
+    """A round may pick a 1-way marginal again (AIM's paper, the default); with
+    ``remeasure_one_way`` off the 1-way marginals are measured once, in the first step."""
+    picks = {}
+    for allowed in (True, False):
+        eng = create_engine(
+            "aim", CARDS, round_iters=60, final_iters=300, remeasure_one_way=allowed
+        )
+        eng.fit(_table(), PrivacyLedger(5.0, 1e-6), Randomness.create(4))
+        picks[allowed] = [len(c) for c in eng.training_report["selected"]]
+    # at ε = 5 over 5 columns 1-way picks are common (the rounds' σ is small for 1-ways)
+    assert 1 in picks[True]
+    assert picks[False] and set(picks[False]) == {2}
+
+
 def test_sample_keeps_the_dependencies(fitted) -> None:
     s = fitted[0].sample(20_000, np.random.default_rng(3))
     assert np.mean(s[:, 1] == s[:, 0]) > 0.85  # 0.9 + 0.1/3 in the data

@@ -29,6 +29,26 @@ def test_singleton_category_is_almost_never_released() -> None:
     assert released == 0
 
 
+def test_with_discrete_noise_a_singleton_clears_the_threshold_at_most_delta() -> None:
+    """Counts to be reused get OpenDP's discrete Gaussian (``noise=``) and a threshold one
+    higher; the exact chance that a value of one row is kept stays within δ."""
+    from synth.randomness import Randomness
+
+    noise = Randomness.insecure(0).gaussian_counts
+    for sigma in (0.7, 1.0, 2.0, 5.0, 20.0, 60.0):
+        xs = np.arange(-40 * int(sigma + 1), 40 * int(sigma + 1) + 1)
+        mass = np.exp(-(xs.astype(float) ** 2) / (2 * sigma**2))
+        mass /= mass.sum()  # the discrete Gaussian's law
+        for delta in (1e-6, 1e-10):
+            kw = {"sigma": sigma, "delta": delta, "rng": np.random.default_rng(0), "column": "c"}
+            plain = select_categories(pd.Series(["a"]), ledger=PrivacyLedger(100, 1e-5), **kw)
+            sel = select_categories(
+                pd.Series(["a"]), ledger=PrivacyLedger(100, 1e-5), noise=noise, **kw
+            )
+            assert sel.threshold == plain.threshold + 1.0
+            assert float(mass[1 + xs >= sel.threshold].sum()) <= delta
+
+
 def test_selection_is_charged() -> None:
     led = PrivacyLedger(10, 1e-6)
     select_categories(

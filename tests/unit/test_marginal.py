@@ -134,9 +134,7 @@ def test_a_group_of_cells_carries_their_summed_noise() -> None:
     eng = MSTEngine([16, 2], ordinal=[16, 0])
     y = np.full(16, 10.0)  # 160 rows under σ = 10: groups of 3 expect 3σ
     tokens = np.zeros((10, 2), dtype=np.int64)
-    _t, measured = eng._compress(
-        tokens, [((0,), y, 10.0), ((1,), np.array([800.0, 800.0]), 10.0)], 10.0
-    )
+    _t, measured = eng._compress(tokens, [((0,), y, 10.0), ((1,), np.array([800.0, 800.0]), 10.0)])
     (_c, y0, s0), (_c1, _y1, s1) = measured
     assert np.ndim(s1) == 0 and np.ndim(s0) == 1 and len(s0) == len(y0) < 16
     sizes = np.bincount(eng.mappings[0])

@@ -22,6 +22,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -70,6 +71,53 @@ def test_one_way_measurement_noise_has_the_charged_scale() -> None:
     assert np.array_equal(r, np.round(r))  # integer noise on integer counts
     jittered = r + rng.uniform(-0.5, 0.5, len(r))
     _assert_scale(jittered, math.sqrt(sigma_claimed**2 + 1 / 12))
+
+
+def test_reused_category_counts_have_the_charged_scale() -> None:
+    """The category selection's counts the engine reuses as its 1-way measurement (and the
+    blank cell's count drawn with them): OpenDP's discrete Gaussian at the σ the selection
+    is charged for."""
+    from synth.prepare import modelled_columns
+    from synth.private_domains import build_codecs
+    from synth.schema import parse_schema
+    from synth.statistics import needs_shape, partition_counts
+
+    exact = {"a": 900, "b": 500, None: 300}
+    frame = pd.DataFrame(
+        {
+            "c": [v for v, n in exact.items() for _ in range(n)],
+            "x": np.arange(sum(exact.values())) % 7,
+        }
+    )
+    schema = parse_schema(
+        {
+            "dataset": {"name": "t", "delta": 1e-6},
+            "columns": [
+                {"name": "c", "type": "categorical"},
+                {"name": "x", "type": "numerical", "domain": {"min": 0, "max": 6}},
+            ],
+        }
+    )
+    cols = modelled_columns(schema)
+    counts = partition_counts(frame, schema, "t", cols, shaped=[c for c in cols if needs_shape(c)])
+    secret = Randomness.secret()
+    residuals, sigmas = [], set()
+    for _trial in range(400):
+        ledger = PrivacyLedger(epsilon=20.0, delta=1e-6)
+        dom = build_codecs(
+            schema, cols, counts, ledger, secret.rng, one_way=0.02, noise=secret.gaussian_counts
+        )
+        y, sigma = dom.one_way["c"]
+        (charge,) = [c for c in ledger.charges if c.purpose.startswith("category set")]
+        assert sigma == pytest.approx(math.sqrt(1.0 / (2.0 * charge.rho)))
+        sigmas.add(round(sigma, 9))
+        codec = dom.codecs[0]
+        residuals += [y[0] - exact["a"], y[1] - exact["b"], y[codec.missing] - exact[None]]
+    (sigma,) = sigmas
+    r = np.asarray(residuals)
+    assert np.array_equal(r, np.round(r))
+    jittered = r + np.random.default_rng(0).uniform(-0.5, 0.5, len(r))
+    _assert_scale(jittered, math.sqrt(sigma**2 + 1 / 12))
 
 
 def _one_dpsgd_step(noise_multiplier: float, seed: int, secure: bool = False) -> tuple[list, float]:
