@@ -238,6 +238,27 @@ class NumericCodec(Codec):
     def _bin_width(self) -> float:
         return (self.high - self.low) / self.n_bins
 
+    def value_ranks(self) -> list[int]:
+        """Each token's place in value order, the ordered bins and the points merged (a
+        point after the bin it lies in), -1 for the codes and missing: an engine may
+        group neighbouring tokens of either kind.
+
+        >>> NumericCodec("g", 0, 1000, precision=0, edges=[-0.5, 99.5, 1000.5],
+        ...              points=[0, 500], codes=["N"]).value_ranks()
+        [0, 2, 1, 3, -1, -1]
+        """
+        if self.edges is not None:
+            starts = self.edges[:-1]
+        elif self.exact:
+            starts = self.low + np.arange(self.n_bins) * self.step
+        else:
+            starts = self.low + np.arange(self.n_bins) * self._bin_width()
+        keys = np.r_[starts, self.points]
+        order = np.lexsort((np.r_[np.zeros(self.n_bins), np.ones(len(self.points))], keys))
+        ranks = np.empty(len(keys), dtype=np.int64)
+        ranks[order] = np.arange(len(keys))
+        return [*map(int, ranks), *[-1] * (len(self.codes) + 1)]
+
     def encode(self, values: pd.Series, codes: np.ndarray | None = None) -> np.ndarray:
         """Tokens of ``values``; ``codes`` (index into :attr:`codes` per row, -1 for none)
         marks the rows that hold a missing-value code."""

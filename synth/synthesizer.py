@@ -26,7 +26,7 @@ import pandas as pd
 
 from synth.artifact import load_artifact, save_artifact
 from synth.cluster import InProcess, Runner
-from synth.encoding import CategoricalCodec, Codec, codec_from_state
+from synth.encoding import CategoricalCodec, Codec, NumericCodec, codec_from_state
 from synth.engine_choice import (
     ENGINE_NUMERIC_BINS,
     MST_MAX_CELLS,
@@ -236,6 +236,13 @@ class Synthesizer(Sampling):
             for c in self.codecs
         ] + ([0] if groups is not None else [])
         self.engine_options.setdefault("ordinal", ordinal)
+        if name == "aim":
+            # numbers' bins and points in value order, for AIM's coarse views
+            self.engine_options.setdefault(
+                "value_order",
+                [c.value_ranks() if isinstance(c, NumericCodec) else None for c in self.codecs]
+                + ([None] if groups is not None else []),
+            )
         names = [c.name for c in self.codecs]
         if name in ("mst", "aim") and self.schema.dataset.target in names:
             # the marginal engine ties every column to the declared prediction target

@@ -74,8 +74,13 @@ DEFAULTS: dict[str, Any] = {
     "round_iters": 100,
     "final_iters": 1500,
     # ordered columns with more tokens than this also enter pairs as a coarse view: their
-    # neighbouring tokens merged into about this many groups of equal noisy mass (0: off)
-    "coarse_groups": 8,
+    # neighbouring tokens merged into about this many groups of equal noisy mass (0: off).
+    # 8 while a number's points stayed apart (8 groups plus ~30 points for a heaped
+    # column); with the points placed among the bins (``value_order``), 12 against 8 on
+    # the default path at ε = 1: Adult 0.0337 / 0.0340 (8 fits each), the census table
+    # 0.0201 / 0.0208 (8), the 1,200-patient clinical table 0.361 / 0.441 (3 / 5),
+    # diabetes130 and 6,000 patients unchanged (BENCHMARKS.md, session 11)
+    "coarse_groups": 12,
     # ... for pairs of at least this many cells only (small pairs are measured as they are)
     "coarse_min_cells": 128,
     # AIM's budget annealing (halve σ when a measurement barely moved the model); without
@@ -261,28 +266,45 @@ class AIMEngine(MSTEngine):
         """Per column, a grouping of its compressed tokens for coarse pair candidates, or
         ``None``: an ordered column (option ``ordinal``) with more than ``target`` ordered
         tokens gets its neighbours merged into about ``target`` groups of equal mass in its
-        noisy 1-way counts (post-processing); a heavy token (40 hours a week) stays a group
-        of its own, and every token that is not an ordered run (missing, a bucket of rare
-        values) stays alone."""
+        noisy 1-way counts (post-processing); a token holding more than a group's mass
+        (40 hours a week) stays a group of its own, and every token that is not ordered
+        (a missing-value code, missing, a bucket of rare values) stays alone. With option
+        ``value_order`` (per column, each token's rank in value order, -1 for none) a
+        number's points are ordered among its bins: a weight column heaped on 30 values
+        then coarsens to about ``target`` groups, not to ``target`` plus its 30 points
+        (the census table's person × housing weight pair, at 41 × 35 cells, was priced
+        out of every round)."""
         ordinal = list(self.options.get("ordinal") or [0] * len(measured))
+        value_order = list(self.options.get("value_order") or [None] * len(measured))
         out: list[np.ndarray | None] = []
         for i, (_c, y, _s) in enumerate(measured):
             ordered = int(ordinal[i])
             mapping = self.mappings[i]
+            ranks = value_order[i]
+            if ranks is None:  # the ordered bins, by token index
+                ranks = [t if t < ordered else -1 for t in range(len(mapping))]
+            rank = np.asarray(ranks, dtype=np.int64)
             k = len(y)
             runs = []
             for tok in range(k):
                 members = np.flatnonzero(mapping == tok)
                 top = int(members.max())
-                if top < ordered and top - int(members.min()) + 1 == len(members):
-                    runs.append((int(members.min()), tok))
+                # neighbouring bins (by index), or one point: placed by its value rank
+                run = top < ordered and top - int(members.min()) + 1 == len(members)
+                if run or (len(members) == 1 and rank[top] >= 0):
+                    runs.append((int(rank[members].min()), tok))
             if target < 2 or ordered < 2 or len(runs) <= target:
                 out.append(None)
                 continue
             toks = [tok for _lo, tok in sorted(runs)]
             mass = np.clip(np.asarray(y, dtype=float)[toks], 0, None) + 1e-9
             mid = (np.cumsum(mass) - mass / 2.0) / mass.sum()
-            _u, grp = np.unique(np.floor(mid * target).astype(int), return_inverse=True)
+            # a token of more than a group's mass is a group of its own, and no group
+            # spans it: (heavy tokens so far, its slot or -1 for a heavy one)
+            heavy = mass / mass.sum() >= 1.0 / target
+            slot = np.where(heavy, -1, np.floor(mid * target).astype(int))
+            key = np.cumsum(heavy) * (target + 1) + slot
+            _u, grp = np.unique(key, return_inverse=True)
             groups = np.empty(k, dtype=np.int64)
             groups[toks] = grp
             rest = [tok for tok in range(k) if tok not in set(toks)]

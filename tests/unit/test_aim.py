@@ -138,6 +138,29 @@ def test_coarse_groups_merge_ordered_neighbours_by_mass() -> None:
     assert int(g.max()) + 1 < 12
 
 
+def test_coarse_groups_place_a_numbers_points_among_its_bins() -> None:
+    """With ``value_order`` a number's points (tokens after its bins) join the groups of
+    their neighbours in value; a point of more than a group's mass stays alone, no group
+    spans it, and a code and missing stay apart. Without it every point stays alone (a
+    weight column heaped on 30 values coarsened to 8 groups plus its 30 points)."""
+    # 8 bins, then 4 points lying in bins 1, 3, 5 and 6 (ranks by value), a code, missing
+    order = [0, 2, 3, 5, 6, 8, 10, 11, 1, 4, 7, 9, -1, -1]
+    y = np.array([50, 50, 50, 50, 50, 50, 50, 50, 40, 600, 40, 40, 30, 20], dtype=float)
+    measured = [((0,), y, 1.0)]
+    plain = create_engine("aim", [14], ordinal=[8])
+    plain.mappings = [np.arange(14)]
+    assert int(plain._coarse_groups(measured, 4)[0].max()) + 1 == 4 + 4 + 2
+    eng = create_engine("aim", [14], ordinal=[8], value_order=[order])
+    eng.mappings = [np.arange(14)]
+    g = eng._coarse_groups(measured, 4)[0]
+    by_value = g[np.argsort(order)[2:]]  # the 12 ranked tokens in value order
+    assert np.all(np.diff(by_value) >= 0)  # neighbours in value only
+    assert np.sum(g == g[9]) == 1  # the heavy point alone
+    assert {g[8], g[10], g[11]} <= set(g[:8])  # light points share their bins' groups
+    assert len({g[12], g[13]}) == 2 and not {g[12], g[13]} & set(g[:12])
+    assert int(g.max()) + 1 < 10
+
+
 def test_coarse_views_of_a_fine_ordered_pair_are_measured_and_charged() -> None:
     """Two ordered columns of 30 tokens that move together (15 each after compression):
     the pair is measured as a coarse view, and every measurement is charged as one Gaussian
@@ -163,3 +186,28 @@ def test_coarse_views_of_a_fine_ordered_pair_are_measured_and_charged() -> None:
     assert ledger.spent()[0] <= 1.0 + 1e-9
     s = eng.sample(6000, np.random.default_rng(1))
     assert np.corrcoef(s[:, 0], s[:, 1])[0, 1] > 0.8
+
+
+def test_the_synthesizer_gives_aim_each_numbers_value_order() -> None:
+    import pandas as pd
+
+    from synth.encoding import NumericCodec
+    from synth.schema import parse_schema
+    from synth.synthesizer import Synthesizer
+
+    rng = np.random.default_rng(0)
+    x = np.where(rng.random(3000) < 0.6, 0.0, np.round(rng.lognormal(6, 1, 3000)))
+    frame = pd.DataFrame({"x": x, "c": rng.choice(["a", "b"], 3000)})
+    schema = parse_schema(
+        {
+            "dataset": {"name": "t"},
+            "columns": [
+                {"name": "x", "type": "numerical"},
+                {"name": "c", "type": "categorical"},
+            ],
+        }
+    )
+    model = Synthesizer(schema, epsilon=4.0, engine="aim", seed=0).fit(frame)
+    codec = model.codecs[0]
+    assert isinstance(codec, NumericCodec) and len(codec.points) >= 1  # the zeros
+    assert model.engine.options["value_order"] == [codec.value_ranks(), None]
