@@ -154,7 +154,7 @@ def build_codecs(
 
         sigma = sigma_at(1.0)
         if reuse:  # plus the engine's 1-way share of what is left after this stage
-            sigma = math.sqrt(1.0 / (2.0 * (rho_each + one_way * (1.0 - share) * rho_total)))
+            sigma = sigma_at(1.0 + one_way * (1.0 - share) * rho_total / rho_each)
         sigma_bounds = sigma_at(BOUNDS_WEIGHT)
         sigma_dates = sigma_at(DATETIME_BOUNDS_WEIGHT)
         sigma_precision = sigma_at(PRECISION_WEIGHT)

@@ -88,8 +88,13 @@ class MSTEngine(Engine):
     @classmethod
     def one_way_share(cls, columns: int, **options: Any) -> float:
         """MST spends a third of its budget (a quarter with a target) on the 1-way counts."""
-        parts = 4.0 if options.get("target") is not None and columns >= 3 else 3.0
-        return 1.0 / (parts * max(1, columns))
+        with_target = options.get("target") is not None and columns >= 3
+        return 1.0 / (cls._parts(with_target) * max(1, columns))
+
+    @staticmethod
+    def _parts(with_target: bool) -> float:
+        """How many equal parts the budget is cut into (the target-aware variant: four)."""
+        return 4.0 if with_target else 3.0
 
     def use_one_way(self, given: dict[int, tuple[np.ndarray, float]]) -> None:
         self.given_one_way = dict(given)
@@ -110,7 +115,7 @@ class MSTEngine(Engine):
     ) -> None:
         d = tokens.shape[1]
         target = self._target(d)
-        parts = 3.0 if target is None else 4.0
+        parts = self._parts(target is not None)
         rho = calibrate_rho(ledger)
         progress("MST: 1-way marginals", 0, 3)
         sigma1 = math.sqrt(d / (2.0 * rho / parts))
