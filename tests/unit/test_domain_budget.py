@@ -80,3 +80,37 @@ def test_a_date_columns_bounds_weigh_twice_a_numbers() -> None:
     bounds = {c.target: c.rho for c in model.ledger.charges if c.purpose.startswith("bounds")}
     ratio = DATETIME_BOUNDS_WEIGHT / BOUNDS_WEIGHT
     assert ratio == 2.0 and bounds["seen"] == pytest.approx(ratio * bounds["cost"])
+
+
+def test_a_long_candidate_list_weighs_more_and_raises_the_cap_by_its_share() -> None:
+    """A category column drafted from a long public list (the 315 country names) has
+    LONG_LIST_WEIGHT: most names hold no row, and noise keeps and emits some of them at a
+    rate that grows with σ. The cap rises by that extra weight's share, so the other
+    selections keep theirs; a short code list weighs as a plain category column."""
+    from privacy.countries import COUNTRIES
+    from synth.private_domains import LONG_LIST_NAMES, LONG_LIST_WEIGHT
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    frame = pd.DataFrame({f"c{i}": rng.choice(["a", "b", "c"], n) for i in range(20)})
+    frame["country"] = rng.choice(["Mexico", "Germany", "India"], n)
+    frame["code"] = rng.choice(["1", "2"], n)
+    codes = [str(i) for i in range(21)]
+    assert len(COUNTRIES) > LONG_LIST_NAMES >= len(codes) and LONG_LIST_WEIGHT > 1
+    cols: list[dict] = [{"name": c, "type": "categorical"} for c in frame.columns[:20]]
+    cols += [
+        {"name": "country", "type": "categorical", "domain": {"candidates": list(COUNTRIES)}},
+        {"name": "code", "type": "categorical", "domain": {"candidates": codes}},
+    ]
+    schema = parse_schema({"dataset": {"name": "t", "delta": 1e-6}, "columns": cols})
+    model = Synthesizer(schema, epsilon=1.0, engine="aim", seed=0).fit(frame)
+    by = {c.target: c.rho for c in model.ledger.charges if c.purpose.startswith("category set")}
+    assert by["country"] == pytest.approx(LONG_LIST_WEIGHT * by["c0"])
+    assert by["code"] == pytest.approx(by["c0"])
+    rho = zcdp_rho_for(1.0, model.ledger.conversion_delta)
+    extra = LONG_LIST_WEIGHT - 1.0
+    cap = PREPROCESSING_SHARE + PREPROCESSING_PER_WEIGHT * extra
+    assert PREPROCESSING_PER_WEIGHT * (22 + extra) > cap  # the search takes the raised cap
+    search = sum(c.rho for c in model.ledger.charges if c.purpose.startswith(SEARCH))
+    assert search / rho == pytest.approx(cap)
+    assert model.ledger.spent()[0] <= 1.0 + 1e-9
