@@ -11,7 +11,8 @@ Select–measure–generate in rounds, all zCDP and charged to the ledger round 
    ``remeasure_one_way`` is off) — whose addition keeps the model under a
    size limit that grows with the budget spent, pick one with the exponential mechanism,
    scored by its weighted L1 error under the current model minus the error its Gaussian
-   measurement would add, ``w_r (‖M_r(D) − M_r(p̂)‖₁ − √(2/π) σ n_r)``;
+   measurement would add, ``w_r (‖M_r(D) − M_r(p̂)‖₁ − c·√(2/π) σ n_r)`` (``c`` = 1 in
+   AIM's paper; here 0.5 when each person holds one row, :data:`ONE_ROW_PENALTY`);
    measure it. A pair holding an ordered column of many tokens is also a candidate in a
    coarse view (neighbouring tokens grouped, :meth:`AIMEngine._coarse_groups`): the model
    keeps the pair at full resolution, the measurement counts groups (a linear query the
@@ -88,8 +89,9 @@ DEFAULTS: dict[str, Any] = {
     # the same share
     "anneal": False,
     "max_rounds": 60,
-    # factor on the expected noise a measurement adds, in its score
-    "penalty_scale": 1.0,
+    # factor on the expected noise a measurement adds, in its score; None: ONE_ROW_PENALTY
+    # when each person holds one row, else 1
+    "penalty_scale": None,
     # whether a round may re-measure a 1-way marginal (AIM's paper: yes). At the selection's
     # small ε (≈ 0.013 a round on Adult at ε = 1) a 1-way's score, whose noise penalty
     # covers few cells, sits near the top: on Adult's draft at ε = 1, δ = 1e-9, 15 of 44
@@ -100,6 +102,21 @@ DEFAULTS: dict[str, Any] = {
     # fallback when no pair fits the model's size limit
     "remeasure_one_way": True,
 }
+
+
+#: the score's noise penalty when each person holds one row (AIM's paper: 1). The model's
+#: estimate fits a measurement together with everything measured before, so a marginal
+#: comes out less noisy than its raw counts, the more so the more pairs hold its
+#: columns; the paper's full penalty overprices the bigger pairs. At ε = 1 on the
+#: default path, 0.5 against 1: Adult (δ = 1e-9) 0.0308 against 0.0322 (7 and 4 fits;
+#: 0.25 gave 0.0321, 0.7 0.0316, 1.5 0.0346), the census table 0.0194 against 0.0201 (6
+#: and 8), every value share within ±0.02. Where a person holds k > 1 rows it stays 1:
+#: there the engine's counts are charged k² per person and its 1-way counts need their
+#: re-measures. On diabetes130 0.5 gave 0.0537 against 0.0527 (3 and 4 fits) and
+#: number_inpatient's zero share missed ±0.02 in one fit of three; the 6,000-patient
+#: clinical table was unchanged (0.104 against 0.103, 3 fits each). BENCHMARKS.md,
+#: session 12
+ONE_ROW_PENALTY = 0.5
 
 
 @register_engine
@@ -143,7 +160,10 @@ class AIMEngine(MSTEngine):
             n_rounds = max(1, min(rounds - d, int(o.get("max_rounds") or rounds)))
             sigma = math.sqrt(n_rounds / (2.0 * alpha * (rho - used)))
             eps = math.sqrt(8.0 * (1.0 - alpha) * (rho - used) / n_rounds)
-        penalty = float(o.get("penalty_scale", 1.0)) * math.sqrt(2.0 / math.pi)
+        scale = o.get("penalty_scale")
+        if scale is None:
+            scale = ONE_ROW_PENALTY if ledger.rows_per_unit == 1 else 1.0
+        penalty = float(scale) * math.sqrt(2.0 / math.pi)
         target = self._target(d)
         # a one-column table has no pairs: its workload is the column itself
         workload = [tuple(p) for p in itertools.combinations(range(d), 2)] or [(0,)]
@@ -251,6 +271,7 @@ class AIMEngine(MSTEngine):
             "rows_estimate": round(self.rows_estimate),
             "rho": rho,
             "rounds": t,
+            "penalty_scale": float(scale),
             "target": target,
             "sigma_1way": sigma1,
             "one_way_given": sorted(self.given_one_way),

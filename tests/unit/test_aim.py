@@ -76,6 +76,29 @@ def test_rounds_remeasure_one_way_marginals_only_when_allowed() -> None:
     assert picks[False] and set(picks[False]) == {2}
 
 
+def test_the_noise_penalty_is_halved_with_one_row_per_person() -> None:
+    """The score's noise penalty: ONE_ROW_PENALTY (0.5) with one row per person, AIM's
+    full penalty where a person holds k > 1 rows, the option when given. A bigger penalty
+    prices the bigger tables out: the rounds pick fewer cells."""
+    from synth.engines.aim import ONE_ROW_PENALTY
+
+    def fit(ledger: PrivacyLedger, **options: Any) -> dict:
+        eng = create_engine("aim", CARDS, round_iters=40, final_iters=100, **options)
+        eng.fit(_table(), ledger, Randomness.create(5))
+        return eng.training_report
+
+    one = fit(PrivacyLedger(2.0, 1e-6))
+    assert ONE_ROW_PENALTY == 0.5 and one["penalty_scale"] == ONE_ROW_PENALTY
+    per_person = fit(PrivacyLedger(2.0, 1e-6, unit="pid", rows_per_unit=3))
+    assert per_person["penalty_scale"] == 1.0
+    cells = {}
+    for scale in (0.5, 8.0):
+        rep = fit(PrivacyLedger(2.0, 1e-6), penalty_scale=scale)
+        assert rep["penalty_scale"] == scale
+        cells[scale] = np.mean(rep["selected_cells"])
+    assert cells[8.0] < cells[0.5]
+
+
 def test_sample_keeps_the_dependencies(fitted) -> None:
     s = fitted[0].sample(20_000, np.random.default_rng(3))
     assert np.mean(s[:, 1] == s[:, 0]) > 0.85  # 0.9 + 0.1/3 in the data
