@@ -143,7 +143,7 @@ def build_codecs(
     if needs or shaped:
         rho = zcdp_rho_for(ledger.epsilon, ledger.conversion_delta)
         rho_total = ledger.per_row(rho) if per is None else rho
-        n_cat = sum(1 for c in needs if c.type == ColumnType.CATEGORICAL)
+        n_cat = len(selected)
         n_dt = sum(1 for c in needs if c.type == ColumnType.DATETIME)
         extra = (LONG_LIST_WEIGHT - 1.0) * sum(_long_list(c) for c in needs)
         weight = (

@@ -329,7 +329,8 @@ class AIMEngine(MSTEngine):
             _u, grp = np.unique(key, return_inverse=True)
             groups = np.empty(k, dtype=np.int64)
             groups[toks] = grp
-            rest = [tok for tok in range(k) if tok not in set(toks)]
+            ordered_toks = set(toks)
+            rest = [tok for tok in range(k) if tok not in ordered_toks]
             groups[rest] = int(grp.max()) + 1 + np.arange(len(rest))
             out.append(groups if int(groups.max()) + 1 < k else None)
         return out
