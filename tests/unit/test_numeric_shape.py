@@ -267,3 +267,29 @@ def test_count_like_tail_inside_the_bin_of_the_largest_selected_value_opens() ->
     assert not set(codec.blocked_tokens()) & set(tokens.tolist())
     back = codec.decode(tokens, np.random.default_rng(0)).astype(float).to_numpy()
     assert (back == x).all()
+
+
+@pytest.mark.parametrize("bins", [256, 64])
+def test_count_like_gap_between_selected_values_opens(bins: int) -> None:
+    """Ages 0-79 selected, 80-89 each under the threshold, 90 a top code: the gap's grid
+    bin [76.1, 90.5] holds their mass, so 80-89 stay emittable (closed, the census table's
+    ages 80-89 came out as 90); coded value by value (256 bins) or in quantile bins (64)."""
+    x = np.r_[np.repeat(np.arange(0.0, 80.0), 500), np.repeat(np.arange(80.0, 90.0), 15)]
+    x = np.r_[x, np.full(1300, 90.0)]
+    high = float(NUMERIC_EDGES[NUMERIC_EDGES > 90][0])
+    shape = _shape(x, 0.0, high, 0)
+    assert shape.discrete and shape.kind == "count" and 90.0 in shape.selected()
+    assert not {80.0, 85.0, 89.0} & set(shape.selected())
+    codec = shape.codec("AGEP", bins=bins)
+    tokens = codec.encode(pd.Series(x))
+    assert not set(codec.blocked_tokens()) & set(tokens[x >= 80].tolist())
+    back = codec.decode(tokens, np.random.default_rng(0)).astype(float).to_numpy()
+    assert abs(np.mean(back == 90) - np.mean(x == 90)) < 0.002
+    assert set(back[(x >= 80) & (x < 90)]) <= set(np.arange(77.0, 90.0))
+
+
+def test_count_like_gap_without_mass_stays_closed() -> None:
+    """A {0, 1, 2, 3, 5, 8, 10} score: its gaps hold nothing, so 4, 6, 7 and 9 never open."""
+    x = np.repeat([0.0, 1, 2, 3, 5, 8, 10], [3000, 2500, 2000, 1500, 1000, 800, 600])
+    shape = _shape(x, 0.0, 11.3, 0)
+    assert shape.kind == "count" and shape.open_bins == ()
