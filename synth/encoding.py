@@ -55,6 +55,12 @@ class Codec(ABC):
         """Tokens the sampler must never emit (e.g. the 'other' bucket)."""
         return []
 
+    def optional_tokens(self) -> list[int]:
+        """Tokens a marginal engine emits only when its noisy 1-way counts show them
+        (:data:`synth.engines.marginal.ABSENT_Z`): blank cells, missing-value codes."""
+        missing = getattr(self, "missing", None)
+        return [] if missing is None else [int(missing)]
+
 
 class CategoricalCodec(Codec):
     """Tokens: each category, then 'other' (values outside the list), then missing."""
@@ -194,6 +200,10 @@ class NumericCodec(Codec):
     @property
     def missing(self) -> int:
         return self.n_bins + len(self.points) + len(self.codes)
+
+    def optional_tokens(self) -> list[int]:
+        """Each missing-value code's token and the blank cells' (see :class:`Codec`)."""
+        return list(range(self.n_bins + len(self.points), self.missing + 1))
 
     @property
     def single_value(self) -> bool:

@@ -236,6 +236,9 @@ class Synthesizer(Sampling):
             for c in self.codecs
         ] + ([0] if groups is not None else [])
         self.engine_options.setdefault("ordinal", ordinal)
+        # blank cells and missing-value codes: emitted where the 1-way counts show them
+        optional = [c.optional_tokens() for c in self.codecs] + ([[]] if groups is not None else [])
+        self.engine_options.setdefault("optional", optional)
         if name == "aim":
             # numbers' bins and points in value order, for AIM's coarse views
             self.engine_options.setdefault(
@@ -420,6 +423,7 @@ class Synthesizer(Sampling):
             "ledger": self.ledger_state(),
             "domains": self.domain_notes,
             "blank_shares": self.blank_shares(),
+            "absent_values": self.absent_values(),
             "persons": None if self.persons is None else self.persons.describe(),
             "not_released": [
                 {"column": c.name, "action": c.action}

@@ -253,6 +253,7 @@ def ledger(model: dict[str, Any] | None, columns: list[str] | None = None) -> di
         "columns": names,
         "domains": model.get("domains", []),
         "blank_shares": model.get("blank_shares", {}),
+        "absent_values": model.get("absent_values", {}),
         "rows_estimate": model.get("rows_estimate"),
         "privacy": model.get("privacy", led.get("privacy")),
         "randomness": model.get("randomness"),
