@@ -21,10 +21,10 @@ post-processing of two charged measurements,
   sampler never emits, so their share goes to the selected values, as an unselected
   category's does). One whose selected values run in steps of its precision (counts:
   0, 1, 2, 3 visits) is **count-like**: coded value by value, it also emits the values
-  of grid bins beyond its selected values where the noisy histogram holds mass that they
-  do not explain (a tail above the largest selected value), so a tail of rare counts is
-  not piled onto the largest selected one. Any other discrete column decodes a bin to
-  one of the support values inside it.
+  of grid bins beyond or between its selected values where the noisy histogram holds
+  mass that they do not explain (a tail above the largest selected value; ages 80-89
+  between 79 and a top code 90), so rare counts are not piled onto a selected one. Any
+  other discrete column decodes a bin to one of the support values inside it.
 
 >>> import pandas as pd
 >>> edges = np.array([-1.0, 0.0, 1.0, 2.0, 4.0])

@@ -110,8 +110,7 @@ DEFAULTS: dict[str, Any] = {
 #: columns; the paper's full penalty overprices the bigger pairs. At ε = 1 on the
 #: default path, 0.5 against 1: Adult (δ = 1e-9) 0.0308 against 0.0322 (7 and 4 fits;
 #: 0.25 gave 0.0321, 0.7 0.0316, 1.5 0.0346), the census table 0.0196 against 0.0201
-#: (16 and 8; its AGEP top-code misses come from the domain stage, before the engine
-#: runs, see BENCHMARKS.md). Where a person holds k > 1 rows it stays 1:
+#: (16 and 8). Where a person holds k > 1 rows it stays 1:
 #: there the engine's counts are charged k² per person and its 1-way counts need their
 #: re-measures. On diabetes130 0.5 gave 0.0537 against 0.0527 (3 and 4 fits) and
 #: number_inpatient's zero share missed ±0.02 in one fit of three; the 6,000-patient
