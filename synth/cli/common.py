@@ -220,8 +220,9 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def check_interrupted() -> None:
-    """Raise the interrupt a signal raised earlier, if it was swallowed on the way."""
-    exc = _PENDING["exc"]
+    """Raise the interrupt a signal raised earlier, in case it was swallowed on the way
+    (once: a command that is already unwinding from it is not interrupted again)."""
+    exc, _PENDING["exc"] = _PENDING["exc"], None
     if exc is not None:
         raise exc
 
