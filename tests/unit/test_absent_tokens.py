@@ -1,4 +1,8 @@
-"""Blank cells and missing-value codes come out only where the 1-way counts show them."""
+"""Blank cells and missing-value codes come out only where the 1-way counts show them.
+
+The rule reads a noisy count at 3 s.d., so noise alone keeps an empty token in about
+0.13 % of fits: these tests fit with a fixed test seed (not private) to stay deterministic.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ def test_columns_without_blanks_or_codes_come_out_without_them(engine: str) -> N
         {"name": "coded", "type": "numerical"},
     ]
     schema = parse_schema({"dataset": {"missing_values": ["N"]}, "columns": cols})
-    model = Synthesizer(schema, epsilon=1.0, engine=engine).fit(df)
+    model = Synthesizer(schema, epsilon=1.0, engine=engine, insecure_fit_seed=1).fit(df)
     syn = model.sample(20000, seed=0)
     # every column is drafted nullable; none of c0-c4 and num holds a blank or a code
     for c in [*(f"c{i}" for i in range(5)), "num"]:
@@ -51,7 +55,7 @@ def test_absent_tokens_are_saved_with_the_model() -> None:
     rng = np.random.default_rng(3)
     tokens = np.column_stack([rng.integers(0, 3, 5000), rng.integers(0, 2, 5000)])
     eng = create_engine("mst", [4, 3], optional=[[3], [2]])
-    eng.fit(tokens, PrivacyLedger(1.0, 1e-6), Randomness.secret())
+    eng.fit(tokens, PrivacyLedger(1.0, 1e-6), Randomness.insecure(1))
     assert eng.absent == [[3], [2]]
     config, arrays = eng.state_dict()
     again = create_engine("mst", [4, 3], optional=[[3], [2]])
@@ -80,6 +84,7 @@ def test_the_model_says_which_blanks_and_codes_it_never_emits() -> None:
             ]
         }
     )
-    model = Synthesizer(schema, epsilon=1.0, engine="mst").fit(df[["c0", "blank", "num"]])
+    model = Synthesizer(schema, epsilon=1.0, engine="mst", insecure_fit_seed=1)
+    model = model.fit(df[["c0", "blank", "num"]])
     absent = model.describe()["absent_values"]
     assert absent == {"c0": ["blank"], "num": ["-999", "blank"]}
