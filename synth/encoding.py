@@ -55,11 +55,12 @@ class Codec(ABC):
         """Tokens the sampler must never emit (e.g. the 'other' bucket)."""
         return []
 
-    def optional_tokens(self) -> list[int]:
+    def optional_tokens(self) -> dict[int, str]:
         """Tokens a marginal engine emits only when its noisy 1-way counts show them
-        (:data:`synth.engines.marginal.ABSENT_Z`): blank cells, missing-value codes."""
+        (:data:`synth.engines.marginal.ABSENT_Z`), by what they stand for: 'blank' (the
+        missing token) and each missing-value code."""
         missing = getattr(self, "missing", None)
-        return [] if missing is None else [int(missing)]
+        return {} if missing is None else {int(missing): "blank"}
 
 
 class CategoricalCodec(Codec):
@@ -198,12 +199,22 @@ class NumericCodec(Codec):
             self.edges = None
 
     @property
-    def missing(self) -> int:
-        return self.n_bins + len(self.points) + len(self.codes)
+    def first_code(self) -> int:
+        """The token of the first missing-value code (after the bins and the points)."""
+        return self.n_bins + len(self.points)
 
-    def optional_tokens(self) -> list[int]:
-        """Each missing-value code's token and the blank cells' (see :class:`Codec`)."""
-        return list(range(self.n_bins + len(self.points), self.missing + 1))
+    @property
+    def missing(self) -> int:
+        return self.first_code + len(self.codes)
+
+    def optional_tokens(self) -> dict[int, str]:
+        """Each missing-value code's token and the blank cells' (see :class:`Codec`).
+
+        >>> NumericCodec("x", 0, 10, 0, codes=["N", "-999"]).optional_tokens()
+        {11: 'N', 12: '-999', 13: 'blank'}
+        """
+        codes = {self.first_code + i: str(c) for i, c in enumerate(self.codes)}
+        return {**codes, self.missing: "blank"}
 
     @property
     def single_value(self) -> bool:
@@ -295,7 +306,7 @@ class NumericCodec(Codec):
             tok[:] = self.missing
         if codes is not None and len(self.codes):
             coded = np.asarray(codes) >= 0
-            tok[coded] = self.n_bins + len(self.points) + np.asarray(codes)[coded]
+            tok[coded] = self.first_code + np.asarray(codes)[coded]
         return tok
 
     def _in_bins(self, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -336,7 +347,7 @@ class NumericCodec(Codec):
                         break
                     y = np.clip(self._in_bins(tokens[again], rng), self.low, self.high)
                     x[again] = np.round(y, self.precision)
-        pts = (tokens >= self.n_bins) & (tokens < self.n_bins + len(self.points))
+        pts = (tokens >= self.n_bins) & (tokens < self.first_code)
         x[pts] = self.points[tokens[pts] - self.n_bins]
         return x
 
@@ -344,7 +355,7 @@ class NumericCodec(Codec):
         tokens = np.asarray(tokens, dtype=np.int64)
         x = self._values(tokens, rng)
         miss = tokens == self.missing
-        coded = (tokens >= self.n_bins + len(self.points)) & ~miss
+        coded = (tokens >= self.first_code) & ~miss
         if self.precision == 0:
             out = pd.Series(pd.array(np.rint(np.nan_to_num(x)).astype(np.int64), dtype="Int64"))
             out[miss | coded] = pd.NA
@@ -353,8 +364,7 @@ class NumericCodec(Codec):
             out = pd.Series(x)
         if coded.any():
             out = out.astype(object).where(~(miss | coded), None)
-            first = self.n_bins + len(self.points)
-            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - first]
+            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - self.first_code]
         return out
 
     def state_dict(self) -> dict[str, Any]:
@@ -424,10 +434,9 @@ class DatetimeCodec(NumericCodec):
         dates = pd.to_datetime(EPOCH + days.astype("timedelta64[D]"))
         out = pd.Series(dates.strftime(self.fmt), dtype=object)
         out[tokens == self.missing] = None
-        coded = (tokens >= self.n_bins + len(self.points)) & (tokens < self.missing)
+        coded = (tokens >= self.first_code) & (tokens < self.missing)
         if coded.any():
-            first = self.n_bins + len(self.points)
-            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - first]
+            out[coded] = np.array(self.codes, dtype=object)[tokens[coded] - self.first_code]
         return out
 
     def state_dict(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from synth.constraints import condition, enforce
-from synth.encoding import CategoricalCodec, Codec, NumericCodec
+from synth.encoding import CategoricalCodec, NumericCodec
 from synth.engines.base import Engine
 from synth.errors import InputError
 from synth.person_size import group_of, row_shares
@@ -96,9 +96,8 @@ class Sampling:
         engine = self._require_fitted()
         out: dict[str, list[str]] = {}
         for codec, tokens in zip(self.codecs, getattr(engine, "absent", []), strict=False):
-            names = [_token_name(codec, t) for t in tokens]
-            if names:
-                out[codec.name] = names
+            if tokens:
+                out[codec.name] = [codec.optional_tokens()[t] for t in tokens]
         return out
 
     def blank_shares(self) -> dict[str, float]:
@@ -390,12 +389,3 @@ class Sampling:
             for c in self.schema.columns
             if c.modelled or (c.action == Action.REPLACE and c.type != ColumnType.TEXT)
         ]
-
-
-def _token_name(codec: Codec, token: int) -> str:
-    """'blank' for a codec's missing token, else the missing-value code it stands for."""
-    if token == getattr(codec, "missing", None):
-        return "blank"
-    if isinstance(codec, NumericCodec):
-        return codec.codes[token - codec.n_bins - len(codec.points)]
-    return str(token)

@@ -237,7 +237,8 @@ class Synthesizer(Sampling):
         ] + ([0] if groups is not None else [])
         self.engine_options.setdefault("ordinal", ordinal)
         # blank cells and missing-value codes: emitted where the 1-way counts show them
-        optional = [c.optional_tokens() for c in self.codecs] + ([[]] if groups is not None else [])
+        optional = [list(c.optional_tokens()) for c in self.codecs]
+        optional += [[]] if groups is not None else []
         self.engine_options.setdefault("optional", optional)
         if name == "aim":
             # numbers' bins and points in value order, for AIM's coarse views
